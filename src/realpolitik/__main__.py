@@ -1,0 +1,5 @@
+import sys
+
+from realpolitik.cli import main
+
+sys.exit(main())

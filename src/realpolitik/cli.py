@@ -1,0 +1,289 @@
+"""The ``realpolitik`` command line (typer + rich).
+
+Conventions (docs in README): a SCENARIO argument defaults to the built-in
+default scenario; ``--json`` prints only JSON on stdout; ``--out`` writes files
+atomically; ``--seed`` fixes every random draw; progress goes to stderr.
+Exit codes: 0 success, 2 invalid input, 1 anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from realpolitik.errors import OptionError, Problem, ScenarioError
+
+app = typer.Typer(
+    name="realpolitik",
+    help="Forecast negotiations and conflict decisions with game-theoretic models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ScenarioArg = Annotated[
+    Optional[str],
+    typer.Argument(help="Scenario file or built-in name (default: the built-in default scenario)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the whole result as JSON on stdout.")]
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Seed for every random draw.")]
+
+# Models run by ``forecast`` when no --model is given, in display order.  Model
+# modules that are not present are skipped.
+DEFAULT_FORECAST_MODELS = (
+    "weighted-mean",
+    "weighted-median",
+    "nash",
+    "expected-utility",
+    "smp",
+    "exchange",
+    "war",
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from realpolitik import __version__
+
+        out.print(f"realpolitik {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")
+    ] = None,
+) -> None:
+    """realpolitik: encode a situation as a scenario, run established models, read the forecast."""
+
+
+# ------------------------------------------------------------------ helpers
+def parse_value(text: str) -> Any:
+    """A CLI value: JSON if it parses (numbers, true/false, lists), else the string."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, ValueError):
+        low = text.strip().lower()
+        if low in ("true", "yes", "on"):
+            return True
+        if low in ("false", "no", "off"):
+            return False
+        return text
+
+
+def parse_options(items: list[str] | None) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise OptionError([Problem(f"--option {item}", "expected KEY=VALUE")])
+        opts[key.strip().replace("-", "_")] = parse_value(value.strip())
+    return opts
+
+
+def load(scenario: str | None):
+    from realpolitik.scenario import load_scenario
+
+    return load_scenario(scenario)
+
+
+def build_models(names: list[str] | None, options: dict[str, Any], explicit: dict[str, dict[str, Any]] | None = None):
+    """Build the named models; ``options`` go to every model that has the option."""
+    from realpolitik.models import available_models, get_model
+
+    registry = available_models()
+    if names:
+        chosen = names
+    else:
+        chosen = [n for n in DEFAULT_FORECAST_MODELS if n in registry]
+    models = []
+    used: set[str] = set()
+    for name in chosen:
+        key = name.strip().lower().replace("_", "-")
+        cls = registry.get(key)
+        if cls is None:
+            get_model(key)  # raises the helpful unknown-model error
+        fields = set(cls.Options.model_fields)
+        mine = {k: v for k, v in options.items() if k in fields}
+        used |= set(mine)
+        mine.update((explicit or {}).get(key, {}))
+        models.append(get_model(key, **mine))
+    unused = set(options) - used
+    if unused:
+        raise OptionError(
+            [Problem(f"--option {k}", f"no selected model has this option (models: {', '.join(chosen)})") for k in sorted(unused)]
+        )
+    return models
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+# ------------------------------------------------------------------ commands
+@app.command()
+def forecast(
+    scenario: ScenarioArg = None,
+    model: Annotated[
+        Optional[list[str]], typer.Option("--model", "-m", help="Model(s) to run (repeatable). Default: all standard models.")
+    ] = None,
+    option: Annotated[
+        Optional[list[str]], typer.Option("--option", "-o", help="Model option KEY=VALUE (repeatable).")
+    ] = None,
+    json_: JsonOpt = False,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write each result as JSON into this folder.")] = None,
+    seed: SeedOpt = None,
+) -> None:
+    """Forecast a scenario with one or more models (no SCENARIO: the default scenario)."""
+    from realpolitik.report.text import forecast_table, render_table
+    from realpolitik.scenario.writers import atomic_write
+
+    scen = load(scenario)
+    models = build_models(model, parse_options(option))
+    results = []
+    for m in models:
+        results.append(m.run(scen, rng=seed if seed is not None else None))
+        if seed is not None:
+            results[-1].seed = seed
+    payloads = [r.to_dict() for r in results]
+    if out_dir is not None:
+        for m, data in zip(models, payloads):
+            atomic_write(Path(out_dir) / f"{m.name}.json", (json.dumps(data, indent=2) + "\n").encode())
+    if json_:
+        if len(payloads) == 1:
+            emit_json(payloads[0])
+        else:
+            emit_json({"scenario": payloads[0]["scenario"], "results": payloads})
+        return
+    labels = {m.name: m.label or m.name for m in models}
+    out.print(forecast_table(scen, results, labels))
+    for m, r in zip(models, results):
+        for t in m.describe(r, scen):
+            render_table(t, out)
+    if out_dir is not None:
+        err.print(f"wrote {len(payloads)} result file(s) to {out_dir}")
+
+
+@app.command()
+def validate(
+    file: Annotated[str, typer.Argument(help="Scenario file to check.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Check a scenario file and report every problem in it."""
+    scen = load(file)
+    summary = {
+        "file": file,
+        "valid": True,
+        "title": scen.title,
+        "actors": len(scen.actors),
+        "issues": len(scen.issues),
+        "events": len(scen.events),
+        "hash": scen.content_hash(),
+    }
+    if json_:
+        emit_json(summary)
+    else:
+        out.print(
+            f"[green]ok[/green] {file}: {scen.title!r} - {len(scen.actors)} actors, "
+            f"{len(scen.issues)} issues, {len(scen.events)} events"
+        )
+
+
+@app.command()
+def scenarios(json_: JsonOpt = False) -> None:
+    """List the built-in scenarios."""
+    from rich.table import Table as RichTable
+
+    from realpolitik.scenario import DEFAULT_SCENARIO, builtin_names, load_scenario
+
+    rows = []
+    for name in builtin_names():
+        s = load_scenario(name)
+        rows.append(
+            {
+                "name": name,
+                "default": name == DEFAULT_SCENARIO,
+                "title": s.title,
+                "actors": len(s.actors),
+                "issues": len(s.issues),
+            }
+        )
+    if json_:
+        emit_json(rows)
+        return
+    t = RichTable(title="Built-in scenarios", title_justify="left")
+    for c in ("name", "title", "actors", "issues"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["name"] + (" (default)" if r["default"] else ""), r["title"], str(r["actors"]), str(r["issues"]))
+    out.print(t)
+
+
+@app.command()
+def convert(
+    source: Annotated[str, typer.Argument(help="Input scenario (file or built-in name).")],
+    target: Annotated[Path, typer.Argument(help="Output file; the format follows its extension.")],
+    to: Annotated[Optional[str], typer.Option("--to", help="Output format (overrides the extension).")] = None,
+    lossy: Annotated[bool, typer.Option("--lossy", help="Allow dropping content the target format cannot hold.")] = False,
+) -> None:
+    """Convert a scenario between formats (YAML, JSON, CSV, KTAB CSV, Decide, Excel)."""
+    from realpolitik.scenario.writers import write_scenario
+
+    scen = load(source)
+    write_scenario(scen, target, to, lossy=lossy)
+    err.print(f"wrote {target}")
+
+
+@app.command()
+def models(json_: JsonOpt = False) -> None:
+    """List the available models and their options."""
+    from rich.table import Table as RichTable
+
+    from realpolitik.models import available_models
+
+    reg = available_models()
+    rows = []
+    for name, cls in sorted(reg.items()):
+        opts = {k: (f.default if not callable(f.default) else None) for k, f in cls.Options.model_fields.items()}
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        rows.append({"name": name, "label": cls.label, "summary": doc, "options": opts})
+    if json_:
+        emit_json(rows)
+        return
+    t = RichTable(title="Models", title_justify="left")
+    for c in ("name", "summary", "options (defaults)"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["name"], r["summary"], ", ".join(f"{k}={v}" for k, v in r["options"].items()))
+    out.print(t)
+
+
+# ------------------------------------------------------------------ entry point
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; user mistakes print one line each and exit 2."""
+    try:
+        app(args=argv, prog_name="realpolitik", standalone_mode=True)
+    except ScenarioError as exc:
+        for line in exc.lines():
+            err.print(f"[red]error[/red] {line}", highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    except SystemExit as exc:  # typer/click exit codes (usage errors are 2)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,301 @@
+"""The one protocol every model follows, the Result it returns, and the registry.
+
+In the spirit of scikit-learn's estimators:
+
+* options are given when the model is built and validated there (each model
+  declares a pydantic ``Options`` class; unknown or bad options raise
+  :class:`~realpolitik.errors.OptionError` naming the option);
+* ``run(scenario, rng=None)`` computes and returns a :class:`Result`; it never
+  reads or writes files and never prints;
+* ``forecast_batch(batch, rng=None)`` returns forecasts for a batch of scenario
+  draws (arrays with a leading draw axis).  The default loops over draws through
+  ``run``; models with a vectorised core override it.
+* ``describe(result)`` returns plain tables (:class:`Table`) that front ends render:
+  a model says *what* to show, never *how*.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from realpolitik.errors import OptionError, Problem
+from realpolitik.scenario.model import Scenario
+
+
+class NoOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class Table:
+    """A table for display: title, column names, rows of cells, an optional note."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    note: str | None = None
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (np.floating, float)):
+        v = float(obj)
+        return v if math.isfinite(v) else None
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, BaseModel):
+        return _jsonable(obj.model_dump(mode="json"))
+    return obj
+
+
+@dataclass
+class Result:
+    """What a model returns.  ``to_dict()`` gives the flat JSON of ARCHITECTURE.md.
+
+    ``history["positions"]`` is ``[round][actor][issue]`` with round 0 the input;
+    ``history["median"]`` / ``history["mean"]`` map issue -> list over rounds.
+    """
+
+    model: str
+    options: dict[str, Any]
+    scenario_title: str
+    scenario_hash: str
+    issues: list[str]
+    actors: list[str]
+    forecast: dict[str, float]
+    history: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    version: str = ""
+    elapsed: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "options": _jsonable(self.options),
+            "version": self.version,
+            "seed": self.seed,
+            "scenario": {"title": self.scenario_title, "hash": self.scenario_hash},
+            "issues": list(self.issues),
+            "actors": list(self.actors),
+            "forecast": _jsonable(self.forecast),
+            "history": _jsonable(self.history),
+            "details": _jsonable(self.details),
+            "elapsed": self.elapsed,
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Result":
+        scen = data.get("scenario") or {}
+        return cls(
+            model=data["model"],
+            options=dict(data.get("options") or {}),
+            scenario_title=scen.get("title", ""),
+            scenario_hash=scen.get("hash", ""),
+            issues=list(data.get("issues") or []),
+            actors=list(data.get("actors") or []),
+            forecast={k: (math.nan if v is None else float(v)) for k, v in (data.get("forecast") or {}).items()},
+            history=dict(data.get("history") or {}),
+            details=dict(data.get("details") or {}),
+            seed=data.get("seed"),
+            version=data.get("version", ""),
+            elapsed=data.get("elapsed"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "Result":
+        return cls.from_dict(json.loads(text))
+
+    def positions(self) -> np.ndarray:
+        """History of positions as an array ``[round, actor, issue]`` (NaN = not active)."""
+        pos = self.history.get("positions")
+        if pos is None:
+            return np.empty((0, len(self.actors), len(self.issues)))
+        return np.array([[[np.nan if v is None else v for v in row] for row in rnd] for rnd in pos], dtype=float)
+
+
+@dataclass
+class ScenarioBatch:
+    """A batch of scenario draws: arrays with a leading draw axis, in scenario order.
+
+    ``capability``, ``position`` and ``salience`` (a fraction in [0, 1]) have shape
+    ``[draw, actor, issue]``; ``base`` supplies ids, scales and everything else.
+    """
+
+    base: Scenario
+    capability: np.ndarray
+    position: np.ndarray
+    salience: np.ndarray
+
+    @classmethod
+    def repeat(cls, scenario: Scenario, draws: int) -> "ScenarioBatch":
+        a = scenario.arrays()
+        tile = lambda x: np.broadcast_to(x, (draws,) + x.shape).copy()  # noqa: E731
+        return cls(scenario, tile(a.capability), tile(a.position), tile(a.salience))
+
+    @property
+    def draws(self) -> int:
+        return self.position.shape[0]
+
+    def scenario(self, d: int) -> Scenario:
+        """Draw ``d`` as a validated Scenario (used by the default, looping batch path)."""
+        data = self.base.model_dump()
+        iids = self.base.issue_ids
+        for r, a in enumerate(data["actors"]):
+            caps = self.capability[d, r]
+            a["capability"] = float(caps[0]) if np.allclose(caps, caps[0]) else float(np.mean(caps))
+            a["capability_by_issue"] = (
+                {} if np.allclose(caps, caps[0]) else {iid: float(caps[c]) for c, iid in enumerate(iids)}
+            )
+            for c, iid in enumerate(iids):
+                if iid in a["positions"]:
+                    a["positions"][iid] = float(self.position[d, r, c])
+                    a["saliences"][iid] = float(self.salience[d, r, c] * 100.0)
+        return Scenario.model_validate(data)
+
+
+class Model(ABC):
+    """Base class of every model.  Subclasses set ``name``, ``label``, ``Options``."""
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    Options: ClassVar[type[BaseModel]] = NoOptions
+    #: True when ``forecast_batch`` is a vectorised core (not a loop over ``run``)
+    vectorised: ClassVar[bool] = False
+    #: True when the model draws random numbers (its result depends on the seed)
+    stochastic: ClassVar[bool] = False
+
+    def __init__(self, **options: Any):
+        try:
+            self.options = self.Options(**options)
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors(include_url=False):
+                loc = ".".join(str(p) for p in err.get("loc", ()))
+                msg = err.get("msg", "invalid").removeprefix("Value error, ")
+                if err.get("type") == "extra_forbidden":
+                    allowed = ", ".join(self.Options.model_fields) or "none"
+                    msg = f"unknown option (options of {self.name}: {allowed})"
+                got = err.get("input")
+                if err.get("type") not in ("extra_forbidden", "missing") and not isinstance(got, (dict, list)):
+                    msg += f" (got {got!r})"
+                problems.append(Problem(f"{self.name} option {loc}", msg))
+            raise OptionError(problems) from None
+
+    # -------------------------------------------------------------- protocol
+    def get_options(self) -> dict[str, Any]:
+        return self.options.model_dump(mode="json")
+
+    @abstractmethod
+    def _run(self, scenario: Scenario, rng: np.random.Generator | None) -> "Result":
+        """Compute; subclasses fill forecast/history/details via :meth:`make_result`."""
+
+    def run(self, scenario: Scenario, rng: np.random.Generator | int | None = None) -> Result:
+        seed = rng if isinstance(rng, (int, np.integer)) else None
+        gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+        start = time.perf_counter()
+        result = self._run(scenario, gen)
+        result.elapsed = time.perf_counter() - start
+        if seed is not None:
+            result.seed = int(seed)
+        return result
+
+    def forecast_batch(self, batch: ScenarioBatch, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Forecasts ``[draw, issue]`` for a batch of draws.  Default: loop over ``run``."""
+        out = np.empty((batch.draws, len(batch.base.issues)))
+        gen = rng if rng is not None else np.random.default_rng()
+        for d in range(batch.draws):
+            res = self._run(batch.scenario(d), gen)
+            out[d] = [res.forecast.get(i, np.nan) for i in batch.base.issue_ids]
+        return out
+
+    def describe(self, result: Result, scenario: Scenario) -> list[Table]:
+        """Extra tables for display (trajectory, move log ...).  Default: none."""
+        return []
+
+    # -------------------------------------------------------------- helpers
+    def make_result(
+        self,
+        scenario: Scenario,
+        forecast: dict[str, float],
+        history: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None,
+        seed: int | None = None,
+    ) -> Result:
+        from realpolitik import __version__
+
+        return Result(
+            model=self.name,
+            options=self.get_options(),
+            scenario_title=scenario.title,
+            scenario_hash=scenario.content_hash(),
+            issues=list(scenario.issue_ids),
+            actors=list(scenario.actor_ids),
+            forecast={k: float(v) for k, v in forecast.items()},
+            history=history or {},
+            details=details or {},
+            seed=seed,
+            version=__version__,
+        )
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.get_options().items())
+        return f"{type(self).__name__}({opts})"
+
+
+# ------------------------------------------------------------------ registry
+_REGISTRY: dict[str, type[Model]] = {}
+
+
+def register(cls: type[Model]) -> type[Model]:
+    """Class decorator: make a model available by its ``name``."""
+    if not cls.name:
+        raise TypeError(f"{cls.__name__} has no name")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _discover() -> None:
+    import importlib
+    import pkgutil
+
+    import realpolitik.models as pkg
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if mod.name not in ("base",) and not mod.name.startswith("_"):
+            importlib.import_module(f"realpolitik.models.{mod.name}")
+
+
+def available_models() -> dict[str, type[Model]]:
+    """Every registered model, by name."""
+    _discover()
+    return dict(_REGISTRY)
+
+
+def get_model(name: str, **options: Any) -> Model:
+    """Build a model by name with options (raises OptionError for unknown names)."""
+    models = available_models()
+    key = name.strip().lower().replace("_", "-")
+    if key not in models:
+        raise OptionError(
+            [Problem("--model", f"unknown model {name!r}: expected one of {', '.join(sorted(models))}")]
+        )
+    return models[key](**options)

@@ -1,0 +1,319 @@
+"""The flat table analysts use for BDM-style data (CSV here; Excel reuses :func:`rows_to_data`).
+
+Layouts
+-------
+* one row per actor: ``Actor, Capability, Position, Salience`` (one issue), or
+* one row per actor and issue, with an ``Issue`` column.
+
+Accepted column names (case-insensitive): actor = Actor/Stakeholder/Name/Player;
+capability = Capability/Resources/Clout/Power/Influence/c; position = Position/x;
+salience = Salience/s; optional Issue, Group, Parent, Description, Notes.
+
+Metadata may precede the header as comment lines ``# key: value`` with keys
+``title``, ``description``, ``as_of``, ``issue`` (id of a single issue),
+``label``, ``scale`` (``MIN-MAX`` or ``MIN..MAX``), ``status_quo``,
+``salience_scale`` (``0-100`` or ``0-1``).  Without ``scale`` an issue's scale is the
+range of the positions given; without ``salience_scale`` saliences all in [0, 1]
+are read as 0-1 (docs/DECISIONS.md, "salience scale of flat tables").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from realpolitik.errors import Problem, ScenarioError
+from realpolitik.scenario.io import Format, decode_text, register_loader
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "actor": ("actor", "stakeholder", "name", "player", "actor name"),
+    "capability": ("capability", "resources", "clout", "power", "influence", "c", "cap"),
+    "position": ("position", "x", "pos"),
+    "salience": ("salience", "s", "sal"),
+    "issue": ("issue", "issue id", "dimension"),
+    "group": ("group",),
+    "parent": ("parent",),
+    "description": ("description",),
+    "notes": ("notes", "note", "rationale"),
+}
+REQUIRED = ("actor", "capability", "position", "salience")
+META_KEYS = ("title", "description", "as_of", "issue", "label", "scale", "status_quo", "salience_scale")
+
+
+def _norm(h: Any) -> str:
+    return re.sub(r"\s+", " ", str(h if h is not None else "").strip().lower())
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9_.\- ]+", "", str(text)).strip()
+    s = re.sub(r"\s+", "_", s)
+    return s or "actor"
+
+
+def parse_number(value: Any) -> float | None:
+    """A float from a cell, or None when the cell is not a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _parse_scale(text: str) -> tuple[float, float] | None:
+    m = re.match(r"^\s*(-?[\d.eE+]+)\s*(?:-|\.\.|to|,)\s*(-?[\d.eE+]+)\s*$", text)
+    if not m:
+        return None
+    try:
+        return float(m.group(1)), float(m.group(2))
+    except ValueError:
+        return None
+
+
+def rows_to_data(
+    rows: list[list[Any]],
+    name: str,
+    meta: dict[str, str],
+    first_row_number: int,
+    *,
+    default_title: str | None = None,
+    salience_scale: str | None = None,
+):
+    """Turn table rows (header first) into scenario data, a locator and problems.
+
+    ``first_row_number`` is the 1-based row number of the header in the file.
+    """
+    problems: list[Problem] = []
+    if not rows:
+        raise ScenarioError("no header row: the table is empty", name)
+    header = [_norm(h) for h in rows[0]]
+    col: dict[str, int] = {}
+    for key, names in COLUMNS.items():
+        for j, h in enumerate(header):
+            if h in names:
+                col[key] = j
+                break
+    missing = [k for k in REQUIRED if k not in col]
+    if missing:
+        wanted = "; ".join(f"{k} ({'/'.join(COLUMNS[k][:4])})" for k in missing)
+        raise ScenarioError(
+            f"missing required column(s): {wanted}; found columns: {', '.join(map(str, rows[0]))}",
+            f"{name}:{first_row_number}",
+        )
+    body = [(first_row_number + 1 + i, r) for i, r in enumerate(rows[1:])]
+    body = [(n, r) for n, r in body if any(str(c).strip() for c in r if c is not None)]
+    single_issue = meta.get("issue") or "issue"
+
+    actors: dict[str, dict[str, Any]] = {}
+    order: list[str] = []
+    where: dict[tuple, str] = {}
+    issues: list[str] = []
+
+    def cell(r: list[Any], key: str) -> Any:
+        j = col.get(key)
+        return r[j] if j is not None and j < len(r) else None
+
+    for rownum, r in body:
+        raw_name = cell(r, "actor")
+        name_text = str(raw_name).strip() if raw_name is not None else ""
+        if not name_text:
+            problems.append(Problem(f"{name}:{rownum}:{rows[0][col['actor']]}", "actor name is empty"))
+            continue
+        aid = _slug(name_text)
+        iid = str(cell(r, "issue")).strip() if "issue" in col and cell(r, "issue") not in (None, "") else single_issue
+        iid = _slug(iid)
+        if iid not in issues:
+            issues.append(iid)
+        values: dict[str, float] = {}
+        for key in ("capability", "position", "salience"):
+            v = cell(r, key)
+            header_name = rows[0][col[key]]
+            loc = f"{name}:{rownum}:{header_name}"
+            num = parse_number(v)
+            if num is None:
+                text = "" if v is None else str(v).strip()
+                problems.append(
+                    Problem(loc, f"{key} is empty; expected a number" if not text else f"{key} {text!r} is not a number")
+                )
+            elif not math.isfinite(num):
+                problems.append(Problem(loc, f"{key} must be a finite number, got {str(v).strip()}"))
+            else:
+                values[key] = num
+        if aid not in actors:
+            actors[aid] = {"id": aid, "name": name_text, "positions": {}, "saliences": {}}
+            order.append(aid)
+            k = len(order) - 1
+            where[(k,)] = f"{name}:{rownum}"
+            for key in ("group", "parent", "description"):
+                v = cell(r, key)
+                if v not in (None, ""):
+                    actors[aid][key] = str(v).strip()
+            if "capability" in values:
+                actors[aid]["capability"] = values["capability"]
+            where[(k, "capability")] = f"{name}:{rownum}:{rows[0][col['capability']]}"
+            where[(k, "id")] = f"{name}:{rownum}:{rows[0][col['actor']]}"
+        else:
+            k = order.index(aid)
+            if iid in actors[aid]["positions"] or iid in actors[aid]["saliences"]:
+                problems.append(
+                    Problem(
+                        f"{name}:{rownum}:{rows[0][col['actor']]}",
+                        f"duplicate actor id {aid!r} (first on {where[(k,)].rsplit(':', 1)[-1]})"
+                        + (f" on issue {iid!r}" if "issue" in col else ""),
+                    )
+                )
+                continue
+            cap = values.get("capability")
+            base = actors[aid].get("capability")
+            if cap is not None and base is not None and cap != base:
+                actors[aid].setdefault("capability_by_issue", {})[iid] = cap
+        if "position" in values:
+            actors[aid]["positions"][iid] = values["position"]
+        if "salience" in values:
+            actors[aid]["saliences"][iid] = values["salience"]
+        if "position" not in values or "salience" not in values:
+            actors[aid]["_incomplete"] = True
+        where[(k, "positions", iid)] = f"{name}:{rownum}:{rows[0][col['position']]}"
+        where[(k, "saliences", iid)] = f"{name}:{rownum}:{rows[0][col['salience']]}"
+        where[(k, "capability_by_issue", iid)] = f"{name}:{rownum}:{rows[0][col['capability']]}"
+        note = cell(r, "notes")
+        if note not in (None, ""):
+            actors[aid].setdefault("notes", []).append({"field": f"row.{iid}", "text": str(note).strip()})
+
+    actor_list = []
+    for aid in order:
+        a = actors[aid]
+        incomplete = a.pop("_incomplete", False)
+        if incomplete and not a["positions"] and not a["saliences"]:
+            # every cell was bad: the problems are already reported; keep the actor out
+            # of validation so that it adds no second, vaguer message
+            a["positions"], a["saliences"] = {issues[0]: math.nan}, {issues[0]: 0.0}
+        for iid in list(a["positions"]):
+            if iid not in a["saliences"]:
+                a["positions"].pop(iid)
+        for iid in list(a["saliences"]):
+            if iid not in a["positions"]:
+                a["saliences"].pop(iid)
+        a.setdefault("capability", math.nan if incomplete else None)
+        actor_list.append(a)
+
+    # salience scale: declared, else 0-1 when every salience is within [0, 1]
+    declared = salience_scale or meta.get("salience_scale")
+    sal_values = [s for a in actor_list for s in a["saliences"].values() if math.isfinite(s)]
+    if declared is None:
+        declared = "0-1" if sal_values and max(sal_values) <= 1.0 else "0-100"
+
+    issue_data = []
+    scale = _parse_scale(meta["scale"]) if meta.get("scale") else None
+    if meta.get("scale") and scale is None:
+        problems.append(Problem(f"{name}: # scale", f"scale {meta['scale']!r} is not of the form MIN-MAX"))
+    for iid in issues:
+        pos = [a["positions"][iid] for a in actor_list if iid in a["positions"] and math.isfinite(a["positions"][iid])]
+        if scale is not None:
+            lo, hi = scale
+        elif pos:
+            lo, hi = min(pos), max(pos)
+            if hi <= lo:
+                lo, hi = lo - 1.0, hi + 1.0
+        else:
+            lo, hi = 0.0, 100.0
+        item: dict[str, Any] = {"id": iid, "label": meta.get("label", iid) if len(issues) == 1 else iid, "min": lo, "max": hi}
+        if meta.get("status_quo") and len(issues) == 1:
+            sq = parse_number(meta["status_quo"])
+            if sq is None:
+                problems.append(Problem(f"{name}: # status_quo", f"status_quo {meta['status_quo']!r} is not a number"))
+            else:
+                item["status_quo"] = sq
+        issue_data.append(item)
+
+    data: dict[str, Any] = {
+        "title": meta.get("title") or default_title or Path(name).stem,
+        "issues": issue_data,
+        "actors": actor_list,
+        "salience_scale": declared,
+    }
+    for key in ("description", "as_of"):
+        if meta.get(key):
+            data[key] = meta[key]
+
+    def locate(path: tuple) -> str:
+        if len(path) >= 2 and path[0] == "actors":
+            k = path[1]
+            rest = path[2:]
+            for cut in range(len(rest), -1, -1):
+                loc = where.get((k,) + tuple(rest[:cut]))
+                if loc is not None:
+                    return loc
+        if path and path[0] == "actors" and len(path) == 1:
+            return f"{name}"
+        if path and path[0] == "issues":
+            return f"{name}:{'.'.join(map(str, path))}"
+        return name
+
+    return data, locate, problems
+
+
+def split_meta(lines: list[str]) -> tuple[dict[str, str], int]:
+    """Read leading ``# key: value`` comment lines; return (meta, index of first data line)."""
+    meta: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and (lines[i].lstrip().startswith("#") or not lines[i].strip()):
+        text = lines[i].lstrip()[1:].strip() if lines[i].strip() else ""
+        key, sep, value = text.partition(":")
+        key = key.strip().lower().replace("-", "_").replace(" ", "_")
+        if sep and key in META_KEYS:
+            meta[key] = value.strip()
+        i += 1
+    return meta, i
+
+
+def _check_delimiter(header: str, name: str, row: int) -> None:
+    if "," in header:
+        return
+    for delim, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+        if delim in header:
+            raise ScenarioError(
+                f"wrong delimiter: the header is separated by {label}, expected commas "
+                "(save as 'CSV UTF-8 (comma delimited)')",
+                f"{name}:{row}",
+            )
+
+
+def sniff_table(raw: bytes) -> bool:
+    return True  # the fallback for .csv; more specific CSV formats sniff first
+
+
+def load_table_csv(raw: bytes, name: str, salience_scale: str | None = None, **_: Any):
+    text = decode_text(raw, name)
+    lines = text.splitlines()
+    meta, start = split_meta(lines)
+    if start >= len(lines):
+        raise ScenarioError("file has no header row (only comments or blank lines)", name)
+    _check_delimiter(lines[start], name, start + 1)
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines[start:]))))
+    except csv.Error as exc:
+        raise ScenarioError(f"malformed CSV: {exc}", name) from None
+    # trailing empty cells (a final comma) are not columns
+    rows = [r[:-1] if r and r[-1].strip() == "" and len(r) > 1 else r for r in rows]
+    return rows_to_data(rows, name, meta, start + 1, salience_scale=salience_scale)
+
+
+register_loader(
+    Format(
+        "csv",
+        ("csv",),
+        load_table_csv,
+        sniff=None,
+        description="flat BDM-style table: Actor, Capability, Position, Salience [, Issue]",
+    )
+)

@@ -1,0 +1,72 @@
+"""YAML scenarios (the primary, comment-friendly format).  Safe loading only.
+
+Errors are located as ``file:LINE (yaml.path)`` using the line of the deepest node
+that exists on the path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from realpolitik.errors import Problem, ScenarioError
+from realpolitik.scenario.build import Locator, dotted
+from realpolitik.scenario.io import Format, decode_text, register_loader
+
+
+def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+    out = {} if out is None else out
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = key.value
+            out[path + (k,)] = key.start_mark.line + 1
+            _line_map(value, path + (k,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, path + (i,), out)
+    return out
+
+
+def yaml_locator(name: str, lines: dict[tuple, int]) -> Locator:
+    def locate(path: tuple) -> str:
+        norm = tuple(str(p) if not isinstance(p, int) else p for p in path)
+        for cut in range(len(norm), -1, -1):
+            line = lines.get(norm[:cut])
+            if line is not None:
+                return f"{name}:{line} ({dotted(path)})" if path else f"{name}:{line}"
+        return f"{name} ({dotted(path)})"
+
+    return locate
+
+
+def parse_yaml(raw: bytes, name: str) -> tuple[Any, dict[tuple, int]]:
+    text = decode_text(raw, name)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        raise ScenarioError(f"invalid YAML: {exc.problem or exc}", where) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {exc}", name) from None
+    lines = _line_map(node) if node is not None else {}
+    return data, lines
+
+
+def load_yaml(raw: bytes, name: str, **_: Any):
+    data, lines = parse_yaml(raw, name)
+    locate = yaml_locator(name, lines)
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"expected a YAML mapping with title, issues and actors, found {type(data).__name__}", name
+        )
+    return data, locate, problems
+
+
+register_loader(
+    Format("yaml", ("yaml", "yml"), load_yaml, description="YAML scenario (primary format)")
+)

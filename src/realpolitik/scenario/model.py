@@ -1,0 +1,466 @@
+"""The scenario data model (pydantic v2): metadata, issues, actors, timed events.
+
+A :class:`Scenario` is immutable and validated.  Loaders turn files into a plain
+dict; :func:`realpolitik.scenario.build.build_scenario` validates that dict into a
+Scenario and maps every validation error back to the file, row and field it came
+from.  Models read a Scenario (usually through :meth:`Scenario.arrays`), never files.
+
+Conventions
+-----------
+* Saliences are stored on 0-100.  A file may declare ``salience_scale: "0-1"``;
+  the builder multiplies such values by 100 before validation.
+* Positions are on the issue's own scale ``[min, max]`` (years, percent, 0-100 ...).
+* ``capability`` is > 0; ``capability_by_issue`` optionally overrides it per issue
+  (the Decide format gives power per actor and issue).
+* An actor may leave an issue out of ``positions``: it does not take part in it
+  (its salience there is 0 and models skip it).  Every actor must take part in at
+  least one issue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+import datetime as dt
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _finite(v: float | None, what: str = "value") -> float | None:
+    if v is not None and not math.isfinite(v):
+        raise ValueError(f"{what} must be a finite number, got {v!r}")
+    return v
+
+
+class Source(_Frozen):
+    """A document the scenario rests on."""
+
+    id: str | None = None
+    title: str
+    url: str | None = None
+    citation: str | None = None
+    quote: str | None = None
+
+
+class ScalePoint(_Frozen):
+    """A labelled point on an issue's scale (e.g. 50 = "freeze on current lines")."""
+
+    value: float
+    label: str
+
+    _v = field_validator("value")(lambda v: _finite(v, "scale point"))
+
+
+class Issue(_Frozen):
+    """One issue (dimension): a scale with labelled points and an optional status quo."""
+
+    id: str = Field(pattern=ID_PATTERN, max_length=80)
+    label: str = ""
+    description: str | None = None
+    min: float = 0.0
+    max: float = 100.0
+    points: tuple[ScalePoint, ...] = ()
+    status_quo: float | None = None
+
+    @field_validator("min", "max", "status_quo")
+    @classmethod
+    def _finite_bounds(cls, v):
+        return _finite(v, "scale bound")
+
+    @model_validator(mode="after")
+    def _check_scale(self):
+        if not self.max > self.min:
+            raise ValueError(f"scale max ({self.max:g}) must be greater than min ({self.min:g})")
+        values = [p.value for p in self.points]
+        for p in self.points:
+            if not self.min <= p.value <= self.max:
+                raise ValueError(
+                    f"labelled point {p.value:g} ({p.label!r}) lies outside the scale "
+                    f"[{self.min:g}, {self.max:g}]"
+                )
+        if any(b <= a for a, b in zip(values, values[1:])):
+            raise ValueError("labelled points must be in strictly ascending order of value")
+        if self.status_quo is not None and not self.min <= self.status_quo <= self.max:
+            raise ValueError(
+                f"status quo {self.status_quo:g} lies outside the scale [{self.min:g}, {self.max:g}]"
+            )
+        return self
+
+    def nearest_point(self, x: float) -> ScalePoint | None:
+        """The labelled point closest to ``x`` (None when the issue has no labels)."""
+        if not self.points:
+            return None
+        return min(self.points, key=lambda p: abs(p.value - x))
+
+    @property
+    def span(self) -> float:
+        return self.max - self.min
+
+
+class Note(_Frozen):
+    """The rationale for one number and the source text it rests on.
+
+    ``field`` names the number, e.g. ``"position.settlement"`` or ``"capability"``.
+    """
+
+    field: str = ""
+    text: str = ""
+    quote: str | None = None
+    source: str | None = None
+
+
+class Actor(_Frozen):
+    """A player: capability, and per issue a position and a salience (0-100)."""
+
+    id: str = Field(pattern=ID_PATTERN, max_length=80)
+    name: str = ""
+    capability: float
+    capability_by_issue: dict[str, float] = Field(default_factory=dict)
+    positions: dict[str, float]
+    saliences: dict[str, float]
+    group: str | None = None
+    parent: str | None = None
+    description: str | None = None
+    notes: tuple[Note, ...] = ()
+
+    @field_validator("capability")
+    @classmethod
+    def _cap(cls, v: float) -> float:
+        _finite(v, "capability")
+        if v <= 0:
+            raise ValueError(f"capability must be greater than 0, got {v:g}")
+        return v
+
+    @field_validator("capability_by_issue")
+    @classmethod
+    def _cap_issue(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, c in v.items():
+            _finite(c, f"capability on {k}")
+            if c <= 0:
+                raise ValueError(f"capability on issue {k!r} must be greater than 0, got {c:g}")
+        return v
+
+    @field_validator("positions")
+    @classmethod
+    def _pos(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, x in v.items():
+            _finite(x, f"position on {k}")
+        return v
+
+    @field_validator("saliences")
+    @classmethod
+    def _sal(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, s in v.items():
+            _finite(s, f"salience on {k}")
+            if not 0 <= s <= 100:
+                raise ValueError(
+                    f"salience on issue {k!r} must lie in 0-100 (or 0-1 when the file declares "
+                    f"salience_scale: 0-1), got {s:g}"
+                )
+        return v
+
+    @model_validator(mode="after")
+    def _same_issues(self):
+        missing = set(self.positions) - set(self.saliences)
+        if missing:
+            raise ValueError(f"salience missing for issue(s) {', '.join(sorted(missing))}")
+        extra = set(self.saliences) - set(self.positions)
+        if extra:
+            raise ValueError(f"position missing for issue(s) {', '.join(sorted(extra))}")
+        if not self.positions:
+            raise ValueError("actor takes part in no issue (no positions given)")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    def capability_on(self, issue: str) -> float:
+        return self.capability_by_issue.get(issue, self.capability)
+
+
+ChangeField = Literal["capability", "position", "salience", "enter", "leave"]
+
+
+class Change(_Frozen):
+    """One change an event makes.
+
+    ``field`` is ``capability``, ``position`` or ``salience`` (with ``issue`` for the
+    last two and ``value``), ``leave`` (the actor leaves), or ``enter`` (``actor_data``
+    holds the entering actor in full).
+    """
+
+    actor: str
+    field: ChangeField
+    issue: str | None = None
+    value: float | None = None
+    actor_data: Actor | None = None
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.field in ("position", "salience") and self.issue is None:
+            raise ValueError(f"a {self.field} change needs an issue")
+        if self.field in ("capability", "position", "salience"):
+            if self.value is None:
+                raise ValueError(f"a {self.field} change needs a value")
+            _finite(self.value, self.field)
+        if self.field == "capability" and self.value is not None and self.value <= 0:
+            raise ValueError(f"capability must be greater than 0, got {self.value:g}")
+        if self.field == "salience" and self.value is not None and not 0 <= self.value <= 100:
+            raise ValueError(f"salience must lie in 0-100, got {self.value:g}")
+        if self.field == "enter" and self.actor_data is None:
+            raise ValueError("an 'enter' change needs actor_data (the entering actor)")
+        if self.field == "enter" and self.actor_data is not None and self.actor_data.id != self.actor:
+            raise ValueError(
+                f"actor_data.id {self.actor_data.id!r} differs from the change's actor {self.actor!r}"
+            )
+        return self
+
+
+class Event(_Frozen):
+    """A timed event: at a round (or a date), a list of changes."""
+
+    id: str | None = None
+    round: int | None = Field(default=None, ge=0)
+    date: dt.date | None = None
+    description: str = ""
+    source: str | None = None
+    quote: str | None = None
+    changes: tuple[Change, ...] = ()
+
+    @model_validator(mode="after")
+    def _when(self):
+        if self.round is None and self.date is None:
+            raise ValueError("an event needs a round or a date")
+        return self
+
+
+@dataclass(frozen=True)
+class ScenarioArrays:
+    """The numeric view of a scenario, in the scenario's actor and issue order.
+
+    Shapes: ``n`` actors, ``m`` issues.  ``salience`` is a fraction in [0, 1].
+    Where an actor does not take part in an issue, ``active`` is False, its
+    salience is 0 and its position is NaN.
+    """
+
+    actors: tuple[str, ...]
+    issues: tuple[str, ...]
+    capability: np.ndarray  # [n, m]  (per issue; equal across issues unless overridden)
+    position: np.ndarray  # [n, m]
+    salience: np.ndarray  # [n, m] in [0, 1]
+    active: np.ndarray  # [n, m] bool
+    scale_min: np.ndarray  # [m]
+    scale_max: np.ndarray  # [m]
+    status_quo: np.ndarray  # [m], NaN where not given
+
+
+class Scenario(_Frozen):
+    """A validated, immutable scenario."""
+
+    title: str
+    as_of: dt.date | None = None
+    description: str | None = None
+    sources: tuple[Source, ...] = ()
+    issues: tuple[Issue, ...]
+    actors: tuple[Actor, ...]
+    events: tuple[Event, ...] = ()
+    # Model-specific sections (e.g. ``war``) validated by the layer that owns them.
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        problems: list[str] = []
+        issue_ids = [i.id for i in self.issues]
+        if not issue_ids:
+            problems.append("issues: at least one issue is required")
+        for dup in sorted({i for i in issue_ids if issue_ids.count(i) > 1}):
+            problems.append(f"issues: duplicate issue id {dup!r}")
+        actor_ids = [a.id for a in self.actors]
+        if len(actor_ids) < 2:
+            problems.append(f"actors: at least two actors are required, found {len(actor_ids)}")
+        for dup in sorted({a for a in actor_ids if actor_ids.count(a) > 1}):
+            problems.append(f"actors: duplicate actor id {dup!r}")
+        known = set(issue_ids)
+        by_id = {i.id: i for i in self.issues}
+        for k, a in enumerate(self.actors):
+            for field in ("positions", "saliences", "capability_by_issue"):
+                for iid in getattr(a, field):
+                    if iid not in known:
+                        problems.append(
+                            f"actors.{k}.{field}.{iid}: unknown issue id {iid!r} "
+                            f"(known: {', '.join(issue_ids)})"
+                        )
+            for iid, x in a.positions.items():
+                iss = by_id.get(iid)
+                if iss is not None and not iss.min <= x <= iss.max:
+                    problems.append(
+                        f"actors.{k}.positions.{iid}: position {x:g} lies outside the issue "
+                        f"scale [{iss.min:g}, {iss.max:g}]"
+                    )
+            if a.parent is not None and a.parent not in actor_ids and a.parent != a.id:
+                # a parent may name a state that is not itself an actor only if declared
+                # as a group; we require it to be an actor id or a group label.
+                groups = {b.group for b in self.actors if b.group}
+                if a.parent not in groups:
+                    problems.append(
+                        f"actors.{k}.parent: unknown parent {a.parent!r} (not an actor id or group)"
+                    )
+            if a.parent == a.id:
+                problems.append(f"actors.{k}.parent: an actor cannot be its own parent")
+        present = set(actor_ids)
+        for e_k, ev in enumerate(self.events):
+            entered: set[str] = set()
+            for c_k, ch in enumerate(ev.changes):
+                where = f"events.{e_k}.changes.{c_k}"
+                if ch.field == "enter":
+                    entered.add(ch.actor)
+                    continue
+                if ch.actor not in present and ch.actor not in entered and not self._enters_later(ch.actor):
+                    problems.append(f"{where}.actor: event refers to unknown actor {ch.actor!r}")
+                if ch.issue is not None and ch.issue not in known:
+                    problems.append(f"{where}.issue: unknown issue id {ch.issue!r}")
+                if ch.field == "position" and ch.issue in by_id and ch.value is not None:
+                    iss = by_id[ch.issue]
+                    if not iss.min <= ch.value <= iss.max:
+                        problems.append(
+                            f"{where}.value: position {ch.value:g} lies outside the issue scale "
+                            f"[{iss.min:g}, {iss.max:g}]"
+                        )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def _enters_later(self, actor_id: str) -> bool:
+        return any(c.field == "enter" and c.actor == actor_id for e in self.events for c in e.changes)
+
+    # ----------------------------------------------------------------- access
+    @property
+    def actor_ids(self) -> tuple[str, ...]:
+        return tuple(a.id for a in self.actors)
+
+    @property
+    def issue_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.issues)
+
+    def actor(self, actor_id: str) -> Actor:
+        for a in self.actors:
+            if a.id == actor_id:
+                return a
+        raise KeyError(actor_id)
+
+    def issue(self, issue_id: str) -> Issue:
+        for i in self.issues:
+            if i.id == issue_id:
+                return i
+        raise KeyError(issue_id)
+
+    def arrays(self) -> ScenarioArrays:
+        """Numeric arrays in scenario order (see :class:`ScenarioArrays`)."""
+        n, m = len(self.actors), len(self.issues)
+        iids = self.issue_ids
+        cap = np.empty((n, m))
+        pos = np.full((n, m), np.nan)
+        sal = np.zeros((n, m))
+        act = np.zeros((n, m), dtype=bool)
+        for r, a in enumerate(self.actors):
+            for c, iid in enumerate(iids):
+                cap[r, c] = a.capability_on(iid)
+                if iid in a.positions:
+                    pos[r, c] = a.positions[iid]
+                    sal[r, c] = a.saliences[iid] / 100.0
+                    act[r, c] = True
+        return ScenarioArrays(
+            actors=self.actor_ids,
+            issues=iids,
+            capability=cap,
+            position=pos,
+            salience=sal,
+            active=act,
+            scale_min=np.array([i.min for i in self.issues], dtype=float),
+            scale_max=np.array([i.max for i in self.issues], dtype=float),
+            status_quo=np.array(
+                [np.nan if i.status_quo is None else i.status_quo for i in self.issues], dtype=float
+            ),
+        )
+
+    # ----------------------------------------------------------------- identity
+    def to_data(self) -> dict[str, Any]:
+        """Plain, JSON-ready data (saliences on 0-100, defaults dropped)."""
+        return self.model_dump(mode="json", exclude_defaults=True)
+
+    def content_hash(self) -> str:
+        """``sha256:...`` of the canonical JSON form; equal content, equal hash."""
+        blob = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+
+    # ----------------------------------------------------------------- edits
+    def replace(self, **changes: Any) -> "Scenario":
+        """A validated copy with top-level fields replaced."""
+        data = self.model_dump()
+        data.update(changes)
+        return Scenario.model_validate(data)
+
+    def without_actor(self, actor_id: str) -> "Scenario":
+        """A copy without one actor (and without event changes and children that name it)."""
+        self.actor(actor_id)  # KeyError when unknown
+        data = self.model_dump()
+        data["actors"] = [
+            {**a, "parent": None if a.get("parent") == actor_id else a.get("parent")}
+            for a in data["actors"]
+            if a["id"] != actor_id
+        ]
+        data["events"] = [
+            {**e, "changes": [c for c in e["changes"] if c["actor"] != actor_id]} for e in data["events"]
+        ]
+        return Scenario.model_validate(data)
+
+    def with_value(self, actor_id: str, field: str, value: float, issue: str | None = None) -> "Scenario":
+        """A copy with one actor value set (``field`` in capability/position/salience)."""
+        data = self.model_dump()
+        for a in data["actors"]:
+            if a["id"] == actor_id:
+                break
+        else:
+            raise KeyError(actor_id)
+        if field == "capability":
+            if issue is None:
+                a["capability"] = value
+            else:
+                a["capability_by_issue"][issue] = value
+        elif field in ("position", "salience"):
+            if issue is None:
+                raise ValueError(f"setting a {field} needs an issue")
+            a[field + "s"][issue] = value
+        else:
+            raise ValueError(f"unknown field {field!r}: expected capability, position or salience")
+        return Scenario.model_validate(data)
+
+    def apply_event(self, event: Event) -> "Scenario":
+        """A copy with the event's changes applied (entries, exits and value changes)."""
+        s = self
+        for ch in event.changes:
+            if ch.field == "leave":
+                if ch.actor in s.actor_ids:
+                    s = s.without_actor(ch.actor)
+            elif ch.field == "enter":
+                data = s.model_dump()
+                data["actors"] = [a for a in data["actors"] if a["id"] != ch.actor]
+                data["actors"].append(ch.actor_data.model_dump())
+                s = Scenario.model_validate(data)
+            else:
+                s = s.with_value(ch.actor, ch.field, float(ch.value), ch.issue)
+        return s
+
+    def events_at(self, round_: int) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if e.round == round_)

@@ -1,0 +1,93 @@
+"""Write scenarios to files (the reverse of the loaders; used by ``realpolitik convert``).
+
+Every writer returns bytes; :func:`write_scenario` writes them atomically.  A
+target format that cannot hold some content (e.g. events in a flat CSV) raises a
+:class:`ScenarioError` naming what would be lost, unless ``lossy=True``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from realpolitik.errors import ScenarioError
+from realpolitik.scenario.model import Scenario
+
+WriterFn = Callable[..., bytes]
+_WRITERS: dict[str, tuple[tuple[str, ...], WriterFn]] = {}
+
+
+def register_writer(name: str, extensions: tuple[str, ...], fn: WriterFn) -> None:
+    _WRITERS[name] = (extensions, fn)
+
+
+def writers() -> dict[str, tuple[tuple[str, ...], WriterFn]]:
+    return dict(_WRITERS)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper, data: str):
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def to_yaml(scenario: Scenario, **_: object) -> bytes:
+    data = scenario.to_data()
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100).encode()
+
+
+def to_json(scenario: Scenario, **_: object) -> bytes:
+    return (json.dumps(scenario.to_data(), indent=2, ensure_ascii=False) + "\n").encode()
+
+
+register_writer("yaml", ("yaml", "yml"), to_yaml)
+register_writer("json", ("json",), to_json)
+
+
+def atomic_write(path: str | os.PathLike[str], content: bytes) -> None:
+    """Write ``content`` to ``path`` so that the file is either complete or untouched."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def render_scenario(scenario: Scenario, fmt: str, lossy: bool = False) -> bytes:
+    key = fmt.lower().lstrip(".")
+    for name, (exts, fn) in _WRITERS.items():
+        if key == name or key in exts:
+            return fn(scenario, lossy=lossy)
+    raise ScenarioError(
+        f"cannot write format {fmt!r}: expected one of {', '.join(sorted(_WRITERS))}", "convert"
+    )
+
+
+def write_scenario(scenario: Scenario, path: str | os.PathLike[str], fmt: str | None = None, lossy: bool = False) -> None:
+    """Write a scenario; the format follows ``fmt`` or the file extension."""
+    fmt = fmt or Path(path).suffix.lstrip(".")
+    if not fmt:
+        raise ScenarioError("the output has no extension; give --to FORMAT", str(path))
+    atomic_write(path, render_scenario(scenario, fmt, lossy=lossy))
