@@ -142,13 +142,20 @@ def forecast(
     json_: JsonOpt = False,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write each result as JSON into this folder.")] = None,
     seed: SeedOpt = None,
+    preset: Annotated[Optional[str], typer.Option("--preset", help="Option preset of models that have presets.")] = None,
+    rounds: Annotated[Optional[int], typer.Option("--rounds", help="Number of rounds for models that run in rounds.")] = None,
+    mode: Annotated[Optional[str], typer.Option("--mode", help="Mode of models that have modes (e.g. exchange: decide).")] = None,
 ) -> None:
     """Forecast a scenario with one or more models (no SCENARIO: the default scenario)."""
     from realpolitik.report.text import forecast_table, render_table
     from realpolitik.scenario.writers import atomic_write
 
     scen = load(scenario)
-    models = build_models(model, parse_options(option))
+    opts = parse_options(option)
+    for key, value in (("preset", preset), ("rounds", rounds), ("mode", mode)):
+        if value is not None:
+            opts[key] = value
+    models = build_models(model, opts)
     results = []
     for m in models:
         results.append(m.run(scen, rng=seed if seed is not None else None))
@@ -265,6 +272,12 @@ def models(json_: JsonOpt = False) -> None:
     for r in rows:
         t.add_row(r["name"], r["summary"], ", ".join(f"{k}={v}" for k, v in r["options"].items()))
     out.print(t)
+
+
+# Command groups that live with their layer (simulate, report, serve, runs,
+# backtest ...) are modules in ``realpolitik/commands/`` that add themselves to
+# ``app``; importing the package registers them.
+import realpolitik.commands  # noqa: E402,F401
 
 
 # ------------------------------------------------------------------ entry point
