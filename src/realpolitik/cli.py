@@ -119,7 +119,13 @@ def build_models(names: list[str] | None, options: dict[str, Any], explicit: dic
     unused = set(options) - used
     if unused:
         raise OptionError(
-            [Problem(f"--option {k}", f"no selected model has this option (models: {', '.join(chosen)})") for k in sorted(unused)]
+            [
+                Problem(
+                    f"--{k}" if k in ("preset", "rounds", "mode") else f"--option {k}",
+                    f"no selected model has this option (models: {', '.join(chosen)})",
+                )
+                for k in sorted(unused)
+            ]
         )
     return models
 
