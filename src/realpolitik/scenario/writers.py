@@ -56,6 +56,16 @@ register_writer("yaml", ("yaml", "yml"), to_yaml)
 register_writer("json", ("json",), to_json)
 
 
+def to_decide(scenario: Scenario, **kw: object) -> bytes:
+    """Decide ``#A/#P/#M/#D`` text (see :mod:`realpolitik.scenario.loaders.decide`)."""
+    from realpolitik.scenario.loaders.decide import to_decide as _to_decide
+
+    return _to_decide(scenario, **kw)
+
+
+register_writer("decide", ("decide", "txt"), to_decide)
+
+
 def atomic_write(path: str | os.PathLike[str], content: bytes) -> None:
     """Write ``content`` to ``path`` so that the file is either complete or untouched."""
     path = Path(path)
