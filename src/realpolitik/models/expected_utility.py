@@ -1,0 +1,744 @@
+"""Bueno de Mesquita's expected-utility ("challenge") model, as Scholz et al. (2011) rebuilt it.
+
+Each round every actor ``i`` weighs, against every other actor ``j``, the expected
+utility of challenging ``j`` (``a = E^i(U_ij)``) and of being challenged by ``j``
+(``b = E^i(U_ji)``), eq. (25a/b).  The pair falls into a region of Fig. 6
+(confrontation, compromise, capitulation, stalemate); ``i`` picks one of the
+offers it receives (section 6.2) and all moves are applied at once.  Risk
+exponents come from security levels in a first pass with ``r = 1`` (eqs. 32-34,
+33).  The forecast is the weighted median (the Condorcet winner, eqs. 26-29)
+after the last round.
+
+The module has two layers:
+
+* :func:`eu_round` - one round, vectorised over a leading batch (draw) axis and
+  over actors (``n x n`` arrays, ``n x n(n-1)/2`` chunks for the vote sums).
+  No Python loop over actors or dyads.
+* :func:`simulate` - the rounds, with scenario events applied at their round,
+  the optional stopping rule, and the move log.
+
+:class:`ExpectedUtility` is the registered model (``expected-utility``).  Every
+ambiguity of the paper is an option (see :class:`ExpectedUtilityOptions` and
+``docs/expected-utility.md``); the preset ``scholz2011`` (the default)
+reproduces the reference implementation that reproduces Table 2 of the paper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from realpolitik.models.base import Model, ScenarioBatch, Table, register
+from realpolitik.scenario.model import Scenario
+
+# ----------------------------------------------------------------- options
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # The reference implementation (jmckib/bdm-scholz-expected-utility-model), which
+    # reproduces Scholz et al. (2011) Table 2 ("faithful to Scholz' original code").
+    "scholz2011": {
+        "probability_mode": "all-pairs",
+        "vote_risk": "voter-r",
+        "security": "adversary",
+        "perspective_r": "evaluator",
+        "resist_salience": "target",
+        "offer_rule": "weighted-position",
+        "capitulation": False,
+        "conflict_moves": True,
+        "range": "fixed",
+        "Q": 1.0,
+        "T": "closer-to-median",
+        "rounds": 10,
+    },
+    # The model as the paper's equations and prose state it.
+    "paper": {
+        "probability_mode": "paper",
+        "vote_risk": "one",
+        "security": "adversary",
+        "perspective_r": "evaluator",
+        "resist_salience": "target",
+        "offer_rule": "least-move",
+        "capitulation": True,
+        "conflict_moves": True,
+        "range": "fixed",
+        "Q": 1.0,
+        "T": "closer-to-median",
+        "rounds": 10,
+    },
+}
+DEFAULT_PRESET = "scholz2011"
+
+
+class ExpectedUtilityOptions(BaseModel):
+    """Options of the expected-utility model; a ``preset`` fills those not given.
+
+    String values may use ``-`` or ``_`` (``all_pairs`` = ``all-pairs``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    preset: Literal["scholz2011", "paper"] = Field(
+        DEFAULT_PRESET, description="defaults for every other option: scholz2011 (reference code) or paper"
+    )
+    probability_mode: Literal["paper", "all-pairs"] = Field(
+        description="P of eq. (31) in that contest (paper) or over all ordered pairs of actors (all-pairs)"
+    )
+    vote_risk: Literal["one", "voter-r"] = Field(
+        description="votes in P use r = 1 (one) or each voter's current risk exponent (voter-r)"
+    )
+    security: Literal["adversary", "own-row"] = Field(
+        description="security of i: sum_j E(U_ji) (adversary, eq. 34) or sum_j E(U_ij) (own-row, BDM 1997)"
+    )
+    perspective_r: Literal["evaluator", "own"] = Field(
+        description="risk exponent inside E^p(U_uv): the evaluator's r_p or the challenger's r_u"
+    )
+    resist_salience: Literal["target", "printed-25b"] = Field(
+        description="resist weight s in eq. (25): the target's salience, or s_j as (25b) prints it"
+    )
+    offer_rule: Literal["least-move", "weighted-position"] = Field(
+        description="compromise chosen by least movement or by minimum EU-weighted position (reference code)"
+    )
+    capitulation: bool = Field(description="Fig. 6 capitulation: i moves fully to j when b > 0 > a and |a| >= b")
+    conflict_moves: bool = Field(description="in a confrontation the lower-EU side moves fully to the other")
+    range: Literal["fixed", "per-round", "scale"] = Field(
+        description="R = x_max - x_min of actors' positions at the start (fixed), each round, or the issue scale"
+    )
+    Q: float = Field(ge=0.0, le=1.0, description="probability of the status quo in eq. (25)")
+    T: Literal["closer-to-median", 0, 1] = Field(
+        description="better (1) / worse (0) switch of eq. (25); closer-to-median: 1 iff |x_i-mu| < |x_i-x_j|"
+    )
+    rounds: int = Field(ge=0, le=100_000, description="number of rounds")
+    tolerance: float | None = Field(
+        None, ge=0.0, description="stop when the median moves less than this for k rounds in a row (none: fixed rounds)"
+    )
+    k: int = Field(3, ge=1, description="rounds in a row for the stopping rule")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = {k: (v.replace("_", "-") if isinstance(v, str) and k != "T" else v) for k, v in data.items()}
+        if isinstance(data.get("T"), str):
+            data["T"] = data["T"].replace("_", "-")
+        preset = data.get("preset", DEFAULT_PRESET)
+        defaults = PRESETS.get(preset)
+        if defaults is None:
+            return data  # the Literal check reports the bad preset
+        return {**defaults, **data, "preset": preset}
+
+
+# ----------------------------------------------------------------- core
+
+KIND_NONE, KIND_CONFRONTATION, KIND_COMPROMISE, KIND_CAPITULATION = 0, 1, 2, 3
+KIND_NAMES = {KIND_NONE: "none", KIND_CONFRONTATION: "confrontation", KIND_COMPROMISE: "compromise",
+              KIND_CAPITULATION: "capitulation"}
+
+#: elements of the largest temporary in the vote sums (8 bytes each)
+CHUNK_ELEMENTS = 4_000_000
+
+
+def weighted_median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The median voter position: the Condorcet winner among actors' positions.
+
+    With votes ``v^{jk} = sum_i w_i (|x_i - x_k| - |x_i - x_j|)`` (eqs. 28-29, r = 1)
+    the position that wins every pairwise contest minimises
+    ``sum_i w_i |x_i - x_j|`` over the actors' positions ``x_j``.  Ties (an exact
+    even split) go to the lowest position.  When every weight is zero, every actor
+    counts 1.  ``x``, ``w``: ``[B, n]``; returns ``[B]``.
+    """
+    if x.shape[-1] == 0:
+        return np.full(x.shape[:-1], np.nan)
+    w = np.where(w.sum(axis=-1, keepdims=True) > 0, w, 1.0)
+    cost = np.einsum("bi,bij->bj", w, np.abs(x[:, :, None] - x[:, None, :]))
+    best = cost.min(axis=-1, keepdims=True)
+    tol = 1e-12 * np.maximum(np.abs(best), 1e-300) + 1e-15 * np.abs(w).sum(axis=-1, keepdims=True)
+    return np.where(cost <= best + tol, x, np.inf).min(axis=-1)
+
+
+def weighted_mean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``sum c s x / sum c s`` (plain mean when every weight is zero); ``[B, n] -> [B]``."""
+    if x.shape[-1] == 0:
+        return np.full(x.shape[:-1], np.nan)
+    tot = w.sum(axis=-1)
+    plain = x.mean(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = (w * x).sum(axis=-1) / tot
+    return np.where(tot > 0, m, plain)
+
+
+def _vote_sums(d: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``A[b, u, v] = sum_k w_k |d[b,k,v] - d[b,k,u]|`` (symmetric, zero diagonal).
+
+    Computed over the ``n(n-1)/2`` unordered pairs, in chunks of at most
+    :data:`CHUNK_ELEMENTS` temporaries, as a batched matrix product.
+    """
+    B, n, _ = d.shape
+    A = np.zeros((B, n, n))
+    if n < 2:
+        return A
+    iu, iv = np.triu_indices(n, 1)
+    npairs = iu.size
+    step = max(1, CHUNK_ELEMENTS // max(1, B * n))
+    wk = w[:, None, :]  # [B, 1, n]
+    for lo in range(0, npairs, step):
+        hi = min(npairs, lo + step)
+        diff = d[:, :, iv[lo:hi]] - d[:, :, iu[lo:hi]]  # [B, k, p]
+        np.abs(diff, out=diff)
+        vals = np.matmul(wk, diff)[:, 0, :]  # [B, p]
+        A[:, iu[lo:hi], iv[lo:hi]] = vals
+        A[:, iv[lo:hi], iu[lo:hi]] = vals
+    return A
+
+
+def win_probability(
+    dist: np.ndarray, w: np.ndarray, r_vote: np.ndarray | None, mode: str
+) -> np.ndarray:
+    """``P[b, u, v]``: the probability that ``x_u`` prevails over ``x_v`` (eq. 31).
+
+    Voter ``k`` votes ``v_k(a, b) = w_k [(|x_k - x_b|/R)^{r_k} - (|x_k - x_a|/R)^{r_k}]``
+    (``w = c s``; ``r_k = 1`` when ``r_vote`` is None).  The numerator is
+    ``sum_k max(0, v_k(x_u, x_v))``.  ``mode="paper"``: the denominator is
+    ``sum_k |v_k(x_u, x_v)|`` (so ``P_uv + P_vu = 1``; 1/2 when no voter cares).
+    ``mode="all-pairs"``: the denominator is ``sum_k sum_a sum_b |v_k(x_a, x_b)|``
+    over all ordered pairs of actors, computed per voter from its sorted
+    distances in O(n log n): ``sum_a sum_b |d_a - d_b| = 2 sum_m (2m - n + 1) d_(m)``.
+    ``P = 0`` where ``x_u = x_v`` or the denominator is 0.
+    """
+    B, n, _ = dist.shape
+    d = dist if r_vote is None else dist ** r_vote[:, :, None]  # d[b, k, a]
+    A = _vote_sums(d, w)
+    S = np.einsum("bk,bka->ba", w, d)  # sum_k w_k d[k, a]
+    # N(u, v) = sum_k w_k max(0, d_kv - d_ku) = (A(u, v) + S_v - S_u) / 2
+    N = 0.5 * (A + S[:, None, :] - S[:, :, None])
+    np.maximum(N, 0.0, out=N)
+    same = dist == 0.0
+    if mode == "all-pairs":
+        ds = np.sort(d, axis=-1)
+        coef = 2.0 * np.arange(n) - n + 1.0
+        D = 2.0 * np.einsum("bk,bkm,m->b", w, ds, coef)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            P = np.where(D[:, None, None] > 0, N / D[:, None, None], 0.0)
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            P = np.where(A > 0, N / np.where(A > 0, A, 1.0), 0.5)
+    return np.where(same, 0.0, P)
+
+
+def _base_utility(base: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``2 - 4 base^r`` (eqs. 15, 16, 22-24); ``base`` is clipped at 0."""
+    return 2.0 - 4.0 * np.maximum(base, 0.0) ** r
+
+
+def expected_utilities(
+    x: np.ndarray,
+    s: np.ndarray,
+    dist: np.ndarray,
+    P: np.ndarray,
+    r: np.ndarray,
+    mu: np.ndarray,
+    R: np.ndarray,
+    opt: ExpectedUtilityOptions,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``a[b,i,j] = E^i(U_ij)`` and ``b[b,i,j] = E^i(U_ji)``, eq. (25a/b).
+
+    ``E^p(U_uv) = s (P_uv U_s + (1-P_uv) U_f) + (1-s) U_s - Q U_sq - (1-Q)(T U_b + (1-T) U_w)``
+    with ``U_s = 2 - 4(0.5 - 0.5|x_u - x_v|/R)^r`` (15), ``U_f = 2 - 4(0.5 + 0.5|x_u - x_v|/R)^r``
+    (16), ``U_sq = 2 - 4 (0.5)^r`` (24), ``U_b``/``U_w`` from (22)/(23) with
+    ``(|x_u - mu| + |x_u - x_v|)/R``.  ``s`` is the target's salience (the challenger
+    ``j``'s own in ``b`` under ``resist_salience="printed-25b"``); ``r`` is the
+    evaluator ``i``'s exponent (the challenger's own under ``perspective_r="own"``).
+    """
+    ri = r[:, :, None]  # evaluator i (rows)
+    rb = ri if opt.perspective_r == "evaluator" else r[:, None, :]  # challenger j in b
+    Us_a = _base_utility(0.5 - 0.5 * dist, ri)
+    Uf_a = _base_utility(0.5 + 0.5 * dist, ri)
+    Usq_a = _base_utility(np.full_like(ri, 0.5), ri)
+    if rb is ri:
+        Us_b, Uf_b, Usq_b = Us_a, Uf_a, Usq_a
+    else:
+        Us_b = _base_utility(0.5 - 0.5 * dist, rb)
+        Uf_b = _base_utility(0.5 + 0.5 * dist, rb)
+        Usq_b = _base_utility(np.full_like(rb, 0.5), rb)
+    sj = s[:, None, :]
+    si = sj if opt.resist_salience == "printed-25b" else s[:, :, None]
+    Pt = np.swapaxes(P, 1, 2)  # P[j, i]
+    Q = opt.Q
+    a = sj * (P * Us_a + (1.0 - P) * Uf_a) + (1.0 - sj) * Us_a - Q * Usq_a
+    b = si * (Pt * Us_b + (1.0 - Pt) * Uf_b) + (1.0 - si) * Us_b - Q * Usq_b
+    if Q < 1.0:
+        dmu = np.abs(x - mu[:, None]) / R[:, None]  # |x_u - mu| / R
+        for out, dm, rr in ((a, dmu[:, :, None], ri), (b, dmu[:, None, :], rb)):
+            dsum = dm + dist
+            Ub = _base_utility(0.5 - 0.25 * dsum, rr)
+            Uw = _base_utility(0.5 + 0.25 * dsum, rr)
+            T = (dm < dist).astype(float) if opt.T == "closer-to-median" else float(opt.T)
+            out -= (1.0 - Q) * (T * Ub + (1.0 - T) * Uw)
+    return a, b
+
+
+def _risk_exponents(sec: np.ndarray) -> np.ndarray:
+    """Eqs. (34) and (33): ``R_i = (2 Sec_i - max - min)/(max - min)``, ``r_i = (1 - R_i/3)/(1 + R_i/3)``.
+
+    When every security level is equal (``max = min``) ``R_i = 0`` and ``r_i = 1``.
+    """
+    hi = sec.max(axis=-1, keepdims=True)
+    lo = sec.min(axis=-1, keepdims=True)
+    spread = hi - lo
+    ok = spread > 1e-12 * np.maximum(1.0, np.maximum(np.abs(hi), np.abs(lo)))
+    Rk = np.where(ok, (2.0 * sec - hi - lo) / np.where(ok, spread, 1.0), 0.0)
+    return (1.0 - Rk / 3.0) / (1.0 + Rk / 3.0)
+
+
+def _pick(mask: np.ndarray, key: np.ndarray, offer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row ``[b, i]``: the column with the smallest ``key`` among ``mask``.
+
+    Ties (within 1e-12 relative) go to the lowest offer position, then to the first
+    actor in input order.  Returns (index or -1, any).
+    """
+    k = np.where(mask, key, np.inf)
+    best = k.min(axis=-1, keepdims=True)
+    tol = 1e-12 * np.maximum(np.abs(best), 1.0)
+    tied = mask & (k <= best + tol)
+    o = np.where(tied, offer, np.inf)
+    low = o.min(axis=-1, keepdims=True)
+    tied &= o <= low + 1e-12 * np.maximum(np.abs(low), 1.0)
+    idx = np.argmax(tied, axis=-1)
+    anyv = mask.any(axis=-1)
+    return np.where(anyv, idx, -1), anyv
+
+
+@dataclass
+class RoundResult:
+    """One round for a batch: ``[B, n]`` arrays (``target`` -1 where no move)."""
+
+    x: np.ndarray
+    target: np.ndarray
+    kind: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    r: np.ndarray
+    median: np.ndarray  # before the round
+
+
+def eu_round(
+    x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray, opt: ExpectedUtilityOptions
+) -> RoundResult:
+    """One round of the model for a batch of draws (Appendix steps 2-11).
+
+    Parameters
+    ----------
+    x, c, s : ndarray ``[B, n]``
+        Positions, capabilities and saliences (fractions) of the ``n`` actors
+        taking part, for ``B`` independent draws.
+    R : ndarray ``[B]``
+        The range ``x_max - x_min`` used to normalise distances (positive).
+    opt : ExpectedUtilityOptions
+
+    Returns
+    -------
+    RoundResult
+        New positions (moves applied simultaneously), for each actor the actor it
+        moved toward, the region (``KIND_*``), the two expected utilities
+        ``a = E^i(U_ij)`` and ``b = E^i(U_ji)`` of the chosen dyad, the risk
+        exponents and the median before the round.
+    """
+    B, n = x.shape
+    w = c * s
+    mu = weighted_median(x, w)
+    dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
+    offdiag = ~np.eye(n, dtype=bool)
+    ones = np.ones_like(x)
+    # pass 1: r = 1 (steps 2-7), security levels, risk exponents (steps 8-9)
+    P1 = win_probability(dist, w, None, opt.probability_mode)
+    a1, b1 = expected_utilities(x, s, dist, P1, ones, mu, R, opt)
+    src = b1 if opt.security == "adversary" else a1
+    sec = np.where(offdiag, src, 0.0).sum(axis=-1)
+    r = _risk_exponents(sec)
+    # pass 2 with the computed r (step 10 -> 4..7)
+    P2 = win_probability(dist, w, r, opt.probability_mode) if opt.vote_risk == "voter-r" else P1
+    a, b = expected_utilities(x, s, dist, P2, r, mu, R, opt)
+    # step 11: regions of Fig. 6 from the receiver i's point of view
+    xi = x[:, :, None]
+    xj = x[:, None, :]
+    differ = xi != xj
+    conf = differ & (b > a) & (a > 0) if opt.conflict_moves else np.zeros_like(differ)
+    comp = differ & (b > 0) & (a < 0) & (b > -a)
+    cap = differ & (b > 0) & (a < 0) & (-a >= b) if opt.capitulation else np.zeros_like(differ)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.abs(a / np.where(b != 0, b, 1.0))
+    comp_offer = xi + (xj - xi) * ratio
+    full_offer = np.broadcast_to(xj, dist.shape)
+    move_full = np.abs(xj - xi)
+    t_conf, any_conf = _pick(conf, move_full, full_offer)
+    if opt.offer_rule == "weighted-position":
+        aa, bb = np.abs(a), np.abs(b)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            key = (aa * xi + bb * xj) / (aa + bb)
+    else:
+        key = np.abs(comp_offer - xi)
+    t_comp, any_comp = _pick(comp, key, comp_offer)
+    t_cap, any_cap = _pick(cap, move_full, full_offer)
+    kind = np.where(
+        any_conf, KIND_CONFRONTATION,
+        np.where(any_comp, KIND_COMPROMISE, np.where(any_cap, KIND_CAPITULATION, KIND_NONE)),
+    )
+    target = np.where(any_conf, t_conf, np.where(any_comp, t_comp, np.where(any_cap, t_cap, -1)))
+    tsafe = np.maximum(target, 0)[:, :, None]
+    take = lambda arr: np.take_along_axis(arr, tsafe, axis=-1)[:, :, 0]  # noqa: E731
+    new_x = np.where(
+        kind == KIND_COMPROMISE, take(comp_offer), np.where(kind == KIND_NONE, x, take(full_offer))
+    )
+    sel_a = np.where(target >= 0, take(a), np.nan)
+    sel_b = np.where(target >= 0, take(b), np.nan)
+    return RoundResult(new_x, target, kind, sel_a, sel_b, r, mu)
+
+
+# ----------------------------------------------------------------- driver
+
+
+@dataclass
+class Change:
+    """An event's change at array level on one issue (``index`` into the actor axis)."""
+
+    index: int
+    field: str  # position, salience, capability, enter, leave
+    value: float = np.nan
+    position: float = np.nan
+    salience: float = np.nan
+    capability: float = np.nan
+
+
+@dataclass
+class Trajectory:
+    """What :func:`simulate` returns for one issue and a batch of draws."""
+
+    positions: np.ndarray  # [rounds + 1, B, N] (NaN where inactive)
+    median: np.ndarray  # [rounds + 1, B]
+    mean: np.ndarray  # [rounds + 1, B]
+    stopped: np.ndarray  # [B] round after which the stopping rule held (-1: never)
+    moves: list[list[tuple]] = field(default_factory=list)  # per round: (mover, toward, kind, a, b, from, to) for draw 0
+    risk: list[np.ndarray] = field(default_factory=list)  # per round [N] r of draw 0 (NaN inactive)
+    ranges: list[float] = field(default_factory=list)
+
+
+def simulate(
+    x: np.ndarray,
+    c: np.ndarray,
+    s: np.ndarray,
+    active: np.ndarray,
+    opt: ExpectedUtilityOptions,
+    events: dict[int, list[Change]] | None = None,
+    scale: float | None = None,
+    log: bool = False,
+) -> Trajectory:
+    """Run ``opt.rounds`` rounds on one issue for ``B`` draws.
+
+    ``x``, ``c``, ``s``: ``[B, N]`` over every actor that ever takes part (NaN/any
+    value where inactive); ``active``: ``[N]`` at the start.  ``events[t]`` are applied
+    (to every draw) at the start of round ``t`` (``t = 0`` and ``t = 1`` both before
+    the first round's moves; round 0 of the history shows the state after round-0
+    events).  Draws for which the stopping rule holds keep their positions.
+    """
+    events = events or {}
+    x = np.array(x, dtype=float)
+    c = np.array(c, dtype=float)
+    s = np.array(s, dtype=float)
+    active = np.array(active, dtype=bool)
+    B, N = x.shape
+    T = opt.rounds
+
+    def apply(t: int) -> None:
+        for ch in events.get(t, []):
+            if ch.field == "position":
+                x[:, ch.index] = ch.value
+            elif ch.field == "salience":
+                s[:, ch.index] = ch.value
+            elif ch.field == "capability":
+                c[:, ch.index] = ch.value
+            elif ch.field == "leave":
+                active[ch.index] = False
+            elif ch.field == "enter":
+                active[ch.index] = True
+                x[:, ch.index], s[:, ch.index], c[:, ch.index] = ch.position, ch.salience, ch.capability
+
+    def stats(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        xs, ws = x[:, idx], c[:, idx] * s[:, idx]
+        return weighted_median(xs, ws), weighted_mean(xs, ws)
+
+    apply(0)
+    idx = np.flatnonzero(active)
+    span = lambda ii: (x[:, ii].max(axis=1) - x[:, ii].min(axis=1)) if ii.size else np.zeros(B)  # noqa: E731
+    if opt.range == "scale" and scale is not None:
+        R = np.full(B, float(scale))
+    else:
+        R = span(idx)
+    positions = np.full((T + 1, B, N), np.nan)
+    med = np.full((T + 1, B), np.nan)
+    mean = np.full((T + 1, B), np.nan)
+    positions[0][:, idx] = x[:, idx]
+    med[0], mean[0] = stats(idx)
+    stopped = np.full(B, -1)
+    calm = np.zeros(B, dtype=int)
+    traj = Trajectory(positions, med, mean, stopped)
+    for t in range(1, T + 1):
+        apply(t)
+        idx = np.flatnonzero(active)
+        cur = span(idx)
+        if opt.range == "per-round":
+            R = cur
+        elif opt.range == "fixed":
+            R = np.maximum(R, cur)  # equals the initial range unless an event widens it
+        Rsafe = np.where(R > 0, R, 1.0)
+        if idx.size >= 2:
+            res = eu_round(x[:, idx], c[:, idx], s[:, idx], Rsafe, opt)
+            frozen = stopped >= 0
+            newx = np.where(frozen[:, None], x[:, idx], res.x)
+            if log:
+                moved = np.flatnonzero((res.target[0] >= 0) & ~frozen[0])
+                traj.moves.append([
+                    (int(idx[i]), int(idx[res.target[0, i]]), int(res.kind[0, i]), float(res.a[0, i]),
+                     float(res.b[0, i]), float(x[0, idx[i]]), float(newx[0, i]))
+                    for i in moved
+                ])
+                rr = np.full(N, np.nan)
+                rr[idx] = res.r[0]
+                traj.risk.append(rr)
+                traj.ranges.append(float(Rsafe[0]))
+            x[:, idx] = newx
+        elif log:
+            traj.moves.append([])
+            traj.risk.append(np.full(N, np.nan))
+            traj.ranges.append(float(Rsafe[0]))
+        positions[t][:, idx] = x[:, idx]
+        med[t], mean[t] = stats(idx)
+        if opt.tolerance is not None:
+            shift = np.abs(med[t] - med[t - 1])
+            calm = np.where(shift < opt.tolerance, calm + 1, 0)
+            stopped = np.where((stopped < 0) & (calm >= opt.k), t, stopped)
+            traj.stopped = stopped
+    return traj
+
+
+# ----------------------------------------------------------------- model
+
+
+def _issue_setup(scenario: Scenario, col: int, universe: list[str]):
+    """Arrays ``[N]`` over the actor universe for issue ``col`` plus array-level events."""
+    iid = scenario.issue_ids[col]
+    a = scenario.arrays()
+    N = len(universe)
+    n0 = len(a.actors)
+    x = np.full(N, np.nan)
+    c = np.ones(N)
+    s = np.zeros(N)
+    act = np.zeros(N, dtype=bool)
+    x[:n0], c[:n0], s[:n0], act[:n0] = a.position[:, col], a.capability[:, col], a.salience[:, col], a.active[:, col]
+    pos_of = {aid: k for k, aid in enumerate(universe)}
+    events: dict[int, list[Change]] = {}
+    for ev in scenario.events:
+        if ev.round is None:
+            continue
+        for ch in ev.changes:
+            k = pos_of[ch.actor]
+            if ch.field == "leave":
+                events.setdefault(ev.round, []).append(Change(k, "leave"))
+            elif ch.field == "enter":
+                ad = ch.actor_data
+                if iid in ad.positions:
+                    events.setdefault(ev.round, []).append(
+                        Change(k, "enter", position=ad.positions[iid], salience=ad.saliences[iid] / 100.0,
+                               capability=ad.capability_on(iid))
+                    )
+            elif ch.field == "capability" and ch.issue in (None, iid):
+                events.setdefault(ev.round, []).append(Change(k, "capability", float(ch.value)))
+            elif ch.field == "position" and ch.issue == iid:
+                events.setdefault(ev.round, []).append(Change(k, "position", float(ch.value)))
+            elif ch.field == "salience" and ch.issue == iid:
+                events.setdefault(ev.round, []).append(Change(k, "salience", float(ch.value) / 100.0))
+    return x, c, s, act, events
+
+
+def _universe(scenario: Scenario) -> list[str]:
+    ids = list(scenario.actor_ids)
+    for ev in sorted((e for e in scenario.events if e.round is not None), key=lambda e: e.round):
+        for ch in ev.changes:
+            if ch.field == "enter" and ch.actor not in ids:
+                ids.append(ch.actor)
+    return ids
+
+
+@register
+class ExpectedUtility(Model):
+    """Bueno de Mesquita's expected-utility (challenge) model, as Scholz et al. (2011) rebuilt it.
+
+    Per round (Appendix steps 2-13): the median voter position (eqs. 26-29); win
+    probabilities (eq. 31, or the all-pairs denominator of the reference code);
+    basic utilities (15), (16), (22)-(24); expected utilities (25a/b) with ``r = 1``;
+    security levels and risk exponents (34), (33); the expected utilities again
+    with the computed ``r``; each actor's offers classified by the regions of
+    Fig. 6 (confrontation, compromise (35)/(36), capitulation, stalemate) and one
+    chosen by the rule of section 6.2 (option ``offer_rule``); all moves applied
+    simultaneously.  The forecast per issue is the weighted median after the last
+    round (or when the median has moved less than ``tolerance`` for ``k`` rounds).
+
+    Multi-issue scenarios run issue by issue; an actor that does not take part in
+    an issue is left out there.  Scenario events with a ``round`` are applied at the
+    start of that round (positions, saliences, capabilities; actors entering or
+    leaving); events with only a date are ignored by this model.
+
+    The preset ``scholz2011`` (the default) reproduces the reference implementation
+    and thereby Table 2 of the paper (7 of 8 printed medians; see
+    ``docs/expected-utility.md`` for round 2); the preset ``paper`` follows the
+    printed equations and prose.
+
+    References
+    ----------
+    Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011). Unravelling Bueno de
+    Mesquita's group decision model. *Journal of Theoretical Politics* 23(4),
+    510-531 (ICAART 2011, pp. 18-30): eqs. (15), (16), (22)-(25), (28)-(29),
+    (31), (33)-(36), Fig. 6, section 6.2, the Appendix algorithm.
+    Bueno de Mesquita, B. (1994). Political forecasting: an expected utility
+    method. In *European Community Decision Making*, Yale UP, ch. 4.
+    Bueno de Mesquita, B. (1985). The war trap revisited. *American Political
+    Science Review* 79(1), 156-177 (security levels, p. 157).
+    """
+
+    name = "expected-utility"
+    label = "Expected utility (BDM)"
+    Options = ExpectedUtilityOptions
+    vectorised = True
+
+    # ------------------------------------------------------------ single run
+    def _run(self, scenario: Scenario, rng):
+        opt = self.options
+        universe = _universe(scenario)
+        T = opt.rounds
+        m = len(scenario.issues)
+        positions = np.full((T + 1, len(universe), m), np.nan)
+        history_median: dict[str, list[float]] = {}
+        history_mean: dict[str, list[float]] = {}
+        forecast: dict[str, float] = {}
+        moves: list[list[dict]] = [[] for _ in range(T)]
+        risk: dict[str, list[list[float | None]]] = {}
+        stopped: dict[str, int | None] = {}
+        ranges: dict[str, float] = {}
+        for col, iss in enumerate(scenario.issues):
+            x, c, s, act, events = _issue_setup(scenario, col, universe)
+            tr = simulate(x[None], c[None], s[None], act, opt, events, scale=iss.span, log=True)
+            stop = int(tr.stopped[0])
+            last = stop if stop >= 0 else T
+            # after a stop the state is frozen: the recorded rounds repeat it
+            positions[:, :, col] = tr.positions[:, 0, :]
+            history_median[iss.id] = tr.median[:, 0].tolist()
+            history_mean[iss.id] = tr.mean[:, 0].tolist()
+            forecast[iss.id] = float(tr.median[last, 0])
+            stopped[iss.id] = stop if stop >= 0 else None
+            ranges[iss.id] = tr.ranges[0] if tr.ranges else float("nan")
+            risk[iss.id] = [[None if np.isnan(v) else float(v) for v in rr] for rr in tr.risk]
+            for t, rnd in enumerate(tr.moves):
+                for (i, j, kind, a, b, x0, x1) in rnd:
+                    moves[t].append({
+                        "round": t + 1, "issue": iss.id, "actor": universe[i], "toward": universe[j],
+                        "kind": KIND_NAMES[kind], "eu_challenge": a, "eu_challenged": b,
+                        "from": x0, "to": x1,
+                    })
+        pos_list = [[[None if np.isnan(v) else float(v) for v in row] for row in rnd] for rnd in positions]
+        details = {
+            "moves": moves,
+            "risk_exponents": risk,
+            "stopped_after_round": stopped,
+            "range": ranges,
+            "preset": opt.preset,
+            "forecast_rule": "weighted median (Condorcet winner) after the last round",
+        }
+        undated = [e.id or e.description for e in scenario.events if e.round is None]
+        if undated:
+            details["events_ignored"] = undated
+        result = self.make_result(
+            scenario, forecast,
+            history={"positions": pos_list, "median": history_median, "mean": history_mean},
+            details=details,
+        )
+        result.actors = list(universe)
+        return result
+
+    # ------------------------------------------------------------ batch core
+    def forecast_batch(self, batch: ScenarioBatch, rng=None) -> np.ndarray:
+        """Final medians ``[draw, issue]`` for a batch of draws, vectorised over draws.
+
+        Which actors take part on an issue is read from the first draw (NaN
+        position = not taking part).  Draws are processed in chunks so that the
+        largest temporary stays near :data:`CHUNK_ELEMENTS` elements per chunk.
+        """
+        return self.trajectory_batch(batch)["median"][:, -1, :]
+
+    def trajectory_batch(self, batch: ScenarioBatch) -> dict[str, np.ndarray]:
+        """Medians and means per round: ``{"median": [draw, round, issue], "mean": ...}``."""
+        opt = self.options
+        scen = batch.base
+        universe = _universe(scen)
+        D = batch.draws
+        m = len(scen.issues)
+        n0 = len(scen.actors)
+        med = np.full((D, opt.rounds + 1, m), np.nan)
+        mean = np.full_like(med, np.nan)
+        for col, iss in enumerate(scen.issues):
+            x1, c1, s1, act, events = _issue_setup(scen, col, universe)
+            N = len(universe)
+            act[:n0] = ~np.isnan(batch.position[0, :, col])
+            n_act = max(2, int(act.sum()))
+            per_draw = n_act * n_act * max(n_act - 1, 1) // 2 + 8 * n_act * n_act
+            chunk = max(1, min(D, CHUNK_ELEMENTS // per_draw))
+            for lo in range(0, D, chunk):
+                hi = min(D, lo + chunk)
+                x = np.broadcast_to(x1, (hi - lo, N)).copy()
+                c = np.broadcast_to(c1, (hi - lo, N)).copy()
+                s = np.broadcast_to(s1, (hi - lo, N)).copy()
+                x[:, :n0] = batch.position[lo:hi, :, col]
+                c[:, :n0] = batch.capability[lo:hi, :, col]
+                s[:, :n0] = batch.salience[lo:hi, :, col]
+                tr = simulate(x, c, s, act, opt, events, scale=iss.span)
+                med[lo:hi, :, col] = tr.median.T
+                mean[lo:hi, :, col] = tr.mean.T
+        return {"median": med, "mean": mean}
+
+    # ------------------------------------------------------------ display
+    def describe(self, result, scenario: Scenario) -> list[Table]:
+        tables: list[Table] = []
+        med = result.history.get("median", {})
+        mean = result.history.get("mean", {})
+        stopped = result.details.get("stopped_after_round", {})
+        for iid in result.issues:
+            rows = [[t, m, mean[iid][t]] for t, m in enumerate(med.get(iid, []))]
+            note = None
+            if stopped.get(iid) is not None:
+                note = f"stopping rule met after round {stopped[iid]}; later rounds repeat it"
+            tables.append(Table(f"Expected utility ({result.options.get('preset')}): trajectory, {iid}",
+                                ["round", "median", "mean"], rows, note))
+        frows = []
+        for iid in result.issues:
+            v = result.forecast.get(iid)
+            iss = scenario.issue(iid) if iid in scenario.issue_ids else None
+            p = iss.nearest_point(v) if (iss is not None and v is not None and np.isfinite(v)) else None
+            frows.append([iid, v, mean.get(iid, [None])[-1], f"{p.value:g}: {p.label}" if p else "-"])
+        tables.append(Table("Expected utility: final forecast (weighted median after the last round)",
+                            ["issue", "median", "mean", "nearest labelled point"], frows))
+        moves = result.details.get("moves", [])
+        rows = []
+        counts: dict[str, int] = {}
+        for rnd in moves:
+            for mv in rnd:
+                counts[mv["kind"]] = counts.get(mv["kind"], 0) + 1
+                rows.append([mv["round"], mv["issue"], mv["actor"], mv["kind"], mv["toward"], mv["from"], mv["to"]])
+        limit = 30
+        summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no moves"
+        note = f"{len(rows)} moves in all ({summary})"
+        if len(rows) > limit:
+            note += f"; first {limit} shown (all in --json details.moves)"
+        tables.append(Table("Expected utility: move log", ["round", "issue", "actor", "move", "toward", "from", "to"],
+                            rows[:limit], note))
+        return tables
