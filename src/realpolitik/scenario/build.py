@@ -130,6 +130,11 @@ def build_scenario(data: Any, locate: Locator, extra_problems: list[Problem] | N
     if not isinstance(data, dict):
         raise ScenarioError([Problem(locate(()), "expected a mapping with title, issues and actors")] + problems)
     data = dict(data)
+    # distributions ({min, max} / {low, mode, high} / {mean, sd}) -> point value +
+    # an entry of data["uncertainty"] (realpolitik.scenario.uncertainty)
+    from realpolitik.scenario.uncertainty import extract_uncertainty
+
+    extract_uncertainty(data, locate, problems)
     _scale_saliences(data, locate, problems)
     try:
         scenario = Scenario.model_validate(data)

@@ -29,6 +29,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from realpolitik.scenario.uncertainty import UncertainValue
+
 ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$"
 
 
@@ -277,6 +279,9 @@ class Scenario(_Frozen):
     events: tuple[Event, ...] = ()
     # Model-specific sections (e.g. ``war``) validated by the layer that owns them.
     extensions: dict[str, Any] = Field(default_factory=dict)
+    # Distributions over actor values (realpolitik.scenario.uncertainty); the actor
+    # fields hold the point values, so point-forecast models ignore this.
+    uncertainty: tuple[UncertainValue, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -337,6 +342,10 @@ class Scenario(_Frozen):
                             f"{where}.value: position {ch.value:g} lies outside the issue scale "
                             f"[{iss.min:g}, {iss.max:g}]"
                         )
+        if self.uncertainty:
+            from realpolitik.scenario.uncertainty import check_uncertainty
+
+            problems.extend(check_uncertainty(self))
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -423,6 +432,7 @@ class Scenario(_Frozen):
         data["events"] = [
             {**e, "changes": [c for c in e["changes"] if c["actor"] != actor_id]} for e in data["events"]
         ]
+        data["uncertainty"] = [u for u in self.uncertainty if u.actor != actor_id]
         return Scenario.model_validate(data)
 
     def with_value(self, actor_id: str, field: str, value: float, issue: str | None = None) -> "Scenario":
@@ -444,6 +454,9 @@ class Scenario(_Frozen):
             a[field + "s"][issue] = value
         else:
             raise ValueError(f"unknown field {field!r}: expected capability, position or salience")
+        # a value that is set is known: it drops its distribution
+        path = f"{actor_id}.{field}" + (f".{issue}" if issue is not None else "")
+        data["uncertainty"] = [u for u in self.uncertainty if u.path != path]
         return Scenario.model_validate(data)
 
     def apply_event(self, event: Event) -> "Scenario":

@@ -109,6 +109,11 @@ def rows_to_data(
             f"missing required column(s): {wanted}; found columns: {', '.join(map(str, rows[0]))}",
             f"{name}:{first_row_number}",
         )
+    # distribution columns (Position_low, Salience_sd ...): realpolitik.scenario.uncertainty
+    from realpolitik.scenario.uncertainty import table_columns, table_spec
+
+    ucols = table_columns(header, COLUMNS)
+    uncertainty: list[dict[str, Any]] = []
     body = [(first_row_number + 1 + i, r) for i, r in enumerate(rows[1:])]
     body = [(n, r) for n, r in body if any(str(c).strip() for c in r if c is not None)]
     single_issue = meta.get("issue") or "issue"
@@ -185,6 +190,21 @@ def rows_to_data(
         where[(k, "positions", iid)] = f"{name}:{rownum}:{rows[0][col['position']]}"
         where[(k, "saliences", iid)] = f"{name}:{rownum}:{rows[0][col['salience']]}"
         where[(k, "capability_by_issue", iid)] = f"{name}:{rownum}:{rows[0][col['capability']]}"
+        for field, keys in ucols.items():
+            cells = {key: (r[j] if j < len(r) else None) for key, j in keys.items()}
+            try:
+                spec = table_spec(field, values.get(field), cells)
+            except ValueError as exc:
+                problems.append(Problem(f"{name}:{rownum}:{rows[0][next(iter(keys.values()))]}", str(exc)))
+                continue
+            if spec is None:
+                continue
+            path = f"{aid}.{field}" + ("" if field == "capability" else f".{iid}")
+            if field == "capability" and any(u["path"] == path for u in uncertainty):
+                if any(u["path"] == path and u == {"path": path, **spec} for u in uncertainty):
+                    continue
+                path = f"{aid}.capability.{iid}"
+            uncertainty.append({"path": path, **spec})
         note = cell(r, "notes")
         if note not in (None, ""):
             actors[aid].setdefault("notes", []).append({"field": f"row.{iid}", "text": str(note).strip()})
@@ -212,6 +232,11 @@ def rows_to_data(
     if declared is None:
         declared = "0-1" if sal_values and max(sal_values) <= 1.0 else "0-100"
 
+    if uncertainty:
+        factor = 100.0 if str(declared).strip().replace(" ", "") in ("0-1", "1", "0..1") else 1.0
+        for u in uncertainty:
+            if factor != 1.0 and ".salience." in u["path"]:
+                u.update({k: v * factor for k, v in u.items() if k in ("low", "high", "mode", "mean", "sd")})
     issue_data = []
     scale = _parse_scale(meta["scale"]) if meta.get("scale") else None
     if meta.get("scale") and scale is None:
@@ -244,6 +269,8 @@ def rows_to_data(
     for key in ("description", "as_of"):
         if meta.get(key):
             data[key] = meta[key]
+    if uncertainty:
+        data["uncertainty"] = uncertainty
 
     def locate(path: tuple) -> str:
         if len(path) >= 2 and path[0] == "actors":
