@@ -167,6 +167,9 @@ def forecast(
         results.append(m.run(scen, rng=seed if seed is not None else None))
         if seed is not None:
             results[-1].seed = seed
+    from realpolitik.store import record_runs_safely  # run history; warns on stderr, never fails
+
+    record_runs_safely(scen, results, source="cli")
     payloads = [r.to_dict() for r in results]
     if out_dir is not None:
         for m, data in zip(models, payloads):

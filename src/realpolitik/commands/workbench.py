@@ -1,0 +1,203 @@
+"""Workbench commands: ``runs list|show|diff``, ``report``, ``serve``.
+
+Heavy imports (SQLAlchemy, matplotlib, FastAPI) stay inside the functions so that
+``realpolitik --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from realpolitik.cli import JsonOpt, ScenarioArg, SeedOpt, app, emit_json, err, out
+from realpolitik.errors import OptionError, Problem
+
+DbOpt = Annotated[
+    Optional[str],
+    typer.Option("--db", help="SQLAlchemy URL of the run history (default: $REALPOLITIK_DB or SQLite in the user data dir)."),
+]
+
+runs_app = typer.Typer(help="The run history: every forecast run, stored with its inputs.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+
+def _store(db: str | None):
+    from realpolitik.store import open_store, store_disabled
+
+    if db is None and store_disabled():
+        raise OptionError([Problem("REALPOLITIK_DB", "the run history is switched off (REALPOLITIK_DB=off)")])
+    return open_store(db)
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    return str(v)
+
+
+@runs_app.command("list")
+def runs_list(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs to show (newest first).")] = 20,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only runs of this model.")] = None,
+    json_: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """List stored runs, newest first."""
+    from rich.table import Table as RichTable
+
+    store = _store(db)
+    recs = store.list_runs(limit=limit, model=model)
+    if json_:
+        emit_json([r.summary() for r in recs])
+        return
+    if not recs:
+        err.print(f"no runs stored yet in {store.engine.url.render_as_string(hide_password=True)}")
+        return
+    t = RichTable(title="Run history", title_justify="left")
+    for c in ("id", "when (UTC)", "source", "model", "scenario", "seed", "forecast"):
+        t.add_column(c)
+    for r in recs:
+        fc = ", ".join(f"{k}={_fmt(v)}" for k, v in r.forecast.items())
+        t.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.source, r.model,
+                  f"{r.scenario_title} [dim]{r.scenario_hash[7:15]}[/dim]", _fmt(r.seed), fc)  # fmt: skip
+    out.print(t)
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="Run id (see 'runs list').")],
+    json_: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """Show one run: settings, timing and forecast (--json: the full record)."""
+    from rich.table import Table as RichTable
+
+    rec = _store(db).require_run(run_id)
+    if json_:
+        emit_json(rec.to_dict())
+        return
+    t = RichTable(title=f"Run {rec.id}", title_justify="left", show_header=False)
+    t.add_column("field")
+    t.add_column("value")
+    rows = [
+        ("when (UTC)", rec.created_at.isoformat(timespec="seconds")),
+        ("source", rec.source),
+        ("model", rec.model),
+        ("options", json.dumps(rec.options)),
+        ("seed", _fmt(rec.seed)),
+        ("version", rec.version),
+        ("elapsed", f"{rec.elapsed:.3f} s" if rec.elapsed is not None else "-"),
+        ("scenario", f"{rec.scenario_title} ({rec.scenario_hash})"),
+    ]
+    for k, v in rows:
+        t.add_row(k, v)
+    out.print(t)
+    ft = RichTable(title="Forecast", title_justify="left")
+    ft.add_column("issue")
+    ft.add_column("forecast", justify="right")
+    for k, v in rec.forecast.items():
+        ft.add_row(k, _fmt(v))
+    out.print(ft)
+
+
+@runs_app.command("diff")
+def runs_diff(
+    a: Annotated[str, typer.Argument(help="First run id.")],
+    b: Annotated[str, typer.Argument(help="Second run id.")],
+    json_: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """Compare two runs: settings, scenario inputs, and forecasts per issue."""
+    from rich.table import Table as RichTable
+
+    from realpolitik.store import diff_runs
+
+    store = _store(db)
+    d = diff_runs(store.require_run(a), store.require_run(b))
+    if json_:
+        emit_json(d)
+        return
+    if d["settings"]:
+        t = RichTable(title="Settings that differ", title_justify="left")
+        for c in ("field", f"run {d['a']}", f"run {d['b']}"):
+            t.add_column(c)
+        for s in d["settings"]:
+            t.add_row(s["field"], _fmt(s["a"]), _fmt(s["b"]))
+        out.print(t)
+    else:
+        out.print("same model, options, seed, version and scenario")
+    if d["scenario_changes"]:
+        t = RichTable(title="Scenario inputs that differ", title_justify="left")
+        for c in ("change", "actor", "issue", f"run {d['a']}", f"run {d['b']}"):
+            t.add_column(c)
+        for c in d["scenario_changes"]:
+            t.add_row(c["what"], c.get("actor", ""), c.get("issue", ""), _fmt(c.get("a")), _fmt(c.get("b")))
+        out.print(t)
+    t = RichTable(title="Forecast", title_justify="left")
+    for c in ("issue", f"run {d['a']}", f"run {d['b']}", "change"):
+        t.add_column(c, justify="right" if c != "issue" else "left")
+    for f in d["forecast"]:
+        delta = f["delta"]
+        t.add_row(f["issue"], _fmt(f["a"]), _fmt(f["b"]), "-" if delta is None else f"{delta:+.2f}")
+    out.print(t)
+
+
+@app.command()
+def report(
+    scenario: ScenarioArg = None,
+    model: Annotated[
+        Optional[list[str]], typer.Option("--model", "-m", help="Model(s) to run (repeatable). Default: all standard models.")
+    ] = None,
+    option: Annotated[Optional[list[str]], typer.Option("--option", "-o", help="Model option KEY=VALUE (repeatable).")] = None,
+    out_file: Annotated[Path, typer.Option("--out", help="Report file to write.")] = Path("report.html"),
+    fmt: Annotated[Optional[str], typer.Option("--format", help="html or pdf (default: from the --out extension).")] = None,
+    seed: SeedOpt = None,
+) -> None:
+    """Write a report: scenario table, each model's forecast and trajectory, plots, sources."""
+    from realpolitik.cli import build_models, load, parse_options
+    from realpolitik.report.html import render_report
+    from realpolitik.scenario.writers import atomic_write
+    from realpolitik.store import record_runs_safely
+
+    kind = (fmt or out_file.suffix.lstrip(".") or "html").lower()
+    if kind not in ("html", "pdf"):
+        raise OptionError([Problem("--format", f"unknown report format {kind!r}: expected html or pdf")])
+    scen = load(scenario)
+    models = build_models(model, parse_options(option))
+    results = []
+    for m in models:
+        err.print(f"running {m.name} ...")
+        r = m.run(scen, rng=seed)
+        if seed is not None:
+            r.seed = seed
+        results.append(r)
+    record_runs_safely(scen, results, source="cli")
+    labels = {m.name: (m.label or m.name) for m in models}
+    tables = {m.name: m.describe(r, scen) for m, r in zip(models, results)}
+    content = render_report(scen, results, fmt=kind, labels=labels, tables=tables)
+    atomic_write(out_file, content)
+    err.print(f"wrote {out_file} ({len(content) / 1024:.0f} KiB)")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to bind (default: loopback only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    db: DbOpt = None,
+    max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", help="Largest scenario upload accepted.")] = 5.0,
+) -> None:
+    """Start the local web workbench (scenario library, editor, runs, plots, history)."""
+    import uvicorn
+
+    from realpolitik.web.app import create_app
+
+    web = create_app(db_url=db, max_upload_bytes=int(max_upload_mb * 1024 * 1024))
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning[/yellow] binding {host}: the workbench has no login; anyone who can reach it can use it")
+    err.print(f"realpolitik workbench on http://{host}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run(web, host=host, port=port, log_level="warning")
