@@ -515,11 +515,17 @@ def simulate(
             traj.ranges.append(float(Rsafe[0]))
         positions[t][:, idx] = x[:, idx]
         med[t], mean[t] = stats(idx)
+        if (stopped >= 0).any():  # draws that met the stopping rule keep their state
+            fz = stopped >= 0
+            positions[t][fz], med[t][fz], mean[t][fz] = positions[t - 1][fz], med[t - 1][fz], mean[t - 1][fz]
         if opt.tolerance is not None:
             shift = np.abs(med[t] - med[t - 1])
             calm = np.where(shift < opt.tolerance, calm + 1, 0)
             stopped = np.where((stopped < 0) & (calm >= opt.k), t, stopped)
             traj.stopped = stopped
+            if (stopped >= 0).all():  # every draw has stopped: later rounds repeat this one
+                positions[t + 1:], med[t + 1:], mean[t + 1:] = positions[t], med[t], mean[t]
+                break
     return traj
 
 
