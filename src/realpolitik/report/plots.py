@@ -92,6 +92,12 @@ def _scale(scenario: Any, issue_id: str) -> dict[str, Any]:
     return {"min": None, "max": None, "points": [], "status_quo": None, "label": issue_id}
 
 
+def short_name(label: str, n: int = 26) -> str:
+    """A chart label: the name without its parenthesised gloss, at most ``n`` characters."""
+    base = label.split(" (")[0].strip() or label
+    return _short(base, n)
+
+
 def _actor_labels(result: Mapping[str, Any], scenario: Any) -> list[str]:
     ids = list(result.get("actors") or [])
     if scenario is None:
@@ -99,7 +105,7 @@ def _actor_labels(result: Mapping[str, Any], scenario: Any) -> list[str]:
     out = []
     for a in ids:
         try:
-            out.append(scenario.actor(a).label)
+            out.append(short_name(scenario.actor(a).label))
         except KeyError:
             out.append(a)
     return out
@@ -369,7 +375,7 @@ def mpl_actor_map(scenario: Any, issue: str | None = None):
             continue
         x, y, s = a.position[k, c], a.capability[k, c], a.salience[k, c]
         ax.scatter([x], [y], s=40 + 1400 * s, color=color(k), alpha=0.55, edgecolors="white", linewidths=1)
-        ax.annotate(scenario.actor(aid).label, (x, y), xytext=(0, 4 + 10 * math.sqrt(s)), textcoords="offset points",
+        ax.annotate(short_name(scenario.actor(aid).label), (x, y), xytext=(0, 4 + 10 * math.sqrt(s)), textcoords="offset points",
                     fontsize=7.5, ha="center", va="bottom")  # fmt: skip
     if sc["status_quo"] is not None:
         ax.axvline(sc["status_quo"], color="#999999", linestyle="--", linewidth=1)
@@ -562,7 +568,7 @@ def plotly_actor_map(scenario: Any, issue: str | None = None):
         s = float(a.salience[k, c])
         fig.add_trace(go.Scatter(
             x=[float(a.position[k, c])], y=[float(a.capability[k, c])], mode="markers+text",
-            text=[scenario.actor(aid).label], textposition="middle center", name=scenario.actor(aid).label,
+            text=[short_name(scenario.actor(aid).label)], textposition="middle center", name=scenario.actor(aid).label,
             marker=dict(size=12 + 50 * math.sqrt(s), color=color(k), opacity=0.55, line=dict(color="white", width=1)),
             hovertemplate=f"{scenario.actor(aid).label}<br>position %{{x:g}}<br>capability %{{y:g}}"
                           f"<br>salience {100 * s:.0f}<extra></extra>",

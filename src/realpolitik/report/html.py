@@ -1,0 +1,255 @@
+"""Reports: one self-contained HTML file (plots embedded as inline SVG) or a PDF.
+
+The report holds the scenario (issues, actors x issues table, sources and the
+quotes behind the numbers), each model's forecast on the labelled scale, the
+models' own tables (``Model.describe``), their trajectories, and the war layer's
+settlement curve where present.  Nothing is fetched: no script, stylesheet, font
+or image is loaded from anywhere, so the file opens offline and can be mailed.
+
+``render_report(scenario, results, fmt="html"|"pdf") -> bytes`` is the entry
+point; results may be :class:`~realpolitik.models.base.Result` objects or their
+``to_dict()`` form (e.g. from the run history).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from realpolitik.models.base import Result, Table
+from realpolitik.report import plots
+from realpolitik.scenario.model import Scenario
+
+
+def _as_result(r: Any) -> Result:
+    return r if isinstance(r, Result) else Result.from_dict(dict(r))
+
+
+def model_tables(result: Result, scenario: Scenario) -> list[Table]:
+    """The model's own display tables, rebuilt from its name and options (empty if unknown)."""
+    from realpolitik.models import available_models
+
+    cls = available_models().get(result.model)
+    if cls is None:
+        return []
+    try:
+        return cls(**result.options).describe(result, scenario)
+    except Exception:  # noqa: BLE001 - a report must not fail on one model's extra tables
+        return []
+
+
+def default_labels(results: Sequence[Result]) -> dict[str, str]:
+    """Display names of the models (their ``label``), by model name."""
+    from realpolitik.models import available_models
+
+    reg = available_models()
+    return {r.model: (getattr(reg.get(r.model), "label", "") or r.model) for r in results}
+
+
+def fmt_cell(v: Any, digits: int = 2) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return "-" if not math.isfinite(v) else f"{v:.{digits}f}"
+    return str(v)
+
+
+def forecast_rows(scenario: Scenario, results: Sequence[Result]) -> list[dict[str, Any]]:
+    """Per issue: each model's forecast and the nearest labelled point of the scale."""
+    rows = []
+    for iss in scenario.issues:
+        cells = []
+        for r in results:
+            v = r.forecast.get(iss.id)
+            if v is None or not math.isfinite(v):
+                cells.append({"value": "-", "label": ""})
+                continue
+            p = iss.nearest_point(v)
+            cells.append({"value": f"{v:.1f}", "label": f"~ {p.value:g}: {p.label}" if p else ""})
+        rows.append({"issue": iss.label or iss.id, "id": iss.id, "scale": f"{iss.min:g}-{iss.max:g}", "cells": cells})
+    return rows
+
+
+def actor_rows(scenario: Scenario) -> list[dict[str, Any]]:
+    rows = []
+    for a in scenario.actors:
+        cells = []
+        for iss in scenario.issues:
+            if iss.id in a.positions:
+                cells.append({"pos": f"{a.positions[iss.id]:g}", "sal": f"{a.saliences[iss.id]:g}"})
+            else:
+                cells.append(None)
+        rows.append({"id": a.id, "label": a.label, "group": a.group or "", "parent": a.parent or "",
+                     "capability": f"{a.capability:g}", "cells": cells})  # fmt: skip
+    return rows
+
+
+def notes(scenario: Scenario) -> list[dict[str, str]]:
+    out = []
+    for a in scenario.actors:
+        for n in a.notes:
+            out.append({"actor": a.label, "field": n.field, "text": n.text, "quote": n.quote or "", "source": n.source or ""})
+    return out
+
+
+def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str, str],
+             tables: Mapping[str, list[Table]]) -> dict[str, Any]:  # fmt: skip
+    from realpolitik import __version__
+
+    svg = plots.figure_svg
+    charts: dict[str, Any] = {"forecasts": svg(plots.mpl_forecasts(results, scenario)) if results else None}
+    charts["actor_maps"] = [svg(plots.mpl_actor_map(scenario, i)) for i in scenario.issue_ids]
+    sections = []
+    for r in results:
+        d = r.to_dict()
+        sec = {
+            "name": r.model,
+            "label": labels.get(r.model, r.model),
+            "options": ", ".join(f"{k}={v}" for k, v in r.options.items()) or "defaults",
+            "seed": r.seed,
+            "elapsed": f"{r.elapsed:.3f} s" if r.elapsed is not None else "-",
+            "tables": [
+                {"title": t.title, "columns": t.columns, "rows": [[fmt_cell(c) for c in row] for row in t.rows], "note": t.note}
+                for t in tables.get(r.model, [])
+            ],
+            "trajectory": svg(plots.mpl_positions(d, scenario)) if plots.has_trajectory(d) else None,
+            "settlement": svg(plots.mpl_settlement(d)) if plots.settlement_series(d) else None,
+            "note": (r.details or {}).get("note") if isinstance((r.details or {}).get("note"), str) else None,
+        }
+        sections.append(sec)
+    return {
+        "s": scenario,
+        "hash": scenario.content_hash(),
+        "models": [labels.get(r.model, r.model) for r in results],
+        "forecast_rows": forecast_rows(scenario, results),
+        "actor_rows": actor_rows(scenario),
+        "notes": notes(scenario),
+        "charts": charts,
+        "sections": sections,
+        "version": __version__,
+        "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def _env():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("realpolitik.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+
+
+def render_html(scenario: Scenario, results: Sequence[Any], labels: Mapping[str, str] | None = None,
+                tables: Mapping[str, list[Table]] | None = None) -> str:  # fmt: skip
+    """The report as one self-contained HTML string."""
+    from markupsafe import Markup
+
+    rs = [_as_result(r) for r in results]
+    tabs = dict(tables) if tables is not None else {r.model: model_tables(r, scenario) for r in rs}
+    ctx = _context(scenario, rs, labels or default_labels(rs), tabs)
+    # the SVGs come from matplotlib, not from user input: mark them safe
+    ctx["charts"]["forecasts"] = Markup(ctx["charts"]["forecasts"]) if ctx["charts"]["forecasts"] else None
+    ctx["charts"]["actor_maps"] = [Markup(x) for x in ctx["charts"]["actor_maps"]]
+    for sec in ctx["sections"]:
+        for key in ("trajectory", "settlement"):
+            if sec[key]:
+                sec[key] = Markup(sec[key])
+    return _env().get_template("report.html.j2").render(**ctx)
+
+
+def render_pdf(scenario: Scenario, results: Sequence[Any], labels: Mapping[str, str] | None = None,
+               tables: Mapping[str, list[Table]] | None = None) -> bytes:  # fmt: skip
+    """The report as a PDF (matplotlib's PdfPages: text pages, tables and charts)."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    rs = [_as_result(r) for r in results]
+    labels = labels or default_labels(rs)
+    tabs = dict(tables) if tables is not None else {r.model: model_tables(r, scenario) for r in rs}
+    buf = io.BytesIO()
+    with PdfPages(buf, metadata={"Title": f"realpolitik report: {scenario.title}", "Creator": "realpolitik"}) as pdf:
+        # page 1: title, forecast table
+        rows = forecast_rows(scenario, rs)
+        header = ["issue", "scale"] + [labels.get(r.model, r.model) for r in rs]
+        body = [[r["issue"][:40], r["scale"]] + [c["value"] for c in r["cells"]] for r in rows]
+        pdf.savefig(_text_page(scenario.title, _intro_lines(scenario), ("Forecast", header, body)))
+        if rs:
+            pdf.savefig(plots.mpl_forecasts(rs, scenario))
+        # scenario table
+        issues = list(scenario.issue_ids)
+        header = ["actor", "capability"] + [f"{i} pos/sal" for i in issues]
+        body = [[a.label[:28], f"{a.capability:g}"] + [
+            f"{a.positions[i]:g} / {a.saliences[i]:g}" if i in a.positions else "-" for i in issues] for a in scenario.actors]  # fmt: skip
+        pdf.savefig(_text_page("Scenario: actors x issues", [], ("position / salience (0-100)", header, body)))
+        for iid in issues:
+            pdf.savefig(plots.mpl_actor_map(scenario, iid))
+        for r in rs:
+            d = r.to_dict()
+            for t in tabs.get(r.model, []):
+                pdf.savefig(_text_page(f"{labels.get(r.model, r.model)}: {t.title}", [t.note or ""],
+                                       ("", [str(c) for c in t.columns], [[fmt_cell(c) for c in row] for row in t.rows[:40]])))  # fmt: skip
+            if plots.has_trajectory(d):
+                pdf.savefig(plots.mpl_positions(d, scenario))
+            if plots.settlement_series(d):
+                pdf.savefig(plots.mpl_settlement(d))
+        src = [f"- {s.title}" + (f" ({s.citation})" if s.citation else "") + (f"\n    \"{s.quote}\"" if s.quote else "")
+               for s in scenario.sources]  # fmt: skip
+        if src:
+            pdf.savefig(_text_page("Sources", src, None))
+    return buf.getvalue()
+
+
+def _intro_lines(s: Scenario) -> list[str]:
+    lines = []
+    if s.as_of:
+        lines.append(f"as of {s.as_of.isoformat()}")
+    if s.description:
+        lines.append(s.description)
+    lines.append(f"{len(s.actors)} actors, {len(s.issues)} issues; scenario {s.content_hash()[:19]}")
+    return lines
+
+
+def _text_page(title: str, lines: list[str], table: tuple[str, list[str], list[list[str]]] | None):
+    import textwrap
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8.27, 11.69))  # A4 portrait
+    fig.text(0.06, 0.95, title, fontsize=15, fontweight="bold", va="top")
+    y = 0.91
+    for line in lines:
+        for w in textwrap.wrap(line, 95) or [""]:
+            fig.text(0.06, y, w, fontsize=9, va="top", color="#333333")
+            y -= 0.018
+    if table is not None:
+        caption, header, body = table
+        if caption:
+            fig.text(0.06, y - 0.01, caption, fontsize=11, fontweight="bold", va="top")
+            y -= 0.03
+        if body:
+            h = min(0.03 * (len(body) + 1), y - 0.04)
+            ax = fig.add_axes((0.06, y - h - 0.01, 0.88, h))
+            ax.set_axis_off()
+            tab = ax.table(cellText=body, colLabels=header, loc="upper left", cellLoc="left")
+            tab.auto_set_font_size(False)
+            tab.set_fontsize(7.5)
+            for (row, _), cell in tab.get_celld().items():
+                cell.set_edgecolor("#dddddd")
+                if row == 0:
+                    cell.set_facecolor("#f0f3f7")
+                    cell.set_text_props(fontweight="bold")
+    return fig
+
+
+def render_report(scenario: Scenario, results: Sequence[Any], fmt: str = "html",
+                  labels: Mapping[str, str] | None = None, tables: Mapping[str, list[Table]] | None = None) -> bytes:  # fmt: skip
+    """The report as bytes: ``fmt`` is ``html`` or ``pdf``."""
+    if fmt == "pdf":
+        return render_pdf(scenario, results, labels, tables)
+    if fmt == "html":
+        return render_html(scenario, results, labels, tables).encode("utf-8")
+    raise ValueError(f"unknown report format {fmt!r}: expected html or pdf")
