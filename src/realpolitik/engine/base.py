@@ -1,0 +1,176 @@
+"""The engine protocol, seeded chunk planning, and the local and process-pool engines."""
+
+from __future__ import annotations
+
+import math
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from realpolitik.errors import OptionError, Problem
+
+#: draws per chunk unless the caller says otherwise (part of what fixes the numbers)
+DEFAULT_CHUNK_SIZE = 1000
+
+Progress = Callable[[int, Any], None]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One slice of the draw axis and the seed that belongs to it.
+
+    ``seed`` is child ``index`` of ``SeedSequence(root)``; :func:`chunk_rng` derives
+    independent generators from it by extending its spawn key, so nothing depends on
+    how often or where a chunk is run.
+    """
+
+    index: int
+    start: int
+    stop: int
+    seed: np.random.SeedSequence
+
+    @property
+    def draws(self) -> int:
+        return self.stop - self.start
+
+
+def plan_chunks(draws: int, seed: int | np.random.SeedSequence, chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Chunk]:
+    """Cut ``draws`` into chunks of ``chunk_size`` (the last may be shorter), each with its seed.
+
+    The plan depends only on its arguments: the same seed and chunk size give the
+    same chunks and the same random streams on every engine.
+    """
+    if draws < 1:
+        raise OptionError([Problem("--draws", f"must be at least 1, got {draws}")])
+    if chunk_size < 1:
+        raise OptionError([Problem("--chunk-size", f"must be at least 1, got {chunk_size}")])
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    n = math.ceil(draws / chunk_size)
+    # children spawned from a copy: the caller's SeedSequence is not advanced
+    children = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key).spawn(n)
+    return [Chunk(k, k * chunk_size, min(draws, (k + 1) * chunk_size), children[k]) for k in range(n)]
+
+
+def chunk_rng(seed: np.random.SeedSequence, stream: int) -> np.random.Generator:
+    """Generator number ``stream`` of a chunk (0: input draws, 1: the model's own draws)."""
+    return np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=tuple(seed.spawn_key) + (stream,)))
+
+
+class Engine(ABC):
+    """Maps a picklable top-level function over tasks; results come back in task order."""
+
+    name: str = ""
+
+    @abstractmethod
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any], progress: Progress | None = None) -> list[Any]:
+        """``[fn(t) for t in tasks]``; ``progress(index, result)`` as each one finishes."""
+
+    def close(self) -> None:
+        """Release workers (a no-op for the local engine)."""
+
+    @property
+    def workers(self) -> int:
+        return 1
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": self.name, "workers": self.workers}
+
+
+class LocalEngine(Engine):
+    """In this process: one vectorised chunk after another."""
+
+    name = "local"
+
+    def map(self, fn, tasks, progress=None):
+        out = []
+        for k, t in enumerate(tasks):
+            r = fn(t)
+            out.append(r)
+            if progress is not None:
+                progress(k, r)
+        return out
+
+
+class ProcessEngine(Engine):
+    """A pool of worker processes (``spawn`` start method: the same on every OS).
+
+    The pool starts on first use and lives until :meth:`close` (or the end of a
+    ``with`` block), so repeated maps do not pay the start-up again.
+    """
+
+    name = "process"
+
+    def __init__(self, workers: int | None = None):
+        if workers is not None and workers < 1:
+            raise OptionError([Problem("--workers", f"must be at least 1, got {workers}")])
+        self._workers = workers or max(1, os.cpu_count() or 1)
+        self._pool = None
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def _executor(self):
+        if self._pool is None:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=mp.get_context("spawn"))
+        return self._pool
+
+    def map(self, fn, tasks, progress=None):
+        from concurrent.futures import as_completed
+
+        pool = self._executor()
+        futures = {pool.submit(fn, t): k for k, t in enumerate(tasks)}
+        out: list[Any] = [None] * len(futures)
+        try:
+            for fut in as_completed(futures):
+                k = futures[fut]
+                out[k] = fut.result()
+                if progress is not None:
+                    progress(k, out[k])
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def get_engine(
+    name: str | Engine | None = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    processes: bool = True,
+) -> Engine:
+    """An engine by name: ``local``, ``process`` (``workers``) or ``dask`` (``scheduler``,
+    or a LocalCluster with ``workers`` workers; ``processes=False`` for threads)."""
+    if isinstance(name, Engine):
+        return name
+    key = (name or "local").strip().lower()
+    if scheduler is not None and key != "dask":
+        raise OptionError([Problem("--scheduler", "a scheduler address needs --engine dask")])
+    if key == "local":
+        return LocalEngine()
+    if key in ("process", "processes", "pool"):
+        return ProcessEngine(workers)
+    if key == "dask":
+        from realpolitik.engine.dask import DaskEngine
+
+        return DaskEngine(scheduler=scheduler, workers=workers, processes=processes)
+    raise OptionError([Problem("--engine", f"unknown engine {name!r}: expected local, process or dask")])
