@@ -181,6 +181,16 @@ def test_numbers_follow_the_seed_ordering(scen):
     assert pos["israel"]["middle_east"] < scen.issue("middle_east").status_quo < pos["iran"]["middle_east"]
 
 
+def test_capability_index(scen):
+    """Capability is indexed to the Kremlin (= 100); sub-actors weigh less than their parent,
+    and the West, which commits no forces, sits below the Kremlin (docs/DECISIONS.md)."""
+    cap = {a.id: a.capability for a in scen.actors}
+    assert cap["putin"] == 100 == max(cap.values())
+    assert all(cap[a] < cap["putin"] for a in RUSSIAN_SUB_ACTORS)
+    assert cap["washington"] < cap["putin"] and cap["nato_europe"] < cap["washington"]
+    assert not any(a.capability_by_issue for a in scen.actors)
+
+
 # ------------------------------------------------------------------ events
 def test_kursk_event(scen):
     ev = next(e for e in scen.events if e.id == "kursk_failure")
