@@ -490,8 +490,8 @@ def test_describe_tables():
     model = get_model("expected-utility")
     tables = model.describe(model.run(scen), scen)
     titles = [t.title for t in tables]
-    assert any("trajectory" in t for t in titles) and any("final forecast" in t for t in titles)
-    assert any("move log" in t for t in titles)
+    assert titles == ["Expected utility: rounds", "Expected utility: forecast", "Expected utility: moves"]
+    assert len(tables[2].rows) == 30
     traj = tables[0]
     assert traj.columns == ["round", "median", "mean"] and len(traj.rows) == 11
 
@@ -502,7 +502,8 @@ runner = CliRunner()
 def test_cli_forecast_prints_trajectory_and_forecast():
     r = runner.invoke(app, ["forecast", "ec-emissions", "--model", "expected-utility"])
     assert r.exit_code == 0, r.output
-    assert "trajectory" in r.output and "final forecast" in r.output and "move log" in r.output
+    assert "Expected utility: rounds" in r.output and "Expected utility: forecast" in r.output
+    assert "Expected utility: moves" in r.output
     assert "9.96" in r.output
 
 
@@ -526,6 +527,14 @@ def test_cli_bad_option_exits_2():
     )
     assert r.returncode == 2, r.stderr
     assert "probability_mode" in r.stderr and "Traceback" not in r.stderr and r.stdout == ""
+
+
+def test_long_move_logs_are_summarised():
+    scen = emission()
+    model = get_model("expected-utility", rounds=20)
+    tables = model.describe(model.run(scen), scen)
+    assert tables[2].title == "Expected utility: moves (summary)" and len(tables[2].rows) == 20
+    assert "60 moves in all" in tables[2].note
 
 
 def test_default_scenario_runs():

@@ -714,37 +714,62 @@ class ExpectedUtility(Model):
 
     # ------------------------------------------------------------ display
     def describe(self, result, scenario: Scenario) -> list[Table]:
-        tables: list[Table] = []
+        """Trajectory (median and mean per round), final forecast, move-log summary."""
         med = result.history.get("median", {})
         mean = result.history.get("mean", {})
         stopped = result.details.get("stopped_after_round", {})
-        for iid in result.issues:
-            rows = [[t, m, mean[iid][t]] for t, m in enumerate(med.get(iid, []))]
-            note = None
-            if stopped.get(iid) is not None:
-                note = f"stopping rule met after round {stopped[iid]}; later rounds repeat it"
-            tables.append(Table(f"Expected utility ({result.options.get('preset')}): trajectory, {iid}",
-                                ["round", "median", "mean"], rows, note))
+        issues = list(result.issues)
+        nr = max((len(v) for v in med.values()), default=0)
+        cols = ["round"]
+        for iid in issues:
+            cols += [f"{iid} median", f"{iid} mean"] if len(issues) > 1 else ["median", "mean"]
+        rows = []
+        for t in range(nr):
+            row: list[Any] = [t]
+            for iid in issues:
+                row += [med[iid][t], mean[iid][t]]
+            rows.append(row)
+        stops = [f"{iid} after round {r}" for iid, r in stopped.items() if r is not None]
+        note = f"median and mean per round, preset {result.options.get('preset')}"
+        if stops:
+            note += f"; stopping rule met: {', '.join(stops)} (later rounds repeat it)"
+        tables = [Table("Expected utility: rounds", cols, rows, note)]
         frows = []
-        for iid in result.issues:
+        for iid in issues:
             v = result.forecast.get(iid)
             iss = scenario.issue(iid) if iid in scenario.issue_ids else None
             p = iss.nearest_point(v) if (iss is not None and v is not None and np.isfinite(v)) else None
             frows.append([iid, v, mean.get(iid, [None])[-1], f"{p.value:g}: {p.label}" if p else "-"])
-        tables.append(Table("Expected utility: final forecast (weighted median after the last round)",
-                            ["issue", "median", "mean", "nearest labelled point"], frows))
-        moves = result.details.get("moves", [])
-        rows = []
+        tables.append(Table("Expected utility: forecast", ["issue", "median", "mean", "nearest labelled point"],
+                            frows, "the forecast is the weighted median after the last round"))
+        all_moves = [m for rnd in result.details.get("moves", []) for m in rnd]
+        if len(all_moves) <= 40:  # small: every move
+            cols = ["round"] + (["issue"] if len(issues) > 1 else []) + ["actor", "move", "toward", "from", "to"]
+            rows = [[m["round"]] + ([m["issue"]] if len(issues) > 1 else [])
+                    + [m["actor"], m["kind"], m["toward"], m["from"], m["to"]] for m in all_moves]
+            tables.append(Table("Expected utility: moves", cols, rows,
+                                f"{len(rows)} moves in all" if rows else "no actor moved"))
+            return tables
+        srows = []
         counts: dict[str, int] = {}
-        for rnd in moves:
-            for mv in rnd:
-                counts[mv["kind"]] = counts.get(mv["kind"], 0) + 1
-                rows.append([mv["round"], mv["issue"], mv["actor"], mv["kind"], mv["toward"], mv["from"], mv["to"]])
-        limit = 30
+        for t, rnd in enumerate(result.details.get("moves", []), start=1):
+            for iid in issues:
+                mv = [m for m in rnd if m["issue"] == iid]
+                for m in mv:
+                    counts[m["kind"]] = counts.get(m["kind"], 0) + 1
+                if not mv:
+                    continue
+                kinds = {}
+                for m in mv:
+                    kinds[m["kind"]] = kinds.get(m["kind"], 0) + 1
+                big = max(mv, key=lambda m: abs(m["to"] - m["from"]))
+                row = [t] + ([iid] if len(issues) > 1 else [])
+                row += [", ".join(f"{v} {k}" for k, v in sorted(kinds.items())),
+                        f"{big['actor']} -> {big['toward']} ({big['kind']})", big["from"], big["to"]]
+                srows.append(row)
+        cols = ["round"] + (["issue"] if len(issues) > 1 else []) + ["moves", "largest move", "from", "to"]
+        total = sum(counts.values())
         summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no moves"
-        note = f"{len(rows)} moves in all ({summary})"
-        if len(rows) > limit:
-            note += f"; first {limit} shown (all in --json details.moves)"
-        tables.append(Table("Expected utility: move log", ["round", "issue", "actor", "move", "toward", "from", "to"],
-                            rows[:limit], note))
+        tables.append(Table("Expected utility: moves (summary)", cols, srows,
+                            f"{total} moves in all ({summary}); every move in --json details.moves"))
         return tables
