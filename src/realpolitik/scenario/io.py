@@ -111,8 +111,10 @@ def detect_format(raw: bytes, name: str, fmt: str | None = None) -> Format:
     _ensure_loaders()
     if fmt is not None:
         key = fmt.lower().lstrip(".")
+        if key in _FORMATS:  # a format's name wins over another format's extension
+            return _FORMATS[key]
         for f in _FORMATS.values():
-            if key == f.name or key in f.extensions:
+            if key in f.extensions:
                 return f
         raise ScenarioError(f"unknown format {fmt!r}: expected one of {', '.join(sorted(_FORMATS))}", name)
     ext = Path(name).suffix.lower().lstrip(".")

@@ -66,9 +66,34 @@ def to_decide(scenario: Scenario, **kw: object) -> bytes:
 register_writer("decide", ("decide", "txt"), to_decide)
 
 
+def to_csv(scenario: Scenario, **kw: object) -> bytes:
+    """Flat long CSV with ``# key: value`` metadata (see :mod:`realpolitik.scenario.loaders.table`)."""
+    from realpolitik.scenario.loaders.table import to_csv as _to_csv
+
+    return _to_csv(scenario, **kw)
+
+
+def to_xlsx(scenario: Scenario, **kw: object) -> bytes:
+    """Whole-scenario Excel workbook (see :mod:`realpolitik.scenario.loaders.xlsx`)."""
+    from realpolitik.scenario.loaders.xlsx import to_xlsx as _to_xlsx
+
+    return _to_xlsx(scenario, **kw)
+
+
+register_writer("csv", ("csv",), to_csv)
+register_writer("xlsx", ("xlsx",), to_xlsx)
+
+
 def atomic_write(path: str | os.PathLike[str], content: bytes) -> None:
     """Write ``content`` to ``path`` so that the file is either complete or untouched."""
     path = Path(path)
+    if path.exists() and not path.resolve().is_file():
+        # a device or pipe (/dev/stdout, a fifo): write through, never replace it
+        if path.is_dir():
+            raise ScenarioError("is a directory, expected a file name", str(path))
+        with open(path, "wb") as fh:
+            fh.write(content)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

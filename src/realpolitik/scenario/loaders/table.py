@@ -7,20 +7,30 @@ Layouts
 
 Accepted column names (case-insensitive): actor = Actor/Stakeholder/Name/Player;
 capability = Capability/Resources/Clout/Power/Influence/c; position = Position/x;
-salience = Salience/s; optional Issue, Group, Parent, Description, Notes.
+salience = Salience/s; optional Issue, Group, Parent, Description, Notes, Id (the
+actor id when it is not the Actor cell made into an id), Full name (the display name;
+with this column the Actor cell is the id).
 
 Metadata may precede the header as comment lines ``# key: value`` with keys
 ``title``, ``description``, ``as_of``, ``issue`` (id of a single issue),
 ``label``, ``scale`` (``MIN-MAX`` or ``MIN..MAX``), ``status_quo``,
-``salience_scale`` (``0-100`` or ``0-1``).  Without ``scale`` an issue's scale is the
-range of the positions given; without ``salience_scale`` saliences all in [0, 1]
-are read as 0-1 (docs/DECISIONS.md, "salience scale of flat tables").
+``salience_scale`` (``0-100`` or ``0-1``), ``issues`` (comma-separated issue ids, fixing
+their order), and per issue ``scale.<issue>``, ``label.<issue>``, ``status_quo.<issue>``,
+``description.<issue>`` (e.g. ``# scale.settlement: 0-100``).  A value in double quotes
+is a JSON string (for line breaks).  Without a scale an issue's scale is the range of
+the positions given; without ``salience_scale`` saliences all in [0, 1] are read as 0-1
+(docs/DECISIONS.md, "salience scale of flat tables").
+
+:func:`to_csv` writes this format (one row per actor and issue) and refuses, unless
+``lossy=True``, a scenario with content the table cannot hold (events, sources,
+notes, labelled points ...).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from pathlib import Path
@@ -39,9 +49,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "parent": ("parent",),
     "description": ("description",),
     "notes": ("notes", "note", "rationale"),
+    "id": ("id", "actor id"),
+    "full_name": ("full name", "display name"),
 }
 REQUIRED = ("actor", "capability", "position", "salience")
-META_KEYS = ("title", "description", "as_of", "issue", "label", "scale", "status_quo", "salience_scale")
+META_KEYS = ("title", "description", "as_of", "issue", "issues", "label", "scale", "status_quo", "salience_scale")
+#: per-issue metadata keys: ``# scale.<issue id>: 0-100`` and so on
+ISSUE_META_KEYS = ("scale", "label", "status_quo", "description")
 
 
 def _norm(h: Any) -> str:
@@ -69,8 +83,11 @@ def parse_number(value: Any) -> float | None:
         return None
 
 
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
 def _parse_scale(text: str) -> tuple[float, float] | None:
-    m = re.match(r"^\s*(-?[\d.eE+]+)\s*(?:-|\.\.|to|,)\s*(-?[\d.eE+]+)\s*$", text)
+    m = re.match(rf"^\s*({_NUM})\s*(?:\.\.|-|to|,)\s*({_NUM})\s*$", text)
     if not m:
         return None
     try:
@@ -119,6 +136,7 @@ def rows_to_data(
     single_issue = meta.get("issue") or "issue"
 
     actors: dict[str, dict[str, Any]] = {}
+    bad_cell: dict[str, tuple[str, str]] = {}  # actor id -> (issue, first bad cell)
     order: list[str] = []
     where: dict[tuple, str] = {}
     issues: list[str] = []
@@ -133,7 +151,11 @@ def rows_to_data(
         if not name_text:
             problems.append(Problem(f"{name}:{rownum}:{rows[0][col['actor']]}", "actor name is empty"))
             continue
-        aid = _slug(name_text)
+        explicit_id = cell(r, "id")
+        aid = str(explicit_id).strip() if explicit_id not in (None, "") else _slug(name_text)
+        if "full_name" in col:  # an explicit display-name column: Actor holds the id
+            full = cell(r, "full_name")
+            name_text = str(full).strip() if full not in (None, "") else ""
         iid = str(cell(r, "issue")).strip() if "issue" in col and cell(r, "issue") not in (None, "") else single_issue
         iid = _slug(iid)
         if iid not in issues:
@@ -146,15 +168,20 @@ def rows_to_data(
             num = parse_number(v)
             if num is None:
                 text = "" if v is None else str(v).strip()
+                expected = _EXPECTED[key]
                 problems.append(
-                    Problem(loc, f"{key} is empty; expected a number" if not text else f"{key} {text!r} is not a number")
+                    Problem(loc, f"{key} is empty; expected {expected}" if not text else f"{key} {text!r} is not a number; expected {expected}")
                 )
+                bad_cell.setdefault(aid, (iid, loc))
             elif not math.isfinite(num):
-                problems.append(Problem(loc, f"{key} must be a finite number, got {str(v).strip()}"))
+                problems.append(Problem(loc, f"{key} is {str(v).strip()}; expected a finite number"))
+                bad_cell.setdefault(aid, (iid, loc))
             else:
                 values[key] = num
         if aid not in actors:
-            actors[aid] = {"id": aid, "name": name_text, "positions": {}, "saliences": {}}
+            actors[aid] = {"id": aid, "positions": {}, "saliences": {}}
+            if name_text and name_text != aid:  # a name that only repeats the id is no name
+                actors[aid]["name"] = name_text
             order.append(aid)
             k = len(order) - 1
             where[(k,)] = f"{name}:{rownum}"
@@ -213,16 +240,19 @@ def rows_to_data(
     for aid in order:
         a = actors[aid]
         incomplete = a.pop("_incomplete", False)
-        if incomplete and not a["positions"] and not a["saliences"]:
-            # every cell was bad: the problems are already reported; keep the actor out
-            # of validation so that it adds no second, vaguer message
-            a["positions"], a["saliences"] = {issues[0]: math.nan}, {issues[0]: 0.0}
         for iid in list(a["positions"]):
             if iid not in a["saliences"]:
                 a["positions"].pop(iid)
         for iid in list(a["saliences"]):
             if iid not in a["positions"]:
                 a["saliences"].pop(iid)
+        if incomplete and not a["positions"] and aid in bad_cell:
+            # every row had a bad cell, reported already: a placeholder located at that
+            # cell, so that validation adds no second, vaguer message for the actor
+            iid, loc = bad_cell[aid]
+            a["positions"], a["saliences"] = {iid: math.nan}, {iid: 0.0}
+            k = order.index(aid)
+            where[(k, "positions", iid)] = where[(k, "saliences", iid)] = where[(k,)] = loc
         a.setdefault("capability", math.nan if incomplete else None)
         actor_list.append(a)
 
@@ -241,6 +271,10 @@ def rows_to_data(
     scale = _parse_scale(meta["scale"]) if meta.get("scale") else None
     if meta.get("scale") and scale is None:
         problems.append(Problem(f"{name}: # scale", f"scale {meta['scale']!r} is not of the form MIN-MAX"))
+    if meta.get("issues"):
+        # '# issues: a, b, c' fixes the order (and may declare issues no row uses)
+        declared_ids = [_slug(t) for t in meta["issues"].split(",") if t.strip()]
+        issues = declared_ids + [i for i in issues if i not in declared_ids]
     for iid in issues:
         pos = [a["positions"][iid] for a in actor_list if iid in a["positions"] and math.isfinite(a["positions"][iid])]
         if scale is not None:
@@ -258,6 +292,7 @@ def rows_to_data(
                 problems.append(Problem(f"{name}: # status_quo", f"status_quo {meta['status_quo']!r} is not a number"))
             else:
                 item["status_quo"] = sq
+        _issue_meta(item, iid, meta, name, problems)
         issue_data.append(item)
 
     data: dict[str, Any] = {
@@ -289,16 +324,69 @@ def rows_to_data(
     return data, locate, problems
 
 
+_EXPECTED = {
+    "capability": "a number greater than 0",
+    "position": "a number on the issue's scale",
+    "salience": "a number in 0-100 (or 0-1)",
+}
+
+
+def _issue_meta(item: dict[str, Any], iid: str, meta: dict[str, str], name: str, problems: list[Problem]) -> None:
+    """Apply ``# scale.<iid>``, ``# label.<iid>``, ``# status_quo.<iid>``, ``# description.<iid>``."""
+    if f"label.{iid}" in meta:
+        item["label"] = meta[f"label.{iid}"]
+    if f"description.{iid}" in meta:
+        item["description"] = meta[f"description.{iid}"]
+    if f"scale.{iid}" in meta:
+        sc = _parse_scale(meta[f"scale.{iid}"])
+        if sc is None:
+            problems.append(
+                Problem(f"{name}: # scale.{iid}", f"scale {meta[f'scale.{iid}']!r} is not of the form MIN-MAX")
+            )
+        else:
+            item["min"], item["max"] = sc
+    if f"status_quo.{iid}" in meta:
+        sq = parse_number(meta[f"status_quo.{iid}"])
+        if sq is None:
+            problems.append(
+                Problem(
+                    f"{name}: # status_quo.{iid}",
+                    f"status_quo {meta[f'status_quo.{iid}']!r} is not a number",
+                )
+            )
+        else:
+            item["status_quo"] = sq
+
+
+def _meta_value(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        try:  # a JSON string (the writer quotes values with line breaks)
+            decoded = json.loads(value)
+            if isinstance(decoded, str):
+                return decoded
+        except json.JSONDecodeError:
+            pass
+    return value
+
+
 def split_meta(lines: list[str]) -> tuple[dict[str, str], int]:
-    """Read leading ``# key: value`` comment lines; return (meta, index of first data line)."""
+    """Read leading ``# key: value`` comment lines; return (meta, index of first data line).
+
+    Keys are case-insensitive except for the issue id of per-issue keys
+    (``# scale.<issue id>: MIN-MAX``, ``label.``, ``status_quo.``, ``description.``).
+    """
     meta: dict[str, str] = {}
     i = 0
     while i < len(lines) and (lines[i].lstrip().startswith("#") or not lines[i].strip()):
         text = lines[i].lstrip()[1:].strip() if lines[i].strip() else ""
         key, sep, value = text.partition(":")
-        key = key.strip().lower().replace("-", "_").replace(" ", "_")
-        if sep and key in META_KEYS:
-            meta[key] = value.strip()
+        head, dot, iid = key.strip().partition(".")
+        key = head.strip().lower().replace("-", "_").replace(" ", "_")
+        if sep and dot and key in ISSUE_META_KEYS and iid.strip():
+            meta[f"{key}.{iid.strip()}"] = _meta_value(value)
+        elif sep and not dot and key in META_KEYS:
+            meta[key] = _meta_value(value)
         i += 1
     return meta, i
 
@@ -344,3 +432,76 @@ register_loader(
         description="flat BDM-style table: Actor, Capability, Position, Salience [, Issue]",
     )
 )
+
+
+# ------------------------------------------------------------------ writing
+def _num(v: float) -> str:
+    """The shortest text that reads back as exactly ``v``."""
+    v = float(v)
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def _meta_text(v: str) -> str:
+    v = str(v)
+    return json.dumps(v, ensure_ascii=False) if ("\n" in v or "\r" in v or v != v.strip() or v.startswith('"')) else v
+
+
+def _scale_text(lo: float, hi: float) -> str:
+    a, b = _num(lo), _num(hi)
+    return f"{a}-{b}" if lo >= 0 and "e" not in a + b else f"{a}..{b}"
+
+
+def to_csv(scenario, lossy: bool = False, **_: object) -> bytes:
+    """The scenario as a flat long table with ``# key: value`` metadata lines.
+
+    Raises :class:`ScenarioError` naming what the table cannot hold (events, sources,
+    notes, labelled points, per-issue capabilities it cannot express ...) unless
+    ``lossy=True``: the written table is read back and compared with the scenario.
+    """
+    out = io.StringIO()
+    meta: list[tuple[str, str]] = [("title", scenario.title)]
+    if scenario.as_of is not None:
+        meta.append(("as_of", scenario.as_of.isoformat()))
+    if scenario.description:
+        meta.append(("description", scenario.description))
+    meta.append(("salience_scale", "0-100"))
+    meta.append(("issues", ", ".join(scenario.issue_ids)))
+    for i in scenario.issues:
+        meta.append((f"scale.{i.id}", _scale_text(i.min, i.max)))
+        meta.append((f"label.{i.id}", i.label))
+        if i.status_quo is not None:
+            meta.append((f"status_quo.{i.id}", _num(i.status_quo)))
+        if i.description:
+            meta.append((f"description.{i.id}", i.description))
+    for key, value in meta:
+        out.write(f"# {key}: {_meta_text(value)}".rstrip() + "\n")
+
+    actors = scenario.actors
+    need_id = any(a.id != _slug(a.id) for a in actors)
+    need_name = any(a.name for a in actors)
+    cols = ["Actor"] + (["Full name"] if need_name else []) + ["Issue", "Capability", "Position", "Salience"]
+    extra = [c for c, f in (("Group", "group"), ("Parent", "parent"), ("Description", "description"))
+             if any(getattr(a, f) for a in actors)]
+    cols += extra + (["Id"] if need_id else [])
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(cols)
+    for a in actors:
+        first = True
+        for iid in scenario.issue_ids:
+            if iid not in a.positions:
+                continue
+            row = [a.id] + ([a.name] if need_name else [])
+            row += [iid, _num(a.capability_on(iid)), _num(a.positions[iid]), _num(a.saliences[iid])]
+            for c in extra:
+                v = getattr(a, c.lower())
+                row.append(v if (v and (first or c != "Description")) else "")
+            if need_id:
+                row.append(a.id)
+            w.writerow(row)
+            first = False
+    content = out.getvalue().encode()
+    if not lossy:
+        from realpolitik.scenario.fidelity import check_round_trip
+
+        check_round_trip(scenario, content, "csv")
+    return content
