@@ -258,3 +258,20 @@ def test_cli_validate_and_forecast_default(capsys, monkeypatch):
     payload = json.loads(capsys.readouterr().out)
     assert set(payload["forecast"]) == set(REQUIRED_ISSUES)
     assert re.match(r"sha256:[0-9a-f]{64}$", payload["scenario"]["hash"])
+
+
+def test_make_demo_command_runs(capsys, monkeypatch):
+    """``make demo`` runs ``realpolitik forecast`` with no argument: every standard model on
+    the default scenario must succeed and print one forecast per issue."""
+    import json
+
+    monkeypatch.setenv("REALPOLITIK_DB", "off")
+    from realpolitik.cli import main
+
+    assert main(["forecast", "--json", "--seed", "1"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    results = payload.get("results", [payload])
+    assert len(results) >= 3
+    for r in results:
+        assert set(r["forecast"]) == set(REQUIRED_ISSUES), r["model"]
+        assert all(0 <= v <= 100 for v in r["forecast"].values()), r["model"]
