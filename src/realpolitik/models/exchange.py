@@ -1,0 +1,859 @@
+"""Stokman & Van Oosten's exchange of voting positions (equal gain, and random-rate REX).
+
+Actors trade support: an actor concedes on an issue it cares less about in return for a
+move of its partner on an issue it cares more about.  Every exchange moves the two
+actors' *voting positions*; the outcome of an issue is the capability-and-salience
+weighted mean of the voting positions.  Between rounds each actor's preference moves
+part of the way toward its voting position, and the next round starts from there.
+
+Rules, with their sources (S&VO = Stokman & Van Oosten 1994; Decide = the
+``decide-exchange-model`` package, v2025.3.1, that implements it; section numbers refer
+to ``../shared/anchors/decide/MODEL.md``, which documents Decide at re-implementation level):
+
+1. Outcome of issue d: ``O_d = sum_k c_kd s_kd x_kd / sum_k c_kd s_kd`` (S&VO eq. 1;
+   Decide ``calc_nbs``, section 4.1).  Saliences are the 0-1 fractions, positions are
+   mapped to 0-100 per issue for the computation (Decide, section 3).
+2. Candidates (S&VO section 3; Decide section 4.3): for each issue pair (p, q), two actors
+   on opposite sides of the outcome on both issues - (right, right) with (left, left), and
+   (left, right) with (right, left).  The actor with the larger salience ratio
+   ``s_p / s_q`` (I) demands p and supplies q; the other (J) demands q and supplies p.
+3. Equal gain (S&VO eq. 4-7; Decide section 4.4): J moves all the way to I's position on
+   p, shifting the outcome by ``dp = |x_Ip - x_Jp| s_Jp c_Jp / sum_k c_kp s_kp``; I's shift
+   of the outcome on q is ``dq = dp (s_Ip + s_Jp) / (s_Iq + s_Jq)``, which gives both the
+   same gain ``|dp s_Ip - dq s_Iq|``.  If I would overshoot J's position on q, I moves to
+   J's position instead and J's move is scaled down.
+4. Outcome cap (Decide section 4.5): a move that would carry the (estimated) outcome on
+   the supplied issue past the partner's position is cut so the outcome stops exactly at
+   the partner's position; the partner's move shrinks in proportion.
+5. Execution (S&VO section 3; Decide section 4.1): exchanges are executed in order of
+   gain; after each one, the candidates that share an actor-issue with it are recalculated
+   (supply positions chained, demand-side effects recorded, section 4.6) and those that
+   are no longer valid are dropped.  Ties (gains within ``tie_tolerance``) go to the
+   candidate created first - Decide breaks them at random without a seed (section 2).
+6. Between rounds (Decide section 3): ``x' = sw (1 - s) y + fw y + (1 - (1 - s) sw - fw) x``
+   with ``sw = 0.4`` (salience weight), ``fw = 0.1`` (fixed weight), x the preference and
+   y the voting position after the round.
+7. REX (random rate, Stokman & Van Oosten's "random exchange rate" variant; our
+   parametrisation, docs/exchange.md): with ``p > 0`` each candidate's share of the gain
+   that goes to I is ``lambda ~ U(0.5 - p/2, 0.5 + p/2)`` (0.5 is equal gain), i.e.
+   ``dq = dp ((1-lambda) s_Ip + lambda s_Jp) / ((1-lambda) s_Iq + lambda s_Jq)``;
+   exchanges are ranked by the mean of the two gains.  Draws come from the seeded
+   generator; repetitions run as Monte Carlo draws (``forecast_batch``).
+
+``mode="decide"`` reproduces Decide's outputs digit for digit: it computes in 28-digit
+``decimal.Decimal`` with Decide's operation and summation order (``#D`` row order), and
+counts an actor exactly on the outcome as "left".  The default ``mode="literature"``
+computes in float64 (sums updated incrementally), leaves an actor exactly on the outcome
+out of the exchanges on that issue (it is on neither side, S&VO section 3), and allows
+REX.  docs/exchange.md lists every difference.
+
+References
+----------
+Stokman, F. N., & Van Oosten, R. (1994). The exchange of voting positions: an
+object-oriented model of policy networks. In B. Bueno de Mesquita & F. N. Stokman (eds.),
+*European Community Decision Making: Models, Applications, and Comparisons* (pp. 105-127).
+Yale University Press.
+
+Stokman, F. N., Van der Knoop, J., & Van Oosten, R. (2013). Modeling collective
+decision making. In R. Wittek, T. A. B. Snijders & V. Nee (eds.), *Handbook of Rational
+Choice Social Research* (pp. 151-182). Stanford University Press.
+
+Van Gulik, J. (decide-exchange-model, 2015-2025). ``decide/model/equalgain.py``,
+``base.py``, ``calculations.py``, ``utils.py`` (GPL-3.0); behaviour documented in
+``../shared/anchors/decide/MODEL.md``.
+"""
+
+from __future__ import annotations
+
+import decimal
+import itertools
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from realpolitik.models.base import Model, Result, ScenarioBatch, Table, register
+from realpolitik.scenario.model import Scenario
+
+MOVE_EPS = 1e-10  # Decide: |move| must exceed this (is_move_valid)
+GAIN_EPS = 1e-10  # Decide: gain below this makes a candidate invalid
+
+
+def _dec(v: float) -> Decimal:
+    """The decimal a float was read from (15 significant digits recover file text)."""
+    return Decimal(f"{float(v):.15g}")
+
+
+# ====================================================================== set-up
+@dataclass
+class _Setup:
+    """Numbers of one scenario draw on the internal 0-100 scale."""
+
+    exact: bool  # Decimal (object arrays) or float64
+    n: int
+    m: int
+    active: np.ndarray  # [n, m] bool
+    x: np.ndarray  # [n, m] positions 0-100 (0 where inactive)
+    s: np.ndarray  # [n, m] salience fraction
+    c: np.ndarray  # [n, m] power
+    order: list[np.ndarray]  # per issue, actor indices in summation order
+    lower: np.ndarray  # [m] issue scale min (object or float)
+    step: np.ndarray  # [m] 100 / (max - min)
+
+    def zero(self):
+        return Decimal(0) if self.exact else 0.0
+
+
+def _setup_from_arrays(scenario: Scenario, cap, pos, sal, exact: bool, row_order=None) -> _Setup:
+    ids = list(scenario.actor_ids)
+    n, m = pos.shape
+    active = ~np.isnan(pos) & (sal > 0)
+    if exact:
+        x = np.empty((n, m), dtype=object)
+        s = np.empty((n, m), dtype=object)
+        c = np.empty((n, m), dtype=object)
+        x[:] = Decimal(0)
+        s[:] = Decimal(0)
+        c[:] = Decimal(0)
+        lower = np.empty(m, dtype=object)
+        step = np.empty(m, dtype=object)
+        for u, iss in enumerate(scenario.issues):
+            lo, hi = _dec(iss.min), _dec(iss.max)
+            lower[u] = lo
+            step[u] = Decimal(100) / (hi - lo) if hi != lo else Decimal(0)
+            for a in range(n):
+                if active[a, u]:
+                    x[a, u] = (_dec(pos[a, u]) - lo) * step[u]
+                    s[a, u] = _dec(sal[a, u])
+                    c[a, u] = _dec(cap[a, u])
+    else:
+        lower = np.array([i.min for i in scenario.issues], dtype=float)
+        span = np.array([i.max - i.min for i in scenario.issues], dtype=float)
+        step = 100.0 / span
+        x = np.where(active, (np.nan_to_num(pos) - lower) * step, 0.0)
+        s = np.where(active, sal, 0.0)
+        c = np.where(active, cap, 0.0)
+    order = []
+    for u, iid in enumerate(scenario.issue_ids):
+        listed = (row_order or {}).get(iid)
+        idx = [ids.index(a) for a in listed if a in ids] if listed else []
+        if sorted(idx) != sorted(np.nonzero(active[:, u])[0].tolist()):
+            idx = np.nonzero(active[:, u])[0].tolist()
+        order.append(np.array(idx, dtype=np.int64))
+    return _Setup(exact, n, m, active, x, s, c, order, lower, step)
+
+
+def _seqsum(terms: np.ndarray, exact: bool):
+    """Sum along the last axis in order (Decide sums term by term)."""
+    if not exact:
+        return terms.sum(axis=-1)
+    if terms.shape[-1] == 0:
+        return np.full(terms.shape[:-1], Decimal(0), dtype=object)
+    acc = terms[..., 0].copy()
+    for j in range(1, terms.shape[-1]):
+        acc = acc + terms[..., j]
+    return acc
+
+
+# ====================================================================== one round
+@dataclass
+class _RoundOut:
+    voting: np.ndarray  # [n, m] voting positions after the round (0-100)
+    moved: np.ndarray  # [n, m] bool
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+    ties: int = 0
+    candidates: int = 0
+
+
+class _Round:
+    """One round of exchanges on preferences ``x`` (Decide section 4, vectorised).
+
+    Candidate state lives in flat arrays (one slot per candidate, creation order); the
+    recalculation after each executed exchange touches only the candidates that share an
+    actor-issue with it.  In exact mode the arrays hold Decimals and every sum runs in
+    ``#D`` order; in float mode sums are cached per issue and updated by differences.
+    """
+
+    def __init__(self, st: _Setup, x: np.ndarray, *, strict_sides: bool, lam: np.ndarray | None,
+                 tie_tolerance: float, tie_break: str, rng=None, p: float = 0.0):
+        self.st = st
+        self.exact = st.exact
+        self.x0 = x
+        self.tie_tol = tie_tolerance
+        self.tie_last = tie_break == "last-created"
+        n, m = st.n, st.m
+        Z = st.zero()
+        act = st.active
+        s, c = st.s, st.c
+        # denominators and outcome (Decide calc_nbs: s*c summed; x*s*c summed in #D order)
+        self.D = np.empty(m, dtype=object if self.exact else float)
+        self.base = np.empty(m, dtype=object if self.exact else float)
+        self.O = np.empty(m, dtype=object if self.exact else float)
+        for u in range(m):
+            o = st.order[u]
+            self.D[u] = _seqsum(s[o, u] * c[o, u], self.exact) if len(o) else Z
+            self.base[u] = _seqsum(x[o, u] * s[o, u] * c[o, u], self.exact) if len(o) else Z
+            self.O[u] = self.base[u] / self.D[u] if self.D[u] != 0 else Z
+        # padded summation order, and each actor's column in it
+        nmax = max((len(o) for o in st.order), default=0)
+        self.ORD = np.full((m, max(nmax, 1)), -1, dtype=np.int64)
+        self.COL = np.full((m, n), -1, dtype=np.int64)
+        for u, o in enumerate(st.order):
+            self.ORD[u, : len(o)] = o
+            self.COL[u, o] = np.arange(len(o))
+        # sides
+        if strict_sides:
+            right = act & (x > self.O[None, :])
+            left = act & (x < self.O[None, :])
+        else:  # Decide: left = x <= O (an actor on the outcome counts as left)
+            left = act & np.asarray(x <= self.O[None, :], dtype=bool)
+            right = act & ~left
+        self._generate(left, right, rng, p)
+
+    # ------------------------------------------------------------ candidates
+    def _generate(self, left, right, rng, p):
+        st = self.st
+        m = st.m
+        g1s, g2s, ps, qs, grp = [], [], [], [], []
+        for pi, qi in itertools.combinations(range(m), 2):
+            both = (left[:, pi] | right[:, pi]) & (left[:, qi] | right[:, qi])
+            A = np.nonzero(both & right[:, pi] & right[:, qi])[0]
+            B = np.nonzero(both & left[:, pi] & right[:, qi])[0]
+            C = np.nonzero(both & right[:, pi] & left[:, qi])[0]
+            Dg = np.nonzero(both & left[:, pi] & left[:, qi])[0]
+            for G1, G2, tag in ((A, Dg, 0), (B, C, 1)):
+                if len(G1) and len(G2):
+                    g1s.append(np.repeat(G1, len(G2)))
+                    g2s.append(np.tile(G2, len(G1)))
+                    k = len(G1) * len(G2)
+                    ps.append(np.full(k, pi))
+                    qs.append(np.full(k, qi))
+                    grp.append(np.full(k, tag, dtype=np.int8))
+        cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.empty(0, dt)  # noqa: E731
+        g1, g2 = cat(g1s, np.int64), cat(g2s, np.int64)
+        p_, q_ = cat(ps, np.int64), cat(qs, np.int64)
+        self.N = N = len(g1)
+        self.g1, self.g2, self.p, self.q, self.groups = g1, g2, p_, q_, cat(grp, np.int8)
+        s, c, x = st.s, st.c, self.x0
+        # roles: I has the larger salience ratio s_p / s_q (ties: I = g1)
+        r1 = s[g1, p_] / s[g1, q_]
+        r2 = s[g2, p_] / s[g2, q_]
+        swap = np.asarray(r1 < r2, dtype=bool)
+        self.I = np.where(swap, g2, g1)
+        self.J = np.where(swap, g1, g2)
+        I, J = self.I, self.J
+        self.sIp, self.sIq, self.sJp, self.sJq = s[I, p_], s[I, q_], s[J, p_], s[J, q_]
+        self.cIp, self.cIq, self.cJp, self.cJq = c[I, p_], c[I, q_], c[J, p_], c[J, q_]
+        self.xsI, self.xsJ = x[I, q_].copy(), x[J, p_].copy()  # supply positions (chained)
+        self.xdI, self.xdJ = x[I, p_].copy(), x[J, q_].copy()  # demand positions (snapshots)
+        self.startI, self.startJ = self.xsI.copy(), self.xsJ.copy()
+        dt = object if self.exact else float
+        Z = st.zero()
+        mk = lambda: np.full(N, Z, dtype=dt)  # noqa: E731
+        self.mI, self.mJ, self.yI, self.yJ = mk(), mk(), mk(), mk()
+        self.dp, self.dq, self.gain = mk(), mk(), mk()
+        self.euI, self.euJ = mk(), mk()
+        self.n0I, self.n1I, self.n0J, self.n1J = mk(), mk(), mk(), mk()
+        self.xbI, self.xbJ = mk(), mk()  # supply position at last calculation
+        # moves lists: everything but the last element summarised, plus the last element
+        self.preI, self.preJ = mk(), mk()
+        self.negI, self.posI = np.ones(N, bool), np.ones(N, bool)
+        self.negJ, self.posJ = np.ones(N, bool), np.ones(N, bool)
+        self.hasI, self.hasJ = np.zeros(N, bool), np.zeros(N, bool)  # list non-empty
+        self.capI, self.capJ = np.zeros(N, bool), np.zeros(N, bool)
+        self.valid = np.zeros(N, bool)
+        self.alive = np.ones(N, bool)
+        self.upd: dict[tuple[int, int], dict[int, Any]] = {}
+        if not self.exact:  # cached override sums for the two issues of each candidate
+            self.updsum_q, self.updsum_p = np.zeros(N), np.zeros(N)
+            self.updA_q, self.updA_p = np.full(N, np.nan), np.full(N, np.nan)
+        if p > 0 and rng is not None:
+            self.lam = rng.uniform(0.5 - p / 2, 0.5 + p / 2, size=N)
+        else:
+            self.lam = None
+        self.calculate(np.arange(N), push_I=np.ones(N, bool), push_J=np.ones(N, bool))
+
+    # ------------------------------------------------------------ outcome estimates
+    def _wsum(self, K, u, A, t, first_then_updates: bool):
+        """Sum of c s x on issue u for candidates K with A's position t and the updates.
+
+        ``first_then_updates``: Decide's cap helper sets A first and then applies the
+        candidate's updates (which may overwrite A); ``adjust_nbs`` applies the updates
+        first and then A.
+        """
+        st = self.st
+        if not self.exact:
+            slot_q = u == self.q[K]
+            updsum = np.where(slot_q, self.updsum_q[K], self.updsum_p[K])
+            updA = np.where(slot_q, self.updA_q[K], self.updA_p[K])
+            hasA = ~np.isnan(updA)
+            csA = st.s[A, u] * st.c[A, u]
+            x0A = self.x0[A, u]
+            total = self.base[u] + updsum
+            if first_then_updates:
+                total = total + np.where(hasA, 0.0, csA * (t - x0A))
+            else:
+                total = total - np.where(hasA, csA * (np.nan_to_num(updA) - x0A), 0.0) + csA * (t - x0A)
+            return total
+        ordm = self.ORD[u]  # [K, nmax]
+        pad = ordm < 0
+        oc = np.where(pad, 0, ordm)
+        xs = self.x0[oc, u[:, None]].copy()
+        colA = self.COL[u, A]
+        rows = np.arange(len(K))
+        if first_then_updates:
+            xs[rows, colA] = t
+        for r, e in enumerate(K.tolist()):
+            d = self.upd.get((e, int(u[r])))
+            if d:
+                for k, v in d.items():
+                    col = self.COL[u[r], k]
+                    if col >= 0:
+                        xs[r, col] = v
+        if not first_then_updates:
+            xs[rows, colA] = t
+        terms = xs * st.s[oc, u[:, None]] * st.c[oc, u[:, None]]
+        terms[pad] = Decimal(0)
+        return _seqsum(terms, True)
+
+    def _adjust_nbs(self, K, u, A, t):
+        return self._wsum(K, u, A, t, False) / self.D[u]
+
+    # ------------------------------------------------------------ move checks
+    def _mv(self, m, xs, pre, neg, pos):
+        """Decide ``is_move_valid`` on the moves list (prefix summary + last element m)."""
+        am = np.abs(m)
+        ok = np.asarray((am > MOVE_EPS) & (am <= 100), dtype=bool)
+        y = xs + m
+        ok &= np.asarray((y >= 0) & (y <= 100), dtype=bool)
+        ok &= np.asarray(pre + m <= 100, dtype=bool)
+        ok &= (neg & np.asarray(m < 0, dtype=bool)) | (pos & np.asarray(m > 0, dtype=bool))
+        return ok
+
+    # ------------------------------------------------------------ calculation
+    def calculate(self, K, push_I, push_J):
+        """Decide ``calculate`` (section 4.4 steps 1-6 and the cap 4.5) for candidates K.
+
+        ``push_*``: the new move is appended to the actor's moves list (True) or replaces
+        its last element (False).
+        """
+        if len(K) == 0:
+            return
+        st = self.st
+        p, q = self.p[K], self.q[K]
+        xsI, xsJ, xdI, xdJ = self.xsI[K], self.xsJ[K], self.xdI[K], self.xdJ[K]
+        sIp, sIq, sJp, sJq = self.sIp[K], self.sIq[K], self.sJp[K], self.sJq[K]
+        cIq, cJp = self.cIq[K], self.cJp[K]
+        Sp, Sq = self.D[p], self.D[q]
+        lam = None if self.lam is None else self.lam[K]
+        if lam is None:
+            ratio_pq = lambda: (sJp + sIp) / (sJq + sIq)  # noqa: E731  dq = ratio * dp
+            ratio_qp = lambda: (sIq + sJq) / (sIp + sJp)  # noqa: E731  dp = ratio * dq
+        else:
+            R = ((1 - lam) * sIp + lam * sJp) / ((1 - lam) * sIq + lam * sJq)
+            ratio_pq = lambda: R  # noqa: E731
+            ratio_qp = lambda: 1.0 / R  # noqa: E731
+        dist_p = np.abs(xdI - xsJ)
+        dp = (dist_p * sJp * cJp) / Sp
+        dq = ratio_pq() * dp
+        mI = (dq * Sq) / (cIq * sIq)
+        mJ = dist_p
+        dist_q = np.abs(xdJ - xsI)
+        over = np.asarray(np.abs(mI) > dist_q, dtype=bool)
+        if over.any():
+            dq2 = (dist_q * sIq * cIq) / Sq
+            dp2 = ratio_qp() * dq2
+            dq = np.where(over, dq2, dq)
+            dp = np.where(over, dp2, dp)
+            mI = np.where(over, dist_q, mI)
+            mJ = np.where(over, (dp * Sp) / (cJp * sJp), mJ)
+        mI = np.where(np.asarray(xsI > xdJ, dtype=bool), -mI, mI)
+        mJ = np.where(np.asarray(xsJ > xdI, dtype=bool), -mJ, mJ)
+        # moves lists: push (previous last joins the prefix) or replace the last element
+        for who, push in (("I", push_I), ("J", push_J)):
+            pre, neg, pos, has = (getattr(self, f"{a}{who}") for a in ("pre", "neg", "pos", "has"))
+            last = self.mI if who == "I" else self.mJ
+            sel = K[push & has[K]]
+            if len(sel):
+                lv = last[sel]
+                pre[sel] = pre[sel] + lv
+                neg[sel] &= np.asarray(lv < 0, dtype=bool)
+                pos[sel] &= np.asarray(lv > 0, dtype=bool)
+            has[K] = True
+        yI, yJ = xsI + mI, xsJ + mJ
+        euI = np.abs(dq * sIq - dp * sIp)
+        euJ = np.abs(dp * sJp - dq * sJq)
+        gain = euI if lam is None else (euI + euJ) / 2
+        valid = self._mv(mI, xsI, self.preI[K], self.negI[K], self.posI[K]) & self._mv(
+            mJ, xsJ, self.preJ[K], self.negJ[K], self.posJ[K]
+        )
+        valid &= ~np.asarray(gain < GAIN_EPS, dtype=bool)
+        # store
+        self.mI[K], self.mJ[K], self.yI[K], self.yJ[K] = mI, mJ, yI, yJ
+        self.dp[K], self.dq[K], self.gain[K] = dp, dq, gain
+        self.euI[K], self.euJ[K] = euI, euJ
+        self.xbI[K], self.xbJ[K] = xsI, xsJ
+        V = K[valid]
+        if len(V):
+            self._check_nbs(V, "I")
+            self._check_nbs(V, "J")
+            valid2 = self._mv(self.mI[V], self.xsI[V], self.preI[V], self.negI[V], self.posI[V]) & self._mv(
+                self.mJ[V], self.xsJ[V], self.preJ[V], self.negJ[V], self.posJ[V]
+            )
+            valid[valid] = valid2
+        self.valid[K] = valid
+
+    def _check_nbs(self, V, who):
+        """Decide ``check_nbs`` (section 4.5) for actor ``who`` of candidates V."""
+        st = self.st
+        if who == "I":
+            A, B, u, w = self.I[V], self.J[V], self.q[V], self.p[V]
+            xsA, xdA, xsB, xdB = self.xsI[V], self.xdI[V], self.xsJ[V], self.xdJ[V]
+            yA = self.yI[V]
+            sAu, cAu, sBu, sAw, sBw, cBw = self.sIq[V], self.cIq[V], self.sJq[V], self.sIp[V], self.sJp[V], self.cJp[V]
+        else:
+            A, B, u, w = self.J[V], self.I[V], self.p[V], self.q[V]
+            xsA, xdA, xsB, xdB = self.xsJ[V], self.xdJ[V], self.xsI[V], self.xdI[V]
+            yA = self.yJ[V]
+            sAu, cAu, sBu, sAw, sBw, cBw = self.sJp[V], self.cJp[V], self.sIp[V], self.sJq[V], self.sIq[V], self.cIq[V]
+        n0 = self._adjust_nbs(V, u, A, xsA)
+        n1 = self._adjust_nbs(V, u, A, yA)
+        x = xdB
+        keep = np.asarray(((x >= n0) & (x >= n1)) | ((x <= n0) & (x <= n1)), dtype=bool)
+        F = ~keep
+        n1_out = np.where(F, x, n1)
+        if who == "I":
+            self.n0I[V], self.n1I[V] = n0, n1_out
+        else:
+            self.n0J[V], self.n1J[V] = n0, n1_out
+        if not F.any():
+            return
+        Vf = V[F]
+        Af, uf, wf = A[F], u[F], w[F]
+        tot = self._wsum(Vf, uf, Af, xsA[F], True)
+        Du = self.D[uf]
+        delta = np.abs((x[F] * Du - tot) / (st.s[Af, uf] * st.c[Af, uf]))
+        r_u = (delta * sAu[F] * cAu[F]) / Du
+        lam = None if self.lam is None else self.lam[Vf]
+        if lam is None:
+            r_w = ((sAu[F] + sBu[F]) / (sAw[F] + sBw[F])) * r_u
+        else:
+            R = ((1 - lam) * self.sIp[Vf] + lam * self.sJp[Vf]) / ((1 - lam) * self.sIq[Vf] + lam * self.sJq[Vf])
+            r_w = r_u / R if who == "I" else r_u * R  # dq = R dp
+        mB = np.abs((r_w * self.D[wf]) / (cBw[F] * sBw[F]))
+        mA = delta
+        mB = np.where(np.asarray(xsB[F] > xdA[F], dtype=bool), -mB, mB)
+        mA = np.where(np.asarray(xsA[F] > xdB[F], dtype=bool), -mA, mA)
+        euB = np.abs(r_w * sBw[F] - r_u * sBu[F])
+        euA = np.abs(r_w * sAw[F] - r_u * sAu[F])
+        gain = euB if lam is None else (euA + euB) / 2
+        if who == "I":
+            self.mI[Vf], self.mJ[Vf] = mA, mB
+            self.yI[Vf], self.yJ[Vf] = xsA[F] + mA, xsB[F] + mB
+            self.capI[Vf] = True
+            self.dp[Vf], self.dq[Vf] = r_u, r_w  # Decide stores r_u in dp, r_w in dq (MODEL.md 4.5)
+            self.euI[Vf], self.euJ[Vf] = euA, euB
+        else:
+            self.mJ[Vf], self.mI[Vf] = mA, mB
+            self.yJ[Vf], self.yI[Vf] = xsA[F] + mA, xsB[F] + mB
+            self.capJ[Vf] = True
+            self.dp[Vf], self.dq[Vf] = r_u, r_w
+            self.euJ[Vf], self.euI[Vf] = euA, euB
+        self.gain[Vf] = gain
+
+    # ------------------------------------------------------------ updates (section 4.6)
+    def _set_update(self, E, u, k, val, start):
+        """Record actor k's position ``val`` on issue u in the updates of candidates E."""
+        st = self.st
+        for e in E.tolist():
+            d = self.upd.setdefault((e, u), {})
+            prev = d.get(k)
+            if prev is None:
+                new = val
+            elif start <= prev:
+                new = min(prev, val)
+            else:
+                new = max(prev, val)
+            if not self.exact:
+                old = self.x0[k, u] if prev is None else prev
+                cs = st.s[k, u] * st.c[k, u]
+                if self.q[e] == u:
+                    self.updsum_q[e] += cs * (new - old)
+                    if self.I[e] == k:
+                        self.updA_q[e] = new
+                else:
+                    self.updsum_p[e] += cs * (new - old)
+                    if self.J[e] == k:
+                        self.updA_p[e] = new
+            d[k] = new
+
+    def recalculate(self, xi: int):
+        """After executing candidate ``xi``: drop invalid candidates, recalculate the rest."""
+        self.alive &= self.valid
+        L = np.nonzero(self.alive)[0]
+        if len(L) == 0:
+            return
+        aXi, aXj = self.I[xi], self.J[xi]
+        supXi, supXj = self.q[xi], self.p[xi]  # X.i supplies q, X.j supplies p
+        demXi, demXj = self.p[xi], self.q[xi]
+        yXi, yXj = self.yI[xi], self.yJ[xi]
+        I, J, p, q = self.I[L], self.J[L], self.p[L], self.q[L]
+        sI_Xi = (I == aXi) & (q == supXi)
+        sI_Xj = ~sI_Xi & (I == aXj) & (q == supXj)
+        sJ_Xi = (J == aXi) & (p == supXi)
+        sJ_Xj = ~sJ_Xi & (J == aXj) & (p == supXj)
+        supI, supJ = sI_Xi | sI_Xj, sJ_Xi | sJ_Xj
+        supm = supI | supJ
+        dm1 = ((J == aXj) & (q == demXj)) | ((I == aXj) & (p == demXj))
+        dm2 = ((J == aXi) & (q == demXi)) | ((I == aXi) & (p == demXi))
+        matched = supm | dm1 | dm2
+        if not matched.any():
+            return
+        if sI_Xi.any():
+            self.xsI[L[sI_Xi]] = yXi
+        if sI_Xj.any():
+            self.xsI[L[sI_Xj]] = yXj
+        if sJ_Xi.any():
+            self.xsJ[L[sJ_Xi]] = yXi
+        if sJ_Xj.any():
+            self.xsJ[L[sJ_Xj]] = yXj
+        if dm1.any():
+            self._set_update(L[dm1], int(demXj), int(aXi), yXi, self.startI[xi])
+        if dm2.any():
+            self._set_update(L[dm2], int(demXi), int(aXj), yXj, self.startJ[xi])
+        K = L[matched]
+        # supply match: the matched actor's list grows, the partner's last move is replaced;
+        # demand match only: both last moves are replaced (MODEL.md 4.6 step 1-2)
+        push_I = supI[matched]
+        push_J = supJ[matched]
+        self.calculate(K, push_I, push_J)
+
+    # ------------------------------------------------------------ the loop
+    def run(self) -> _RoundOut:
+        realized: list[int] = []
+        ties = 0
+        while True:
+            cand = np.nonzero(self.alive & self.valid)[0]
+            if len(cand) == 0:
+                break
+            g = self.gain[cand]
+            gmax = g.max()
+            tied = cand[np.asarray(gmax - g <= self.tie_tol, dtype=bool)]
+            if len(tied) > 1:
+                ties += 1
+            xi = int(tied[-1] if self.tie_last else tied[0])
+            self.alive[xi] = False
+            realized.append(xi)
+            self.recalculate(xi)
+        st = self.st
+        voting = self.x0.copy()
+        moved = np.zeros((st.n, st.m), bool)
+        for xi in realized:
+            voting[self.I[xi], self.q[xi]] = self.yI[xi]
+            voting[self.J[xi], self.p[xi]] = self.yJ[xi]
+            moved[self.I[xi], self.q[xi]] = True
+            moved[self.J[xi], self.p[xi]] = True
+        out = _RoundOut(voting, moved, ties=ties, candidates=self.N)
+        out.exchanges = [self._record(xi, k, realized) for k, xi in enumerate(realized)]
+        return out
+
+    def _record(self, xi: int, k: int, realized) -> dict[str, Any]:
+        return {
+            "order": k + 1,
+            "cand_index": xi,
+            "gen": (int(self.g1[xi]), int(self.g2[xi])),
+            "p": int(self.p[xi]),
+            "q": int(self.q[xi]),
+            "groups": "ad" if self.groups[xi] == 0 else "bc",
+            "gain": self.gain[xi],
+            "dp": self.dp[xi],
+            "dq": self.dq[xi],
+            "i": {"actor": int(self.I[xi]), "supply": int(self.q[xi]), "demand": int(self.p[xi]),
+                  "x_before": self.xbI[xi], "move": self.mI[xi], "y": self.yI[xi], "start": self.startI[xi],
+                  "eu": self.euI[xi], "n0": self.n0I[xi], "n1": self.n1I[xi], "cap": bool(self.capI[xi])},
+            "j": {"actor": int(self.J[xi]), "supply": int(self.p[xi]), "demand": int(self.q[xi]),
+                  "x_before": self.xbJ[xi], "move": self.mJ[xi], "y": self.yJ[xi], "start": self.startJ[xi],
+                  "eu": self.euJ[xi], "n0": self.n0J[xi], "n1": self.n1J[xi], "cap": bool(self.capJ[xi])},
+        }
+
+
+# ====================================================================== the model
+class ExchangeOptions(BaseModel):
+    """Options of the exchange model (names follow Stokman & Van Oosten and Decide)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["literature", "decide"] = Field(
+        "literature", description="literature (float64, documented fixes) or decide (Decide's exact arithmetic)"
+    )
+    rounds: int = Field(10, ge=1, le=1000, description="rounds of exchanges (Decide's default: 10)")
+    p: float = Field(0.0, ge=0.0, le=1.0, description="REX random rate: spread of the gain share (0 = equal gain)")
+    repetitions: int = Field(1, ge=1, le=100000, description="REX repetitions (Monte Carlo) when p > 0")
+    tie_break: Literal["first-created", "last-created"] = Field(
+        "first-created", description="which of several equal-gain candidates is executed"
+    )
+    tie_tolerance: float = Field(1e-12, ge=0.0, le=1e-6, description="gains this close count as tied")
+    salience_weight: float = Field(0.4, ge=0.0, le=1.0, description="sw of the between-round update")
+    fixed_weight: float = Field(0.1, ge=0.0, le=1.0, description="fw of the between-round update")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.mode == "decide" and self.p > 0:
+            raise ValueError("p > 0 (REX) is available in mode=literature only; decide mode reproduces equal gain")
+        if self.salience_weight + self.fixed_weight > 1:
+            raise ValueError("salience_weight + fixed_weight must not exceed 1")
+        return self
+
+
+@register
+class ExchangeModel(Model):
+    """Stokman & Van Oosten's exchange of voting positions (equal gain; REX with p > 0).
+
+    Actors on opposite sides of the outcome on two issues trade voting positions at the
+    rate that gives both the same gain; exchanges are executed in order of gain with
+    recalculation of the affected candidates, and preferences move toward voting
+    positions between rounds.  ``mode="decide"`` reproduces the Decide package exactly.
+    See the module docstring for every rule and its source.
+
+    References
+    ----------
+    Stokman, F. N., & Van Oosten, R. (1994). The exchange of voting positions: an
+    object-oriented model of policy networks. In Bueno de Mesquita & Stokman (eds.),
+    *European Community Decision Making*, pp. 105-127 (eq. 1 outcome; eq. 4-7 equal gain).
+    """
+
+    name = "exchange"
+    label = "Exchange (Stokman)"
+    Options = ExchangeOptions
+    stochastic = True
+
+    # ------------------------------------------------------------ core
+    def _simulate(self, scenario: Scenario, cap, pos, sal, rng, record: bool = True) -> dict[str, Any]:
+        o = self.options
+        exact = o.mode == "decide"
+        row_order = (scenario.extensions.get("decide") or {}).get("row_order")
+        st = _setup_from_arrays(scenario, cap, pos, sal, exact, row_order if exact else None)
+        if exact:
+            sw, fw = Decimal(o.salience_weight), Decimal(o.fixed_weight)
+            one = Decimal(1)
+        else:
+            sw, fw, one = o.salience_weight, o.fixed_weight, 1.0
+        x = st.x.copy()
+        ids = scenario.actor_ids
+        events = {}
+        for ev in scenario.events:
+            if ev.round is not None:
+                events.setdefault(max(int(ev.round), 1), []).append(ev)
+        prefs, votes, outcomes, voutcomes, rounds_ex = [x.copy()], [x.copy()], [], [], []
+        ties = []
+        applied = []
+        for r in range(1, o.rounds + 1):
+            for ev in events.get(r, []):
+                x = self._apply_event(ev, st, x, ids, scenario)
+                applied.append({"round": r, "event": ev.id or ev.description[:60]})
+            rnd = _Round(st, x, strict_sides=not exact, lam=None, tie_tolerance=o.tie_tolerance,
+                         tie_break=o.tie_break, rng=rng, p=o.p)
+            outcomes.append(rnd.O.copy())
+            res = rnd.run()
+            ties.append(res.ties)
+            # voting outcome on the voting positions
+            vo = np.empty(st.m, dtype=object if exact else float)
+            for u in range(st.m):
+                oo = st.order[u]
+                num = _seqsum(res.voting[oo, u] * st.s[oo, u] * st.c[oo, u], exact) if len(oo) else st.zero()
+                vo[u] = num / rnd.D[u] if rnd.D[u] != 0 else st.zero()
+            voutcomes.append(vo)
+            s = st.s
+            upd = (one - s) * sw * res.voting + fw * res.voting + (one - (one - s) * sw - fw) * x
+            x = np.where(res.moved, upd, x)
+            prefs.append(x.copy())
+            votes.append(res.voting.copy())
+            rounds_ex.append(res.exchanges if record else len(res.exchanges))
+        last_O = np.empty(st.m, dtype=object if exact else float)
+        for u in range(st.m):
+            oo = st.order[u]
+            D = _seqsum(st.s[oo, u] * st.c[oo, u], exact) if len(oo) else st.zero()
+            num = _seqsum(x[oo, u] * st.s[oo, u] * st.c[oo, u], exact) if len(oo) else st.zero()
+            last_O[u] = num / D if D != 0 else st.zero()
+        outcomes.append(last_O)
+        return {"setup": st, "prefs": prefs, "votes": votes, "outcomes": outcomes, "voting_outcomes": voutcomes,
+                "exchanges": rounds_ex, "ties": ties, "events": applied}
+
+    @staticmethod
+    def _apply_event(ev, st: _Setup, x, ids, scenario):
+        for ch in ev.changes:
+            if ch.actor not in ids:
+                continue
+            a = ids.index(ch.actor)
+            cols = range(st.m) if ch.issue is None else [scenario.issue_ids.index(ch.issue)]
+            for u in cols:
+                if not st.active[a, u] and ch.field != "leave":
+                    continue
+                conv = _dec if st.exact else float
+                if ch.field == "capability":
+                    st.c[a, u] = conv(ch.value)
+                elif ch.field == "salience":
+                    st.s[a, u] = conv(ch.value / 100.0)
+                elif ch.field == "position":
+                    iss = scenario.issues[u]
+                    v = (conv(ch.value) - st.lower[u]) * st.step[u]
+                    x[a, u] = v
+                elif ch.field == "leave":
+                    st.active[a, u] = False
+            if ch.field == "leave":
+                st.order = [o[o != a] for o in st.order]
+        return x
+
+    # ------------------------------------------------------------ helpers
+    @staticmethod
+    def _denorm(v, st: _Setup, u: int) -> float:
+        if st.exact:
+            return float(st.lower[u] if v == 0 else v / st.step[u] + st.lower[u])
+        return float(v / st.step[u] + st.lower[u])
+
+    def _run(self, scenario: Scenario, rng: np.random.Generator | None) -> Result:
+        o = self.options
+        arr = scenario.arrays()
+        if o.p > 0 and o.repetitions > 1:
+            return self._run_rex(scenario, rng)
+        sim = self._simulate(scenario, arr.capability, arr.position, arr.salience, rng)
+        return self._result(scenario, sim)
+
+    def _result(self, scenario: Scenario, sim: dict[str, Any], extra: dict | None = None) -> Result:
+        st: _Setup = sim["setup"]
+        iids, aids = scenario.issue_ids, scenario.actor_ids
+        dn = lambda v, u: self._denorm(v, st, u)  # noqa: E731
+
+        def table(mat):
+            return [[dn(mat[a, u], u) if st.active[a, u] else None for u in range(st.m)] for a in range(st.n)]
+
+        outcome = {iid: [dn(O[u], u) for O in sim["outcomes"]] for u, iid in enumerate(iids)}
+        voting = {iid: [dn(V[u], u) for V in sim["voting_outcomes"]] for u, iid in enumerate(iids)}
+        forecast = {iid: voting[iid][-1] for iid in iids}
+        exchanges = []
+        for r, exs in enumerate(sim["exchanges"], start=1):
+            if isinstance(exs, int):
+                continue
+            for e in exs:
+                exchanges.append(self._public_exchange(e, r, st, aids, iids))
+        history = {
+            "positions": [table(P) for P in sim["prefs"]],
+            "voting_positions": [table(V) for V in sim["votes"]],
+            "mean": outcome,
+            "voting_outcome": voting,
+        }
+        details = {
+            "mode": self.options.mode,
+            "exchanges_per_round": [len(e) if not isinstance(e, int) else e for e in sim["exchanges"]],
+            "ties_per_round": sim["ties"],
+            "exchanges": exchanges,
+            "events_applied": sim["events"],
+            "outcome_note": "forecast = voting outcome of the last round; history.mean = outcome on the "
+            "preferences each round starts from (last entry: after the final update)",
+        }
+        if extra:
+            details.update(extra)
+        return self.make_result(scenario, forecast, history=history, details=details)
+
+    def _public_exchange(self, e, r, st, aids, iids) -> dict[str, Any]:
+        f = float
+        out = {
+            "round": r, "order": e["order"], "cand_index": e["cand_index"],
+            "gen_actor_1": aids[e["gen"][0]], "gen_actor_2": aids[e["gen"][1]],
+            "issue_p": iids[e["p"]], "issue_q": iids[e["q"]], "groups": e["groups"],
+            "gain": f(e["gain"]), "dp": f(e["dp"]), "dq": f(e["dq"]),
+        }
+        for side in ("i", "j"):
+            d = e[side]
+            su = d["supply"]
+            out.update({
+                f"{side}_actor": aids[d["actor"]], f"{side}_supply_issue": iids[su],
+                f"{side}_demand_issue": iids[d["demand"]],
+                f"{side}_x_before": f(d["x_before"]), f"{side}_move": f(d["move"]), f"{side}_y": f(d["y"]),
+                f"{side}_round_start": f(d["start"]), f"{side}_y_issue_scale": self._denorm(d["y"], st, su),
+                f"{side}_eu": f(d["eu"]), f"{side}_outcome_supply_before": f(d["n0"]),
+                f"{side}_outcome_supply_after": f(d["n1"]), f"{side}_adjusted_by_outcome_cap": d["cap"],
+            })
+        return out
+
+    # ------------------------------------------------------------ REX / Monte Carlo
+    def forecast_batch(self, batch: ScenarioBatch, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Forecasts ``[draw, issue]``: the last round's voting outcome for each draw.
+
+        Each draw runs the full sequential exchange process on its own arrays; with
+        ``p > 0`` each draw also draws its own REX gain shares from ``rng``.
+        """
+        gen = rng if rng is not None else np.random.default_rng()
+        out = np.empty((batch.draws, len(batch.base.issues)))
+        for d in range(batch.draws):
+            sim = self._simulate(batch.base, batch.capability[d], batch.position[d], batch.salience[d], gen,
+                                 record=False)
+            st = sim["setup"]
+            out[d] = [self._denorm(sim["voting_outcomes"][-1][u], st, u) for u in range(st.m)]
+        return out
+
+    def _run_rex(self, scenario: Scenario, rng) -> Result:
+        o = self.options
+        arr = scenario.arrays()
+        sim = self._simulate(scenario, arr.capability, arr.position, arr.salience, rng)
+        draws = self.forecast_batch(ScenarioBatch.repeat(scenario, o.repetitions - 1), rng)
+        first = np.array([[self._denorm(sim["voting_outcomes"][-1][u], sim["setup"], u)
+                           for u in range(len(scenario.issues))]])
+        allf = np.vstack([first, draws])
+        mean = allf.mean(axis=0)
+        iids = scenario.issue_ids
+        cov = np.cov(allf, rowvar=False, ddof=1) if len(allf) > 1 else np.zeros((len(iids), len(iids)))
+        cov = np.atleast_2d(cov)
+        extra = {
+            "rex": {
+                "repetitions": int(len(allf)),
+                "mean": dict(zip(iids, mean.tolist())),
+                "std": dict(zip(iids, allf.std(axis=0, ddof=1).tolist())),
+                "p05": dict(zip(iids, np.percentile(allf, 5, axis=0).tolist())),
+                "p95": dict(zip(iids, np.percentile(allf, 95, axis=0).tolist())),
+                "covariance": {a: dict(zip(iids, cov[k].tolist())) for k, a in enumerate(iids)},
+                "note": "history and exchanges are those of the first repetition",
+            }
+        }
+        res = self._result(scenario, sim, extra)
+        res.forecast = {k: float(v) for k, v in zip(iids, mean)}
+        return res
+
+    # ------------------------------------------------------------ display
+    def describe(self, result: Result, scenario: Scenario) -> list[Table]:
+        d = result.details
+        tables = []
+        hist = result.history
+        rows = []
+        for iss in scenario.issues:
+            start = hist.get("mean", {}).get(iss.id, [None])[0]
+            vo = hist.get("voting_outcome", {}).get(iss.id, [None])
+            p = iss.nearest_point(result.forecast.get(iss.id, math.nan)) if result.forecast.get(iss.id) is not None else None
+            rows.append([iss.label or iss.id, start, vo[0] if vo else None, result.forecast.get(iss.id),
+                         f"{p.value:g}: {p.label}" if p else "-"])
+        per_round = d.get("exchanges_per_round", [])
+        tables.append(Table(
+            f"{self.label}: outcome per issue ({d.get('mode')} mode, {len(per_round)} rounds)",
+            ["issue", "start", "after round 1", "final (voting)", "nearest point"], rows,
+            note=f"exchanges per round: {', '.join(map(str, per_round))}",
+        ))
+        ex = sorted(d.get("exchanges", []), key=lambda e: -e["gain"])[:10]
+        if ex:
+            tables.append(Table(
+                f"{self.label}: largest exchanges",
+                ["round", "actor i", "moves on", "by", "actor j", "moves on", "by", "gain"],
+                [[e["round"], e["i_actor"], e["i_supply_issue"], e["i_move"], e["j_actor"], e["j_supply_issue"],
+                  e["j_move"], e["gain"]] for e in ex],
+                note="moves on the 0-100 internal scale of each issue; gain in utility units (salience x outcome shift)",
+            ))
+        rex = d.get("rex")
+        if rex:
+            tables.append(Table(
+                f"{self.label}: REX Monte Carlo ({rex['repetitions']} repetitions)",
+                ["issue", "mean", "std", "5%", "95%"],
+                [[i, rex["mean"][i], rex["std"][i], rex["p05"][i], rex["p95"][i]] for i in rex["mean"]],
+            ))
+        return tables
