@@ -208,7 +208,7 @@ class MonteCarloResult:
         for iss in self.scenario.issues:
             s = summ[iss.id]
             rows.append(
-                [iss.label or iss.id, self.point.get(iss.id), s["mean"], s["median"], s["p10"], s["p90"], s["sd"]]
+                [iss.id, self.point.get(iss.id), s["mean"], s["median"], s["p10"], s["p90"], s["sd"]]
             )
         note = (
             f"{self.n_draws} draws, seed {self.seed}, {self.uncertain_inputs} uncertain input(s)"

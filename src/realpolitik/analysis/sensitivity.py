@@ -211,6 +211,7 @@ class SensitivityResult:
     dropped: list[str] = field(default_factory=list)
     engine: dict[str, Any] = field(default_factory=dict)
     elapsed: float | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def main_index(self) -> str:
@@ -252,7 +253,7 @@ class SensitivityResult:
         return _jsonable(
             {
                 "model": self.model,
-                "options": {},
+                "options": self.options,
                 "version": __version__,
                 "seed": self.seed,
                 "scenario": {"title": self.scenario.title, "hash": self.scenario.content_hash()},
@@ -402,6 +403,7 @@ def analyze(
         dropped=dropped,
         engine=info,
         elapsed=time.perf_counter() - start,
+        options=model.get_options(),
     )
 
 

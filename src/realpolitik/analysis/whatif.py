@@ -283,7 +283,12 @@ class Comparison:
 
 
 def compare(scenario: Scenario, model: Model, whatif: WhatIf, seed: int | None = None) -> Comparison:
-    """Run ``model`` on the scenario and on the what-if (same seed) and compare."""
+    """Run ``model`` on the scenario and on the what-if (same seed) and compare.
+
+    Without a seed a stochastic model gets a fresh one, used for both runs (common
+    random numbers), so the difference is the what-if's, not the dice's.
+    """
+    seed = _seed(model, seed)
     changed = apply_whatif(scenario, whatif, model)
     base = model.run(scenario, rng=seed)
     res = model.run(changed, rng=seed)
@@ -375,6 +380,7 @@ def leave_one_out(
     progress=None,
 ) -> LeaveOneOut:
     """Forecast without each actor (or the given ones), with the same seed as the baseline."""
+    seed = _seed(model, seed)
     base = model.run(scenario, rng=seed).forecast
     without: dict[str, dict[str, float]] = {}
     skipped: dict[str, str] = {}
@@ -390,6 +396,12 @@ def leave_one_out(
         if progress is not None:
             progress(1)
     return LeaveOneOut(model.name, model.label or model.name, scenario, dict(base), without, skipped)
+
+
+def _seed(model: Model, seed: int | None) -> int | None:
+    if seed is None and model.stochastic:
+        return int(np.random.SeedSequence().entropy % (2**32))
+    return seed
 
 
 def forecast_vector(result: Result, issues: Sequence[str]) -> np.ndarray:
