@@ -24,12 +24,13 @@ import json
 import math
 from dataclasses import dataclass
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from realpolitik.scenario.uncertainty import UncertainValue
+from realpolitik.scenario.war import WarSpec
 
 ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$"
 
@@ -40,8 +41,35 @@ class _Frozen(BaseModel):
 
 def _finite(v: float | None, what: str = "value") -> float | None:
     if v is not None and not math.isfinite(v):
-        raise ValueError(f"{what} must be a finite number, got {v!r}")
+        raise ValueError(f"{what} is {v!r}; expected a finite number")
     return v
+
+
+def _capability(v: float) -> float:
+    _finite(v, "capability")
+    if v <= 0:
+        raise ValueError(f"capability is {v:g}; expected a number greater than 0")
+    return v
+
+
+def _position(v: float) -> float:
+    return _finite(v, "position")
+
+
+def _salience(v: float) -> float:
+    _finite(v, "salience")
+    if not 0 <= v <= 100:
+        raise ValueError(
+            f"salience is {v:g}; expected a number in 0-100 (or in 0-1 when the file declares "
+            "salience_scale: 0-1)"
+        )
+    return v
+
+
+# Per-value checks, so that an error's path names the issue (actors.3.saliences.tempo).
+CapabilityValue = Annotated[float, AfterValidator(_capability)]
+PositionValue = Annotated[float, AfterValidator(_position)]
+SalienceValue = Annotated[float, AfterValidator(_salience)]
 
 
 class Source(_Frozen):
@@ -126,50 +154,14 @@ class Actor(_Frozen):
 
     id: str = Field(pattern=ID_PATTERN, max_length=80)
     name: str = ""
-    capability: float
-    capability_by_issue: dict[str, float] = Field(default_factory=dict)
-    positions: dict[str, float]
-    saliences: dict[str, float]
+    capability: CapabilityValue
+    capability_by_issue: dict[str, CapabilityValue] = Field(default_factory=dict)
+    positions: dict[str, PositionValue]
+    saliences: dict[str, SalienceValue]
     group: str | None = None
     parent: str | None = None
     description: str | None = None
     notes: tuple[Note, ...] = ()
-
-    @field_validator("capability")
-    @classmethod
-    def _cap(cls, v: float) -> float:
-        _finite(v, "capability")
-        if v <= 0:
-            raise ValueError(f"capability must be greater than 0, got {v:g}")
-        return v
-
-    @field_validator("capability_by_issue")
-    @classmethod
-    def _cap_issue(cls, v: dict[str, float]) -> dict[str, float]:
-        for k, c in v.items():
-            _finite(c, f"capability on {k}")
-            if c <= 0:
-                raise ValueError(f"capability on issue {k!r} must be greater than 0, got {c:g}")
-        return v
-
-    @field_validator("positions")
-    @classmethod
-    def _pos(cls, v: dict[str, float]) -> dict[str, float]:
-        for k, x in v.items():
-            _finite(x, f"position on {k}")
-        return v
-
-    @field_validator("saliences")
-    @classmethod
-    def _sal(cls, v: dict[str, float]) -> dict[str, float]:
-        for k, s in v.items():
-            _finite(s, f"salience on {k}")
-            if not 0 <= s <= 100:
-                raise ValueError(
-                    f"salience on issue {k!r} must lie in 0-100 (or 0-1 when the file declares "
-                    f"salience_scale: 0-1), got {s:g}"
-                )
-        return v
 
     @model_validator(mode="after")
     def _same_issues(self):
@@ -247,6 +239,100 @@ class Event(_Frozen):
         return self
 
 
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+        return float(v)
+    return None
+
+
+def consistency_problems(issues: Any, actors: Any, events: Any) -> list[str]:
+    """Cross-checks between issues, actors and events, as ``"path: message"`` lines.
+
+    Works on validated objects and on raw loader data alike (anything malformed is
+    skipped: field validation reports it), so that a file with a bad cell still gets
+    its duplicate ids, unknown issues and out-of-scale positions reported in the same
+    pass (the builder calls it when field validation fails).
+    """
+    problems: list[str] = []
+    issues = [i for i in (issues or []) if isinstance(i, (dict, Issue))] if isinstance(issues, (list, tuple)) else []
+    actors = [a for a in (actors or []) if isinstance(a, (dict, Actor))] if isinstance(actors, (list, tuple)) else []
+    events = [e for e in (events or []) if isinstance(e, (dict, Event))] if isinstance(events, (list, tuple)) else []
+    issue_ids = [str(_get(i, "id")) for i in issues]
+    if not issue_ids:
+        problems.append("issues: at least one issue is required")
+    first_issue: dict[str, int] = {}
+    for k, iid in enumerate(issue_ids):
+        if iid in first_issue:
+            problems.append(f"issues.{k}.id: duplicate issue id {iid!r} (first at issues.{first_issue[iid]})")
+        first_issue.setdefault(iid, k)
+    actor_ids = [str(_get(a, "id")) for a in actors]
+    if len(actor_ids) < 2:
+        problems.append(f"actors: at least two actors are required, found {len(actor_ids)}")
+    first_actor: dict[str, int] = {}
+    for k, aid in enumerate(actor_ids):
+        if aid in first_actor:
+            problems.append(f"actors.{k}.id: duplicate actor id {aid!r} (first at actors.{first_actor[aid]})")
+        first_actor.setdefault(aid, k)
+    known = set(issue_ids)
+    scales: dict[str, tuple[float, float]] = {}
+    for i in issues:
+        lo, hi = _num(_get(i, "min", 0.0)), _num(_get(i, "max", 100.0))
+        if lo is not None and hi is not None and hi > lo:
+            scales[str(_get(i, "id"))] = (lo, hi)
+    groups = {_get(b, "group") for b in actors if _get(b, "group")}
+    known_list = ", ".join(issue_ids) or "none"
+    for k, a in enumerate(actors):
+        for field in ("positions", "saliences", "capability_by_issue"):
+            values = _get(a, field) or {}
+            if not isinstance(values, dict):
+                continue
+            for iid in values:
+                if iid not in known:
+                    problems.append(f"actors.{k}.{field}.{iid}: unknown issue id {iid!r} (known: {known_list})")
+        positions = _get(a, "positions") or {}
+        for iid, x in (positions.items() if isinstance(positions, dict) else ()):
+            v, sc = _num(x), scales.get(iid)
+            if v is not None and sc is not None and not sc[0] <= v <= sc[1]:
+                problems.append(
+                    f"actors.{k}.positions.{iid}: position {v:g} lies outside the issue scale [{sc[0]:g}, {sc[1]:g}]"
+                )
+        parent, aid = _get(a, "parent"), _get(a, "id")
+        if parent is not None and parent == aid:
+            problems.append(f"actors.{k}.parent: an actor cannot be its own parent")
+        elif parent is not None and parent not in first_actor and parent not in groups:
+            # a parent must be an actor id or a group label (a state that is not itself a player)
+            problems.append(f"actors.{k}.parent: unknown parent {parent!r} (not an actor id or group)")
+    entering = {
+        _get(c, "actor") for e in events for c in (_get(e, "changes") or ()) if _get(c, "field") == "enter"
+    }
+    for e_k, ev in enumerate(events):
+        changes = _get(ev, "changes") or ()
+        for c_k, ch in enumerate(changes if isinstance(changes, (list, tuple)) else ()):
+            if not isinstance(ch, (dict, Change)):
+                continue
+            where = f"events.{e_k}.changes.{c_k}"
+            actor, field, issue = _get(ch, "actor"), _get(ch, "field"), _get(ch, "issue")
+            if field == "enter":
+                continue
+            if actor not in first_actor and actor not in entering:
+                problems.append(
+                    f"{where}.actor: event refers to unknown actor {actor!r} (not an actor of the scenario "
+                    "nor one that enters in an event)"
+                )
+            if issue is not None and issue not in known:
+                problems.append(f"{where}.issue: unknown issue id {issue!r} (known: {known_list})")
+            v, sc = _num(_get(ch, "value")), scales.get(issue)
+            if field == "position" and v is not None and sc is not None and not sc[0] <= v <= sc[1]:
+                problems.append(
+                    f"{where}.value: position {v:g} lies outside the issue scale [{sc[0]:g}, {sc[1]:g}]"
+                )
+    return problems
+
+
 @dataclass(frozen=True)
 class ScenarioArrays:
     """The numeric view of a scenario, in the scenario's actor and issue order.
@@ -282,70 +368,20 @@ class Scenario(_Frozen):
     # Distributions over actor values (realpolitik.scenario.uncertainty); the actor
     # fields hold the point values, so point-forecast models ignore this.
     uncertainty: tuple[UncertainValue, ...] = ()
+    # The war-time bargaining layer's inputs (realpolitik.scenario.war, docs/war.md).
+    war: WarSpec | None = None
 
     @model_validator(mode="after")
     def _consistent(self):
-        problems: list[str] = []
-        issue_ids = [i.id for i in self.issues]
-        if not issue_ids:
-            problems.append("issues: at least one issue is required")
-        for dup in sorted({i for i in issue_ids if issue_ids.count(i) > 1}):
-            problems.append(f"issues: duplicate issue id {dup!r}")
-        actor_ids = [a.id for a in self.actors]
-        if len(actor_ids) < 2:
-            problems.append(f"actors: at least two actors are required, found {len(actor_ids)}")
-        for dup in sorted({a for a in actor_ids if actor_ids.count(a) > 1}):
-            problems.append(f"actors: duplicate actor id {dup!r}")
-        known = set(issue_ids)
-        by_id = {i.id: i for i in self.issues}
-        for k, a in enumerate(self.actors):
-            for field in ("positions", "saliences", "capability_by_issue"):
-                for iid in getattr(a, field):
-                    if iid not in known:
-                        problems.append(
-                            f"actors.{k}.{field}.{iid}: unknown issue id {iid!r} "
-                            f"(known: {', '.join(issue_ids)})"
-                        )
-            for iid, x in a.positions.items():
-                iss = by_id.get(iid)
-                if iss is not None and not iss.min <= x <= iss.max:
-                    problems.append(
-                        f"actors.{k}.positions.{iid}: position {x:g} lies outside the issue "
-                        f"scale [{iss.min:g}, {iss.max:g}]"
-                    )
-            if a.parent is not None and a.parent not in actor_ids and a.parent != a.id:
-                # a parent may name a state that is not itself an actor only if declared
-                # as a group; we require it to be an actor id or a group label.
-                groups = {b.group for b in self.actors if b.group}
-                if a.parent not in groups:
-                    problems.append(
-                        f"actors.{k}.parent: unknown parent {a.parent!r} (not an actor id or group)"
-                    )
-            if a.parent == a.id:
-                problems.append(f"actors.{k}.parent: an actor cannot be its own parent")
-        present = set(actor_ids)
-        for e_k, ev in enumerate(self.events):
-            entered: set[str] = set()
-            for c_k, ch in enumerate(ev.changes):
-                where = f"events.{e_k}.changes.{c_k}"
-                if ch.field == "enter":
-                    entered.add(ch.actor)
-                    continue
-                if ch.actor not in present and ch.actor not in entered and not self._enters_later(ch.actor):
-                    problems.append(f"{where}.actor: event refers to unknown actor {ch.actor!r}")
-                if ch.issue is not None and ch.issue not in known:
-                    problems.append(f"{where}.issue: unknown issue id {ch.issue!r}")
-                if ch.field == "position" and ch.issue in by_id and ch.value is not None:
-                    iss = by_id[ch.issue]
-                    if not iss.min <= ch.value <= iss.max:
-                        problems.append(
-                            f"{where}.value: position {ch.value:g} lies outside the issue scale "
-                            f"[{iss.min:g}, {iss.max:g}]"
-                        )
+        problems = consistency_problems(self.issues, self.actors, self.events)
         if self.uncertainty:
             from realpolitik.scenario.uncertainty import check_uncertainty
 
             problems.extend(check_uncertainty(self))
+        if self.war is not None:
+            from realpolitik.scenario.war import check_war
+
+            problems.extend(check_war(self.war, self.actors, self.issues, self.events))
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -433,6 +469,10 @@ class Scenario(_Frozen):
             {**e, "changes": [c for c in e["changes"] if c["actor"] != actor_id]} for e in data["events"]
         ]
         data["uncertainty"] = [u for u in self.uncertainty if u.actor != actor_id]
+        if self.war is not None:
+            from realpolitik.scenario.war import without_actor as _war_without
+
+            data["war"] = _war_without(self.war, actor_id, data["actors"])
         return Scenario.model_validate(data)
 
     def with_value(self, actor_id: str, field: str, value: float, issue: str | None = None) -> "Scenario":

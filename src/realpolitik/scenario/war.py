@@ -1,0 +1,284 @@
+"""The ``war`` section of a scenario: the war-time bargaining layer's inputs.
+
+Validated here (pydantic v2, frozen, unknown fields rejected); cross-checked against
+the scenario's actors, issues and events by :func:`check_war` (called from
+:class:`~realpolitik.scenario.model.Scenario`).  The model that reads it is
+:mod:`realpolitik.models.war`; the meaning of every field is in ``docs/war.md``.
+
+Units
+-----
+* ``x`` is side A's (the first side's) share of the settlement issue, in [0, 1]:
+  0 is the end of the issue scale the *second* side prefers, 1 the end the first
+  side prefers (which end is read from the two leaders' positions).
+* Costs and premiums are shares of the whole stake (value 1).
+* Time is in months; one battle (one step of the front line) lasts
+  ``months_per_battle``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _finite(v):
+    if v is not None and isinstance(v, float) and not math.isfinite(v):
+        raise ValueError(f"must be a finite number, got {v!r}")
+    return v
+
+
+class Belief(_Frozen):
+    """A Beta belief over side A's per-battle win probability.
+
+    Give either ``battle_win`` (the mean per-battle probability that side A wins
+    a battle) or ``war_win`` (the probability that side A wins the war from the
+    starting front position; converted to ``battle_win`` through the gambler's
+    ruin).  ``concentration`` is ``a + b`` of the Beta (how many battles' worth of
+    evidence the belief holds).
+    """
+
+    battle_win: float | None = Field(default=None, gt=0, lt=1)
+    war_win: float | None = Field(default=None, gt=0, lt=1)
+    concentration: float = Field(default=10.0, gt=0, le=1e9)
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.battle_win is None) == (self.war_win is None):
+            raise ValueError("give exactly one of battle_win or war_win")
+        return self
+
+
+class Credibility(_Frozen):
+    """How far a side trusts the other side's agreements (the credibility premium).
+
+    The probability ``ρ`` that a deal holds through a year is Beta distributed:
+    ``Beta(prior_a + honoured, prior_b + broken)`` from the record of past
+    agreements.  ``breach_loss`` is ``W - W'`` (how much worse war is after a
+    breach, in shares); ``discount`` is the annual discount factor.
+    """
+
+    honoured: int = Field(default=0, ge=0)
+    broken: int = Field(default=0, ge=0)
+    prior_a: float = Field(default=1.0, gt=0)
+    prior_b: float = Field(default=1.0, gt=0)
+    breach_loss: float = Field(default=0.0, ge=0, le=1)
+    discount: float = Field(default=0.9, gt=0, lt=1, description="discount factor per year")
+
+
+class Side(_Frozen):
+    """One belligerent, linked to actors of the spatial scenario."""
+
+    id: str = Field(pattern=ID_PATTERN, max_length=80)
+    leader: str = Field(description="actor id of the side's negotiator")
+    domestic: str | None = Field(
+        default=None,
+        description="parent label of the domestic ratifiers (actors with this parent); default the leader's id",
+    )
+    belief: Belief
+    cost_per_month: float = Field(ge=0, le=1, description="war cost per month, share of the stake")
+    credibility: Credibility | None = Field(
+        default=None, description="this side's trust in the OTHER side's agreements"
+    )
+    audience_cost_rate: float = Field(default=0.0, ge=0, le=1, description="win-set tightening, shares per year")
+    ratification_threshold: float = Field(default=0.5, gt=0, le=1)
+
+
+class Front(_Frozen):
+    """The front line: positions 0..N; side A wins the war at N, side B at 0."""
+
+    positions: int = Field(default=10, ge=2, le=200)
+    start: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _start(self):
+        if self.start is not None and not 1 <= self.start <= self.positions - 1:
+            raise ValueError(f"start must lie in 1..{self.positions - 1}, got {self.start}")
+        return self
+
+    @property
+    def k0(self) -> int:
+        return self.start if self.start is not None else self.positions // 2
+
+
+class Battle(_Frozen):
+    """A battle outcome both sides observe (e.g. the failed Kursk incursion).
+
+    Timed by ``date``, ``month`` (months after the scenario's ``as_of``) or by
+    the scenario ``event`` it belongs to.  Battles at or before month 0 update the
+    starting beliefs; later ones update both sides' beliefs at that month.
+    ``weight`` counts the battle as that many battles' worth of evidence.
+    """
+
+    id: str | None = None
+    event: str | None = None
+    date: dt.date | None = None
+    month: float | None = None
+    winner: str
+    weight: float = Field(default=1.0, gt=0, le=1000)
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _when(self):
+        if self.event is None and self.date is None and self.month is None:
+            raise ValueError("a battle needs a date, a month or an event")
+        return self
+
+
+class Ceasefire(_Frozen):
+    """A ceasefire line that shifts future power (after Fearon 1996; derived).
+
+    ``g(x_0) = clip(p_shift + kappa (x_0 - line_status_quo), 0, 1)`` is side A's
+    war-win probability after a truce at line ``x_0`` (x_0 in A-share units;
+    ``line_status_quo`` on the issue scale, default the issue's status quo).
+    ``war_cost_a``/``war_cost_b`` are one-time war costs in flow-PV units and
+    ``discount`` the per-period discount factor of the commitment inequality.
+    """
+
+    p_shift: float = Field(ge=0, le=1)
+    kappa: float = Field(default=0.0, ge=0)
+    line_status_quo: float | None = None
+    war_cost_a: float = Field(gt=0)
+    war_cost_b: float = Field(gt=0)
+    discount: float = Field(gt=0, lt=1)
+
+
+class Theatre(_Frozen):
+    """Another theatre whose challenger watches how the defender fares."""
+
+    id: str = Field(pattern=ID_PATTERN, max_length=80)
+    challenger: str = ""
+    gain: float = Field(gt=0, description="V: the challenger's gain from an unresisted challenge")
+    loss: float = Field(gt=0, description="K: the challenger's loss if resisted")
+
+
+class Reputation(_Frozen):
+    """Chain-store reputation across theatres (Kreps & Wilson 1982)."""
+
+    defender: str
+    prior_resolute: float = Field(gt=0, lt=1)
+    weak_concede: float = Field(default=0.5, ge=0, le=1, description="σ: P(the weak type concedes)")
+    weight: float = Field(default=1.0, ge=0, le=1, description="reputation_weight (0 = Press 2005)")
+    concession_below: float | None = Field(
+        default=None, description="a settlement worse for the defender than this point (issue scale) is a concession"
+    )
+    theatres: tuple[Theatre, ...] = ()
+
+
+class WarSpec(_Frozen):
+    """The war section of a scenario.  See ``docs/war.md`` for every field."""
+
+    issue: str = Field(description="the settlement issue (an issue id of the scenario)")
+    sides: tuple[Side, Side]
+    true_odds: Belief = Field(description="the analyst's current estimate of side A's battle odds")
+    front: Front = Front()
+    months_per_battle: float = Field(default=1.0, gt=0, le=24)
+    months_per_round: float = Field(default=1.0, gt=0, description="months per round of timed scenario events")
+    discount: float = Field(default=1.0, gt=0, le=1, description="per-battle discount factor")
+    max_months: float = Field(default=36.0, gt=0, le=600)
+    battles: tuple[Battle, ...] = ()
+    ceasefire: Ceasefire | None = None
+    reputation: Reputation | None = None
+
+    _f = field_validator("months_per_battle", "discount", "max_months")(lambda v: _finite(v))
+
+    @model_validator(mode="after")
+    def _sides(self):
+        a, b = self.sides
+        if a.id == b.id:
+            raise ValueError(f"sides: the two sides need different ids (both {a.id!r})")
+        if a.leader == b.leader:
+            raise ValueError(f"sides: the two sides need different leaders (both {a.leader!r})")
+        ids = {a.id, b.id}
+        for k, bt in enumerate(self.battles):
+            if bt.winner not in ids:
+                raise ValueError(f"battles.{k}.winner: {bt.winner!r} is not a side id (expected {a.id} or {b.id})")
+        if self.reputation is not None and self.reputation.defender not in ids:
+            raise ValueError(
+                f"reputation.defender: {self.reputation.defender!r} is not a side id (expected {a.id} or {b.id})"
+            )
+        return self
+
+
+def check_war(war: WarSpec, actors, issues, events) -> list[str]:
+    """Cross-checks against the scenario: ``["war.path: message", ...]`` (empty when fine).
+
+    Leaders must be actor ids; ``domestic`` labels must be the parent of at least
+    one actor; the settlement issue must exist and both leaders must take part in
+    it with different positions; battle events must name scenario events.
+    """
+    problems: list[str] = []
+    actor_ids = [a.id for a in actors]
+    by_id = {a.id: a for a in actors}
+    issue_ids = [i.id for i in issues]
+    parents = {a.parent for a in actors if a.parent}
+    if war.issue not in issue_ids:
+        problems.append(f"war.issue: unknown issue id {war.issue!r} (known: {', '.join(issue_ids)})")
+    for k, s in enumerate(war.sides):
+        if s.leader not in by_id:
+            problems.append(
+                f"war.sides.{k}.leader: unknown actor id {s.leader!r} (known: {', '.join(actor_ids)})"
+            )
+        elif war.issue in issue_ids and war.issue not in by_id[s.leader].positions:
+            problems.append(f"war.sides.{k}.leader: actor {s.leader!r} takes no position on issue {war.issue!r}")
+        if s.domestic is not None and s.domestic not in parents:
+            problems.append(
+                f"war.sides.{k}.domestic: no actor has parent {s.domestic!r} "
+                f"(parents in the scenario: {', '.join(sorted(parents)) or 'none'})"
+            )
+    la, lb = (by_id.get(s.leader) for s in war.sides)
+    if la is not None and lb is not None and war.issue in la.positions and war.issue in lb.positions:
+        if la.positions[war.issue] == lb.positions[war.issue]:
+            problems.append(
+                f"war.sides: the leaders {la.id!r} and {lb.id!r} hold the same position on {war.issue!r}; "
+                "the settlement issue must separate them"
+            )
+    event_ids = {e.id for e in events if e.id}
+    for k, bt in enumerate(war.battles):
+        if bt.event is not None and bt.event not in event_ids:
+            problems.append(
+                f"war.battles.{k}.event: unknown event id {bt.event!r} (known: {', '.join(sorted(event_ids)) or 'none'})"
+            )
+    iss = {i.id: i for i in issues}.get(war.issue)
+    if war.ceasefire is not None and iss is not None:
+        sq = war.ceasefire.line_status_quo
+        if sq is None and iss.status_quo is None:
+            problems.append(
+                f"war.ceasefire.line_status_quo: required because issue {war.issue!r} has no status_quo"
+            )
+        elif sq is not None and not iss.min <= sq <= iss.max:
+            problems.append(
+                f"war.ceasefire.line_status_quo: {sq:g} lies outside the issue scale [{iss.min:g}, {iss.max:g}]"
+            )
+    rep = war.reputation
+    if rep is not None and rep.concession_below is not None and iss is not None:
+        if not iss.min <= rep.concession_below <= iss.max:
+            problems.append(
+                f"war.reputation.concession_below: {rep.concession_below:g} lies outside the issue scale "
+                f"[{iss.min:g}, {iss.max:g}]"
+            )
+    return problems
+
+
+def without_actor(war: WarSpec, actor_id: str, remaining_actors: list[dict]) -> dict | None:
+    """The war section after an actor leaves (used by ``Scenario.without_actor``).
+
+    Without one of its leaders the war section no longer applies (None).  A
+    ``domestic`` label left without any ratifier falls back to the default (no
+    domestic constraint), so removing the last sub-actor stays valid.
+    """
+    if actor_id in (s.leader for s in war.sides):
+        return None
+    parents = {a.get("parent") for a in remaining_actors if a.get("parent")}
+    data = war.model_dump()
+    for s in data["sides"]:
+        if s.get("domestic") is not None and s["domestic"] not in parents:
+            s["domestic"] = None
+    return data
