@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from realpolitik.errors import Problem, ScenarioError
-from realpolitik.scenario.model import Scenario
+from realpolitik.scenario.model import Scenario, consistency_problems
 
 Path = tuple[Any, ...]
 Locator = Callable[[Path], str]
@@ -85,11 +85,55 @@ def _clean(msg: str) -> str:
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def _describe_input(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return ""
+def _show(value: Any) -> str:
     text = repr(value)
-    return f" (got {text[:60]})"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_PER_ISSUE = {"positions": "position", "saliences": "salience", "capability_by_issue": "capability"}
+
+
+def _what(loc: Path) -> str:
+    """The name of the value at ``loc`` as a person says it."""
+    if len(loc) >= 2 and loc[-2] in _PER_ISSUE:
+        return _PER_ISSUE[str(loc[-2])]
+    for part in reversed(loc):
+        if isinstance(part, str):
+            return part.replace("_", " ")
+    return "value"
+
+
+def _message(err: dict[str, Any]) -> str:
+    """One line: the field, the bad value and what is expected."""
+    loc = tuple(err.get("loc", ()))
+    msg = _clean(err.get("msg", "invalid value"))
+    etype = err.get("type", "")
+    value = err.get("input")
+    what = _what(loc)
+    if etype == "missing":
+        return f"required field {str(loc[-1])!r} is missing" if loc else "a required field is missing"
+    if etype == "extra_forbidden":
+        return f"unknown field {str(loc[-1])!r}"
+    if etype == "value_error" or etype.startswith("assertion"):
+        return msg  # our own validators name the value and what is expected
+    if etype in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+        expected = "a whole number" if etype.startswith("int") else "a number"
+        if value is None:
+            return f"{what} is empty; expected {expected}"
+        return f"{what} {_show(value)} is not {expected[2:] if expected.startswith('a ') else expected}; expected {expected}"
+    if etype == "string_pattern_mismatch":
+        return (
+            f"{what} {_show(value)} is not a valid id; expected letters, digits, '_', '.', '-' or spaces, "
+            "starting with a letter, digit or '_'"
+        )
+    if msg.startswith("Input should be "):
+        expected = msg.removeprefix("Input should be ")
+        if isinstance(value, (dict, list)):
+            return f"{what}: expected {expected}"
+        return f"{what} is {_show(value)}; expected {expected}"
+    if isinstance(value, (dict, list)) or value is None:
+        return f"{what}: {msg}"
+    return f"{what}: {msg} (got {_show(value)})"
 
 
 def errors_to_problems(exc: ValidationError, locate: Locator) -> list[Problem]:
@@ -106,17 +150,16 @@ def errors_to_problems(exc: ValidationError, locate: Locator) -> list[Problem]:
                 else:
                     problems.append(Problem(locate(loc), line))
             continue
-        etype = err.get("type", "")
-        if etype == "missing":
-            msg = f"required field {loc[-1]!r} is missing" if loc else "required field missing"
-        elif etype == "extra_forbidden":
-            msg = f"unknown field {loc[-1]!r}"
-        else:
-            field = str(loc[-1]) if loc else ""
-            if field and not msg.startswith(field):
-                msg = f"{field}: {msg}"
-            msg += _describe_input(err.get("input"))
-        problems.append(Problem(locate(loc), msg))
+        problems.append(Problem(locate(loc), _message(err)))
+    return problems
+
+
+def _cross_check(data: dict[str, Any], locate: Locator) -> list[Problem]:
+    """Scenario-level checks on raw data (pydantic skips them when a field is invalid)."""
+    problems = []
+    for line in consistency_problems(data.get("issues"), data.get("actors"), data.get("events")):
+        m = _PATH_LINE.match(line)
+        problems.append(Problem(locate(_split_path(m.group(1))), m.group(2)) if m else Problem(locate(()), line))
     return problems
 
 
@@ -139,7 +182,15 @@ def build_scenario(data: Any, locate: Locator, extra_problems: list[Problem] | N
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems.extend(errors_to_problems(exc, locate))
+        found = errors_to_problems(exc, locate)
+        if not any(err.get("loc") == () for err in exc.errors(include_url=False)):
+            # field errors stop pydantic before the scenario-level checks: run them on the
+            # raw data so that every problem of the file is reported in one pass
+            found.extend(_cross_check(data, locate))
+        # one bad cell, one message: the loader's own report of a place wins over the
+        # validation error that the missing or placeholder value causes there
+        reported = {p.location for p in problems}
+        problems.extend(p for p in found if p.location not in reported)
         scenario = None
     if problems:
         # keep order, drop exact duplicates

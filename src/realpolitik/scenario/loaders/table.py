@@ -199,7 +199,7 @@ def rows_to_data(
                 problems.append(
                     Problem(
                         f"{name}:{rownum}:{rows[0][col['actor']]}",
-                        f"duplicate actor id {aid!r} (first on {where[(k,)].rsplit(':', 1)[-1]})"
+                        f"duplicate actor id {aid!r} (first on row {where[(k,)].rsplit(':', 1)[-1]})"
                         + (f" on issue {iid!r}" if "issue" in col else ""),
                     )
                 )
