@@ -6,7 +6,9 @@ import math
 from typing import Any
 
 from rich.console import Console
+from rich.console import Group
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from realpolitik.models.base import Result, Table
 from realpolitik.scenario.model import Scenario
@@ -37,24 +39,31 @@ def render_table(t: Table, console: Console) -> None:
         console.print(f"[dim]{t.note}[/dim]")
 
 
-def forecast_table(scenario: Scenario, results: list[Result], labels: dict[str, str]) -> RichTable:
-    """Per issue, each model's forecast and the nearest labelled scale point."""
-    rt = RichTable(title=f"Forecast: {scenario.title}", title_justify="left")
-    rt.add_column("issue")
-    rt.add_column("scale")
-    for r in results:
-        rt.add_column(labels.get(r.model, r.model), justify="right")
+def forecast_table(scenario: Scenario, results: list[Result], labels: dict[str, str]) -> Group:
+    """Per issue, each model's forecast and the nearest labelled scale point.
+
+    One small table per issue (title: the issue's label and scale) with a row per
+    model, so that long scale labels stay readable in an 80-column terminal.
+    """
+    tables = []
     for iss in scenario.issues:
-        row = [iss.label or iss.id, f"{iss.min:g}-{iss.max:g}"]
+        rt = RichTable(
+            title=f"{iss.label or iss.id}  [dim]({iss.id}, scale {iss.min:g}-{iss.max:g})[/dim]",
+            title_justify="left",
+            expand=False,
+        )
+        rt.add_column("model", no_wrap=True)
+        rt.add_column("forecast", justify="right", no_wrap=True)
+        rt.add_column("nearest labelled point", overflow="fold")
+        shown = 0
         for r in results:
             v = r.forecast.get(iss.id)
             if v is None or not math.isfinite(v):
-                row.append("-")
                 continue
             p = iss.nearest_point(v)
-            cell = f"{v:.1f}"
-            if p is not None:
-                cell += f"\n[dim]~ {p.value:g}: {p.label}[/dim]"
-            row.append(cell)
-        rt.add_row(*row)
-    return rt
+            rt.add_row(labels.get(r.model, r.model), f"{v:.1f}", f"{p.value:g}: {p.label}" if p else "")
+            shown += 1
+        if shown:
+            tables.append(rt)
+    header = Text(f"Forecast: {scenario.title}", style="bold")
+    return Group(header, *tables)
