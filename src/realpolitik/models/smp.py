@@ -214,10 +214,11 @@ def coalitions(u: np.ndarray, w: np.ndarray, rule: str) -> tuple[np.ndarray, np.
     """
     du = u[..., :, :, None] - u[..., :, None, :]  # [..., k, x, y] = u_x - u_y
     v = vote(w[..., :, None, None], du, rule)
-    m = MIN_COALITION + np.sum(np.maximum(v, 0.0), axis=-3)
+    # the voter axis is outermost in memory, so the sums run in voter order from minC, as KTAB's
+    m = np.sum(np.maximum(v, 0.0), axis=-3, initial=MIN_COALITION)
     if rule != "ASymProsp":
         return m, m
-    n = MIN_COALITION + np.sum(np.maximum(-v, 0.0), axis=-3)
+    n = np.sum(np.maximum(-v, 0.0), axis=-3, initial=MIN_COALITION)
     return m, np.swapaxes(n, -1, -2)
 
 
@@ -270,12 +271,19 @@ def pce(c: np.ndarray, vpm: str, model: str, valid: np.ndarray | None = None) ->
         valid = np.ones(c.shape[:-1], dtype=bool)
     vb = valid[..., None, :]
     if model == "Conditional":
+        # Model::condPCE: products in option order (reduce over an outer axis: sequential)
+        Pt = np.ascontiguousarray(np.swapaxes(np.where(vb, P, 1.0), -1, -2))
+        prod = np.where(valid, np.multiply.reduce(Pt, axis=-2), 0.0)
+        tot = prod.sum(axis=-1, keepdims=True)
+        if np.all(tot > 0):
+            return prod / tot
+        # underflow (hundreds of options): the same distribution in log space
         with np.errstate(divide="ignore"):
             logp = np.where(vb, np.log(P), 0.0).sum(axis=-1)
         logp = np.where(valid, logp, -np.inf)
-        top = logp.max(axis=-1, keepdims=True)
-        e = np.where(valid, np.exp(logp - top), 0.0)
-        return e / e.sum(axis=-1, keepdims=True)
+        e = np.where(valid, np.exp(logp - logp.max(axis=-1, keepdims=True)), 0.0)
+        e = e / e.sum(axis=-1, keepdims=True)
+        return np.where(tot > 0, prod / np.where(tot > 0, tot, 1.0), e)
     nvalid = valid.sum(axis=-1, keepdims=True).astype(float)
     p = np.where(valid, 1.0 / nvalid, 0.0)
     Pm = np.where(vb & valid[..., :, None], P, 0.0)
@@ -412,11 +420,16 @@ def challenges(st: _Setup, sal_tot, W, prm: Params):
             tv = vote(Wn, G, rule)
             del G, pin, U_nj
             keep = (ar[:, None, None] != I[None, :, None]) & (ar[:, None, None] != ar[None, None, :])
-            tpos = np.where(keep, np.maximum(tv, 0.0), 0.0).sum(axis=1)
-            tneg = np.where(keep, np.maximum(-tv, 0.0), 0.0).sum(axis=1)
-            del tv
-            chi_ij = chi0_ij + tpos
-            chi_ji = chi0_ji + tneg
+            # chi = ((chi0 + t_0) + t_1) + ... in third-party order, as KTAB adds them; the
+            # third-party axis is outermost in memory so numpy's sum is sequential too
+            tpos = np.where(keep, np.maximum(tv, 0.0), 0.0)
+            tpos[:, 0] += chi0_ij
+            chi_ij = tpos.sum(axis=1)
+            del tpos
+            tneg = np.where(keep, np.maximum(-tv, 0.0), 0.0)
+            tneg[:, 0] += chi0_ji
+            chi_ji = tneg.sum(axis=1)
+            del tv, tneg
         else:
             # FullCommit and NoCommit: u_ik_j == u_i_jk term by term, third parties add nothing
             chi_ij, chi_ji = chi0_ij, chi0_ji
@@ -526,15 +539,20 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: _Setup, prm: Params, rng: np.rand
     # ---- utility of the state each option produces, to every actor a
     r_aa = st.r[:, np.arange(n), np.arange(n)]
     V = bs_util(st.D, r_aa[..., None])  # [B, a, x] aUtil[a](a, x)
-    rowsum = V.sum(axis=-1)  # [B, a]
-    eu = [rowsum / n]  # option 0: status quo
-    Va_i = V  # V[a, i]
-    Va_j = np.take_along_axis(V, np.broadcast_to(target[:, None, :], V.shape), -1)  # V[a, target(i)]
-    base = rowsum[..., None] - Va_i - Va_j
+    Vt = np.ascontiguousarray(np.swapaxes(V, 1, 2))  # [B, x, a]: sums over x run in actor order
+    eu = [Vt.sum(axis=1) / n]  # option 0: status quo
+    ar = np.arange(n)
+    # unchanged positions: x not the initiator i nor its target; layout [B, x, a, i]
+    keep = (ar[None, :, None, None] != ar[None, None, None, :]) & (
+        ar[None, :, None, None] != target[:, None, None, :]
+    )
     for oi, oj in options:
         ui = bs_util(bv_diff(ideal, oi, sal), st.R[..., None])  # [B, a, i]
         uj = bs_util(bv_diff(ideal, oj, sal), st.R[..., None])
-        eu.append((ui + uj + base) / n)
+        X = np.where(keep, Vt[..., None], 0.0)
+        X[:, 0] += ui + uj  # KTAB: uPosInit + uPosRcvr first, then the others in order
+        eu.append(X.sum(axis=1) / n)
+        del X
     # compact options: 0 = SQ, then for each bargain model slot s, initiators 0..n-1
     U_opt = np.concatenate([eu[0][..., None]] + eu[1:], axis=-1)  # [B, a, 1 + nb n]
     M, NT = coalitions(U_opt, cap, prm.voting_rule)

@@ -1,0 +1,249 @@
+"""KTAB SMP: golden runs against smpc, the loop oracle, options, stochastic runs, CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from realpolitik.errors import OptionError
+from realpolitik.models import get_model
+from realpolitik.models.base import ScenarioBatch
+from realpolitik.models.smp import KTAB_DEFAULTS, Params, run_smp, unique_representatives
+from realpolitik.scenario.io import load_bytes, load_scenario
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from smp_oracle import Oracle  # noqa: E402
+
+KTAB = Path(__file__).resolve().parents[1].parent / "shared" / "anchors" / "ktab"
+needs_anchors = pytest.mark.skipif(not (KTAB / "outputs").exists(), reason="shared KTAB anchors not present")
+
+GOLDEN = {
+    "dummyData_3Dim": 11,
+    "SOE-Pol-Comp": 28,
+    "SOE-Policy": 20,
+    "SOE-Competitive": 36,
+    "dummyData_6Dim": 30,
+    "dummyData-a040": 21,
+    "synth_n10_d3": 16,
+}
+
+
+def _reference(stem, scen):
+    names = [a.name for a in scen.actors]
+    dims = [i.label for i in scen.issues]
+    rows = list(csv.DictReader(open(KTAB / "outputs" / f"{stem}_positions.csv")))
+    T = 1 + max(int(r["state"]) for r in rows)
+    pos = np.full((T, len(names), len(dims)), np.nan)
+    for r in rows:
+        pos[int(r["state"]), names.index(r["actor"].strip()), dims.index(r["dimension"].strip())] = float(r["position"])
+    prob = np.full((T, len(names)), np.nan)
+    for r in csv.DictReader(open(KTAB / "outputs" / f"{stem}_probabilities.csv")):
+        prob[int(r["state"]), names.index(r["actor"].strip())] = float(r["probability"])
+    return pos, prob
+
+
+@needs_anchors
+@pytest.mark.parametrize("stem", sorted(GOLDEN))
+def test_golden_against_smpc(stem):
+    scen = load_scenario(KTAB / "inputs" / f"{stem}.csv")
+    res = get_model("smp").run(scen)
+    ref_pos, ref_prob = _reference(stem, scen)
+    mine = res.positions()
+    assert mine.shape[0] == ref_pos.shape[0] == GOLDEN[stem] == res.details["states"]
+    assert not np.isnan(ref_pos).any()
+    np.testing.assert_allclose(mine, ref_pos, rtol=0, atol=1e-6)
+    prob = np.array(res.details["winning_probabilities"])
+    assert prob.shape == ref_prob.shape
+    assert np.max(np.abs(prob - ref_prob)) <= 5e-5
+    # smpc prints 4 decimals: ours round to the same digits (tolerating a half-way tie)
+    assert np.mean(np.round(prob, 4) == ref_prob) > 0.999
+
+
+@needs_anchors
+def test_xml_version_gives_the_csv_run():
+    a = get_model("smp").run(load_scenario(KTAB / "inputs" / "dummyData_3Dim.csv"))
+    b = get_model("smp").run(load_scenario(KTAB / "inputs" / "dummyData_3Dim.xml"))
+    np.testing.assert_array_equal(a.positions(), b.positions())
+
+
+@needs_anchors
+def test_xml_model_parameters_are_defaults_and_options_override():
+    scen = load_scenario(KTAB / "inputs" / "smpExample.xml")
+    m = get_model("smp")
+    p = m.params(scen)
+    assert (p.pce_model, p.state_transitions, p.voting_rule) == ("MarkovIncentive", "Stochastic", "PropCbc")
+    assert get_model("smp", pce_model="Conditional").params(scen).pce_model == "Conditional"
+    A = m.accommodation(scen)
+    assert A[1, 0] == 0.07 and A[1, 1] == 0.75 and A[4, 4] == 1.0
+
+
+@needs_anchors
+def test_stochastic_runs_are_reproducible_with_a_seed():
+    scen = load_scenario(KTAB / "inputs" / "smpExample.xml")
+    m = get_model("smp")
+    r1, r2 = m.run(scen, rng=7), m.run(scen, rng=7)
+    np.testing.assert_array_equal(r1.positions(), r2.positions())
+    histories = {m.run(scen, rng=s).positions().tobytes() for s in range(6)}
+    assert len(histories) > 1  # the seed matters in stochastic mode
+    r3 = get_model("smp", seed=3).run(scen, rng=99)
+    r4 = get_model("smp", seed=3).run(scen, rng=1)
+    np.testing.assert_array_equal(r3.positions(), r4.positions())
+
+
+def test_deterministic_runs_ignore_the_seed():
+    scen = _random_scenario(np.random.default_rng(5), 6, 2)
+    a, b = get_model("smp").run(scen, rng=1), get_model("smp").run(scen, rng=2)
+    np.testing.assert_array_equal(a.positions(), b.positions())
+
+
+# --------------------------------------------------------------------- oracle
+def _random_arrays(rng, n, m):
+    pos = np.round(rng.uniform(0, 100, (n, m)), 2) / 100
+    sal = rng.uniform(0.1, 1, (n, m))
+    sal = np.round(sal / sal.sum(1, keepdims=True) * rng.uniform(0.5, 0.99, (n, 1)) * 100, 2) / 100
+    cap = np.round(rng.uniform(10, 200, n), 3)
+    return pos, sal, cap
+
+
+def _random_scenario(rng, n, m):
+    pos, sal, cap = _random_arrays(rng, n, m)
+    head = ",".join(f"D{k} Position,D{k} Salience" for k in range(m))
+    lines = [f"R,random,{n},{m}", f"Actor,Description,Power,{head}"]
+    for i in range(n):
+        cells = ",".join(f"{pos[i, k] * 100:.2f},{sal[i, k] * 100:.2f}" for k in range(m))
+        lines.append(f"A{i},actor {i},{cap[i]},{cells}")
+    return load_bytes("\n".join(lines).encode(), "r.csv")
+
+
+VARIANTS = [{}] + [{k: v} for k, v in [
+    ("voting_rule", "Binary"), ("voting_rule", "PropBin"), ("voting_rule", "PropCbc"),
+    ("voting_rule", "Cubic"), ("voting_rule", "ASymProsp"),
+    ("victory_prob_model", "Square"), ("victory_prob_model", "Quartic"),
+    ("victory_prob_model", "Octic"), ("victory_prob_model", "Binary"),
+    ("pce_model", "MarkovUniform"), ("pce_model", "MarkovIncentive"),
+    ("big_r_adjust", "None"), ("big_r_adjust", "Half"), ("big_r_adjust", "TwoThirds"), ("big_r_adjust", "Full"),
+    ("big_r_range", "Min"), ("big_r_range", "Max"),
+    ("third_party_commit", "FullCommit"), ("third_party_commit", "NoCommit"),
+    ("inter_vec_brgn", "S1P1"), ("inter_vec_brgn", "S2PMax"),
+    ("bargn_model", "InitRcvrInterp"), ("bargn_model", "PWCompInterp"),
+]]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(v.values()) or "defaults")
+def test_vectorised_core_equals_loop_oracle(variant):
+    rng = np.random.default_rng(abs(hash(tuple(variant.items()))) % 2**32)
+    prm = dict(KTAB_DEFAULTS, **variant)
+    for _ in range(3):
+        n, m = int(rng.integers(3, 8)), int(rng.integers(1, 4))
+        pos, sal, cap = _random_arrays(rng, n, m)
+        hist, probs = Oracle(pos.tolist(), sal.tolist(), cap.tolist(), prm).run(max_iter=25)
+        r = run_smp(pos[None], sal[None], cap[None], Params(**prm, max_iter=25))
+        T = int(r.states[0])
+        assert T == len(hist)
+        np.testing.assert_allclose(r.positions[0, :T], np.array(hist), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(r.probabilities[0, :T], np.array(probs), rtol=0, atol=1e-12)
+
+
+def test_ideal_adjustment_equals_oracle():
+    rng = np.random.default_rng(11)
+    pos, sal, cap = _random_arrays(rng, 5, 2)
+    A = np.eye(5)
+    A[0, 0], A[1, 1], A[1, 0], A[2, 2], A[2, 3] = 0.87, 0.75, 0.07, 0.65, 0.13
+    hist, probs = Oracle(pos.tolist(), sal.tolist(), cap.tolist(), dict(KTAB_DEFAULTS), A.tolist()).run()
+    r = run_smp(pos[None], sal[None], cap[None], Params(), A)
+    T = int(r.states[0])
+    assert T == len(hist)
+    np.testing.assert_allclose(r.positions[0, :T], np.array(hist), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(r.probabilities[0, :T], np.array(probs), rtol=0, atol=1e-12)
+
+
+def test_batch_axis_equals_single_runs():
+    rng = np.random.default_rng(3)
+    draws = [_random_arrays(rng, 6, 2) for _ in range(4)]
+    pos = np.stack([d[0] for d in draws])
+    sal = np.stack([d[1] for d in draws])
+    cap = np.stack([d[2] for d in draws])
+    batch = run_smp(pos, sal, cap, Params())
+    for b in range(4):
+        one = run_smp(pos[b : b + 1], sal[b : b + 1], cap[b : b + 1], Params())
+        T = int(one.states[0])
+        assert batch.states[b] == T
+        np.testing.assert_array_equal(batch.positions[b, :T], one.positions[0, :T])
+        np.testing.assert_array_equal(batch.probabilities[b, :T], one.probabilities[0, :T])
+        # after a run stops, its history repeats the final state
+        assert np.all(batch.positions[b, T - 1 :] == one.positions[0, T - 1])
+
+
+def test_forecast_batch_matches_run():
+    scen = _random_scenario(np.random.default_rng(8), 6, 3)
+    m = get_model("smp")
+    fc = m.forecast_batch(ScenarioBatch.repeat(scen, 3))
+    res = m.run(scen)
+    for d in range(3):
+        np.testing.assert_allclose(fc[d], [res.forecast[i] for i in scen.issue_ids], atol=1e-9)
+
+
+def test_unique_positions_use_representatives_not_chains():
+    # 0 and 1 are 0.0009 apart, 1 and 2 too, 0 and 2 0.0018: 0 and 2 are representatives,
+    # and 1 reports the *last* representative within posTol (2)
+    pos = np.array([[[0.5000], [0.5009], [0.5018], [0.9]]])
+    rep, report = unique_representatives(pos)
+    assert rep[0].tolist() == [True, False, True, True]
+    assert report[0].tolist() == [0, 2, 2, 3]
+
+
+# --------------------------------------------------------------------- options, errors
+def test_unknown_and_bad_options_raise_option_error():
+    with pytest.raises(OptionError) as exc:
+        get_model("smp", voting_rule="Majority")
+    assert "voting_rule" in str(exc.value)
+    with pytest.raises(OptionError):
+        get_model("smp", turns=3)
+
+
+def test_result_carries_ktab_outputs():
+    scen = _random_scenario(np.random.default_rng(4), 5, 2)
+    m = get_model("smp")
+    res = m.run(scen)
+    d = res.details
+    assert d["states"] == len(res.history["positions"]) == len(d["winning_probabilities"])
+    assert set(d["effective_power"]) == set(scen.actor_ids)
+    assert len(d["bargains"]) == d["turns"]
+    assert 0 < d["most_probable"]["probability"] <= 1
+    assert res.options["voting_rule"] == "Prop"
+    tables = m.describe(res, scen)
+    assert "final positions" in tables[0].title and len(tables[0].rows) == 5
+    json.dumps(res.to_dict())
+
+
+def test_saliences_above_100_are_normalised():
+    text = b"""title: t
+issues:
+  - {id: a, min: 0, max: 100}
+  - {id: b, min: 0, max: 100}
+actors:
+  - {id: x, capability: 10, positions: {a: 10, b: 20}, saliences: {a: 90, b: 80}}
+  - {id: y, capability: 20, positions: {a: 60, b: 70}, saliences: {a: 50, b: 30}}
+  - {id: z, capability: 30, positions: {a: 90, b: 10}, saliences: {a: 20, b: 20}}
+"""
+    scen = load_bytes(text, "t.yaml")
+    res = get_model("smp").run(scen)
+    assert res.details["salience_normalised"] == ["x"]
+    assert res.details["effective_power"]["x"] == pytest.approx(10.0)  # S = 1 after scaling
+
+
+def test_cli_forecast_smp_json(tmp_path, capsys):
+    from realpolitik.cli import main
+
+    f = tmp_path / "k.csv"
+    f.write_bytes(b"T,d,3,1,\nActor,Description,Power,X Position,X Salience,\nA,a,10,10,50,\nB,b,20,60,50,\nC,c,30,90,40,\n")
+    assert main(["forecast", str(f), "--model", "smp", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["model"] == "smp" and data["details"]["turns"] >= 2
+    assert main(["forecast", str(f), "--model", "smp", "--option", "voting_rule=Nope"]) == 2
+    assert "voting_rule" in capsys.readouterr().err
