@@ -264,7 +264,7 @@ def test_T_term_properties():
     from realpolitik.models.expected_utility import expected_utilities
 
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
-    P = win_probability(dist, c * s, None, "paper")
+    P = win_probability(x, dist, c * s, None, "paper")
     ones = np.ones_like(x)
     mu = np.array([6.0])
     better = ExpectedUtilityOptions(Q=0.5, T=1)
@@ -283,10 +283,10 @@ def test_paper_probability_pairs_sum_to_one():
     x = rng.uniform(0, 10, (3, 8))
     w = rng.uniform(0.1, 1, (3, 8))
     dist = np.abs(x[:, :, None] - x[:, None, :]) / 10
-    P = win_probability(dist, w, None, "paper")
+    P = win_probability(x, dist, w, None, "paper")
     off = ~np.eye(8, dtype=bool)
     np.testing.assert_allclose((P + P.transpose(0, 2, 1))[:, off], 1.0, atol=1e-12)
-    Pa = win_probability(dist, w, None, "all-pairs")
+    Pa = win_probability(x, dist, w, None, "all-pairs")
     assert np.all(Pa >= 0) and np.all(Pa < 0.5)  # the all-pairs denominator makes P small
 
 
@@ -546,3 +546,20 @@ def test_default_scenario_runs():
     for iid in scen.issue_ids:
         assert np.isfinite(res.forecast[iid])
     json.dumps(res.to_dict(), allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(2, 40), grid=st.booleans(),
+       mode=st.sampled_from(["paper", "all-pairs"]), risk=st.booleans())
+def test_sorted_probability_equals_direct_sum(seed, n, grid, mode, risk):
+    """The O(n^2 log n) prefix-sum numerator equals the O(n^3) sum over voters."""
+    rng = np.random.default_rng(seed)
+    B = 3
+    x = rng.integers(0, 6, (B, n)).astype(float) if grid else rng.uniform(0, 50, (B, n))
+    w = rng.uniform(0, 1, (B, n))
+    R = np.maximum(x.max(axis=1) - x.min(axis=1), 1.0)
+    dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
+    r = rng.uniform(0.5, 2.0, (B, n)) if risk else None
+    a = win_probability(x, dist, w, r, mode)
+    b = win_probability(x, dist, w, r, mode, method="direct")
+    np.testing.assert_allclose(a, b, atol=1e-12, rtol=1e-10)

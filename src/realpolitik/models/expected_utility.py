@@ -194,8 +194,66 @@ def _vote_sums(d: np.ndarray, w: np.ndarray) -> np.ndarray:
     return A
 
 
+def closer_counts(x: np.ndarray) -> np.ndarray:
+    """``m[b, u, v] = #{k : x_k <= (x_u + x_v) / 2}``: voters at or left of each midpoint.
+
+    A voter left of the midpoint of ``x_u < x_v`` is closer to ``x_u``.  The counts
+    depend on positions only, so one call serves both passes of a round.  Small
+    ``n``: a direct comparison (chunked over draws); larger ``n``: one stable
+    argsort that merges the sorted positions with the ``n^2`` midpoints,
+    O(n^2 log n) per draw.
+    """
+    B, n = x.shape
+    h = 0.5 * (x[:, :, None] + x[:, None, :])
+    if n <= 32:
+        out = np.empty((B, n, n), dtype=np.intp)
+        step = max(1, CHUNK_ELEMENTS // max(1, n**3))
+        for lo in range(0, B, step):
+            hi = min(B, lo + step)
+            out[lo:hi] = np.count_nonzero(x[lo:hi, None, None, :] <= h[lo:hi, :, :, None], axis=-1)
+        return out
+    xs = np.sort(x, axis=1)
+    merged = np.concatenate([xs, h.reshape(B, n * n)], axis=1)
+    order = np.argsort(merged, axis=1, kind="stable")  # voters first on ties: counted as <= h
+    cnt = np.cumsum(order < n, axis=1)
+    res = np.empty_like(cnt)
+    np.put_along_axis(res, order, cnt, axis=1)
+    return res[:, n:].reshape(B, n, n)
+
+
+def _numerator_sorted(x: np.ndarray, G: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``N[b, u, v] = sum_k max(0, G[b,k,v] - G[b,k,u])`` in O(n^2 log n).
+
+    ``G[b, k, a] = w_k g_k(|x_k - x_a|)`` with every ``g_k`` increasing in distance,
+    so ``G_kv - G_ku > 0`` exactly for the voters closer to ``x_u`` than to ``x_v``:
+    those on ``x_u``'s side of the midpoint.  With voters sorted by position and
+    ``C[j, a]`` the sum of ``G[k, a]`` over the first ``j`` of them, the sum over that
+    side is a difference of two prefix sums (``m`` from :func:`closer_counts`).
+    Voters exactly at the midpoint contribute 0 either way.
+    """
+    B, n = x.shape
+    order = np.argsort(x, axis=1, kind="stable")
+    Gs = np.take_along_axis(G, order[:, :, None], axis=1)
+    C = np.empty((B, n + 1, n))
+    C[:, 0] = 0.0
+    np.cumsum(Gs, axis=1, out=C[:, 1:])
+    S = C[:, n]
+    bi = np.arange(B)[:, None, None]
+    left = C[bi, m, np.arange(n)[None, None, :]] - C[bi, m, np.arange(n)[None, :, None]]
+    xu, xv = x[:, :, None], x[:, None, :]
+    N = np.where(xu < xv, left, (S[:, None, :] - S[:, :, None]) - left)
+    N[np.broadcast_to(xu == xv, N.shape)] = 0.0
+    return np.maximum(N, 0.0, out=N)
+
+
 def win_probability(
-    dist: np.ndarray, w: np.ndarray, r_vote: np.ndarray | None, mode: str
+    x: np.ndarray,
+    dist: np.ndarray,
+    w: np.ndarray,
+    r_vote: np.ndarray | None,
+    mode: str,
+    counts: np.ndarray | None = None,
+    method: str = "sorted",
 ) -> np.ndarray:
     """``P[b, u, v]``: the probability that ``x_u`` prevails over ``x_v`` (eq. 31).
 
@@ -207,22 +265,30 @@ def win_probability(
     over all ordered pairs of actors, computed per voter from its sorted
     distances in O(n log n): ``sum_a sum_b |d_a - d_b| = 2 sum_m (2m - n + 1) d_(m)``.
     ``P = 0`` where ``x_u = x_v`` or the denominator is 0.
+
+    ``method="sorted"`` (default) computes the numerators in O(n^2 log n) per draw
+    (:func:`_numerator_sorted`); ``method="direct"`` sums over voters for every
+    pair, O(n^3) (kept to cross-check the sorted method).
     """
     B, n, _ = dist.shape
     d = dist if r_vote is None else dist ** r_vote[:, :, None]  # d[b, k, a]
-    A = _vote_sums(d, w)
-    S = np.einsum("bk,bka->ba", w, d)  # sum_k w_k d[k, a]
-    # N(u, v) = sum_k w_k max(0, d_kv - d_ku) = (A(u, v) + S_v - S_u) / 2
-    N = 0.5 * (A + S[:, None, :] - S[:, :, None])
-    np.maximum(N, 0.0, out=N)
+    G = w[:, :, None] * d
+    if method == "direct":
+        A = _vote_sums(d, w)
+        S = G.sum(axis=1)
+        N = 0.5 * (A + S[:, None, :] - S[:, :, None])
+        np.maximum(N, 0.0, out=N)
+    else:
+        N = _numerator_sorted(x, G, closer_counts(x) if counts is None else counts)
     same = dist == 0.0
     if mode == "all-pairs":
-        ds = np.sort(d, axis=-1)
+        Gs = np.sort(G, axis=-1)
         coef = 2.0 * np.arange(n) - n + 1.0
-        D = 2.0 * np.einsum("bk,bkm,m->b", w, ds, coef)
+        D = 2.0 * (Gs @ coef).sum(axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             P = np.where(D[:, None, None] > 0, N / D[:, None, None], 0.0)
     else:
+        A = N + np.swapaxes(N, 1, 2) if method != "direct" else A
         with np.errstate(invalid="ignore", divide="ignore"):
             P = np.where(A > 0, N / np.where(A > 0, A, 1.0), 0.5)
     return np.where(same, 0.0, P)
@@ -353,13 +419,14 @@ def eu_round(
     offdiag = ~np.eye(n, dtype=bool)
     ones = np.ones_like(x)
     # pass 1: r = 1 (steps 2-7), security levels, risk exponents (steps 8-9)
-    P1 = win_probability(dist, w, None, opt.probability_mode)
+    counts = closer_counts(x)
+    P1 = win_probability(x, dist, w, None, opt.probability_mode, counts)
     a1, b1 = expected_utilities(x, s, dist, P1, ones, mu, R, opt)
     src = b1 if opt.security == "adversary" else a1
     sec = np.where(offdiag, src, 0.0).sum(axis=-1)
     r = _risk_exponents(sec)
     # pass 2 with the computed r (step 10 -> 4..7)
-    P2 = win_probability(dist, w, r, opt.probability_mode) if opt.vote_risk == "voter-r" else P1
+    P2 = win_probability(x, dist, w, r, opt.probability_mode, counts) if opt.vote_risk == "voter-r" else P1
     a, b = expected_utilities(x, s, dist, P2, r, mu, R, opt)
     # step 11: regions of Fig. 6 from the receiver i's point of view
     xi = x[:, :, None]
