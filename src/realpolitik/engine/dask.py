@@ -21,18 +21,23 @@ class DaskEngine(Engine):
         Workers of the LocalCluster (default 2).
     processes
         LocalCluster workers as processes (default) or threads (fast to start; tests).
+    timeout
+        How long to try to reach a scheduler.
 
     Workers must have realpolitik installed (the tasks are its own functions).
     """
 
     name = "dask"
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None, processes: bool = True):
+    def __init__(
+        self, scheduler: str | None = None, workers: int | None = None, processes: bool = True, timeout: str = "10s"
+    ):
         if workers is not None and workers < 1:
             raise OptionError([Problem("--workers", f"must be at least 1, got {workers}")])
         self.scheduler = scheduler
         self._n = workers or 2
         self.processes = processes
+        self.timeout = timeout
         self._client = None
         self._cluster = None
 
@@ -54,7 +59,7 @@ class DaskEngine(Engine):
             logging.getLogger("distributed").setLevel(logging.ERROR)
             if self.scheduler:
                 try:
-                    self._client = Client(self.scheduler, timeout="10s")
+                    self._client = Client(self.scheduler, timeout=self.timeout)
                 except (OSError, TimeoutError) as exc:
                     raise OptionError(
                         [Problem("--scheduler", f"cannot reach the Dask scheduler at {self.scheduler}: {exc}")]
