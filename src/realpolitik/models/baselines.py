@@ -88,8 +88,8 @@ def nash_bargaining(
     When the status quo lies between actors, no point is better for all and the
     solution is the status quo itself.
 
-    The objective is concave on the feasible interval, so a golden-section
-    search (vectorised over draws and issues) finds the maximiser.
+    The objective is concave on the feasible interval, so bisection on the sign of its
+    derivative (vectorised over draws and issues) finds the maximiser to float precision.
     """
     p = 2.0 if utility == "quadratic" else 1.0
     x = np.nan_to_num(position)
@@ -110,27 +110,23 @@ def nash_bargaining(
     degenerate = hi - lo <= 1e-12 * np.maximum(1.0, hi_b - lo_b)
     ud = dist_d**p
 
-    def objective(pt: np.ndarray) -> np.ndarray:
-        gain = ud - np.abs(x - pt[..., None, :]) ** p
+    def slope(pt: np.ndarray) -> np.ndarray:
+        """d/dx sum_i w_i log(u_i(x) - u_i(d)): non-increasing (the objective is concave)."""
+        diff = x - pt[..., None, :]  # x_i - x
+        dist = np.abs(diff)
+        gain = ud - dist**p
         with np.errstate(divide="ignore", invalid="ignore"):
-            val = np.where(active, weight * np.log(np.maximum(gain, 0.0)), 0.0)
-        return val.sum(axis=-2)
+            term = np.where(active, weight * p * dist ** (p - 1.0) * np.sign(diff) / gain, 0.0)
+            return term.sum(axis=-2)  # NaN only where the interval is degenerate (not used)
 
+    # bisection on the sign of the slope: the maximiser to float precision (at a kink of
+    # the linear form the slope changes sign, and bisection finds the kink)
     a, b = lo.copy(), np.where(degenerate, lo, hi)
-    g = (np.sqrt(5.0) - 1.0) / 2.0
-    c = b - g * (b - a)
-    d = a + g * (b - a)
-    fc, fd = objective(c), objective(d)
     for _ in range(iterations):
-        left = fc >= fd
-        b = np.where(left, d, b)
-        a = np.where(left, a, c)
-        d_new = np.where(left, c, a + g * (b - a))
-        c_new = np.where(left, b - g * (b - a), d)
-        fd = np.where(left, fc, fd)
-        fc = np.where(left, objective(c_new), fc)
-        fd = np.where(left, fd, objective(d_new))
-        c, d = c_new, d_new
+        mid = (a + b) / 2.0
+        sl = slope(mid)
+        a = np.where(sl >= 0, mid, a)
+        b = np.where(sl <= 0, mid, b)
     sol = (a + b) / 2.0
     fallback = np.where(has_sq, np.nan_to_num(sq), weighted_mean(position, weight))
     return np.where(degenerate, np.where(has_sq, sq, lo), np.where(np.isfinite(sol), sol, fallback))
