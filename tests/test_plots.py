@@ -83,7 +83,7 @@ def test_forecasts_on_labelled_scale(scen):
     assert ax.get_xlim() == (4.0, 10.0)
     pf = P.plotly_forecasts(rs, scen)
     assert list(pf.data[0].x) == pytest.approx([r.forecast["emission"] for r in rs])
-    assert list(pf.layout.xaxis.ticktext)[1].startswith("7 intermediate")
+    assert list(pf.layout.xaxis.ticktext)[1].startswith("<b>7</b><br>intermediate")
 
 
 def test_actor_map_bubbles(scen):

@@ -32,6 +32,7 @@ def model_tables(result: Result, scenario: Scenario) -> list[Table]:
     """The model's own display tables, rebuilt from its name and options (empty if unknown)."""
     from realpolitik.models import available_models
 
+    result = _as_result(result)
     cls = available_models().get(result.model)
     if cls is None:
         return []

@@ -491,7 +491,9 @@ def _plotly_scale_axis(sc: dict[str, Any]) -> dict[str, Any]:
         axis["range"] = [sc["min"] - pad, sc["max"] + pad]
     if sc["points"]:
         axis["tickvals"] = [v for v, _ in sc["points"]]
-        axis["ticktext"] = [f"{v:g} {_short(lbl, 26)}" for v, lbl in sc["points"]]
+        axis["ticktext"] = [f"<b>{v:g}</b><br>{_short(lbl, 18)}" for v, lbl in sc["points"]]
+        axis["tickangle"] = 0
+        axis["tickfont"] = {"size": 10}
     return axis
 
 
@@ -549,7 +551,7 @@ def plotly_forecasts(results: Sequence[Any], scenario: Any, issue: str | None = 
     if sc["status_quo"] is not None:
         fig.add_vline(x=sc["status_quo"], line_dash="dash", line_color="#999999", annotation_text="status quo")
     fig.update_layout(title=f"Forecast: {sc['label']}", xaxis=_plotly_scale_axis(sc),
-                      height=170 + 40 * max(1, len(names)))  # fmt: skip
+                      height=230 + 40 * max(1, len(names)))  # fmt: skip
     return fig
 
 

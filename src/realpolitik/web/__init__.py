@@ -1,0 +1,1 @@
+"""The local web workbench: ``realpolitik serve`` (see :mod:`realpolitik.web.app`)."""
