@@ -169,32 +169,36 @@ class _Setup:
                 bA, bB = bA + w, bB + w
         return (aA, bA), (aB, bB)
 
-    def draw_inputs(self, rng: np.random.Generator, n: int, credible: bool = False, broken_factor: float = 1.0):
-        """Per-draw true battle odds and credibility premiums (one stream, fixed order)."""
+    def draw_inputs(self, seed: int, n: int, credible: bool = False, broken_factor: float = 1.0):
+        """Per-draw true battle odds and credibility premiums.
+
+        Each component has its own stream (``default_rng([seed, component])``) so
+        a what-if that changes one component leaves the others' draws unchanged
+        (common random numbers).
+        """
         a, b = self.true
-        p_true = rng.beta(a, b, size=n) if (a + b) < 1e8 else np.full(n, a / (a + b))
+        g = np.random.default_rng([seed, 1])
+        p_true = g.beta(a, b, size=n) if (a + b) < 1e8 else np.full(n, a / (a + b))
         prem = []
-        for s in self.war.sides:
+        for i, s in enumerate(self.war.sides):
             cr = s.credibility
             if cr is None or cr.breach_loss == 0:
-                rng.random(n)  # keep the stream aligned across what-ifs
                 prem.append(np.zeros(n))
                 continue
-            rho = rng.beta(cr.prior_a + cr.honoured, cr.prior_b + cr.broken * broken_factor, size=n)
+            rho = np.random.default_rng([seed, 2 + i]).beta(cr.prior_a + cr.honoured, cr.prior_b + cr.broken * broken_factor, size=n)
             if credible:
                 rho = np.ones(n)
             prem.append(credibility_premium(cr.breach_loss, 0.0, rho, cr.discount))
         return p_true, prem[0], prem[1]
 
-    def run(self, seed_seq: int, timeline: DomesticTimeline, *, credible=False, broken_factor=1.0, past=None, future=None) -> WarPaths:
-        rng = np.random.default_rng(seed_seq)
+    def run(self, seed: int, timeline: DomesticTimeline, *, credible=False, broken_factor=1.0, past=None, future=None) -> WarPaths:
         n = self.opts.draws
-        p_true, pA, pB = self.draw_inputs(rng, n, credible, broken_factor)
+        p_true, pA, pB = self.draw_inputs(seed, n, credible, broken_factor)
         (aA, bA), (aB, bB) = self.priors(past)
         params = self.params(timeline, future)
         return simulate_war(
-            params, p_true, (np.full(n, aA), np.full(n, bA)), (np.full(n, aB), np.full(n, bB)), pA, pB, rng,
-            chunk=self.opts.chunk,
+            params, p_true, (np.full(n, aA), np.full(n, bA)), (np.full(n, aB), np.full(n, bB)), pA, pB,
+            np.random.default_rng([seed, 0]), chunk=self.opts.chunk,
         )  # fmt: skip
 
 
