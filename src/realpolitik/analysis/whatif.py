@@ -158,6 +158,7 @@ def apply_whatif(scenario: Scenario, whatif: WhatIf, model: Model | None = None)
             raise OptionError([Problem(f"--remove {aid}", _first(exc))]) from None
     if whatif.add or whatif.set:
         data = s.model_dump()
+        data["actors"] = list(data["actors"])
         for actor in whatif.add:
             if actor.id in s.actor_ids:
                 raise OptionError([Problem(f"--add {actor.id}", "an actor with this id is already in the scenario")])
