@@ -213,11 +213,16 @@ def coalitions(u: np.ndarray, w: np.ndarray, rule: str) -> tuple[np.ndarray, np.
     vote is antisymmetric and ``NT == M``.
     """
     du = u[..., :, :, None] - u[..., :, None, :]  # [..., k, x, y] = u_x - u_y
-    v = vote(w[..., :, None, None], du, rule)
     # the voter axis is outermost in memory, so the sums run in voter order from minC, as KTAB's
-    m = np.sum(np.maximum(v, 0.0), axis=-3, initial=MIN_COALITION)
-    if rule != "ASymProsp":
+    if rule in ("Prop", "Binary", "PropBin", "PropCbc", "Cubic"):
+        v = vote(w[..., :, None, None], du, rule) if rule != "Prop" else du
+        if rule == "Prop":
+            v *= w[..., :, None, None]
+        np.maximum(v, 0.0, out=v)
+        m = np.sum(v, axis=-3, initial=MIN_COALITION)
         return m, m
+    v = vote(w[..., :, None, None], du, rule)
+    m = np.sum(np.maximum(v, 0.0), axis=-3, initial=MIN_COALITION)
     n = np.sum(np.maximum(-v, 0.0), axis=-3, initial=MIN_COALITION)
     return m, np.swapaxes(n, -1, -2)
 
@@ -370,6 +375,60 @@ def _chunk(n: int, batch: int, per_elem: int = 12, budget: float = 2.5e8) -> int
     return int(max(1, min(n, budget // max(1, per_elem * 8 * batch * n * n))))
 
 
+def _third_parties(D, rI, U_ji, U_jj, W, chi0_ij, chi0_ji, I, rule):
+    """Third-party votes of every n on every (i, j) of a chunk of initiators, SemiCommit.
+
+    Layout ``[B, n, c, j]`` (third party outermost) so that the sums over n run in actor
+    order from chi0, exactly as KTAB adds them.  In-place arithmetic on three buffers.
+    """
+    B, n, _ = D.shape
+    ar = np.arange(n)
+    rn = np.swapaxes(rI, 1, 2)[..., None]  # [B, n, c, 1]  r[i, n]
+    E = D[:, :, None, :]  # [B, n, 1, j]  D[n, j]
+    U_ni = np.swapaxes(U_ji, 1, 2)[..., None]  # [B, n, c, 1]  u(D[n, i], r[i, n])
+    U_nn = np.swapaxes(U_jj, 1, 2)[..., None]  # [B, n, c, 1]  u(D[n, n], r[i, n])
+    Wn = W[:, :, None, None]
+    c0ij = chi0_ij[:, None]
+    c0ji = chi0_ji[:, None]
+    # U_nj = (1 - d)(1 + d r): d <= 1 always (positions on [0, 1])
+    a = E * rn
+    a += 1.0
+    a *= 1.0 - E
+    # the little contest (vProbLittle): n's own vote added to the principals' coalitions
+    b = np.subtract(U_ni, a)
+    if rule == "Prop":
+        b *= Wn
+    else:
+        b = vote(Wn, b, rule)
+    c = np.maximum(b, 0.0)
+    c += c0ij  # cni
+    np.negative(b, out=b)
+    np.maximum(b, 0.0, out=b)
+    b += c0ji  # cnj
+    b += c
+    c /= b  # pin = cni / (cni + cnj)
+    # thirdPartyVoteSU, SemiCommit: u_ik_j - u_i_jk = pin (U_nn - U_ni) + (1 - pin)(U_nj - U_nn)
+    a -= U_nn  # G = U_nj - U_nn
+    np.subtract(U_nn - U_ni, a, out=b)
+    b *= c
+    a += b
+    if rule == "Prop":
+        a *= Wn
+    else:
+        a = vote(Wn, a, rule)
+    keep = ((ar[:, None, None] != I[None, :, None]) & (ar[:, None, None] != ar[None, None, :])).astype(float)
+    np.maximum(a, 0.0, out=c)
+    c *= keep
+    c[:, 0] += chi0_ij
+    chi_ij = c.sum(axis=1)
+    np.negative(a, out=a)
+    np.maximum(a, 0.0, out=a)
+    a *= keep
+    a[:, 0] += chi0_ji
+    chi_ji = a.sum(axis=1)
+    return chi_ij, chi_ji
+
+
 def challenges(st: _Setup, sal_tot, W, prm: Params):
     """Every actor's evaluation of challenging every other (``probEduChlg(i, i, i, j)``).
 
@@ -402,34 +461,7 @@ def challenges(st: _Setup, sal_tot, W, prm: Params):
         chi0_ij = (MIN_CHALLENGE_COALITION + np.maximum(ci, 0.0)) + np.maximum(cj, 0.0)
         chi0_ji = (MIN_CHALLENGE_COALITION + np.maximum(-ci, 0.0)) + np.maximum(-cj, 0.0)
         if semi:
-            # third parties n, layout [B, n, c, j] so that the sum over n runs in actor order
-            rn = np.swapaxes(rI, 1, 2)[..., None]  # [B, n, c, 1]  r[i, n]
-            E = D[:, :, None, :]  # [B, n, 1, j]  D[n, j]
-            U_nj = (1.0 - E) * (1.0 + E * rn)  # d <= 1 always (positions in [0, 1])
-            U_ni = np.swapaxes(U_ji, 1, 2)[..., None]  # [B, n, c, 1]
-            U_nn = np.swapaxes(U_jj, 1, 2)[..., None]
-            Wn = W[:, :, None, None]
-            v = vote(Wn, U_ni - U_nj, rule)
-            cni = chi0_ij[:, None] + np.maximum(v, 0.0)
-            cnj = chi0_ji[:, None] + np.maximum(-v, 0.0)
-            pin = cni / (cni + cnj)
-            del cni, cnj, v
-            # thirdPartyVoteSU, SemiCommit: u_ik_j - u_i_jk = pin (U_nn - U_ni) + pjn (U_nj - U_nn)
-            G = U_nj - U_nn
-            G += pin * ((U_nn - U_ni) - G)
-            tv = vote(Wn, G, rule)
-            del G, pin, U_nj
-            keep = (ar[:, None, None] != I[None, :, None]) & (ar[:, None, None] != ar[None, None, :])
-            # chi = ((chi0 + t_0) + t_1) + ... in third-party order, as KTAB adds them; the
-            # third-party axis is outermost in memory so numpy's sum is sequential too
-            tpos = np.where(keep, np.maximum(tv, 0.0), 0.0)
-            tpos[:, 0] += chi0_ij
-            chi_ij = tpos.sum(axis=1)
-            del tpos
-            tneg = np.where(keep, np.maximum(-tv, 0.0), 0.0)
-            tneg[:, 0] += chi0_ji
-            chi_ji = tneg.sum(axis=1)
-            del tv, tneg
+            chi_ij, chi_ji = _third_parties(D, rI, U_ji, U_jj, W, chi0_ij, chi0_ji, I, rule)
         else:
             # FullCommit and NoCommit: u_ik_j == u_i_jk term by term, third parties add nothing
             chi_ij, chi_ji = chi0_ij, chi0_ji
