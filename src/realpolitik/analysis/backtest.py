@@ -1,0 +1,491 @@
+"""Backtests on spatial cases with a known outcome: every model against what happened.
+
+``load cases -> run every registered model (point and Monte Carlo) -> score -> leaderboard``.
+
+* The case library lives in the package (:mod:`realpolitik.cases`): one scenario file
+  per case and ``outcomes.yaml`` with the observed outcome of each case and issue
+  (value on the issue's scale, date, source, how it was coded, whether the coding is a
+  judgement call).  :func:`load_case_library` reads both.
+* :func:`run_backtest` runs every model returned by
+  :func:`~realpolitik.models.available_models` (so a model that lands later is scored
+  without any change here) on every case: its point forecast, and its Monte Carlo
+  version (:func:`realpolitik.analysis.montecarlo.simulate` with a global input
+  ``spread``) whose 10th-90th percentiles give the 80 % interval.
+* A model that does not apply to a case (no forecast for the issue, e.g. the
+  ``status-quo`` model without a status quo or the ``war`` model without a war section)
+  is reported as not applicable for that case; cases are never dropped.
+* Scores: absolute error on the issue's scale, the same as a percentage of the scale's
+  span (so that cases on different scales can be averaged), whether the outcome lies in
+  the 80 % interval; the leaderboard gives each model's mean absolute error and its
+  skill against the compromise model (weighted mean), ``1 - MAE / MAE_baseline`` on the
+  issues both forecast.
+
+References
+----------
+Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. In
+Bueno de Mesquita & Stokman (eds.), *European Community Decision Making*, Yale UP.
+Thomson, R., Stokman, F. N., Achen, C. H. & König, T. (eds.) (2006). *The European Union
+Decides*. Cambridge UP (the compromise model as the benchmark of spatial forecasts).
+Arregui, J. & Perarnaud, C. (2021). The Decision-making in the European Union (DEU III)
+dataset. doi:10.34810/data53.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from realpolitik.errors import OptionError, Problem, ScenarioError
+from realpolitik.models.base import Model, Table
+from realpolitik.scenario.model import Scenario
+
+#: the model every other model has to beat (Thomson et al. 2006: the compromise model)
+BASELINE = "weighted-mean"
+#: default global spread of the Monte Carlo versions (see docs/backtests.md)
+DEFAULT_SPREAD = 0.10
+DEFAULT_DRAWS = 200
+DEFAULT_SEED = 20260126
+
+
+# ------------------------------------------------------------------ case library
+@dataclass(frozen=True)
+class Outcome:
+    """The observed outcome of one case on one issue."""
+
+    case: str
+    scenario_file: str
+    issue: str
+    value: float
+    date: dt.date | None
+    source: str
+    how_coded: str
+    judgement: bool
+    range: tuple[float, float] | None = None
+    published_forecast: float | None = None
+    published_note: str | None = None
+
+
+@dataclass
+class Case:
+    """A scenario and the outcomes observed on its issues."""
+
+    name: str
+    scenario: Scenario
+    outcomes: list[Outcome]
+
+
+def cases_dir() -> Path:
+    return Path(str(resources.files("realpolitik") / "cases"))
+
+
+def load_outcomes(path: str | Path | None = None) -> list[Outcome]:
+    """Read ``outcomes.yaml`` (the package's by default); ScenarioError naming bad records."""
+    import yaml
+
+    p = Path(path) if path is not None else cases_dir() / "outcomes.yaml"
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"cannot read the outcome records: {exc}", str(p)) from None
+    out, problems = [], []
+    for k, rec in enumerate(data.get("cases") or []):
+        where = f"{p.name}:cases.{k}"
+        try:
+            rng = rec.get("range")
+            pub = rec.get("published_forecast") or {}
+            date = rec.get("date")
+            out.append(
+                Outcome(
+                    case=str(rec["case"]),
+                    scenario_file=str(rec["scenario"]),
+                    issue=str(rec["issue"]),
+                    value=float(rec["value"]),
+                    date=date if isinstance(date, dt.date) else (dt.date.fromisoformat(date) if date else None),
+                    source=" ".join(str(rec.get("source", "")).split()),
+                    how_coded=" ".join(str(rec.get("how_coded", "")).split()),
+                    judgement=bool(rec.get("judgement", False)),
+                    range=(float(rng[0]), float(rng[1])) if rng else None,
+                    published_forecast=float(pub["value"]) if "value" in pub else None,
+                    published_note=pub.get("note"),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(Problem(where, f"invalid outcome record ({exc})"))
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def load_case_library(names: Sequence[str] | None = None, directory: str | Path | None = None) -> list[Case]:
+    """Every case of the library (or the named ones), in the order of ``outcomes.yaml``."""
+    from realpolitik.scenario import load_scenario
+
+    root = Path(directory) if directory is not None else cases_dir()
+    outcomes = load_outcomes(root / "outcomes.yaml")
+    order: list[str] = []
+    by_case: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.case not in by_case:
+            order.append(o.case)
+        by_case.setdefault(o.case, []).append(o)
+    if names:
+        unknown = [n for n in names if n not in by_case]
+        if unknown:
+            raise OptionError(
+                [Problem("--case", f"unknown case {n!r} (cases: {', '.join(order)})") for n in unknown]
+            )
+        order = [n for n in order if n in set(names)]
+    cases = []
+    for name in order:
+        outs = by_case[name]
+        scen = load_scenario(str(root / outs[0].scenario_file))
+        for o in outs:
+            if o.issue not in scen.issue_ids:
+                raise ScenarioError(f"outcome for unknown issue {o.issue!r} of case {name!r}", "outcomes.yaml")
+        cases.append(Case(name, scen, outs))
+    return cases
+
+
+# ------------------------------------------------------------------ scores
+@dataclass
+class CaseScore:
+    """One model (point or Monte Carlo version) on one case and issue."""
+
+    case: str
+    issue: str
+    model: str
+    variant: str  # "point" or "monte-carlo"
+    outcome: float
+    span: float
+    forecast: float = math.nan
+    p10: float = math.nan
+    p90: float = math.nan
+    note: str = ""
+
+    @property
+    def applicable(self) -> bool:
+        return math.isfinite(self.forecast)
+
+    @property
+    def abs_error(self) -> float:
+        return abs(self.forecast - self.outcome) if self.applicable else math.nan
+
+    @property
+    def pct_error(self) -> float:
+        """Absolute error as a percentage of the issue's scale span."""
+        return 100.0 * self.abs_error / self.span if self.applicable else math.nan
+
+    @property
+    def inside80(self) -> bool | None:
+        if not (math.isfinite(self.p10) and math.isfinite(self.p90)):
+            return None
+        return bool(self.p10 <= self.outcome <= self.p90)
+
+    @property
+    def key(self) -> str:
+        return self.model if self.variant == "point" else f"{self.model} (MC)"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "issue": self.issue,
+            "model": self.model,
+            "variant": self.variant,
+            "outcome": self.outcome,
+            "forecast": _num(self.forecast),
+            "abs_error": _num(self.abs_error),
+            "pct_error": _num(self.pct_error),
+            "p10": _num(self.p10),
+            "p90": _num(self.p90),
+            "inside80": self.inside80,
+            "note": self.note,
+        }
+
+
+def _num(x: float) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+@dataclass
+class LeaderRow:
+    model: str
+    n: int
+    mae: float  # in scale units (meaningful when all issues share a scale)
+    mae_pct: float  # percent of scale span
+    coverage80: float  # share of outcomes inside the 80 % interval (MC versions)
+    n_interval: int
+    skill: float  # 1 - MAE / MAE_baseline on the issues both forecast (percent-of-span errors)
+    n_common: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (_num(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def leaderboard(scores: Iterable[CaseScore], baseline: str = BASELINE) -> list[LeaderRow]:
+    """Mean absolute error per model (and MC version), sorted best first.
+
+    ``skill`` compares with the baseline's *point* forecast on the issues both
+    forecast: ``1 - MAE / MAE_baseline`` (> 0: better than the compromise model).
+    """
+    scores = list(scores)
+    base = {(s.case, s.issue): s.pct_error for s in scores if s.model == baseline and s.variant == "point" and s.applicable}
+    groups: dict[str, list[CaseScore]] = {}
+    for s in scores:
+        groups.setdefault(s.key, []).append(s)
+    rows = []
+    for key, ss in groups.items():
+        ok = [s for s in ss if s.applicable]
+        if not ok:
+            continue
+        inter = [s.inside80 for s in ok if s.inside80 is not None]
+        common = [s for s in ok if (s.case, s.issue) in base]
+        mb = float(np.mean([base[(s.case, s.issue)] for s in common])) if common else math.nan
+        mm = float(np.mean([s.pct_error for s in common])) if common else math.nan
+        rows.append(
+            LeaderRow(
+                model=key,
+                n=len(ok),
+                mae=float(np.mean([s.abs_error for s in ok])),
+                mae_pct=float(np.mean([s.pct_error for s in ok])),
+                coverage80=float(np.mean(inter)) if inter else math.nan,
+                n_interval=len(inter),
+                skill=(1.0 - mm / mb) if common and mb > 0 else math.nan,
+                n_common=len(common),
+            )
+        )
+    rows.sort(key=lambda r: (r.mae_pct, r.model))
+    return rows
+
+
+# ------------------------------------------------------------------ running
+@dataclass
+class BacktestResult:
+    """Scores of every model on every case, the leaderboard and what was run."""
+
+    scores: list[CaseScore]
+    cases: list[Case]
+    models: list[str]
+    draws: int
+    seed: int
+    spread: float
+    not_applicable: dict[str, list[str]] = field(default_factory=dict)
+    run_results: list[tuple[Scenario, list[Any]]] = field(default_factory=list, repr=False)
+
+    def leaderboard(self) -> list[LeaderRow]:
+        return leaderboard(self.scores)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "analysis": "backtest-cases",
+            "baseline": BASELINE,
+            "models": self.models,
+            "draws": self.draws,
+            "seed": self.seed,
+            "spread": self.spread,
+            "cases": [
+                {
+                    "case": c.name,
+                    "title": c.scenario.title,
+                    "outcomes": [
+                        {
+                            "issue": o.issue,
+                            "value": o.value,
+                            "date": o.date.isoformat() if o.date else None,
+                            "judgement": o.judgement,
+                            "range": list(o.range) if o.range else None,
+                            "source": o.source,
+                            "how_coded": o.how_coded,
+                            "published_forecast": o.published_forecast,
+                        }
+                        for o in c.outcomes
+                    ],
+                }
+                for c in self.cases
+            ],
+            "scores": [s.to_dict() for s in self.scores],
+            "leaderboard": [r.to_dict() for r in self.leaderboard()],
+            "not_applicable": self.not_applicable,
+        }
+
+    def tables(self) -> list[Table]:
+        return case_tables(self.scores, self.cases) + [leaderboard_table(self.leaderboard(), pct=True)]
+
+
+def _fmt(x: float | None, nd: int = 2) -> str:
+    return "-" if x is None or not math.isfinite(x) else f"{x:.{nd}f}"
+
+
+def case_tables(scores: list[CaseScore], cases: list[Case]) -> list[Table]:
+    tables = []
+    for c in cases:
+        for o in c.outcomes:
+            rows = []
+            for s in scores:
+                if s.case != c.name or s.issue != o.issue:
+                    continue
+                rows.append(
+                    [
+                        s.key,
+                        _fmt(s.forecast),
+                        _fmt(s.abs_error),
+                        "-" if s.inside80 is None else f"[{s.p10:.2f}, {s.p90:.2f}] " + ("in" if s.inside80 else "out"),
+                        s.note or "",
+                    ]
+                )
+            note = f"outcome {o.value:g}" + (f" (judgement call, range {o.range[0]:g}-{o.range[1]:g})" if o.judgement and o.range else "")
+            note += f"; {o.how_coded}"
+            if o.published_forecast is not None:
+                note += f"; published forecast {o.published_forecast:g}"
+            tables.append(
+                Table(f"{c.name} / {o.issue}: outcome {o.value:g}", ["model", "forecast", "abs error", "80% interval", "note"], rows, note)
+            )
+    return tables
+
+
+def leaderboard_table(rows: list[LeaderRow], pct: bool = True, title: str = "Leaderboard") -> Table:
+    cols = ["model", "n", "MAE (% of scale)" if pct else "MAE", "80% coverage", f"skill vs {BASELINE}"]
+    body = [
+        [
+            r.model,
+            r.n,
+            _fmt(r.mae_pct if pct else r.mae),
+            "-" if not math.isfinite(r.coverage80) else f"{r.coverage80:.0%} of {r.n_interval}",
+            _fmt(r.skill, 3),
+        ]
+        for r in rows
+    ]
+    return Table(title, cols, body, f"baseline: {BASELINE} (the compromise model); skill = 1 - MAE/MAE_baseline on common issues")
+
+
+def select_models(names: Sequence[str] | None = None) -> list[Model]:
+    """Every registered model with default options (or the named ones), sorted by name.
+
+    A model that cannot be built with its defaults is skipped (reported by the caller).
+    """
+    from realpolitik.models import available_models, get_model
+
+    reg = available_models()
+    if names:
+        return [get_model(n) for n in names]
+    models = []
+    for name in sorted(reg):
+        try:
+            models.append(reg[name]())
+        except (OptionError, ScenarioError, TypeError, ValueError):
+            continue
+    return models
+
+
+def _issue_span(scen: Scenario, issue: str) -> float:
+    return float(scen.issue(issue).span)
+
+
+def score_case(
+    case: Case,
+    model: Model,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+    spread: float = DEFAULT_SPREAD,
+) -> tuple[list[CaseScore], list[Any]]:
+    """Point and Monte Carlo scores of one model on one case (and the results to store)."""
+    from realpolitik.analysis.montecarlo import simulate
+
+    scen = case.scenario
+    results: list[Any] = []
+    point: dict[str, float] = {}
+    note = ""
+    try:
+        res = model.run(scen, rng=seed)
+        res.seed = seed
+        point = {k: float(v) for k, v in res.forecast.items()}
+        results.append(res)
+    except (ScenarioError, OptionError, ValueError) as exc:
+        note = "not applicable: " + str(exc).splitlines()[0][:120]
+    mc_summary: dict[str, dict[str, Any]] = {}
+    if draws > 0 and any(math.isfinite(point.get(o.issue, math.nan)) for o in case.outcomes):
+        try:
+            mc = simulate(scen, model, draws=draws, seed=seed, spread=spread)
+            mc_summary = mc.summary()
+            results.append(mc)
+        except (ScenarioError, OptionError, ValueError) as exc:
+            note = note or "Monte Carlo not applicable: " + str(exc).splitlines()[0][:120]
+    scores = []
+    for o in case.outcomes:
+        span = _issue_span(scen, o.issue)
+        f = point.get(o.issue, math.nan)
+        f = math.nan if f is None else float(f)
+        why = "" if math.isfinite(f) else (note or "not applicable: no forecast for this issue")
+        scores.append(CaseScore(o.case, o.issue, model.name, "point", o.value, span, forecast=f, note=why))
+        if mc_summary:
+            sm = mc_summary.get(o.issue)
+            if sm is not None and sm.get("n", 0):
+                scores.append(
+                    CaseScore(o.case, o.issue, model.name, "monte-carlo", o.value, span,
+                              forecast=float(sm["median"]), p10=float(sm["p10"]), p90=float(sm["p90"]))
+                )  # fmt: skip
+    return scores, results
+
+
+def run_backtest(
+    cases: Sequence[Case] | None = None,
+    models: Sequence[Model] | None = None,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+    spread: float = DEFAULT_SPREAD,
+    progress: Callable[[str], None] | None = None,
+) -> BacktestResult:
+    """Every model (point and Monte Carlo) on every case.
+
+    Parameters
+    ----------
+    cases
+        Cases (default: the whole library, :func:`load_case_library`).
+    models
+        Built models (default: every registered model with default options).
+    draws, seed, spread
+        Monte Carlo draws per model and case (0: point forecasts only), the seed
+        fixing every draw, and the global input spread (fraction; see
+        :func:`realpolitik.scenario.uncertainty.sample_batch`).
+    progress
+        Called with ``"case/model"`` before each run.
+    """
+    if draws < 0:
+        raise OptionError([Problem("--draws", f"must be >= 0, got {draws}")])
+    if not (math.isfinite(spread) and spread >= 0):
+        raise OptionError([Problem("--spread", f"must be a number >= 0, got {spread!r}")])
+    cases = list(cases) if cases is not None else load_case_library()
+    models = list(models) if models is not None else select_models()
+    scores: list[CaseScore] = []
+    stored: list[tuple[Scenario, list[Any]]] = []
+    na: dict[str, list[str]] = {}
+    for c in cases:
+        case_results: list[Any] = []
+        for m in models:
+            if progress is not None:
+                progress(f"{c.name}/{m.name}")
+            ss, rr = score_case(c, m, draws=draws, seed=seed, spread=spread)
+            scores.extend(ss)
+            case_results.extend(rr)
+            for s in ss:
+                if s.variant == "point" and not s.applicable:
+                    na.setdefault(m.name, []).append(f"{c.name}/{s.issue}")
+        stored.append((c.scenario, case_results))
+    return BacktestResult(scores, list(cases), [m.name for m in models], draws, seed, spread, na, stored)
+
+
+def record(result: BacktestResult) -> int:
+    """Store every model run of the backtest in the run history (never fails); returns runs stored."""
+    from realpolitik.store import record_runs_safely
+
+    n = 0
+    for scen, results in result.run_results:
+        if results:
+            n += len(record_runs_safely(scen, results, source="backtest"))
+    return n
