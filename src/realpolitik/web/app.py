@@ -179,6 +179,12 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
             raise UserError(503, store_note or "run history unavailable")
         return store
 
+    def get_run(run_id: int):
+        rec = need_store().get_run(run_id)
+        if rec is None:
+            raise UserError(404, f"no run {run_id} in the run history")
+        return rec
+
     def resolve(ref: str | None) -> tuple[str, Scenario, str]:
         """(ref, scenario, display name) for a reference; 4xx for bad or unknown ones."""
         ref = ref or default_ref()
@@ -332,21 +338,20 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
     def api_diff(a: int, b: int) -> dict[str, Any]:
         from realpolitik.store import diff_runs
 
-        st = need_store()
-        return diff_runs(st.require_run(a), st.require_run(b))
+        return diff_runs(get_run(a), get_run(b))
 
     @app.get("/api/runs/{run_id}", tags=["runs"], summary="One stored run (result and scenario)")
     def api_run_get(run_id: int) -> dict[str, Any]:
-        return need_store().require_run(run_id).to_dict()
+        return get_run(run_id).to_dict()
 
     @app.get("/api/runs/{run_id}/charts", tags=["runs"], summary="Plotly figures of a stored run")
     def api_run_charts(run_id: int) -> dict[str, Any]:
-        rec = need_store().require_run(run_id)
+        rec = get_run(run_id)
         return charts(rec.result, scenario_of_run(rec))
 
     @app.get("/api/runs/{run_id}/result.json", tags=["downloads"], summary="Download the result as JSON")
     def dl_json(run_id: int) -> Response:
-        rec = need_store().require_run(run_id)
+        rec = get_run(run_id)
         body = json.dumps(rec.result, indent=2) + "\n"
         return Response(body, media_type="application/json",
                         headers={"Content-Disposition": f'attachment; filename="run-{rec.id}-{rec.model}.json"'})  # fmt: skip
@@ -354,7 +359,7 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
     @app.get("/api/runs/{run_id}/result.csv", tags=["downloads"],
              summary="Download the result as CSV (forecast and trajectory, long format)")  # fmt: skip
     def dl_csv(run_id: int) -> Response:
-        rec = need_store().require_run(run_id)
+        rec = get_run(run_id)
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["kind", "model", "round", "actor", "issue", "value"])
@@ -378,7 +383,7 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
     def dl_report(run_id: int, format: str = Query("html", pattern="^(html|pdf)$")) -> Response:
         from realpolitik.report.html import render_report
 
-        rec = need_store().require_run(run_id)
+        rec = get_run(run_id)
         scen = scenario_of_run(rec)
         if scen is None:
             raise UserError(409, f"run {run_id} has no readable scenario")
@@ -420,7 +425,7 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
     def run_page(request: Request, run_id: int):
-        rec = need_store().require_run(run_id)
+        rec = get_run(run_id)
         scen = scenario_of_run(rec)
         boot = {"run_id": rec.id, "charts": charts(rec.result, scen)}
         return page(request, "run.html", r=rec.summary(), scen=scen,
