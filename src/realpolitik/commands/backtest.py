@@ -85,3 +85,85 @@ def cases_cmd(
             + "[/dim]"
         )
     err.print(f"[dim]{stored} run(s) stored in the run history[/dim]")
+
+
+class _DatasetRecord:
+    """A data set as the run history's 'scenario' of a backtest run (title, hash, data)."""
+
+    def __init__(self, title: str, sha256: str, data: dict):
+        self.title, self._hash, self._data = title, sha256, data
+
+    def content_hash(self) -> str:
+        return "sha256:" + self._hash
+
+    def to_data(self) -> dict:
+        return self._data
+
+
+def _store_summary(title: str, sha256: str, model: str, data: dict, info: dict) -> int:
+    """Record a backtest summary in the run history (never fails); returns runs stored."""
+    from realpolitik import __version__
+    from realpolitik.store import record_runs_safely
+
+    payload = {
+        "model": model, "options": info, "version": __version__, "seed": data.get("seed"),
+        "scenario": {"title": title, "hash": "sha256:" + sha256}, "issues": [], "actors": [],
+        "forecast": {}, "history": {}, "details": data, "elapsed": None,
+    }  # fmt: skip
+    return len(record_runs_safely(_DatasetRecord(title, sha256, {"title": title, "dataset": info}), [payload], source="backtest"))
+
+
+@backtest_app.command("deu")
+def deu_cmd(
+    file: Annotated[Path, typer.Argument(help="The DEU III file (semicolon-separated, doi:10.34810/data53).")],
+    model: ModelsOpt = None,
+    institution_weight: Annotated[
+        float,
+        typer.Option("--institution-weight", help="Capability of the Commission and the Parliament (member states: Nice Council votes; 0 leaves the institutions out)."),
+    ] = 29.0,
+    draws: Annotated[int, typer.Option("--draws", "-n", help="Monte Carlo draws per model and issue (0: point forecasts only).")] = 0,
+    spread: Annotated[float, typer.Option("--spread", help="Global input spread of the Monte Carlo versions (fraction).")] = 0.10,
+    seed: SeedOpt = None,
+    json_: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Every model on the DEU III issues (EU legislation): leaderboard by MAE on the 0-100 scale."""
+    from realpolitik.analysis import backtest as bt
+    from realpolitik.analysis.backtest_deu import load_deu
+
+    d = load_deu(_file(file), institution_weight)
+    models = bt.select_models(model)
+    n = len(d.cases)
+    counter = {"k": 0}
+
+    def tick(what: str) -> None:
+        if what.endswith("/" + models[0].name):
+            counter["k"] += 1
+            if counter["k"] % 25 == 0 or counter["k"] == n:
+                err.print(f"[dim]{counter['k']}/{n} issues[/dim]", highlight=False)
+
+    res = bt.run_backtest(
+        d.cases, models, draws=draws, seed=bt.DEFAULT_SEED if seed is None else seed, spread=spread,
+        progress=None if (quiet or json_) else tick,
+    )  # fmt: skip
+    rows = res.leaderboard()
+    data = {
+        "analysis": "backtest-deu",
+        "load": d.summary(),
+        "capability_proxy": {"member_states": "Nice Treaty Council votes", "institution_weight": institution_weight},
+        "seed": res.seed,
+        "draws": draws,
+        "leaderboard": [r.to_dict() for r in rows],
+        "not_applicable": {k: len(v) for k, v in res.not_applicable.items()},
+        "scores": [s.to_dict() for s in res.scores],
+    }
+    data["stored_runs"] = _store_summary(f"DEU III backtest ({Path(file).name})", d.sha256, "backtest-deu",
+                                         {k: v for k, v in data.items() if k != "scores"}, d.summary())  # fmt: skip
+    if json_:
+        emit_json(data)
+        return
+    _render([bt.leaderboard_table(rows, pct=False, title=f"DEU III leaderboard: {n} issues of {d.rows} rows")])
+    for reason, ids in d.skipped.items():
+        err.print(f"[dim]skipped {len(ids)} row(s): {reason}[/dim]")
+    if d.default_salience:
+        err.print(f"[dim]{d.default_salience} actor-issue pair(s) without salience given salience 50[/dim]")
