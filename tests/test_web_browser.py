@@ -1,0 +1,176 @@
+"""End to end in a real headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+Open the app, load the default scenario, run the expected-utility model (a baseline
+when it is not registered), see the chart, change a salience, run again and see the
+forecast change; enter a bad value and see it outlined; upload a malformed CSV and see
+the inline error while the app keeps working.  Screenshots go to ``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (scripts/install-system-deps.sh)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    db = tmp_path_factory.mktemp("web") / "runs.sqlite"
+    exe = Path(sys.executable).with_name("realpolitik")
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--db", f"sqlite:///{db}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()[-2000:]}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.set_default_timeout(60_000)
+        yield pg
+        browser.close()
+
+
+def _model_and_edit():
+    """The model to run and a salience edit that moves its forecast on some issue."""
+    from realpolitik.models import available_models, get_model
+    from realpolitik.scenario import load_scenario
+
+    name = "expected-utility" if "expected-utility" in available_models() else "weighted-mean"
+    scen = load_scenario(None)
+    model = get_model(name)
+    base = model.run(scen).forecast
+    for iid in scen.issue_ids:
+        for a in sorted(scen.actors, key=lambda a: -a.capability):
+            if iid not in a.positions:
+                continue
+            for value in (0.0, 100.0):
+                if abs(a.saliences[iid] - value) < 1:
+                    continue
+                new = model.run(scen.with_value(a.id, "salience", value, iid)).forecast[iid]
+                if abs(new - base[iid]) > 0.05:
+                    return name, scen, a.id, iid, value, base[iid], new
+    pytest.fail(f"no single salience edit moves the {name} forecast")
+
+
+def _forecast_cell(page, issue):
+    return page.locator(f'#forecast-table tr[data-issue="{issue}"] td.forecast-value')
+
+
+def test_default_scenario_run_edit_rerun_and_bad_upload(server, page):
+    name, scen, actor, issue, value, before, after = _model_and_edit()
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    # the library lists the default scenario; open it in the workbench
+    page.goto(server + "/")
+    assert "Scenario library" in page.content()
+    page.click("#open-default")
+    page.wait_for_selector("#editor tbody tr")
+    assert page.locator("#scenario-title").inner_text() == scen.title
+    assert page.locator("#editor tbody tr").count() == len(scen.actors)
+
+    # run the model; the forecast and the chart appear
+    page.select_option("#model", name)
+    page.click("#run-btn")
+    page.wait_for_selector("#results:not(.hidden)")
+    page.wait_for_selector("#chart-forecast .main-svg")
+    assert float(_forecast_cell(page, issue).inner_text()) == pytest.approx(before, abs=0.051)
+    if name == "expected-utility":
+        page.wait_for_selector("#chart-positions .main-svg")  # the trajectory chart
+    assert page.locator("#chart-map .main-svg").count() >= 1
+    assert "stored" in page.locator("#status").inner_text()
+
+    # change one salience in the table, run again: the forecast moves, the change is shown
+    row = scen.actor_ids.index(actor)
+    cell = page.locator(f'#editor tbody tr:nth-child({row + 1}) input[data-field="saliences"][data-issue="{issue}"]')
+    cell.fill(f"{value:g}")
+    assert "edited" in page.locator("#dirty-flag").inner_text()
+    page.click("#run-btn")
+    page.wait_for_function(
+        "([iss, old]) => { const c = document.querySelector(`#forecast-table tr[data-issue='${iss}'] td.forecast-value`);"
+        " return c && Math.abs(parseFloat(c.textContent) - old) > 0.05; }",
+        arg=[issue, round(before, 1)],
+    )
+    assert float(_forecast_cell(page, issue).inner_text()) == pytest.approx(after, abs=0.051)
+    change = page.locator(f'#forecast-table tr[data-issue="{issue}"] td.change').inner_text()
+    assert change != "-" and float(change) == pytest.approx(after - before, abs=0.11)
+    page.wait_for_selector("#chart-forecast .main-svg")
+    page.locator("#results").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "web-results.png"), full_page=True)
+
+    # a bad value is refused with the cell outlined and the message shown inline
+    cell.fill("lots")
+    page.click("#run-btn")
+    page.wait_for_selector("#problems:not(.hidden)")
+    assert "salience" in page.locator("#problems").inner_text().lower()
+    assert "bad" in (cell.get_attribute("class") or "")
+    cell.fill(f"{value:g}")
+
+    # upload a malformed CSV: the errors show inline and the app keeps working
+    page.goto(server + "/")
+    page.set_input_files("#upload-file", files=[{
+        "name": "broken.csv", "mimeType": "text/csv",
+        "buffer": b"Actor,Capability,Position,Salience\nA,10,50,80\nB,-2,40,abc\n"}])  # fmt: skip
+    page.click("#upload-btn")
+    page.wait_for_selector("#upload-result.errors")
+    text = page.locator("#upload-result").inner_text()
+    assert "broken.csv was not loaded" in text and "broken.csv:" in text
+    page.screenshot(path=str(ARTIFACTS / "web-upload-error.png"), full_page=True)
+    page.click("#open-default")
+    page.wait_for_selector("#editor tbody tr")
+    page.select_option("#model", "weighted-mean")
+    page.click("#run-btn")
+    page.wait_for_selector("#chart-forecast .main-svg")
+    assert "stored" in page.locator("#status").inner_text()
+
+    # the run history shows the runs; a run page draws its charts
+    page.goto(server + "/runs")
+    assert page.locator("#runs-table tbody tr").count() == 3
+    page.locator("#runs-table tbody tr a").first.click()
+    page.wait_for_selector("#charts .main-svg")
+    page.screenshot(path=str(ARTIFACTS / "web-run-page.png"), full_page=True)
