@@ -269,7 +269,14 @@ class _Round:
         self.upd: dict[tuple[int, int], dict[int, Any]] = {}
         if not self.exact:  # cached override sums for the two issues of each candidate
             self.updsum_q, self.updsum_p = np.zeros(N), np.zeros(N)
-            self.updA_q, self.updA_p = np.full(N, np.nan), np.full(N, np.nan)
+            self.updA_q, self.updA_p = np.zeros(N), np.zeros(N)
+            self.hasA_q, self.hasA_p = np.zeros(N, bool), np.zeros(N, bool)
+        # inverted indexes: candidates by (actor, supply issue) and (actor, demand issue)
+        m_ = st.m
+        self._idx = {}
+        for name, keys in (("supI", I * m_ + q_), ("supJ", J * m_ + p_), ("demI", I * m_ + p_), ("demJ", J * m_ + q_)):
+            order = np.argsort(keys, kind="stable")
+            self._idx[name] = (order, keys[order])
         if p > 0 and rng is not None:
             self.lam = rng.uniform(0.5 - p / 2, 0.5 + p / 2, size=N)
         else:
@@ -289,14 +296,14 @@ class _Round:
             slot_q = u == self.q[K]
             updsum = np.where(slot_q, self.updsum_q[K], self.updsum_p[K])
             updA = np.where(slot_q, self.updA_q[K], self.updA_p[K])
-            hasA = ~np.isnan(updA)
+            hasA = np.where(slot_q, self.hasA_q[K], self.hasA_p[K])
             csA = st.s[A, u] * st.c[A, u]
             x0A = self.x0[A, u]
             total = self.base[u] + updsum
             if first_then_updates:
                 total = total + np.where(hasA, 0.0, csA * (t - x0A))
             else:
-                total = total - np.where(hasA, csA * (np.nan_to_num(updA) - x0A), 0.0) + csA * (t - x0A)
+                total = total - np.where(hasA, csA * (updA - x0A), 0.0) + csA * (t - x0A)
             return total
         ordm = self.ORD[u]  # [K, nmax]
         pad = ordm < 0
@@ -466,69 +473,86 @@ class _Round:
 
     # ------------------------------------------------------------ updates (section 4.6)
     def _set_update(self, E, u, k, val, start):
-        """Record actor k's position ``val`` on issue u in the updates of candidates E."""
+        """Record actor k's position ``val`` on issue u in the updates of candidates E.
+
+        Decide ``update_updates`` (MODEL.md 4.6): a second entry for the same actor keeps
+        the smaller value when the actor started at or below the first one, else the larger.
+        """
         st = self.st
-        for e in E.tolist():
-            d = self.upd.setdefault((e, u), {})
+        news = [None] * len(E)
+        olds = [None] * len(E)
+        x0ku = self.x0[k, u]
+        upd = self.upd
+        for r, e in enumerate(E.tolist()):
+            d = upd.get((e, u))
+            if d is None:
+                d = upd[(e, u)] = {}
             prev = d.get(k)
             if prev is None:
-                new = val
+                new, old = val, x0ku
             elif start <= prev:
-                new = min(prev, val)
+                new, old = (prev if prev < val else val), prev
             else:
-                new = max(prev, val)
-            if not self.exact:
-                old = self.x0[k, u] if prev is None else prev
-                cs = st.s[k, u] * st.c[k, u]
-                if self.q[e] == u:
-                    self.updsum_q[e] += cs * (new - old)
-                    if self.I[e] == k:
-                        self.updA_q[e] = new
-                else:
-                    self.updsum_p[e] += cs * (new - old)
-                    if self.J[e] == k:
-                        self.updA_p[e] = new
+                new, old = (prev if prev > val else val), prev
             d[k] = new
+            news[r] = new
+            olds[r] = old
+        if self.exact:
+            return
+        news_a, olds_a = np.array(news, dtype=float), np.array(olds, dtype=float)
+        cs = st.s[k, u] * st.c[k, u]
+        slot_q = self.q[E] == u
+        for slot, sel in (("q", slot_q), ("p", ~slot_q)):
+            Es = E[sel]
+            if not len(Es):
+                continue
+            getattr(self, f"updsum_{slot}")[Es] += cs * (news_a[sel] - olds_a[sel])
+            supplier = self.I[Es] if slot == "q" else self.J[Es]
+            isA = supplier == k
+            if isA.any():
+                getattr(self, f"updA_{slot}")[Es[isA]] = news_a[sel][isA]
+                getattr(self, f"hasA_{slot}")[Es[isA]] = True
+
+    def _look(self, name: str, key) -> np.ndarray:
+        order, sk = self._idx[name]
+        lo, hi = np.searchsorted(sk, key, "left"), np.searchsorted(sk, key, "right")
+        E = order[lo:hi]
+        return E[self.alive[E] & self.valid[E]]
 
     def recalculate(self, xi: int):
-        """After executing candidate ``xi``: drop invalid candidates, recalculate the rest."""
-        self.alive &= self.valid
-        L = np.nonzero(self.alive)[0]
-        if len(L) == 0:
-            return
-        aXi, aXj = self.I[xi], self.J[xi]
-        supXi, supXj = self.q[xi], self.p[xi]  # X.i supplies q, X.j supplies p
-        demXi, demXj = self.p[xi], self.q[xi]
+        """After executing candidate ``xi``, recalculate the candidates that share an actor-issue.
+
+        Only valid candidates still in the list are considered (Decide drops invalid ones
+        without recalculating them, MODEL.md 4.1 step 4); the inverted indexes find them
+        without scanning the list.
+        """
+        m = self.st.m
+        aXi, aXj = int(self.I[xi]), int(self.J[xi])
+        supXi, supXj = int(self.q[xi]), int(self.p[xi])  # X.i supplies q, X.j supplies p
+        demXi, demXj = supXj, supXi
         yXi, yXj = self.yI[xi], self.yJ[xi]
-        I, J, p, q = self.I[L], self.J[L], self.p[L], self.q[L]
-        sI_Xi = (I == aXi) & (q == supXi)
-        sI_Xj = ~sI_Xi & (I == aXj) & (q == supXj)
-        sJ_Xi = (J == aXi) & (p == supXi)
-        sJ_Xj = ~sJ_Xi & (J == aXj) & (p == supXj)
-        supI, supJ = sI_Xi | sI_Xj, sJ_Xi | sJ_Xj
-        supm = supI | supJ
-        dm1 = ((J == aXj) & (q == demXj)) | ((I == aXj) & (p == demXj))
-        dm2 = ((J == aXi) & (q == demXi)) | ((I == aXi) & (p == demXi))
-        matched = supm | dm1 | dm2
-        if not matched.any():
+        sI_Xi = self._look("supI", aXi * m + supXi)
+        sI_Xj = self._look("supI", aXj * m + supXj)
+        sJ_Xi = self._look("supJ", aXi * m + supXi)
+        sJ_Xj = self._look("supJ", aXj * m + supXj)
+        dm1 = np.union1d(self._look("demJ", aXj * m + demXj), self._look("demI", aXj * m + demXj))
+        dm2 = np.union1d(self._look("demJ", aXi * m + demXi), self._look("demI", aXi * m + demXi))
+        K = np.unique(np.concatenate([sI_Xi, sI_Xj, sJ_Xi, sJ_Xj, dm1, dm2]))
+        if len(K) == 0:
             return
-        if sI_Xi.any():
-            self.xsI[L[sI_Xi]] = yXi
-        if sI_Xj.any():
-            self.xsI[L[sI_Xj]] = yXj
-        if sJ_Xi.any():
-            self.xsJ[L[sJ_Xi]] = yXi
-        if sJ_Xj.any():
-            self.xsJ[L[sJ_Xj]] = yXj
-        if dm1.any():
-            self._set_update(L[dm1], int(demXj), int(aXi), yXi, self.startI[xi])
-        if dm2.any():
-            self._set_update(L[dm2], int(demXi), int(aXj), yXj, self.startJ[xi])
-        K = L[matched]
+        # supply chaining (the actor's supply position becomes X's voting position)
+        self.xsI[sI_Xi] = yXi
+        self.xsI[sI_Xj] = yXj
+        self.xsJ[sJ_Xi] = yXi
+        self.xsJ[sJ_Xj] = yXj
+        if len(dm1):
+            self._set_update(dm1, demXj, aXi, yXi, self.startI[xi])
+        if len(dm2):
+            self._set_update(dm2, demXi, aXj, yXj, self.startJ[xi])
         # supply match: the matched actor's list grows, the partner's last move is replaced;
-        # demand match only: both last moves are replaced (MODEL.md 4.6 step 1-2)
-        push_I = supI[matched]
-        push_J = supJ[matched]
+        # demand match only: both last moves are replaced (MODEL.md 4.6 steps 1-2)
+        push_I = np.isin(K, np.concatenate([sI_Xi, sI_Xj]), assume_unique=False)
+        push_J = np.isin(K, np.concatenate([sJ_Xi, sJ_Xj]), assume_unique=False)
         self.calculate(K, push_I, push_J)
 
     # ------------------------------------------------------------ the loop
