@@ -84,6 +84,16 @@ register_writer("csv", ("csv",), to_csv)
 register_writer("xlsx", ("xlsx",), to_xlsx)
 
 
+def to_ktab_csv(scenario: Scenario, **kw: object) -> bytes:
+    """KTAB's SMP CSV (see :mod:`realpolitik.scenario.loaders.ktab`)."""
+    from realpolitik.scenario.loaders.ktab import to_ktab_csv as _to_ktab_csv
+
+    return _to_ktab_csv(scenario, **kw)
+
+
+register_writer("ktab-csv", ("ktab-csv",), to_ktab_csv)
+
+
 def atomic_write(path: str | os.PathLike[str], content: bytes) -> None:
     """Write ``content`` to ``path`` so that the file is either complete or untouched."""
     path = Path(path)

@@ -559,3 +559,75 @@ register_loader(
         description="KTAB SMP XML (smpSchema.xsd), with ModelParameters and IdealAdjustment",
     )
 )
+
+
+# ---------------------------------------------------------------------- writer
+def to_ktab_csv(scenario, lossy: bool = False, **_: Any) -> bytes:
+    """Write a scenario as KTAB's SMP CSV (what ``smpc --csv`` reads).
+
+    Issues become dimensions on KTAB's 0-100 scale (positions rescaled from the issue's
+    scale), capability is Power, saliences stay on 0-100.  What a KTAB CSV cannot hold
+    (events, sources, labelled points, status quo, per-issue capability, actors absent
+    from an issue, salience sums above 100, other scales, notes and groups) raises a
+    :class:`ScenarioError` naming it, unless ``lossy=True``.
+    """
+    import numpy as np
+
+    a = scenario.arrays()
+    n, m = len(scenario.actors), len(scenario.issues)
+    lost: list[str] = []
+    if scenario.events:
+        lost.append(f"{len(scenario.events)} event(s)")
+    if scenario.sources:
+        lost.append("sources")
+    if any(i.points or i.status_quo is not None or i.description for i in scenario.issues):
+        lost.append("issue labels, status quo or descriptions")
+    if any(i.min != 0 or i.max != 100 for i in scenario.issues):
+        lost.append("issue scales other than 0-100 (positions rescaled to 0-100)")
+    if any(x.capability_by_issue for x in scenario.actors):
+        lost.append("per-issue capability (the actor's base capability is written)")
+    if not a.active.all():
+        lost.append("actors absent from an issue (written with salience 0 at the scale midpoint)")
+    sums = np.where(a.active, a.salience, 0.0).sum(axis=1)
+    if np.any(sums > 1.0 + 1e-9):
+        lost.append("salience sums above 100 per actor (scaled down, as KTAB requires)")
+    if any(x.notes or x.group or x.parent for x in scenario.actors):
+        lost.append("actor notes, groups or parents")
+    if set(scenario.extensions) - {"ktab"}:
+        lost.append(f"extensions {', '.join(sorted(set(scenario.extensions) - {'ktab'}))}")
+    ktab = scenario.extensions.get("ktab") or {}
+    if ktab.get("parameters") or ktab.get("ideal_adjustment") is not None:
+        lost.append("KTAB model parameters and ideal adjustment (the CSV format has none)")
+    if not MIN_ACTORS <= n <= MAX_ACTORS:
+        lost.append(f"KTAB needs {MIN_ACTORS}-{MAX_ACTORS} actors, the scenario has {n}")
+    if lost and not lossy:
+        raise ScenarioError(
+            [Problem("ktab-csv", f"a KTAB CSV cannot hold: {item} (write with lossy=True / --lossy to accept)") for item in lost]
+        )
+    span = a.scale_max - a.scale_min
+    same = (a.scale_min == 0) & (a.scale_max == 100)
+    pos = np.where(same[None, :], a.position, (a.position - a.scale_min) / span * 100.0)
+    pos = np.where(a.active, pos, 50.0)
+    sal = np.where(a.active, a.salience * 100.0, 0.0)
+    over = sal.sum(axis=1, keepdims=True)
+    sal = np.where(over > 100.0, sal / np.where(over > 0, over, 1.0) * 100.0, sal)
+    headers = ktab.get("dimension_headers")
+    if not (isinstance(headers, list) and len(headers) == m):
+        headers = [[f"{i.id} Position", f"{i.id} Salience"] for i in scenario.issues]
+    power = ktab.get("power_header") or "Power"
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([ktab.get("name") or scenario.title, scenario.description or "", n, m])
+    w.writerow(["Actor", "Description", power] + [h for pair in headers for h in pair])
+
+    def num(x: float) -> str:
+        text = repr(float(x))
+        return text[:-2] if text.endswith(".0") else text
+
+    for r, actor in enumerate(scenario.actors):
+        name = actor.name if actor.name and len(actor.name) <= MAX_NAME else actor.id[:MAX_NAME]
+        cells = [name, (actor.description or "")[:MAX_DESC], num(actor.capability)]
+        for c in range(m):
+            cells += [num(pos[r, c]), num(sal[r, c])]
+        w.writerow(cells)
+    return buf.getvalue().encode()
