@@ -459,6 +459,7 @@ def test_forecast_batch_chunks_draws(monkeypatch):
     batch.position[:, 1, 0] = np.linspace(4, 10, 7)
     whole = get_model("expected-utility").trajectory_batch(batch)
     monkeypatch.setattr(eu, "CHUNK_ELEMENTS", 50)  # forces chunks of one draw and of pairs
+    monkeypatch.setattr(eu, "BATCH_ELEMENTS", 150)  # chunks of one draw
     parts = get_model("expected-utility").trajectory_batch(batch)
     np.testing.assert_allclose(whole["median"], parts["median"], atol=1e-12)
     np.testing.assert_allclose(whole["mean"], parts["mean"], atol=1e-12)

@@ -137,8 +137,10 @@ KIND_NONE, KIND_CONFRONTATION, KIND_COMPROMISE, KIND_CAPITULATION = 0, 1, 2, 3
 KIND_NAMES = {KIND_NONE: "none", KIND_CONFRONTATION: "confrontation", KIND_COMPROMISE: "compromise",
               KIND_CAPITULATION: "capitulation"}
 
-#: elements of the largest temporary in the vote sums (8 bytes each)
+#: elements of the largest O(n^3) temporary (direct vote sums, small-n midpoint counts)
 CHUNK_ELEMENTS = 4_000_000
+#: elements of one [draw, actor, actor] array per chunk of draws in the batch core
+BATCH_ELEMENTS = 2**17
 
 
 def weighted_median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -210,7 +212,8 @@ def closer_counts(x: np.ndarray) -> np.ndarray:
         step = max(1, CHUNK_ELEMENTS // max(1, n**3))
         for lo in range(0, B, step):
             hi = min(B, lo + step)
-            out[lo:hi] = np.count_nonzero(x[lo:hi, None, None, :] <= h[lo:hi, :, :, None], axis=-1)
+            le = (x[lo:hi, None, None, :] <= h[lo:hi, :, :, None]).view(np.uint8)
+            out[lo:hi] = le @ np.ones(n, dtype=np.uint8)  # n <= 32: no overflow
         return out
     xs = np.sort(x, axis=1)
     merged = np.concatenate([xs, h.reshape(B, n * n)], axis=1)
@@ -221,7 +224,7 @@ def closer_counts(x: np.ndarray) -> np.ndarray:
     return res[:, n:].reshape(B, n, n)
 
 
-def _numerator_sorted(x: np.ndarray, G: np.ndarray, m: np.ndarray) -> np.ndarray:
+def _numerator_sorted(x: np.ndarray, G: np.ndarray, m: np.ndarray, presorted: bool = False) -> np.ndarray:
     """``N[b, u, v] = sum_k max(0, G[b,k,v] - G[b,k,u])`` in O(n^2 log n).
 
     ``G[b, k, a] = w_k g_k(|x_k - x_a|)`` with every ``g_k`` increasing in distance,
@@ -229,21 +232,28 @@ def _numerator_sorted(x: np.ndarray, G: np.ndarray, m: np.ndarray) -> np.ndarray
     those on ``x_u``'s side of the midpoint.  With voters sorted by position and
     ``C[j, a]`` the sum of ``G[k, a]`` over the first ``j`` of them, the sum over that
     side is a difference of two prefix sums (``m`` from :func:`closer_counts`).
-    Voters exactly at the midpoint contribute 0 either way.
+    Voters exactly at the midpoint contribute 0 either way.  ``presorted``: ``x`` is
+    already in ascending order along the actor axis (as inside :func:`eu_round`).
     """
     B, n = x.shape
-    order = np.argsort(x, axis=1, kind="stable")
-    Gs = np.take_along_axis(G, order[:, :, None], axis=1)
+    if presorted:
+        Gs = G
+    else:
+        order = np.argsort(x, axis=1, kind="stable")
+        Gs = np.take_along_axis(G, order[:, :, None], axis=1)
+    # sequential prefix sums (np.cumsum), not a BLAS product: the summation order is
+    # fixed, so results do not depend on the BLAS build or thread count
     C = np.empty((B, n + 1, n))
     C[:, 0] = 0.0
     np.cumsum(Gs, axis=1, out=C[:, 1:])
     S = C[:, n]
-    bi = np.arange(B)[:, None, None]
-    left = C[bi, m, np.arange(n)[None, None, :]] - C[bi, m, np.arange(n)[None, :, None]]
-    xu, xv = x[:, :, None], x[:, None, :]
-    N = np.where(xu < xv, left, (S[:, None, :] - S[:, :, None]) - left)
-    N[np.broadcast_to(xu == xv, N.shape)] = 0.0
+    # Cv[b, u, v] = C[b, m[b,u,v], v]; as m is symmetric, C[b, m[b,u,v], u] = Cv[b, v, u]
+    Cv = np.take_along_axis(C, m, axis=1)
+    left = Cv - np.swapaxes(Cv, 1, 2)
+    # x_u < x_v: voters left of the midpoint; x_u > x_v: those right of it; x_u = x_v: 0
+    N = np.where(x[:, :, None] < x[:, None, :], left, (S[:, None, :] - S[:, :, None]) - left)
     return np.maximum(N, 0.0, out=N)
+
 
 
 def win_probability(
@@ -254,6 +264,7 @@ def win_probability(
     mode: str,
     counts: np.ndarray | None = None,
     method: str = "sorted",
+    presorted: bool = False,
 ) -> np.ndarray:
     """``P[b, u, v]``: the probability that ``x_u`` prevails over ``x_v`` (eq. 31).
 
@@ -279,7 +290,7 @@ def win_probability(
         N = 0.5 * (A + S[:, None, :] - S[:, :, None])
         np.maximum(N, 0.0, out=N)
     else:
-        N = _numerator_sorted(x, G, closer_counts(x) if counts is None else counts)
+        N = _numerator_sorted(x, G, closer_counts(x) if counts is None else counts, presorted)
     same = dist == 0.0
     if mode == "all-pairs":
         Gs = np.sort(G, axis=-1)
@@ -294,9 +305,10 @@ def win_probability(
     return np.where(same, 0.0, P)
 
 
-def _base_utility(base: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """``2 - 4 base^r`` (eqs. 15, 16, 22-24); ``base`` is clipped at 0."""
-    return 2.0 - 4.0 * np.maximum(base, 0.0) ** r
+def _base_utility(base: np.ndarray, r: np.ndarray | None) -> np.ndarray:
+    """``2 - 4 base^r`` (eqs. 15, 16, 22-24); ``base`` is clipped at 0; ``r=None`` means 1."""
+    base = np.maximum(base, 0.0)
+    return 2.0 - 4.0 * (base if r is None else base**r)
 
 
 def expected_utilities(
@@ -304,11 +316,12 @@ def expected_utilities(
     s: np.ndarray,
     dist: np.ndarray,
     P: np.ndarray,
-    r: np.ndarray,
+    r: np.ndarray | None,
     mu: np.ndarray,
     R: np.ndarray,
     opt: ExpectedUtilityOptions,
-) -> tuple[np.ndarray, np.ndarray]:
+    want: tuple[bool, bool] = (True, True),
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     """``a[b,i,j] = E^i(U_ij)`` and ``b[b,i,j] = E^i(U_ji)``, eq. (25a/b).
 
     ``E^p(U_uv) = s (P_uv U_s + (1-P_uv) U_f) + (1-s) U_s - Q U_sq - (1-Q)(T U_b + (1-T) U_w)``
@@ -316,33 +329,41 @@ def expected_utilities(
     (16), ``U_sq = 2 - 4 (0.5)^r`` (24), ``U_b``/``U_w`` from (22)/(23) with
     ``(|x_u - mu| + |x_u - x_v|)/R``.  ``s`` is the target's salience (the challenger
     ``j``'s own in ``b`` under ``resist_salience="printed-25b"``); ``r`` is the
-    evaluator ``i``'s exponent (the challenger's own under ``perspective_r="own"``).
+    evaluator ``i``'s exponent (the challenger's own under ``perspective_r="own"``);
+    ``r=None`` means every ``r = 1`` (the first pass).  ``want`` selects which of
+    ``a`` and ``b`` to compute (the other is returned as None).
     """
-    ri = r[:, :, None]  # evaluator i (rows)
-    rb = ri if opt.perspective_r == "evaluator" else r[:, None, :]  # challenger j in b
-    Us_a = _base_utility(0.5 - 0.5 * dist, ri)
-    Uf_a = _base_utility(0.5 + 0.5 * dist, ri)
-    Usq_a = _base_utility(np.full_like(ri, 0.5), ri)
-    if rb is ri:
-        Us_b, Uf_b, Usq_b = Us_a, Uf_a, Usq_a
-    else:
-        Us_b = _base_utility(0.5 - 0.5 * dist, rb)
-        Uf_b = _base_utility(0.5 + 0.5 * dist, rb)
-        Usq_b = _base_utility(np.full_like(rb, 0.5), rb)
-    sj = s[:, None, :]
-    si = sj if opt.resist_salience == "printed-25b" else s[:, :, None]
-    Pt = np.swapaxes(P, 1, 2)  # P[j, i]
     Q = opt.Q
-    a = sj * (P * Us_a + (1.0 - P) * Uf_a) + (1.0 - sj) * Us_a - Q * Usq_a
-    b = si * (Pt * Us_b + (1.0 - Pt) * Uf_b) + (1.0 - si) * Us_b - Q * Usq_b
     if Q < 1.0:
         dmu = np.abs(x - mu[:, None]) / R[:, None]  # |x_u - mu| / R
-        for out, dm, rr in ((a, dmu[:, :, None], ri), (b, dmu[:, None, :], rb)):
+    cache: dict[int, tuple] = {}
+
+    def utilities(rr):
+        key = id(rr)
+        if key not in cache:
+            cache[key] = (_base_utility(0.5 - 0.5 * dist, rr), _base_utility(0.5 + 0.5 * dist, rr),
+                          0.0 if rr is None else _base_utility(np.full_like(rr, 0.5), rr))
+        return cache[key]
+
+    def one(Pm, sres, rr, dm):
+        Us, Uf, Usq = utilities(rr)
+        out = sres * (Pm * Us + (1.0 - Pm) * Uf) + (1.0 - sres) * Us - Q * Usq
+        if Q < 1.0:
             dsum = dm + dist
             Ub = _base_utility(0.5 - 0.25 * dsum, rr)
             Uw = _base_utility(0.5 + 0.25 * dsum, rr)
             T = (dm < dist).astype(float) if opt.T == "closer-to-median" else float(opt.T)
             out -= (1.0 - Q) * (T * Ub + (1.0 - T) * Uw)
+        return out
+
+    ri = None if r is None else r[:, :, None]  # evaluator i (rows)
+    rb = ri if (r is None or opt.perspective_r == "evaluator") else r[:, None, :]  # challenger j in b
+    sj = s[:, None, :]
+    a = one(P, sj, ri, dmu[:, :, None] if Q < 1.0 else None) if want[0] else None
+    b = None
+    if want[1]:
+        si = sj if opt.resist_salience == "printed-25b" else s[:, :, None]
+        b = one(np.swapaxes(P, 1, 2), si, rb, dmu[:, None, :] if Q < 1.0 else None)
     return a, b
 
 
@@ -359,11 +380,14 @@ def _risk_exponents(sec: np.ndarray) -> np.ndarray:
     return (1.0 - Rk / 3.0) / (1.0 + Rk / 3.0)
 
 
-def _pick(mask: np.ndarray, key: np.ndarray, offer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pick(
+    mask: np.ndarray, key: np.ndarray, offer: np.ndarray, orig: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per row ``[b, i]``: the column with the smallest ``key`` among ``mask``.
 
     Ties (within 1e-12 relative) go to the lowest offer position, then to the first
-    actor in input order.  Returns (index or -1, any).
+    actor in input order (``orig[b, j]``: input index of column ``j``; default the
+    column itself).  Returns (column or -1, any).
     """
     k = np.where(mask, key, np.inf)
     best = k.min(axis=-1, keepdims=True)
@@ -372,7 +396,10 @@ def _pick(mask: np.ndarray, key: np.ndarray, offer: np.ndarray) -> tuple[np.ndar
     o = np.where(tied, offer, np.inf)
     low = o.min(axis=-1, keepdims=True)
     tied &= o <= low + 1e-12 * np.maximum(np.abs(low), 1.0)
-    idx = np.argmax(tied, axis=-1)
+    if orig is None:
+        idx = np.argmax(tied, axis=-1)
+    else:
+        idx = np.argmin(np.where(tied, orig[:, None, :], np.iinfo(np.intp).max), axis=-1)
     anyv = mask.any(axis=-1)
     return np.where(anyv, idx, -1), anyv
 
@@ -413,20 +440,30 @@ def eu_round(
         exponents and the median before the round.
     """
     B, n = x.shape
+    # work in ascending order of position (voters sorted for the prefix sums);
+    # ``order[b, k]`` is the input index of sorted actor k; ties keep input order
+    order = np.argsort(x, axis=1, kind="stable")
+    x = np.take_along_axis(x, order, axis=1)
+    c = np.take_along_axis(c, order, axis=1)
+    s = np.take_along_axis(s, order, axis=1)
     w = c * s
     mu = weighted_median(x, w)
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
-    offdiag = ~np.eye(n, dtype=bool)
-    ones = np.ones_like(x)
     # pass 1: r = 1 (steps 2-7), security levels, risk exponents (steps 8-9)
     counts = closer_counts(x)
-    P1 = win_probability(x, dist, w, None, opt.probability_mode, counts)
-    a1, b1 = expected_utilities(x, s, dist, P1, ones, mu, R, opt)
-    src = b1 if opt.security == "adversary" else a1
-    sec = np.where(offdiag, src, 0.0).sum(axis=-1)
+    P1 = win_probability(x, dist, w, None, opt.probability_mode, counts, presorted=True)
+    adversary = opt.security == "adversary"
+    a1, b1 = expected_utilities(x, s, dist, P1, None, mu, R, opt, want=(not adversary, adversary))
+    src = b1 if adversary else a1
+    src[:, np.arange(n), np.arange(n)] = 0.0  # j != i
+    # sum over j in input order (as the reference loops), not in sorted order
+    inv = np.empty_like(order)
+    np.put_along_axis(inv, order, np.arange(n)[None, :].repeat(B, 0), axis=1)
+    sec = np.take_along_axis(src, np.broadcast_to(inv[:, None, :], src.shape), axis=2).sum(axis=-1)
     r = _risk_exponents(sec)
     # pass 2 with the computed r (step 10 -> 4..7)
-    P2 = win_probability(x, dist, w, r, opt.probability_mode, counts) if opt.vote_risk == "voter-r" else P1
+    P2 = (win_probability(x, dist, w, r, opt.probability_mode, counts, presorted=True)
+          if opt.vote_risk == "voter-r" else P1)
     a, b = expected_utilities(x, s, dist, P2, r, mu, R, opt)
     # step 11: regions of Fig. 6 from the receiver i's point of view
     xi = x[:, :, None]
@@ -434,21 +471,24 @@ def eu_round(
     differ = xi != xj
     conf = differ & (b > a) & (a > 0) if opt.conflict_moves else np.zeros_like(differ)
     comp = differ & (b > 0) & (a < 0) & (b > -a)
-    cap = differ & (b > 0) & (a < 0) & (-a >= b) if opt.capitulation else np.zeros_like(differ)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.abs(a / np.where(b != 0, b, 1.0))
     comp_offer = xi + (xj - xi) * ratio
     full_offer = np.broadcast_to(xj, dist.shape)
     move_full = np.abs(xj - xi)
-    t_conf, any_conf = _pick(conf, move_full, full_offer)
+    t_conf, any_conf = _pick(conf, move_full, full_offer, order)
     if opt.offer_rule == "weighted-position":
         aa, bb = np.abs(a), np.abs(b)
         with np.errstate(invalid="ignore", divide="ignore"):
             key = (aa * xi + bb * xj) / (aa + bb)
     else:
         key = np.abs(comp_offer - xi)
-    t_comp, any_comp = _pick(comp, key, comp_offer)
-    t_cap, any_cap = _pick(cap, move_full, full_offer)
+    t_comp, any_comp = _pick(comp, key, comp_offer, order)
+    if opt.capitulation:
+        cap = differ & (b > 0) & (a < 0) & (-a >= b)
+        t_cap, any_cap = _pick(cap, move_full, full_offer, order)
+    else:
+        t_cap, any_cap = np.full((B, n), -1), np.zeros((B, n), dtype=bool)
     kind = np.where(
         any_conf, KIND_CONFRONTATION,
         np.where(any_comp, KIND_COMPROMISE, np.where(any_cap, KIND_CAPITULATION, KIND_NONE)),
@@ -461,7 +501,14 @@ def eu_round(
     )
     sel_a = np.where(target >= 0, take(a), np.nan)
     sel_b = np.where(target >= 0, take(b), np.nan)
-    return RoundResult(new_x, target, kind, sel_a, sel_b, r, mu)
+    target = np.where(target >= 0, np.take_along_axis(order, np.maximum(target, 0), axis=1), -1)
+
+    def unsort(v: np.ndarray) -> np.ndarray:
+        out = np.empty_like(v)
+        np.put_along_axis(out, order, v, axis=1)
+        return out
+
+    return RoundResult(unsort(new_x), unsort(target), unsort(kind), unsort(sel_a), unsort(sel_b), unsort(r), mu)
 
 
 # ----------------------------------------------------------------- driver
@@ -744,8 +791,9 @@ class ExpectedUtility(Model):
         """Final medians ``[draw, issue]`` for a batch of draws, vectorised over draws.
 
         Which actors take part on an issue is read from the first draw (NaN
-        position = not taking part).  Draws are processed in chunks so that the
-        largest temporary stays near :data:`CHUNK_ELEMENTS` elements per chunk.
+        position = not taking part).  Draws are processed in chunks of about
+        :data:`BATCH_ELEMENTS` / n^2 draws, so memory stays flat (a few MB per
+        chunk) whatever the number of draws.
         """
         return self.trajectory_batch(batch)["median"][:, -1, :]
 
@@ -764,8 +812,8 @@ class ExpectedUtility(Model):
             N = len(universe)
             act[:n0] = ~np.isnan(batch.position[0, :, col])
             n_act = max(2, int(act.sum()))
-            per_draw = n_act * n_act * max(n_act - 1, 1) // 2 + 8 * n_act * n_act
-            chunk = max(1, min(D, CHUNK_ELEMENTS // per_draw))
+            # ~2^17 elements per [draw, actor, actor] temporary keeps a chunk in cache
+            chunk = max(1, min(D, BATCH_ELEMENTS // (n_act * n_act)))
             for lo in range(0, D, chunk):
                 hi = min(D, lo + chunk)
                 x = np.broadcast_to(x1, (hi - lo, N)).copy()
