@@ -167,3 +167,40 @@ def deu_cmd(
         err.print(f"[dim]skipped {len(ids)} row(s): {reason}[/dim]")
     if d.default_salience:
         err.print(f"[dim]{d.default_salience} actor-issue pair(s) without salience given salience 50[/dim]")
+
+
+TestFractionOpt = Annotated[float, typer.Option("--test-fraction", help="Share of units held out for testing (seeded split).")]
+
+
+@backtest_app.command("wars")
+def wars_cmd(
+    file: Annotated[Path, typer.Argument(help="Interstate wars, MIC states_war layout (e.g. ../shared/anchors/cases/states_war.csv).")],
+    seed: SeedOpt = None,
+    test_fraction: TestFractionOpt = 0.3,
+    draws: Annotated[int, typer.Option("--draws", "-n", help="Simulated wars per test war.")] = 2000,
+    calibration_draws: Annotated[int, typer.Option("--calibration-draws", help="Simulated wars per training war and grid point.")] = 300,
+    no_simulator: Annotated[bool, typer.Option("--no-simulator", help="Survival baselines only.")] = False,
+    json_: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """War durations: Kaplan-Meier, Weibull AFT, Cox and the calibrated war simulator on held-out wars."""
+    from realpolitik.analysis.backtest_wars import DEFAULT_SEED, load_wars, run_war_backtest
+
+    if draws < 1 or calibration_draws < 1:
+        raise OptionError([Problem("--draws", "draws must be at least 1")])
+    data = load_wars(_file(file))
+    res = run_war_backtest(
+        data, seed=DEFAULT_SEED if seed is None else seed, test_fraction=test_fraction, draws=draws,
+        calibration_draws=calibration_draws, simulator=not no_simulator, progress=_progress(quiet or json_),
+    )  # fmt: skip
+    payload = res.to_dict()
+    summary = {k: v for k, v in payload.items() if k != "simulator"}
+    summary["simulator"] = None if res.calibration is None else res.calibration.params()
+    payload["stored_runs"] = _store_summary(
+        f"War-duration backtest ({Path(file).name})", data.sha256, "backtest-wars", summary,
+        {"file": str(file), "seed": res.seed, "test_fraction": test_fraction, "draws": draws},
+    )  # fmt: skip
+    if json_:
+        emit_json(payload)
+        return
+    _render(res.tables())
