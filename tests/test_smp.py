@@ -233,8 +233,15 @@ actors:
 """
     scen = load_bytes(text, "t.yaml")
     res = get_model("smp").run(scen)
-    assert res.details["salience_normalised"] == ["x"]
-    assert res.details["effective_power"]["x"] == pytest.approx(10.0)  # S = 1 after scaling
+    assert res.details["salience_normalisation"] == "mean"
+    assert res.details["effective_power"]["x"] == pytest.approx(10 * 1.7 / 2)  # S = mean salience
+    assert res.details["effective_power"]["z"] == pytest.approx(30 * 0.4 / 2)
+    res = get_model("smp", salience_normalisation="per-actor").run(scen)
+    assert res.details["effective_power"]["x"] == pytest.approx(10.0)  # x scaled to S = 1
+    assert res.details["effective_power"]["z"] == pytest.approx(30 * 0.4)  # z untouched
+    # KTAB data (sums <= 100) is never rescaled
+    ktab = _random_scenario(np.random.default_rng(2), 4, 2)
+    assert get_model("smp").run(ktab).details["salience_normalisation"].startswith("none")
 
 
 def test_cli_forecast_smp_json(tmp_path, capsys):

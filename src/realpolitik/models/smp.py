@@ -115,6 +115,11 @@ class SMPOptions(BaseModel):
     seed: int | None = Field(
         None, ge=0, description="seed of the stochastic transitions (default: the run's random generator)"
     )
+    salience_normalisation: Literal["mean", "per-actor"] = Field(
+        "mean",
+        description="when an actor's saliences sum above 100 (KTAB needs <= 100): divide all by the "
+        "number of issues (mean) or scale the actors above 100 to 100 (per-actor)",
+    )
     use_ideal_adjustment: bool = Field(
         True, description="use the scenario's KTAB IdealAdjustment (accommodation) matrix when present"
     )
@@ -787,7 +792,7 @@ def _expand(rec: TurnRecord, act: np.ndarray, B: int) -> TurnRecord:
 
 
 # ================================================================= the model
-def _scenario_arrays(scenario: Scenario):
+def _scenario_arrays(scenario: Scenario, how: str = "mean"):
     """KTAB-scale arrays of a scenario: positions on [0, 1], saliences with sum <= 1."""
     a = scenario.arrays()
     span = a.scale_max - a.scale_min
@@ -803,13 +808,26 @@ def _scenario_arrays(scenario: Scenario):
         raise ScenarioError(problems)
     cap = a.capability
     cap1 = np.where(np.all(cap == cap[:, :1], axis=1), cap[:, 0], cap.mean(axis=1))
-    return pos, normalise_saliences(sal), cap1
+    return pos, normalise_saliences(sal, how), cap1
 
 
-def normalise_saliences(sal: np.ndarray) -> np.ndarray:
-    """KTAB requires each actor's saliences to sum to at most 1; scale down those above."""
+def normalise_saliences(sal: np.ndarray, how: str = "mean") -> np.ndarray:
+    """Saliences ``[..., actor, issue]`` (fractions) made to sum to at most 1 per actor.
+
+    KTAB's saliences are shares of an actor's attention (sum <= 1, and KTAB's reader
+    refuses more); ours are per-issue importances on 0-100 that may sum to more.  Nothing
+    changes unless some actor's total exceeds 1 (so KTAB data is used as is).  Then
+    ``how="mean"`` divides every actor's saliences by the number of issues (the total
+    becomes the actor's mean salience: relative engagement across actors is kept), and
+    ``how="per-actor"`` scales only the actors above 1 down to a total of 1.
+    """
     tot = sal.sum(-1, keepdims=True)
-    return np.where(tot > 1.0, sal / np.where(tot > 0, tot, 1.0), sal)
+    over = np.any(tot > 1.0, axis=(-2, -1), keepdims=True)
+    if how == "mean":
+        return np.where(over, sal / sal.shape[-1], sal)
+    if how == "per-actor":
+        return np.where(tot > 1.0, sal / np.where(tot > 0, tot, 1.0), sal)
+    raise ValueError(f"unknown salience normalisation {how!r}")
 
 
 @register
@@ -887,7 +905,7 @@ class SMP(Model):
 
     def _run(self, scenario: Scenario, rng):
         prm = self.params(scenario)
-        pos, sal, cap = _scenario_arrays(scenario)
+        pos, sal, cap = _scenario_arrays(scenario, self.options.salience_normalisation)
         A = self.accommodation(scenario)
         out = run_smp(pos[None], sal[None], cap[None], prm, A, self._generator(rng))
         a = scenario.arrays()
@@ -928,7 +946,6 @@ class SMP(Model):
             "median": {},
             "mean": {iid: hist[:, :, c].mean(axis=1).tolist() for c, iid in enumerate(issues)},
         }
-        sal_scaled = normalise_saliences(np.where(a.active, a.salience, 0.0))
         details = {
             "parameters": prm.as_dict(),
             "states": T,
@@ -938,19 +955,26 @@ class SMP(Model):
                 "actor": scenario.actor_ids[best],
                 "probability": float(final_p[best]),
                 "position": forecast,
-                "shared_by": [scenario.actor_ids[k] for k in range(len(final_p)) if np.allclose(hist[-1, k], hist[-1, best], atol=1e-9)],
+                # actors whose final position KTAB counts as the same (within posTol on [0, 1])
+                "shared_by": [
+                    scenario.actor_ids[k]
+                    for k in np.flatnonzero(
+                        np.sqrt(((out.positions[0, T - 1] - out.positions[0, T - 1, best]) ** 2).sum(-1)) < POS_TOL
+                    )
+                ],
             },
             "risk_attitudes": out.risk[0, :T].tolist(),
             "effective_power": dict(zip(scenario.actor_ids, out.effective_power[0].tolist())),
             "bargains": bargains,
-            "salience_normalised": [
-                scenario.actor_ids[r] for r in range(len(scenario.actors)) if a.salience[r].sum() > 1.0 + 1e-12
-            ],
+            "salience_normalisation": (
+                self.options.salience_normalisation
+                if np.any(np.where(a.active, a.salience, 0.0).sum(axis=1) > 1.0)
+                else "none (every actor's saliences sum to at most 100)"
+            ),
             "ideal_adjustment": A is not None,
         }
         res = self.make_result(scenario, forecast, history=history, details=details)
         res.options = {**self.get_options(), **prm.as_dict()}
-        _ = sal_scaled
         return res
 
     def forecast_batch(self, batch: ScenarioBatch, rng=None) -> np.ndarray:
@@ -962,7 +986,7 @@ class SMP(Model):
         pos = (batch.position - lo) / span
         fill = np.where(np.isnan(a.status_quo), 0.5, (a.status_quo - lo) / span)
         pos = np.where(a.active[None], pos, fill[None, None, :])
-        sal = normalise_saliences(np.where(a.active[None], batch.salience, 0.0))
+        sal = normalise_saliences(np.where(a.active[None], batch.salience, 0.0), self.options.salience_normalisation)
         cap = batch.capability
         cap1 = np.where(np.all(cap == cap[..., :1], axis=-1), cap[..., 0], cap.mean(axis=-1))
         A = self.accommodation(scen)
@@ -990,7 +1014,7 @@ class SMP(Model):
         probs = (d.get("winning_probabilities") or [[]])[-1]
         rows = []
         for k, aid in enumerate(result.actors):
-            rows.append([aid] + [round(x, 2) for x in final[k]] + [round(probs[k], 4) if k < len(probs) else None])
+            rows.append([aid] + [f"{x:.2f}" for x in final[k]] + [f"{probs[k]:.4f}" if k < len(probs) else ""])
         mp = d.get("most_probable") or {}
         tables = [
             Table(
@@ -1002,7 +1026,7 @@ class SMP(Model):
             Table(
                 "SMP most probable outcome",
                 ["issue", "position", "probability"],
-                [[iid, round(v, 2), round(mp.get("probability", float("nan")), 4)] for iid, v in (mp.get("position") or {}).items()],
+                [[iid, f"{v:.2f}", f"{mp.get('probability', float('nan')):.4f}"] for iid, v in (mp.get("position") or {}).items()],
                 note=f"position of {', '.join(mp.get('shared_by') or [mp.get('actor', '')])}; turns: {d.get('turns')}",
             ),
         ]
