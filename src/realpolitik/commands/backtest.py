@@ -204,3 +204,36 @@ def wars_cmd(
         emit_json(payload)
         return
     _render(res.tables())
+
+
+@backtest_app.command("crises")
+def crises_cmd(
+    file: Annotated[Path, typer.Argument(help="ICB actor-level records, JSON (e.g. ../shared/anchors/cases/icb_v16_crisis_actors.json).")],
+    seed: SeedOpt = None,
+    test_fraction: TestFractionOpt = 0.3,
+    draws: Annotated[int, typer.Option("--draws", "-n", help="Simulated crises per cell (power, opponent power, violence).")] = 2000,
+    calibration_draws: Annotated[int, typer.Option("--calibration-draws", help="Simulated crises per cell and grid point.")] = 300,
+    no_bargaining: Annotated[bool, typer.Option("--no-bargaining", help="Base rates only.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Crisis outcomes: base rates by power and violence vs the war-bargaining layer (Brier, held-out crises)."""
+    from realpolitik.analysis.backtest_crises import DEFAULT_SEED, load_icb, run_crisis_backtest
+
+    if draws < 1 or calibration_draws < 1:
+        raise OptionError([Problem("--draws", "draws must be at least 1")])
+    data = load_icb(_file(file))
+    res = run_crisis_backtest(
+        data, seed=DEFAULT_SEED if seed is None else seed, test_fraction=test_fraction, draws=draws,
+        calibration_draws=calibration_draws, bargaining=not no_bargaining,
+    )  # fmt: skip
+    payload = res.to_dict()
+    summary = {k: v for k, v in payload.items() if k != "war_bargaining"}
+    summary["war_bargaining"] = None if res.calibration is None else res.calibration.params()
+    payload["stored_runs"] = _store_summary(
+        f"Crisis-outcome backtest ({Path(file).name})", data.sha256, "backtest-crises", summary,
+        {"file": str(file), "seed": res.seed, "test_fraction": test_fraction, "draws": draws},
+    )  # fmt: skip
+    if json_:
+        emit_json(payload)
+        return
+    _render(res.tables())
