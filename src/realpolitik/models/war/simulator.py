@@ -69,7 +69,7 @@ class WarParams:
 
     ``lower[t]`` / ``upper[t]`` are the domestic win-set bounds on A's share
     before battle ``t + 1`` (``-inf`` / ``+inf`` = unconstrained), length
-    ``max_battles + 1``.  ``battle_events`` lists ``(step, a_won, weight)``
+    ``max_battles + 1`` (or ``[draw, max_battles + 1]``: per-draw bounds).  ``battle_events`` lists ``(step, a_won, weight)``
     applied just before the settlement test at ``step >= 1``.
     """
 
@@ -91,8 +91,8 @@ class WarParams:
         T = self.max_battles + 1
         lo = np.full(T, -np.inf) if self.lower is None else np.asarray(self.lower, float)
         hi = np.full(T, np.inf) if self.upper is None else np.asarray(self.upper, float)
-        if lo.shape != (T,) or hi.shape != (T,):
-            raise ValueError(f"lower/upper must have length max_battles + 1 = {T}")
+        if lo.shape[-1] != T or hi.shape[-1] != T or lo.ndim > 2 or hi.ndim > 2:
+            raise ValueError(f"lower/upper must have shape [T] or [draw, T] with T = max_battles + 1 = {T}")
         return lo, hi
 
 
@@ -104,6 +104,8 @@ class WarPaths:
     end_step: np.ndarray  # int [D]; max_battles for continuing runs
     terms: np.ndarray  # float [D]; NaN unless settled
     first_ev: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))  # [D, 2] E_A[V_A], E_B[V_B] at t=0
+    belief_end: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))  # [D, 2] E[p] of A and of B at the end
+    k_end: np.ndarray = field(default_factory=lambda: np.empty(0, int))  # front position at the end
 
 
 # ------------------------------------------------------------ belief integration
@@ -124,8 +126,8 @@ class BeliefIntegrator:
     ``quadrature``: composite Gauss-Legendre over the Beta density, self-normalised
     (the Beta function cancels); very concentrated beliefs (``a + b`` above
     ``plug_in_above``) use the plug-in value, which is then exact to the
-    integration error.  ``plug_in``: ``f`` at the mean ``a/(a+b)``, linearly
-    interpolated on a fine grid (1025 points).
+    integration error.  ``plug_in``: ``f`` at the mean ``a/(a+b)``, solved
+    exactly per draw (one vectorised tridiagonal solve).
     """
 
     def __init__(self, tables_fn, mode: str = "quadrature", nodes: int = 32, panels: int = 8, plug_in_above: float = 5e3):
@@ -133,17 +135,14 @@ class BeliefIntegrator:
         self.nodes, self.weights = composite_gauss_legendre(nodes, panels)
         self.lognode = np.log(self.nodes)
         self.log1mnode = np.log1p(-self.nodes)
-        self.tables = [np.asarray(t, float) for t in tables_fn(self.nodes)]  # each [G, N+1]
-        self.grid = np.linspace(0.0, 1.0, 1025)
-        self.grid_tables = [np.asarray(t, float) for t in tables_fn(self.grid)]  # [1025, N+1]
+        self.tables_fn = tables_fn
+        self.tables = [np.asarray(t, float).T for t in tables_fn(self.nodes)]  # each [G, N+1] -> [N+1, G]
         self.plug_in_above = plug_in_above
 
     def plug_in(self, a, b, k) -> list[np.ndarray]:
         m = a / (a + b)
-        pos = m * (len(self.grid) - 1)
-        i = np.clip(np.floor(pos).astype(int), 0, len(self.grid) - 2)
-        frac = pos - i
-        return [t[i, k] * (1.0 - frac) + t[i + 1, k] * frac for t in self.grid_tables]
+        rows = np.arange(m.size)
+        return [np.asarray(t)[rows, k] for t in self.tables_fn(m)]
 
     def expect(self, a, b, k) -> list[np.ndarray]:
         """One expectation per table, for draws with beliefs ``(a, b)`` at positions ``k``."""
@@ -153,8 +152,7 @@ class BeliefIntegrator:
         logw -= logw.max(axis=1, keepdims=True)
         w = np.exp(logw) * self.weights
         w /= w.sum(axis=1, keepdims=True)
-        rows = np.arange(len(k))
-        out = [(w @ t)[rows, k] for t in self.tables]
+        out = [np.einsum("dg,dg->d", w, t[k]) for t in self.tables]
         sharp = (a + b) > self.plug_in_above
         if sharp.any():
             pi = self.plug_in(a[sharp], b[sharp], k[sharp])
@@ -215,14 +213,17 @@ def simulate_war(
     end = np.full(D, params.max_battles, int)
     terms = np.full(D, np.nan)
     first = np.zeros((D, 2))
+    k_end = np.zeros(D, int)
     for s in range(0, D, chunk):
         e = min(D, s + chunk)
         _run_chunk(
-            params, integrator, lo_t, hi_t, events, rng,
+            params, integrator, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e],
+            events, rng,
             p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e],
-            outcome[s:e], end[s:e], terms[s:e], first[s:e],
+            outcome[s:e], end[s:e], terms[s:e], first[s:e], k_end[s:e],
         )  # fmt: skip
-    return WarPaths(outcome, end, terms, first)
+    belief_end = np.stack([aA / (aA + bA), aB / (aB + bB)], axis=1)
+    return WarPaths(outcome, end, terms, first, belief_end, k_end)
 
 
 def make_integrator(params: WarParams) -> BeliefIntegrator:
@@ -234,9 +235,9 @@ def make_integrator(params: WarParams) -> BeliefIntegrator:
     )
 
 
-def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB, outcome, end, terms, first):
+def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB, outcome, end, terms, first, k):
     n = p.shape[0]
-    k = np.full(n, params.k0, int)
+    k[:] = params.k0
     alive = np.ones(n, bool)
     cf = params.ceasefire
     for t in range(params.max_battles + 1):
@@ -259,8 +260,8 @@ def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB
             first[idx, 1] = evB
         war_lo = evA + pA[idx]
         war_hi = 1.0 - (evB + pB[idx])
-        lower = np.maximum(lo_t[t], 0.0)
-        upper = np.minimum(hi_t[t], 1.0)
+        lower = np.maximum(lo_t[t] if lo_t.ndim == 1 else lo_t[idx, t], 0.0)
+        upper = np.minimum(hi_t[t] if hi_t.ndim == 1 else hi_t[idx, t], 1.0)
         if cf is not None:
             gA, gB = ceasefire_thresholds(exA[2], exB[2], cf.d_A, cf.d_B, cf.delta)
             clo, chi = ceasefire_line_bounds(gA, gB, cf.p_shift, cf.kappa, cf.x_sq)
