@@ -136,7 +136,7 @@ VARIANTS = [{}] + [{k: v} for k, v in [
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(v.values()) or "defaults")
 def test_vectorised_core_equals_loop_oracle(variant):
-    rng = np.random.default_rng(abs(hash(tuple(variant.items()))) % 2**32)
+    rng = np.random.default_rng(VARIANTS.index(variant))
     prm = dict(KTAB_DEFAULTS, **variant)
     for _ in range(3):
         n, m = int(rng.integers(3, 8)), int(rng.integers(1, 4))
@@ -145,8 +145,9 @@ def test_vectorised_core_equals_loop_oracle(variant):
         r = run_smp(pos[None], sal[None], cap[None], Params(**prm, max_iter=25))
         T = int(r.states[0])
         assert T == len(hist)
-        np.testing.assert_allclose(r.positions[0, :T], np.array(hist), rtol=0, atol=1e-12)
-        np.testing.assert_allclose(r.probabilities[0, :T], np.array(probs), rtol=0, atol=1e-12)
+        # bit-for-bit in practice; S2PMax bargains are not rounded, so allow float noise
+        np.testing.assert_allclose(r.positions[0, :T], np.array(hist), rtol=0, atol=1e-9)
+        np.testing.assert_allclose(r.probabilities[0, :T], np.array(probs), rtol=0, atol=1e-9)
 
 
 def test_ideal_adjustment_equals_oracle():
