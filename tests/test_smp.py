@@ -255,3 +255,16 @@ def test_cli_forecast_smp_json(tmp_path, capsys):
     assert data["model"] == "smp" and data["details"]["turns"] >= 2
     assert main(["forecast", str(f), "--model", "smp", "--option", "voting_rule=Nope"]) == 2
     assert "voting_rule" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("pce_model", ["Conditional", "MarkovIncentive"])
+def test_stochastic_transitions_equal_oracle_draw_for_draw(pce_model):
+    # one uniform draw per actor per turn, in actor order: the same seed, the same history
+    prm = dict(KTAB_DEFAULTS, state_transitions="Stochastic", pce_model=pce_model)
+    for seed in range(3):
+        pos, sal, cap = _random_arrays(np.random.default_rng(50 + seed), 6, 2)
+        hist, _ = Oracle(pos.tolist(), sal.tolist(), cap.tolist(), prm).run(max_iter=20, rng=np.random.default_rng(seed))
+        r = run_smp(pos[None], sal[None], cap[None], Params(**prm, max_iter=20), rng=np.random.default_rng(seed))
+        T = int(r.states[0])
+        assert T == len(hist)
+        np.testing.assert_allclose(r.positions[0, :T], np.array(hist), rtol=0, atol=1e-12)
