@@ -37,7 +37,14 @@ def test_positions_array_and_charts_for(traj):
     assert P.charts_for(d) == ["positions", "settlement"]
     plain = get_model("nash").run(load_scenario("ec-emissions"))
     assert P.charts_for(plain) == []
-    assert P.charts_for({**plain.to_dict(), "details": {"tornado": [("a", 1, 2)], "draws": [1, 2]}}) == ["histogram", "tornado"]
+    # Monte Carlo (analysis.montecarlo) and sensitivity (analysis.sensitivity) result shapes
+    mc = {**plain.to_dict(), "details": {"draws": 3, "histograms": {"emission": {"edges": [4, 7, 10], "counts": [1, 2]}}}}
+    assert P.charts_for(mc) == ["histogram"]
+    assert list(P.histograms_of(mc)) == ["emission"]
+    raw = {**plain.to_dict(), "details": {"forecast_draws": [[5.0], [6.0], [None]]}}
+    np.testing.assert_allclose(P.histograms_of(raw)["emission"], [5.0, 6.0, np.nan])
+    sens = {**plain.to_dict(), "details": {"tornado": {"emission": [{"name": "x", "low": 1, "high": 2}]}}}
+    assert P.charts_for(sens) == ["tornado"] and P.tornado_of(sens)["emission"][0]["name"] == "x"
 
 
 def test_mpl_positions_draws_every_active_actor_on_the_scale(scen, traj):
@@ -142,6 +149,15 @@ def test_settlement_series(traj):
                       "intervals": {"settlement_probability": {"6": [0.1, 0.3], "12": [0.3, 0.5]}}}}  # fmt: skip
     assert P.settlement_series(iv)["high"] == [0.3, 0.5]
     assert P.settlement_series({"details": {}}) is None
+    # the war layer's shape: a monthly curve plus horizons with intervals
+    war = {"details": {"settlement_by_month": {"months": [0, 2, 4], "probability": [0.0, 0.1, 0.3]},
+                       "settlement_probability": {"6": 0.3, "12": 0.5},
+                       "settlement_probability_interval": {"6": [0.25, 0.35], "12": [0.45, 0.55]}}}  # fmt: skip
+    ws = P.settlement_series(war)
+    assert ws["x"] == [0, 2, 4] and ws["p"] == [0.0, 0.1, 0.3]
+    assert ws["horizons"] == {"x": [6, 12], "p": [0.3, 0.5], "low": [0.25, 0.45], "high": [0.35, 0.55]}
+    pw = P.plotly_settlement(war)
+    assert list(pw.data[-1].error_y.array) == pytest.approx([0.05, 0.05])
     fig = P.mpl_settlement(d)
     np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), [0.2, 0.45, 0.7])
     pf = P.plotly_settlement(d)

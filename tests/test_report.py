@@ -102,3 +102,23 @@ def test_report_command_html_pdf_and_errors(tmp_path, capsys, monkeypatch):
     assert main(["runs", "list", "--json"]) == 0
     runs = json.loads(capsys.readouterr().out)
     assert sorted(r["model"] for r in runs) == ["nash", "weighted-mean", "weighted-mean", "weighted-mean"]
+
+
+def test_report_shows_monte_carlo_sensitivity_and_war_results():
+    """Results of the analysis layer and the war layer get their charts (integration)."""
+    mc_mod = pytest.importorskip("realpolitik.analysis.montecarlo")
+    sens_mod = pytest.importorskip("realpolitik.analysis.sensitivity")
+    from realpolitik.models import available_models
+
+    s = load_scenario(None)
+    mc = mc_mod.simulate(s, get_model("weighted-mean"), draws=200, seed=1, spread=0.2)
+    se = sens_mod.analyze(s, get_model("weighted-mean"), method="morris", samples=4, seed=1,
+                          inputs=["putin.capability", "zelensky.capability"])
+    results = [mc.to_dict(), se.to_dict()]
+    if "war" in available_models():
+        results.append(get_model("war").run(s, rng=1))
+    html = render_html(s, results)
+    assert "Monte Carlo distribution" in html and "monte carlo" in html
+    assert html.count("Sensitivity: ") >= len(s.issues)
+    if len(results) == 3:
+        assert "Settlement over time" in html

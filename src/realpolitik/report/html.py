@@ -100,6 +100,15 @@ def notes(scenario: Scenario) -> list[dict[str, str]]:
     return out
 
 
+def _analysis_suffix(details: Mapping[str, Any] | None) -> str:
+    """' - Monte Carlo' etc. for results of an analysis (analysis/ layer), else ''."""
+    kind = (details or {}).get("analysis")
+    if not isinstance(kind, str) or not kind:
+        return ""
+    method = (details or {}).get("method")
+    return f" \u2013 {kind.replace('-', ' ')}" + (f" ({method})" if isinstance(method, str) else "")
+
+
 def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str, str],
              tables: Mapping[str, list[Table]]) -> dict[str, Any]:  # fmt: skip
     from realpolitik import __version__
@@ -112,7 +121,7 @@ def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str,
         d = r.to_dict()
         sec = {
             "name": r.model,
-            "label": labels.get(r.model, r.model),
+            "label": labels.get(r.model, r.model) + _analysis_suffix(r.details),
             "options": ", ".join(f"{k}={v}" for k, v in r.options.items()) or "defaults",
             "seed": r.seed,
             "elapsed": f"{r.elapsed:.3f} s" if r.elapsed is not None else "-",
@@ -122,6 +131,9 @@ def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str,
             ],
             "trajectory": svg(plots.mpl_positions(d, scenario)) if plots.has_trajectory(d) else None,
             "settlement": svg(plots.mpl_settlement(d)) if plots.settlement_series(d) else None,
+            "histograms": [svg(plots.mpl_histogram(v, i, scenario)) for i, v in plots.histograms_of(d).items()],
+            "tornados": [svg(plots.mpl_tornado(rows[:15], base=r.forecast.get(i), title=f"Sensitivity: {i}"))
+                         for i, rows in plots.tornado_of(d).items()],  # fmt: skip
             "note": (r.details or {}).get("note") if isinstance((r.details or {}).get("note"), str) else None,
         }
         sections.append(sec)
@@ -160,6 +172,8 @@ def render_html(scenario: Scenario, results: Sequence[Any], labels: Mapping[str,
         for key in ("trajectory", "settlement"):
             if sec[key]:
                 sec[key] = Markup(sec[key])
+        for key in ("histograms", "tornados"):
+            sec[key] = [Markup(x) for x in sec[key]]
     return _env().get_template("report.html.j2").render(**ctx)
 
 
@@ -197,6 +211,10 @@ def render_pdf(scenario: Scenario, results: Sequence[Any], labels: Mapping[str, 
                 pdf.savefig(plots.mpl_positions(d, scenario))
             if plots.settlement_series(d):
                 pdf.savefig(plots.mpl_settlement(d))
+            for i, v in plots.histograms_of(d).items():
+                pdf.savefig(plots.mpl_histogram(v, i, scenario))
+            for i, rows in plots.tornado_of(d).items():
+                pdf.savefig(plots.mpl_tornado(rows[:15], base=r.forecast.get(i), title=f"Sensitivity: {i}"))
         src = [f"- {s.title}" + (f" ({s.citation})" if s.citation else "") + (f"\n    \"{s.quote}\"" if s.quote else "")
                for s in scenario.sources]  # fmt: skip
         if src:

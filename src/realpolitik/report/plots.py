@@ -136,24 +136,42 @@ def _value(v: Any) -> tuple[float, float | None, float | None]:
 def settlement_series(result: Mapping[str, Any]) -> dict[str, list[Any]] | None:
     """Probability of settlement over time from a war-layer result, or None.
 
-    Reads ``details.settlement_by_round`` (a list over rounds) or
-    ``details.settlement_probability`` (mapping horizon -> probability, where a
-    probability may be a number or ``{mean, low, high}``), with intervals from
-    ``details.intervals.settlement_probability`` when present.  Returns
-    ``{"x": [...], "p": [...], "low": [...], "high": [...], "unit": "round"|"months"}``.
+    Reads, in this order: ``details.settlement_by_month`` (``{"months": [...],
+    "probability": [...]}``, optionally ``low``/``high``), ``details.settlement_by_round``
+    (a list over rounds), or ``details.settlement_probability`` (mapping horizon ->
+    probability, a number or ``{mean, low, high}``) with intervals from
+    ``details.settlement_probability_interval`` or
+    ``details.intervals.settlement_probability`` (horizon -> ``[low, high]``).
+    Returns ``{"x": [...], "p": [...], "low": [...], "high": [...], "unit": ...}``;
+    ``horizons`` (when given) holds the horizon points with their intervals.
     """
     details = result.get("details") or {}
+    horizons = _settlement_horizons(details)
+    by_month = details.get("settlement_by_month")
+    if isinstance(by_month, Mapping) and by_month.get("months") and by_month.get("probability"):
+        n = len(by_month["months"])
+        low = by_month.get("low") or [None] * n
+        high = by_month.get("high") or [None] * n
+        return {"x": [float(x) for x in by_month["months"]], "p": [_value(v)[0] for v in by_month["probability"]],
+                "low": list(low), "high": list(high), "unit": "months", "horizons": horizons}  # fmt: skip
     by_round = details.get("settlement_by_round") or details.get("settlement_probability_by_round")
     if isinstance(by_round, Sequence) and not isinstance(by_round, str) and len(by_round) > 0:
         vals = [_value(v) for v in by_round]
-        unit = details.get("round_unit", "round")
         return {
             "x": list(range(1, len(vals) + 1)),
             "p": [v[0] for v in vals],
             "low": [v[1] for v in vals],
             "high": [v[2] for v in vals],
-            "unit": unit,
+            "unit": details.get("round_unit", "round"),
+            "horizons": None,
         }
+    if horizons is None:
+        return None
+    return {"x": horizons["x"], "p": horizons["p"], "low": horizons["low"], "high": horizons["high"],
+            "unit": "months", "horizons": None}  # fmt: skip
+
+
+def _settlement_horizons(details: Mapping[str, Any]) -> dict[str, list[Any]] | None:
     sp = details.get("settlement_probability")
     if not isinstance(sp, Mapping) or not sp:
         return None
@@ -167,16 +185,41 @@ def settlement_series(result: Mapping[str, Any]) -> dict[str, list[Any]] | None:
     if not items:
         return None
     items.sort()
-    intervals = ((details.get("intervals") or {}).get("settlement_probability")) or {}
+    intervals = details.get("settlement_probability_interval") or (
+        (details.get("intervals") or {}).get("settlement_probability")) or {}  # fmt: skip
     low, high = [], []
     for x, (_, lo, hi) in items:
-        key = f"{x:g}"
-        iv = intervals.get(key) if isinstance(intervals, Mapping) else None
+        iv = intervals.get(f"{x:g}") if isinstance(intervals, Mapping) else None
         if lo is None and iv is not None and len(iv) == 2:
             lo, hi = float(iv[0]), float(iv[1])
         low.append(lo)
         high.append(hi)
-    return {"x": [x for x, _ in items], "p": [v[0] for _, v in items], "low": low, "high": high, "unit": "months"}
+    return {"x": [x for x, _ in items], "p": [v[0] for _, v in items], "low": low, "high": high}
+
+
+def histograms_of(result: Mapping[str, Any]) -> dict[str, Any]:
+    """Monte Carlo histograms per issue: ``details.histograms`` ({edges, counts}) or
+    raw draws in ``details.forecast_draws`` ([draw][issue])."""
+    details = result.get("details") or {}
+    hists = details.get("histograms")
+    if isinstance(hists, Mapping) and hists:
+        return {k: v for k, v in hists.items() if isinstance(v, Mapping)}
+    draws = details.get("forecast_draws")
+    if isinstance(draws, Sequence) and len(draws) > 0:
+        arr = np.array([[np.nan if v is None else v for v in row] for row in draws], dtype=float)
+        return {iid: arr[:, c] for c, iid in enumerate(result.get("issues") or []) if c < arr.shape[1]}
+    return {}
+
+
+def tornado_of(result: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Tornado rows per issue from ``details.tornado`` (issue -> rows, or one list of rows)."""
+    torn = (result.get("details") or {}).get("tornado")
+    if isinstance(torn, Mapping):
+        return {k: v for k, v in torn.items() if v}
+    if isinstance(torn, Sequence) and torn:
+        issues = result.get("issues") or ["forecast"]
+        return {issues[0]: list(torn)}
+    return {}
 
 
 def histogram_data(values: Any, bins: int = 40) -> tuple[np.ndarray, np.ndarray]:
@@ -224,10 +267,9 @@ def charts_for(result: Any) -> list[str]:
         charts.append("positions")
     if settlement_series(r) is not None:
         charts.append("settlement")
-    details = r.get("details") or {}
-    if details.get("histograms") or details.get("draws"):
+    if histograms_of(r):
         charts.append("histogram")
-    if details.get("tornado"):
+    if tornado_of(r):
         charts.append("tornado")
     return charts
 
@@ -442,9 +484,17 @@ def mpl_settlement(result: Any):
         ax.set_axis_off()
         return fig
     x, p = np.array(s["x"], dtype=float), np.array(s["p"], dtype=float)
-    ax.plot(x, p, marker="o", color=PALETTE[2], linewidth=2)
+    ax.plot(x, p, marker="o", markersize=3, color=PALETTE[2], linewidth=2, drawstyle="steps-post" if len(x) > 6 else "default")
     if all(v is not None for v in s["low"]) and all(v is not None for v in s["high"]):
         ax.fill_between(x, s["low"], s["high"], color=PALETTE[2], alpha=0.18, linewidth=0)
+    hz = s.get("horizons")
+    if hz:
+        # an interval need not contain its estimate (e.g. p = 0 with a Wilson interval): clip
+        lo = [max(0.0, p - (lv if lv is not None else p)) for p, lv in zip(hz["p"], hz["low"])]
+        hi = [max(0.0, (hv if hv is not None else p) - p) for p, hv in zip(hz["p"], hz["high"])]
+        ax.errorbar(hz["x"], hz["p"], yerr=[lo, hi], fmt="o", color="#111111", capsize=3, markersize=4)
+        for x_, p_ in zip(hz["x"], hz["p"]):
+            ax.annotate(f"{p_:.0%} by {x_:g}", (x_, p_), xytext=(4, 6), textcoords="offset points", fontsize=7)
     ax.set_ylim(0, 1)
     ax.set_xlabel(s["unit"], fontsize=8)
     ax.set_ylabel("P(settled by then)", fontsize=8)
@@ -623,8 +673,16 @@ def plotly_settlement(result: Any):
         fig.add_trace(go.Scatter(x=s["x"] + s["x"][::-1], y=s["high"] + s["low"][::-1], fill="toself",
                                  fillcolor="rgba(44,160,44,0.18)", line=dict(width=0), name="interval",
                                  hoverinfo="skip"))  # fmt: skip
-    fig.add_trace(go.Scatter(x=s["x"], y=s["p"], mode="lines+markers", line=dict(color=PALETTE[2], width=3),
-                             name="P(settled)"))  # fmt: skip
+    fig.add_trace(go.Scatter(x=s["x"], y=s["p"], mode="lines+markers", line=dict(color=PALETTE[2], width=3,
+                             shape="hv" if len(s["x"]) > 6 else "linear"), name="P(settled)"))  # fmt: skip
+    hz = s.get("horizons")
+    if hz:
+        err = dict(type="data", symmetric=False,
+                   array=[max(0.0, (hv if hv is not None else p) - p) for p, hv in zip(hz["p"], hz["high"])],
+                   arrayminus=[max(0.0, p - (lv if lv is not None else p)) for p, lv in zip(hz["p"], hz["low"])])  # fmt: skip
+        fig.add_trace(go.Scatter(x=hz["x"], y=hz["p"], mode="markers+text", error_y=err, name="by horizon",
+                                 text=[f"{p:.0%}" for p in hz["p"]], textposition="top left",
+                                 marker=dict(color="#111111", size=8)))  # fmt: skip
     fig.update_layout(title="Probability of settlement over time", xaxis_title=s["unit"],
                       yaxis=dict(range=[0, 1], title="P(settled by then)"))  # fmt: skip
     return fig

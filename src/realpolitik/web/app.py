@@ -232,6 +232,14 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
                 out["positions"][iid] = pj(plots.plotly_positions(result, scenario, iid))
         if plots.settlement_series(result) is not None:
             out["settlement"] = pj(plots.plotly_settlement(result))
+        hists = plots.histograms_of(result)
+        if hists:
+            out["histogram"] = {i: pj(plots.plotly_histogram(v, i, scenario)) for i, v in hists.items()}
+        torn = plots.tornado_of(result)
+        if torn:
+            pt = (result.get("forecast") or {})
+            out["tornado"] = {i: pj(plots.plotly_tornado(rows[:15], base=pt.get(i), title=f"Sensitivity: {i}"))
+                              for i, rows in torn.items()}  # fmt: skip
         return out
 
     def tables_json(result: Any, scenario: Scenario) -> list[dict[str, Any]]:

@@ -58,5 +58,7 @@ RP.renderCharts = function (container, charts) {
   Object.keys(charts.positions || {}).forEach(function (k) { add(k, charts.positions[k]); });
   Object.keys(charts.forecast || {}).forEach(function (k) { add(k, charts.forecast[k]); });
   if (charts.settlement) add("settlement", charts.settlement);
+  Object.keys(charts.histogram || {}).forEach(function (k) { add(k, charts.histogram[k]); });
+  Object.keys(charts.tornado || {}).forEach(function (k) { add(k, charts.tornado[k]); });
   Object.keys(charts.actor_map || {}).forEach(function (k) { add(k, charts.actor_map[k]); });
 };

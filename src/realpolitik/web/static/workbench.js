@@ -286,6 +286,8 @@
     RP.plot($("chart-forecast"), (c.forecast || {})[iid]);
     RP.plot($("chart-map"), (c.actor_map || {})[iid]);
     RP.plot($("chart-settlement"), c.settlement);
+    RP.plot($("chart-histogram"), (c.histogram || {})[iid]);
+    RP.plot($("chart-tornado"), (c.tornado || {})[iid]);
   }
   $("chart-issue").addEventListener("change", drawCharts);
 
