@@ -145,7 +145,24 @@ class BeliefIntegrator:
         return [np.asarray(t)[rows, k] for t in self.tables_fn(m)]
 
     def expect(self, a, b, k) -> list[np.ndarray]:
-        """One expectation per table, for draws with beliefs ``(a, b)`` at positions ``k``."""
+        """One expectation per table, for draws with beliefs ``(a, b)`` at positions ``k``.
+
+        Draws that share a belief state ``(a, b, k)`` (all draws of a run start from
+        the same priors, so at step ``t`` there are at most ``t + 1`` states) are
+        evaluated once.
+        """
+        a = np.asarray(a, float)
+        b = np.asarray(b, float)
+        k = np.asarray(k)
+        if a.size > 64:
+            keys = np.stack([a, b, k.astype(float)], axis=1)
+            uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+            if uniq.shape[0] < a.size // 2:
+                vals = self._expect(uniq[:, 0], uniq[:, 1], uniq[:, 2].astype(int))
+                return [v[inv.ravel()] for v in vals]
+        return self._expect(a, b, k)
+
+    def _expect(self, a, b, k) -> list[np.ndarray]:
         if self.mode == "plug_in":
             return self.plug_in(a, b, k)
         logw = np.multiply.outer(a - 1.0, self.lognode) + np.multiply.outer(b - 1.0, self.log1mnode)
