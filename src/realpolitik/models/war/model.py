@@ -510,7 +510,9 @@ class WarBargaining(Model):
             q = st["quantiles"]
             p = iss.nearest_point(st["mean"])
             tables.append(Table(
-                f"War bargaining: expected settlement terms on '{iss.label or iss.id}' ({iss.min:g}-{iss.max:g})",
+                f"War bargaining: expected terms of a negotiated settlement, if one is reached within "
+                f"{scenario.war.max_months:g} months ({st['settled_draws']} of {d['draws']} wars), on "
+                f"'{iss.label or iss.id}' ({iss.min:g}-{iss.max:g})",
                 ["expected terms", "95% MC interval of the mean", "5-95% of settlements", "nearest labelled point",
                  "expected duration (months)"],
                 [[f"{st['mean']:.1f}", f"{st['mean_interval'][0]:.1f}-{st['mean_interval'][1]:.1f}",
@@ -546,6 +548,8 @@ class WarBargaining(Model):
                 ["theatre", "challenger", "challenges if resolve below", "P(challenge)"],
                 [[k, v["challenger"], f"{v['threshold']:.2f}", f"{v['challenge_probability']:.1%}"]
                  for k, v in rep["theatres"].items()],
-                note="Chain-store reputation (Kreps & Wilson 1982) [K]: a concession reveals the weak type.",
+                note="Chain-store reputation (Kreps & Wilson 1982) [K]: a concession (a settlement below "
+                     f"{rep['concession_below']:g} or a military defeat within the simulated period) reveals the weak "
+                     f"type; standing firm raises the defender's resolve to {rep['resolve_if_firm']:.2f}.",
             ))  # fmt: skip
         return tables
