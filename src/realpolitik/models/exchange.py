@@ -182,6 +182,8 @@ class _Round:
         self.st = st
         self.exact = st.exact
         self.x0 = x
+        # comparisons of object (Decimal) arrays may give object arrays; float ones are bool
+        self._b = (lambda a: np.asarray(a, dtype=bool)) if self.exact else (lambda a: a)
         self.tie_tol = tie_tolerance
         self.tie_last = tie_break == "last-created"
         n, m = st.n, st.m
@@ -247,6 +249,9 @@ class _Round:
         I, J = self.I, self.J
         self.sIp, self.sIq, self.sJp, self.sJq = s[I, p_], s[I, q_], s[J, p_], s[J, q_]
         self.cIp, self.cIq, self.cJp, self.cJq = c[I, p_], c[I, q_], c[J, p_], c[J, q_]
+        # one gather per calculation: sIp, sIq, sJp, sJq, cIq, cJp, D_p, D_q
+        self.CONST = np.stack([self.sIp, self.sIq, self.sJp, self.sJq, self.cIq, self.cJp,
+                               self.D[p_], self.D[q_]], axis=1) if N else np.empty((0, 8))
         self.xsI, self.xsJ = x[I, q_].copy(), x[J, p_].copy()  # supply positions (chained)
         self.xdI, self.xdJ = x[I, p_].copy(), x[J, q_].copy()  # demand positions (snapshots)
         self.startI, self.startJ = self.xsI.copy(), self.xsJ.copy()
@@ -274,9 +279,14 @@ class _Round:
         # inverted indexes: candidates by (actor, supply issue) and (actor, demand issue)
         m_ = st.m
         self._idx = {}
+        allkeys = np.arange(st.n * m_ + 1)
         for name, keys in (("supI", I * m_ + q_), ("supJ", J * m_ + p_), ("demI", I * m_ + p_), ("demJ", J * m_ + q_)):
             order = np.argsort(keys, kind="stable")
-            self._idx[name] = (order, keys[order])
+            bounds = np.searchsorted(keys[order], allkeys).tolist()
+            self._idx[name] = (order, bounds)
+        self._stamp = np.zeros(N, dtype=np.int64)  # scratch for de-duplication
+        self._mark = np.zeros(N, dtype=bool)
+        self._updf: dict[int, float] = {}  # float mode: (e, u, k) -> position, flat key
         if p > 0 and rng is not None:
             self.lam = rng.uniform(0.5 - p / 2, 0.5 + p / 2, size=N)
         else:
@@ -332,13 +342,11 @@ class _Round:
     # ------------------------------------------------------------ move checks
     def _mv(self, m, xs, pre, neg, pos):
         """Decide ``is_move_valid`` on the moves list (prefix summary + last element m)."""
+        b = self._b
         am = np.abs(m)
-        ok = np.asarray((am > MOVE_EPS) & (am <= 100), dtype=bool)
         y = xs + m
-        ok &= np.asarray((y >= 0) & (y <= 100), dtype=bool)
-        ok &= np.asarray(pre + m <= 100, dtype=bool)
-        ok &= (neg & np.asarray(m < 0, dtype=bool)) | (pos & np.asarray(m > 0, dtype=bool))
-        return ok
+        ok = b(am > MOVE_EPS) & b(am <= 100) & b(y >= 0) & b(y <= 100) & b(pre + m <= 100)
+        return ok & ((neg & b(m < 0)) | (pos & b(m > 0)))
 
     # ------------------------------------------------------------ calculation
     def calculate(self, K, push_I, push_J):
@@ -349,12 +357,9 @@ class _Round:
         """
         if len(K) == 0:
             return
-        st = self.st
-        p, q = self.p[K], self.q[K]
+        b = self._b
         xsI, xsJ, xdI, xdJ = self.xsI[K], self.xsJ[K], self.xdI[K], self.xdJ[K]
-        sIp, sIq, sJp, sJq = self.sIp[K], self.sIq[K], self.sJp[K], self.sJq[K]
-        cIq, cJp = self.cIq[K], self.cJp[K]
-        Sp, Sq = self.D[p], self.D[q]
+        sIp, sIq, sJp, sJq, cIq, cJp, Sp, Sq = self.CONST[K].T
         lam = None if self.lam is None else self.lam[K]
         if lam is None:
             ratio_pq = lambda: (sJp + sIp) / (sJq + sIq)  # noqa: E731  dq = ratio * dp
@@ -369,7 +374,7 @@ class _Round:
         mI = (dq * Sq) / (cIq * sIq)
         mJ = dist_p
         dist_q = np.abs(xdJ - xsI)
-        over = np.asarray(np.abs(mI) > dist_q, dtype=bool)
+        over = b(np.abs(mI) > dist_q)
         if over.any():
             dq2 = (dist_q * sIq * cIq) / Sq
             dp2 = ratio_qp() * dq2
@@ -377,18 +382,19 @@ class _Round:
             dp = np.where(over, dp2, dp)
             mI = np.where(over, dist_q, mI)
             mJ = np.where(over, (dp * Sp) / (cJp * sJp), mJ)
-        mI = np.where(np.asarray(xsI > xdJ, dtype=bool), -mI, mI)
-        mJ = np.where(np.asarray(xsJ > xdI, dtype=bool), -mJ, mJ)
+        mI = np.where(b(xsI > xdJ), -mI, mI)
+        mJ = np.where(b(xsJ > xdI), -mJ, mJ)
         # moves lists: push (previous last joins the prefix) or replace the last element
-        for who, push in (("I", push_I), ("J", push_J)):
-            pre, neg, pos, has = (getattr(self, f"{a}{who}") for a in ("pre", "neg", "pos", "has"))
-            last = self.mI if who == "I" else self.mJ
+        for pre, neg, pos, has, last, push in (
+            (self.preI, self.negI, self.posI, self.hasI, self.mI, push_I),
+            (self.preJ, self.negJ, self.posJ, self.hasJ, self.mJ, push_J),
+        ):
             sel = K[push & has[K]]
             if len(sel):
                 lv = last[sel]
                 pre[sel] = pre[sel] + lv
-                neg[sel] &= np.asarray(lv < 0, dtype=bool)
-                pos[sel] &= np.asarray(lv > 0, dtype=bool)
+                neg[sel] &= b(lv < 0)
+                pos[sel] &= b(lv > 0)
             has[K] = True
         yI, yJ = xsI + mI, xsJ + mJ
         euI = np.abs(dq * sIq - dp * sIp)
@@ -397,7 +403,7 @@ class _Round:
         valid = self._mv(mI, xsI, self.preI[K], self.negI[K], self.posI[K]) & self._mv(
             mJ, xsJ, self.preJ[K], self.negJ[K], self.posJ[K]
         )
-        valid &= ~np.asarray(gain < GAIN_EPS, dtype=bool)
+        valid &= ~b(gain < GAIN_EPS)
         # store
         self.mI[K], self.mJ[K], self.yI[K], self.yJ[K] = mI, mJ, yI, yJ
         self.dp[K], self.dq[K], self.gain[K] = dp, dq, gain
@@ -426,10 +432,23 @@ class _Round:
             xsA, xdA, xsB, xdB = self.xsJ[V], self.xdJ[V], self.xsI[V], self.xdI[V]
             yA = self.yJ[V]
             sAu, cAu, sBu, sAw, sBw, cBw = self.sJp[V], self.cJp[V], self.sIp[V], self.sJq[V], self.sIq[V], self.cIq[V]
-        n0 = self._adjust_nbs(V, u, A, xsA)
-        n1 = self._adjust_nbs(V, u, A, yA)
+        b = self._b
+        if self.exact:
+            n0 = self._adjust_nbs(V, u, A, xsA)
+            n1 = self._adjust_nbs(V, u, A, yA)
+        else:  # cached sums: sum = base + updates + A's own term (MODEL.md 4.2)
+            slot = "q" if who == "I" else "p"
+            us = getattr(self, f"updsum_{slot}")[V]
+            hA = getattr(self, f"hasA_{slot}")[V]
+            uA = getattr(self, f"updA_{slot}")[V]
+            csA = sAu * cAu
+            x0A = self.startI[V] if who == "I" else self.startJ[V]
+            Du_all = self.D[u]
+            common = self.base[u] + us - np.where(hA, csA * (uA - x0A), 0.0) - csA * x0A
+            n0 = (common + csA * xsA) / Du_all
+            n1 = (common + csA * yA) / Du_all
         x = xdB
-        keep = np.asarray(((x >= n0) & (x >= n1)) | ((x <= n0) & (x <= n1)), dtype=bool)
+        keep = (b(x >= n0) & b(x >= n1)) | (b(x <= n0) & b(x <= n1))
         F = ~keep
         n1_out = np.where(F, x, n1)
         if who == "I":
@@ -440,7 +459,10 @@ class _Round:
             return
         Vf = V[F]
         Af, uf, wf = A[F], u[F], w[F]
-        tot = self._wsum(Vf, uf, Af, xsA[F], True)
+        if self.exact:
+            tot = self._wsum(Vf, uf, Af, xsA[F], True)
+        else:  # Decide sets A first, then the updates (which may overwrite A)
+            tot = self.base[uf] + us[F] + np.where(hA[F], 0.0, csA[F] * (xsA[F] - x0A[F]))
         Du = self.D[uf]
         delta = np.abs((x[F] * Du - tot) / (st.s[Af, uf] * st.c[Af, uf]))
         r_u = (delta * sAu[F] * cAu[F]) / Du
@@ -452,8 +474,8 @@ class _Round:
             r_w = r_u / R if who == "I" else r_u * R  # dq = R dp
         mB = np.abs((r_w * self.D[wf]) / (cBw[F] * sBw[F]))
         mA = delta
-        mB = np.where(np.asarray(xsB[F] > xdA[F], dtype=bool), -mB, mB)
-        mA = np.where(np.asarray(xsA[F] > xdB[F], dtype=bool), -mA, mA)
+        mB = np.where(b(xsB[F] > xdA[F]), -mB, mB)
+        mA = np.where(b(xsA[F] > xdB[F]), -mA, mA)
         euB = np.abs(r_w * sBw[F] - r_u * sBu[F])
         euA = np.abs(r_w * sAw[F] - r_u * sAu[F])
         gain = euB if lam is None else (euA + euB) / 2
@@ -479,6 +501,9 @@ class _Round:
         the smaller value when the actor started at or below the first one, else the larger.
         """
         st = self.st
+        if not self.exact:
+            self._set_update_float(E, u, k, val, start)
+            return
         news = [None] * len(E)
         olds = [None] * len(E)
         x0ku = self.x0[k, u]
@@ -513,10 +538,32 @@ class _Round:
                 getattr(self, f"updA_{slot}")[Es[isA]] = news_a[sel][isA]
                 getattr(self, f"hasA_{slot}")[Es[isA]] = True
 
-    def _look(self, name: str, key) -> np.ndarray:
-        order, sk = self._idx[name]
-        lo, hi = np.searchsorted(sk, key, "left"), np.searchsorted(sk, key, "right")
-        E = order[lo:hi]
+    def _set_update_float(self, E, u, k, val, start):
+        st = self.st
+        keys = ((E * st.m + u) * st.n + k).tolist()
+        get = self._updf.get
+        prev = np.array([get(key, np.nan) for key in keys])
+        missing = np.isnan(prev)
+        x0ku = self.x0[k, u]
+        old = np.where(missing, x0ku, prev)
+        new = np.where(missing, val, np.where(start <= prev, np.minimum(prev, val), np.maximum(prev, val)))
+        self._updf.update(zip(keys, new.tolist()))
+        cs = st.s[k, u] * st.c[k, u]
+        slot_q = self.q[E] == u
+        for slot, sel in (("q", slot_q), ("p", ~slot_q)):
+            Es = E[sel]
+            if not len(Es):
+                continue
+            getattr(self, f"updsum_{slot}")[Es] += cs * (new[sel] - old[sel])
+            supplier = self.I[Es] if slot == "q" else self.J[Es]
+            isA = supplier == k
+            if isA.any():
+                getattr(self, f"updA_{slot}")[Es[isA]] = new[sel][isA]
+                getattr(self, f"hasA_{slot}")[Es[isA]] = True
+
+    def _look(self, name: str, key: int) -> np.ndarray:
+        order, bounds = self._idx[name]
+        E = order[bounds[key]: bounds[key + 1]]
         return E[self.alive[E] & self.valid[E]]
 
     def recalculate(self, xi: int):
@@ -535,11 +582,15 @@ class _Round:
         sI_Xj = self._look("supI", aXj * m + supXj)
         sJ_Xi = self._look("supJ", aXi * m + supXi)
         sJ_Xj = self._look("supJ", aXj * m + supXj)
-        dm1 = np.union1d(self._look("demJ", aXj * m + demXj), self._look("demI", aXj * m + demXj))
-        dm2 = np.union1d(self._look("demJ", aXi * m + demXi), self._look("demI", aXi * m + demXi))
-        K = np.unique(np.concatenate([sI_Xi, sI_Xj, sJ_Xi, sJ_Xj, dm1, dm2]))
-        if len(K) == 0:
+        # the two halves are disjoint (one actor cannot be both I and J of a candidate)
+        dm1 = np.concatenate([self._look("demJ", aXj * m + demXj), self._look("demI", aXj * m + demXj)])
+        dm2 = np.concatenate([self._look("demJ", aXi * m + demXi), self._look("demI", aXi * m + demXi)])
+        cat = np.concatenate([sI_Xi, sI_Xj, sJ_Xi, sJ_Xj, dm1, dm2])
+        if len(cat) == 0:
             return
+        pos = np.arange(len(cat))
+        self._stamp[cat] = pos
+        K = cat[self._stamp[cat] == pos]  # de-duplicated (order is irrelevant)
         # supply chaining (the actor's supply position becomes X's voting position)
         self.xsI[sI_Xi] = yXi
         self.xsI[sI_Xj] = yXj
@@ -551,21 +602,30 @@ class _Round:
             self._set_update(dm2, demXi, aXj, yXj, self.startJ[xi])
         # supply match: the matched actor's list grows, the partner's last move is replaced;
         # demand match only: both last moves are replaced (MODEL.md 4.6 steps 1-2)
-        push_I = np.isin(K, np.concatenate([sI_Xi, sI_Xj]), assume_unique=False)
-        push_J = np.isin(K, np.concatenate([sJ_Xi, sJ_Xj]), assume_unique=False)
+        mark = self._mark
+        mark[sI_Xi] = True
+        mark[sI_Xj] = True
+        push_I = mark[K]
+        mark[K] = False
+        mark[sJ_Xi] = True
+        mark[sJ_Xj] = True
+        push_J = mark[K]
+        mark[K] = False
         self.calculate(K, push_I, push_J)
 
     # ------------------------------------------------------------ the loop
     def run(self) -> _RoundOut:
         realized: list[int] = []
         ties = 0
+        live = np.nonzero(self.alive & self.valid)[0]
         while True:
-            cand = np.nonzero(self.alive & self.valid)[0]
+            live = live[self.alive[live] & self.valid[live]]
+            cand = live
             if len(cand) == 0:
                 break
             g = self.gain[cand]
             gmax = g.max()
-            tied = cand[np.asarray(gmax - g <= self.tie_tol, dtype=bool)]
+            tied = cand[self._b(gmax - g <= self.tie_tol)]
             if len(tied) > 1:
                 ties += 1
             xi = int(tied[-1] if self.tie_last else tied[0])
