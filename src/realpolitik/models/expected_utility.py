@@ -26,6 +26,7 @@ reproduces the reference implementation that reproduces Table 2 of the paper.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -251,9 +252,17 @@ def _numerator_sorted(x: np.ndarray, G: np.ndarray, m: np.ndarray, presorted: bo
     Cv = np.take_along_axis(C, m, axis=1)
     left = Cv - np.swapaxes(Cv, 1, 2)
     # x_u < x_v: voters left of the midpoint; x_u > x_v: those right of it; x_u = x_v: 0
-    N = np.where(x[:, :, None] < x[:, None, :], left, (S[:, None, :] - S[:, :, None]) - left)
+    # (equal positions give identical columns of G, so both branches are exactly 0 there)
+    upper = _upper(n) if presorted else x[:, :, None] < x[:, None, :]
+    N = np.where(upper, left, (S[:, None, :] - S[:, :, None]) - left)
     return np.maximum(N, 0.0, out=N)
 
+
+
+@lru_cache(maxsize=32)
+def _upper(n: int) -> np.ndarray:
+    """``U[u, v] = u < v``: with positions sorted, the pairs with ``x_u <= x_v``."""
+    return np.triu(np.ones((n, n), dtype=bool), 1)
 
 
 def win_probability(
@@ -391,16 +400,16 @@ def _pick(
     """
     k = np.where(mask, key, np.inf)
     best = k.min(axis=-1, keepdims=True)
-    tol = 1e-12 * np.maximum(np.abs(best), 1.0)
-    tied = mask & (k <= best + tol)
-    o = np.where(tied, offer, np.inf)
-    low = o.min(axis=-1, keepdims=True)
-    tied &= o <= low + 1e-12 * np.maximum(np.abs(low), 1.0)
+    anyv = np.isfinite(best[..., 0])
+    with np.errstate(invalid="ignore"):
+        tied = k <= best + 1e-12 * np.maximum(np.abs(best), 1.0)  # inf where masked out
+        o = np.where(tied, offer, np.inf)
+        low = o.min(axis=-1, keepdims=True)
+        tied = o <= low + 1e-12 * np.maximum(np.abs(low), 1.0)
     if orig is None:
         idx = np.argmax(tied, axis=-1)
     else:
         idx = np.argmin(np.where(tied, orig[:, None, :], np.iinfo(np.intp).max), axis=-1)
-    anyv = mask.any(axis=-1)
     return np.where(anyv, idx, -1), anyv
 
 
@@ -475,7 +484,7 @@ def eu_round(
         ratio = np.abs(a / np.where(b != 0, b, 1.0))
     comp_offer = xi + (xj - xi) * ratio
     full_offer = np.broadcast_to(xj, dist.shape)
-    move_full = np.abs(xj - xi)
+    move_full = dist  # |x_j - x_i| / R: the same order within a draw
     t_conf, any_conf = _pick(conf, move_full, full_offer, order)
     if opt.offer_rule == "weighted-position":
         aa, bb = np.abs(a), np.abs(b)
