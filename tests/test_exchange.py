@@ -242,3 +242,48 @@ def test_speed_smoke_100x5_two_rounds():
     """Not a timing test: the vectorised path handles 100 actors x 5 issues."""
     res = get_model("exchange", rounds=2).run(synthetic(100, 5))
     assert len(res.details["exchanges_per_round"]) == 2 and res.details["exchanges_per_round"][0] > 100
+
+
+# ------------------------------------------------------------------ properties
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def small_scenarios(draw):
+    n = draw(st.integers(3, 7))
+    m = draw(st.integers(2, 4))
+    lo = draw(st.sampled_from([0.0, -10.0, 1.0]))
+    hi = lo + draw(st.sampled_from([1.0, 10.0, 100.0]))
+    pos = st.floats(lo, hi, allow_nan=False).map(lambda v: round(v, 2))
+    actors = []
+    for a in range(n):
+        issues = [u for u in range(m) if draw(st.booleans()) or u == 0]
+        actors.append({
+            "id": f"a{a}",
+            "capability": draw(st.floats(0.01, 5.0).map(lambda v: round(v, 3))),
+            "positions": {f"i{u}": draw(pos) for u in issues},
+            "saliences": {f"i{u}": draw(st.integers(1, 100)) for u in issues},
+        })
+    return Scenario.model_validate({
+        "title": "random", "issues": [{"id": f"i{u}", "min": lo, "max": hi} for u in range(m)], "actors": actors,
+    })
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_scenarios())
+def test_properties_on_random_scenarios(s):
+    for mode in ("literature", "decide"):
+        res = get_model("exchange", mode=mode, rounds=3).run(s)
+        for iss in s.issues:
+            for v in res.history["voting_outcome"][iss.id] + res.history["mean"][iss.id]:
+                assert iss.min - 1e-9 <= v <= iss.max + 1e-9
+        for e in res.details["exchanges"]:
+            assert e["gain"] > 0
+            assert abs(e["i_eu"] - e["j_eu"]) <= 1e-9 * max(1.0, e["gain"])
+            assert -1e-9 <= e["i_y"] <= 100 + 1e-9 and -1e-9 <= e["j_y"] <= 100 + 1e-9
+            assert e["i_actor"] != e["j_actor"] and e["i_supply_issue"] != e["j_supply_issue"]
+        # the outcome before any exchange is the weighted mean of the input
+        wm = get_model("weighted-mean").run(s).forecast
+        for iss in s.issues:
+            assert abs(res.history["mean"][iss.id][0] - wm[iss.id]) <= 1e-9 * max(1.0, iss.span)

@@ -737,7 +737,11 @@ class ExchangeModel(Model):
         for r in range(1, o.rounds + 1):
             for ev in events.get(r, []):
                 x = self._apply_event(ev, st, x, ids, scenario)
-                applied.append({"round": r, "event": ev.id or ev.description[:60]})
+                entry = {"round": r, "event": ev.id or ev.description[:60]}
+                skipped = [ch.actor for ch in ev.changes if ch.field == "enter" or ch.actor not in ids]
+                if skipped:
+                    entry["not_applied"] = f"actors entering mid-run are not modelled: {', '.join(skipped)}"
+                applied.append(entry)
             rnd = _Round(st, x, strict_sides=not exact, lam=None, tie_tolerance=o.tie_tolerance,
                          tie_break=o.tie_break, rng=rng, p=o.p)
             outcomes.append(rnd.O.copy())
