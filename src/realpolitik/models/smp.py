@@ -417,9 +417,8 @@ def _third_parties(D, rI, U_ji, U_jj, W, chi0_ij, chi0_ji, I, rule):
     else:
         b = vote(Wn, b, rule)
     c = np.maximum(b, 0.0)
+    np.subtract(c, b, out=b)  # max(v, 0) - v == max(-v, 0) exactly
     c += c0ij  # cni
-    np.negative(b, out=b)
-    np.maximum(b, 0.0, out=b)
     b += c0ji  # cnj
     b += c
     c /= b  # pin = cni / (cni + cnj)
@@ -437,10 +436,9 @@ def _third_parties(D, rI, U_ji, U_jj, W, chi0_ij, chi0_ji, I, rule):
     a[:, I, cc, :] = 0.0
     a[:, ar, :, ar] = 0.0
     np.maximum(a, 0.0, out=c)
+    np.subtract(c, a, out=a)  # max(v, 0) - v == max(-v, 0) exactly
     c[:, 0] += chi0_ij
     chi_ij = c.sum(axis=1)
-    np.negative(a, out=a)
-    np.maximum(a, 0.0, out=a)
     a[:, 0] += chi0_ji
     chi_ji = a.sum(axis=1)
     return chi_ij, chi_ji
@@ -591,29 +589,30 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: _Setup, prm: Params, rng: np.rand
     Vt = np.ascontiguousarray(np.swapaxes(V, 1, 2))  # [B, x, a]: sums over x run in actor order
     eu = [Vt.sum(axis=1) / n]  # option 0: status quo
     ar = np.arange(n)
+    cols = np.flatnonzero(has.any(axis=0))  # initiators with a bargain (in some draw)
     # unchanged positions: x not the initiator i nor its target; layout [B, x, a, i]
-    keep = (ar[None, :, None, None] != ar[None, None, None, :]) & (
-        ar[None, :, None, None] != target[:, None, None, :]
+    keep = (ar[None, :, None, None] != cols[None, None, None, :]) & (
+        ar[None, :, None, None] != target[:, None, None, cols]
     )
     for oi, oj in options:
-        ui = bs_util(bv_diff(ideal, oi, sal), st.R[..., None])  # [B, a, i]
-        uj = bs_util(bv_diff(ideal, oj, sal), st.R[..., None])
+        ui = bs_util(bv_diff(ideal, oi[:, cols], sal), st.R[..., None])  # [B, a, i in cols]
+        uj = bs_util(bv_diff(ideal, oj[:, cols], sal), st.R[..., None])
         X = np.where(keep, Vt[..., None], 0.0)
         X[:, 0] += ui + uj  # KTAB: uPosInit + uPosRcvr first, then the others in order
         eu.append(X.sum(axis=1) / n)
         del X
-    # compact options: 0 = SQ, then for each bargain model slot s, initiators 0..n-1
-    U_opt = np.concatenate([eu[0][..., None]] + eu[1:], axis=-1)  # [B, a, 1 + nb n]
+    # options: 0 = SQ, then for each bargain slot s the initiators in cols
+    U_opt = np.concatenate([eu[0][..., None]] + eu[1:], axis=-1)  # [B, a, 1 + nb |cols|]
     M, NT = coalitions(U_opt, cap, prm.voting_rule)
 
     # ---- queues: k's options in KTAB's order (initiators ascending; k's SQ before k's own)
-    O = 1 + nb * n
-    init_of = np.concatenate([[-1], np.tile(np.arange(n), nb)])  # initiator of each option
-    sub = np.concatenate([[0], np.repeat(np.arange(1, nb + 1), n)])  # 0 SQ, 1.. bargain slot
+    nc = len(cols)
+    init_of = np.concatenate([[-1], np.tile(cols, nb)])  # initiator of each option
+    sub = np.concatenate([[0], np.repeat(np.arange(1, nb + 1), nc)])  # 0 SQ, 1.. bargain slot
     k_ = np.arange(n)
     is_init = init_of[None, None, :] == k_[None, :, None]  # [1, k, O]
-    rcv = np.concatenate([np.full((B, 1), -1), np.tile(target, (1, nb))], axis=1)  # [B, O]
-    hasb = np.concatenate([np.zeros((B, 1), bool), np.tile(has, (1, nb))], axis=1)
+    rcv = np.concatenate([np.full((B, 1), -1), np.tile(target[:, cols], (1, nb))], axis=1)  # [B, O]
+    hasb = np.concatenate([np.zeros((B, 1), bool), np.tile(has[:, cols], (1, nb))], axis=1)
     member = hasb[:, None, :] & (is_init | (rcv[:, None, :] == k_[None, :, None]))
     member[:, :, 0] = True
     slot = np.where(sub == 0, 0, 3 * init_of + sub)[None, None, :] + np.zeros((B, n, 1), int)
@@ -698,12 +697,20 @@ def reported_probabilities(pos, ideal, sal, cap, st: _Setup, prm: Params) -> np.
     """``SMPState::pDist(-1)``: each actor's winning probability (that of its position)."""
     B, n, _ = pos.shape
     rep, report = unique_representatives(pos)
+    # the representatives in actor order, padded to the largest count in the batch
+    L = int(rep.sum(-1).max())
+    ridx = np.argsort(~rep, axis=-1, kind="stable")[:, :L]  # [B, L]
+    valid = np.take_along_axis(rep, ridx, -1)
     r_kk = st.r[:, np.arange(n), np.arange(n)]
-    Ukk = bs_util(st.D, r_kk[..., None])  # [B, k, j] aUtil[k](k, j)
+    Dk = np.take_along_axis(st.D, np.broadcast_to(ridx[:, None, :], (B, n, L)), -1)
+    Ukk = bs_util(Dk, r_kk[..., None])  # [B, k, rep] aUtil[k](k, rep)
     m_, nt = coalitions(Ukk, cap, prm.voting_rule)
-    c = orient(m_, nt)
-    p = pce(c, prm.victory_prob_model, prm.pce_model, valid=rep)
-    return np.take_along_axis(p, report, -1)
+    c = orient(m_, nt, np.where(valid, ridx, n + np.arange(L)))
+    p = pce(c, prm.victory_prob_model, prm.pce_model, valid=valid)  # [B, L]
+    # position of each actor's reported representative in the compact list
+    where = np.zeros((B, n), int)
+    np.put_along_axis(where, ridx, np.arange(L)[None, :].repeat(B, 0), -1)
+    return np.take_along_axis(p, np.take_along_axis(where, report, -1), -1)
 
 
 # ================================================================= the driver
