@@ -159,3 +159,22 @@ def test_writer_refuses_to_lose_content_unless_lossy():
     with pytest.raises(ScenarioError, match="status quo"):
         render_scenario(s2, "decide")
     assert render_scenario(s2, "decide", lossy=True).startswith(b"#O\tToy")
+
+
+def test_semicolon_variant_and_crlf():
+    text = GOOD.replace("\t", ";").replace("\n", "\r\n")
+    s = load_text(text, "toy.txt")
+    assert s.actor("a").saliences["x"] == 57.0 and len(s.actors) == 3
+
+
+def test_single_scale_point_is_an_error():
+    lines = errors_of(GOOD.replace("#M\tx\t10\tall\n", ""))
+    assert any(":7:value" in line and "two different #M" in line for line in lines)
+
+
+def test_flat_csv_is_not_taken_for_decide():
+    from realpolitik.scenario.loaders.decide import sniff_decide
+
+    assert not sniff_decide(b"# title: t\nActor,Capability,Position,Salience\na,1,2,3\n")
+    assert sniff_decide((INPUTS / "copenhagen_with_errors.csv").read_bytes())
+    assert sniff_decide(b"# my notes\n'#A'\t'x'\t'x'\n")

@@ -65,7 +65,6 @@ Van Gulik, J. (decide-exchange-model, 2015-2025). ``decide/model/equalgain.py``,
 
 from __future__ import annotations
 
-import decimal
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -177,7 +176,7 @@ class _Round:
     ``#D`` order; in float mode sums are cached per issue and updated by differences.
     """
 
-    def __init__(self, st: _Setup, x: np.ndarray, *, strict_sides: bool, lam: np.ndarray | None,
+    def __init__(self, st: _Setup, x: np.ndarray, *, strict_sides: bool,
                  tie_tolerance: float, tie_break: str, rng=None, p: float = 0.0):
         self.st = st
         self.exact = st.exact
@@ -248,7 +247,7 @@ class _Round:
         self.J = np.where(swap, g1, g2)
         I, J = self.I, self.J
         self.sIp, self.sIq, self.sJp, self.sJq = s[I, p_], s[I, q_], s[J, p_], s[J, q_]
-        self.cIp, self.cIq, self.cJp, self.cJq = c[I, p_], c[I, q_], c[J, p_], c[J, q_]
+        self.cIq, self.cJp = c[I, q_], c[J, p_]
         # one gather per calculation: sIp, sIq, sJp, sJq, cIq, cJp, D_p, D_q
         self.CONST = np.stack([self.sIp, self.sIq, self.sJp, self.sJq, self.cIq, self.cJp,
                                self.D[p_], self.D[q_]], axis=1) if N else np.empty((0, 8))
@@ -714,6 +713,10 @@ class ExchangeModel(Model):
     Options = ExchangeOptions
     stochastic = True
 
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self.stochastic = self.options.p > 0  # equal gain is deterministic; REX draws
+
     # ------------------------------------------------------------ core
     def _simulate(self, scenario: Scenario, cap, pos, sal, rng, record: bool = True) -> dict[str, Any]:
         o = self.options
@@ -742,7 +745,7 @@ class ExchangeModel(Model):
                 if skipped:
                     entry["not_applied"] = f"actors entering mid-run are not modelled: {', '.join(skipped)}"
                 applied.append(entry)
-            rnd = _Round(st, x, strict_sides=not exact, lam=None, tie_tolerance=o.tie_tolerance,
+            rnd = _Round(st, x, strict_sides=not exact, tie_tolerance=o.tie_tolerance,
                          tie_break=o.tie_break, rng=rng, p=o.p)
             outcomes.append(rnd.O.copy())
             res = rnd.run()
@@ -786,7 +789,6 @@ class ExchangeModel(Model):
                 elif ch.field == "salience":
                     st.s[a, u] = conv(ch.value / 100.0)
                 elif ch.field == "position":
-                    iss = scenario.issues[u]
                     v = (conv(ch.value) - st.lower[u]) * st.step[u]
                     x[a, u] = v
                 elif ch.field == "leave":

@@ -271,7 +271,7 @@ def load_decide(raw: bytes, name: str, **_: Any):
         if row["ok"]:
             by_actor[row["actor"]].append(row)
             row_order[iids[row["issue"]]].append(aids[row["actor"]])
-    for idx, (aid, rec) in enumerate(actors.items()):
+    for aid, rec in actors.items():
         mine = by_actor[aid]
         if not mine:
             if not any(r["actor"] == aid for r in rows):
@@ -300,7 +300,6 @@ def load_decide(raw: bytes, name: str, **_: Any):
             where[(k, "saliences", i2)] = f"{name}:{r['line']}:salience"
             where[(k, "capability_by_issue", i2)] = f"{name}:{r['line']}:power"
         actor_data.append(a)
-        del idx
 
     if not actors and not issues and not rows and not problems:
         raise ScenarioError("no Decide records (#A, #P, #D) in the file", name)
