@@ -154,7 +154,7 @@ class BeliefIntegrator:
         a = np.asarray(a, float)
         b = np.asarray(b, float)
         k = np.asarray(k)
-        if a.size > 64:
+        if self.mode == "quadrature" and a.size > 64:
             keys = np.stack([a, b, k.astype(float)], axis=1)
             uniq, inv = np.unique(keys, axis=0, return_inverse=True)
             if uniq.shape[0] < a.size // 2:
