@@ -6,18 +6,21 @@ actors' *voting positions*; the outcome of an issue is the capability-and-salien
 weighted mean of the voting positions.  Between rounds each actor's preference moves
 part of the way toward its voting position, and the next round starts from there.
 
-Rules, with their sources (S&VO = Stokman & Van Oosten 1994; Decide = the
-``decide-exchange-model`` package, v2025.3.1, that implements it; section numbers refer
-to ``../shared/anchors/decide/MODEL.md``, which documents Decide at re-implementation level):
+Rules, with their sources (S&VO = Stokman & Van Oosten 1994, the model; Decide = the
+``decide-exchange-model`` package, v2025.3.1, its reference implementation; section numbers
+refer to ``../shared/anchors/decide/MODEL.md``, which documents Decide at
+re-implementation level and names the package's functions and lines.  The 1994 chapter
+was not at hand to cite equation numbers; the formulas below are checked against Decide's
+code and reference outputs):
 
-1. Outcome of issue d: ``O_d = sum_k c_kd s_kd x_kd / sum_k c_kd s_kd`` (S&VO eq. 1;
+1. Outcome of issue d: ``O_d = sum_k c_kd s_kd x_kd / sum_k c_kd s_kd`` (S&VO;
    Decide ``calc_nbs``, section 4.1).  Saliences are the 0-1 fractions, positions are
    mapped to 0-100 per issue for the computation (Decide, section 3).
-2. Candidates (S&VO section 3; Decide section 4.3): for each issue pair (p, q), two actors
+2. Candidates (S&VO; Decide section 4.3): for each issue pair (p, q), two actors
    on opposite sides of the outcome on both issues - (right, right) with (left, left), and
    (left, right) with (right, left).  The actor with the larger salience ratio
    ``s_p / s_q`` (I) demands p and supplies q; the other (J) demands q and supplies p.
-3. Equal gain (S&VO eq. 4-7; Decide section 4.4): J moves all the way to I's position on
+3. Equal gain (S&VO; Decide section 4.4): J moves all the way to I's position on
    p, shifting the outcome by ``dp = |x_Ip - x_Jp| s_Jp c_Jp / sum_k c_kp s_kp``; I's shift
    of the outcome on q is ``dq = dp (s_Ip + s_Jp) / (s_Iq + s_Jq)``, which gives both the
    same gain ``|dp s_Ip - dq s_Iq|``.  If I would overshoot J's position on q, I moves to
@@ -25,12 +28,12 @@ to ``../shared/anchors/decide/MODEL.md``, which documents Decide at re-implement
 4. Outcome cap (Decide section 4.5): a move that would carry the (estimated) outcome on
    the supplied issue past the partner's position is cut so the outcome stops exactly at
    the partner's position; the partner's move shrinks in proportion.
-5. Execution (S&VO section 3; Decide section 4.1): exchanges are executed in order of
+5. Execution (S&VO; Decide section 4.1): exchanges are executed in order of
    gain; after each one, the candidates that share an actor-issue with it are recalculated
    (supply positions chained, demand-side effects recorded, section 4.6) and those that
    are no longer valid are dropped.  Ties (gains within ``tie_tolerance``) go to the
    candidate created first - Decide breaks them at random without a seed (section 2).
-6. Between rounds (Decide section 3): ``x' = sw (1 - s) y + fw y + (1 - (1 - s) sw - fw) x``
+6. Between rounds (Decide ``new_start_position``, section 3): ``x' = sw (1 - s) y + fw y + (1 - (1 - s) sw - fw) x``
    with ``sw = 0.4`` (salience weight), ``fw = 0.1`` (fixed weight), x the preference and
    y the voting position after the round.
 7. REX (random rate, Stokman & Van Oosten's "random exchange rate" variant; our
@@ -44,7 +47,7 @@ to ``../shared/anchors/decide/MODEL.md``, which documents Decide at re-implement
 ``decimal.Decimal`` with Decide's operation and summation order (``#D`` row order), and
 counts an actor exactly on the outcome as "left".  The default ``mode="literature"``
 computes in float64 (sums updated incrementally), leaves an actor exactly on the outcome
-out of the exchanges on that issue (it is on neither side, S&VO section 3), and allows
+out of the exchanges on that issue (it is on neither side of the outcome, where S&VO look for partners), and allows
 REX.  docs/exchange.md lists every difference.
 
 References
@@ -53,10 +56,6 @@ Stokman, F. N., & Van Oosten, R. (1994). The exchange of voting positions: an
 object-oriented model of policy networks. In B. Bueno de Mesquita & F. N. Stokman (eds.),
 *European Community Decision Making: Models, Applications, and Comparisons* (pp. 105-127).
 Yale University Press.
-
-Stokman, F. N., Van der Knoop, J., & Van Oosten, R. (2013). Modeling collective
-decision making. In R. Wittek, T. A. B. Snijders & V. Nee (eds.), *Handbook of Rational
-Choice Social Research* (pp. 151-182). Stanford University Press.
 
 Van Gulik, J. (decide-exchange-model, 2015-2025). ``decide/model/equalgain.py``,
 ``base.py``, ``calculations.py``, ``utils.py`` (GPL-3.0); behaviour documented in
@@ -705,7 +704,8 @@ class ExchangeModel(Model):
     ----------
     Stokman, F. N., & Van Oosten, R. (1994). The exchange of voting positions: an
     object-oriented model of policy networks. In Bueno de Mesquita & Stokman (eds.),
-    *European Community Decision Making*, pp. 105-127 (eq. 1 outcome; eq. 4-7 equal gain).
+    *European Community Decision Making*, pp. 105-127.  Rule by rule with the reference
+    implementation's functions: the module docstring and ``docs/exchange.md``.
     """
 
     name = "exchange"
