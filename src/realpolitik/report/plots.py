@@ -576,7 +576,7 @@ def plotly_positions(result: Any, scenario: Any = None, issue: str | None = None
             fig.add_trace(go.Scatter(x=list(range(len(series))), y=series, name=key, mode="lines",
                                      line=dict(color=col, width=3, dash=dash)))  # fmt: skip
     fig.update_layout(title=f"{sc['label']}: positions per round ({r.get('model')})", xaxis_title="round",
-                      yaxis_title="position", yaxis=_plotly_scale_axis(sc), hovermode="x unified")  # fmt: skip
+                      yaxis_title="position", yaxis=_plotly_scale_axis(sc), hovermode="x unified", height=480)  # fmt: skip
     return fig
 
 
@@ -628,7 +628,7 @@ def plotly_actor_map(scenario: Any, issue: str | None = None):
     if sc["status_quo"] is not None:
         fig.add_vline(x=sc["status_quo"], line_dash="dash", line_color="#999999")
     fig.update_layout(title=f"Actor map: {sc['label']} (bubble area = salience)", xaxis=_plotly_scale_axis(sc),
-                      yaxis=dict(title="capability", rangemode="tozero"), xaxis_title="position")  # fmt: skip
+                      yaxis=dict(title="capability", rangemode="tozero"), xaxis_title="position", height=420)  # fmt: skip
     return fig
 
 
@@ -641,7 +641,7 @@ def plotly_histogram(values: Any, issue: str = "", scenario: Any = None, bins: i
                            width=np.diff(edges).tolist(), marker_color=PALETTE[0]))  # fmt: skip
     fig.update_layout(**_PLOTLY_LAYOUT)
     fig.update_layout(title=f"Monte Carlo distribution: {sc['label'] or 'forecast'}", xaxis=_plotly_scale_axis(sc),
-                      yaxis_title="share of draws", bargap=0)  # fmt: skip
+                      yaxis_title="share of draws", bargap=0, height=360)  # fmt: skip
     return fig
 
 
@@ -664,7 +664,7 @@ def plotly_settlement(result: Any):
     go = _go()
     s = settlement_series(as_dict(result))
     fig = go.Figure()
-    fig.update_layout(**_PLOTLY_LAYOUT)
+    fig.update_layout(**_PLOTLY_LAYOUT, height=380)
     if s is None:
         fig.add_annotation(text="no settlement probabilities in this result", showarrow=False, x=0.5, y=0.5,
                            xref="paper", yref="paper")  # fmt: skip
@@ -683,8 +683,8 @@ def plotly_settlement(result: Any):
         fig.add_trace(go.Scatter(x=hz["x"], y=hz["p"], mode="markers+text", error_y=err, name="by horizon",
                                  text=[f"{p:.0%}" for p in hz["p"]], textposition="top left",
                                  marker=dict(color="#111111", size=8)))  # fmt: skip
-    fig.update_layout(title="Probability of settlement over time", xaxis_title=s["unit"],
-                      yaxis=dict(range=[0, 1], title="P(settled by then)"))  # fmt: skip
+    fig.update_layout(title="Probability of settlement over time", xaxis_title=s["unit"], height=380,
+                      yaxis=dict(range=[0, 1], title="P(settled by then)", tickformat=".0%"))  # fmt: skip
     return fig
 
 
