@@ -233,3 +233,21 @@ def test_two_type_screening_agrees_with_nashpy(q):
         assert ("safe", "risky")[row] == ours.choice
         value = float(sa @ A @ sb)
         assert value == pytest.approx(ours.eu_safe if ours.choice == "safe" else ours.eu_risky, abs=1e-9)
+
+
+def test_psychsim_fixture_matches_the_exact_absorbing_chain():
+    """Design doc 3.3 fixture (PsychSim wartime negotiation, numbers only): positions 0-10,
+    start 5, P(A wins a battle) = 0.3, cap of 15 rounds.  Without settlement the simulator's
+    outcome shares must match the exact 15-step distribution of the absorbing Markov chain."""
+    N, k0, p, rounds, n = 10, 5, 0.3, 15, 40_000
+    P = np.zeros((N + 1, N + 1))
+    P[0, 0] = P[N, N] = 1.0
+    for k in range(1, N):
+        P[k, k + 1], P[k, k - 1] = p, 1 - p
+    dist = np.linalg.matrix_power(P, rounds)[k0]
+    exact = {A_VICTORY: dist[N], B_VICTORY: dist[0]}
+    params = WarParams(N=N, k0=k0, kappa_A=0.0, kappa_B=0.0, max_battles=rounds, belief_eval="plug_in")
+    r = _run(params, p, (1e9, 1.0), (1.0, 1e9), n=n)
+    for code, q in exact.items():
+        got = np.mean(r.outcome == code)
+        assert abs(got - q) < 3 * math.sqrt(q * (1 - q) / n) + 1e-12, (code, got, q)

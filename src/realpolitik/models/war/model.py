@@ -531,7 +531,8 @@ class WarBargaining(Model):
                     [w["name"]]
                     + [f"{w['settlement_probability'][k]:.1%}" for k in keys]
                     + [f"{w['war_continues_probability'][keys[-1]]:.1%}",
-                       "-" if not math.isfinite(w["settlement_terms"] or math.nan) else f"{w['settlement_terms']:.1f}",
+                       "-" if w["settlement_terms"] is None or not math.isfinite(w["settlement_terms"])
+                       else f"{w['settlement_terms']:.1f}",
                        "" if w is base else f"{w['settlement_probability'][keys[-1]] - base['settlement_probability'][keys[-1]]:+.1%}"]
                 )  # fmt: skip
             tables.append(Table(
