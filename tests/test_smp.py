@@ -268,3 +268,18 @@ def test_stochastic_transitions_equal_oracle_draw_for_draw(pce_model):
         T = int(r.states[0])
         assert T == len(hist)
         np.testing.assert_allclose(r.positions[0, :T], np.array(hist), rtol=0, atol=1e-12)
+
+
+def test_memory_blocks_do_not_change_results(monkeypatch):
+    import realpolitik.models.smp as smp_mod
+
+    rng = np.random.default_rng(21)
+    pos, sal, cap = _random_arrays(rng, 9, 2)
+    pos2, sal2, cap2 = _random_arrays(rng, 9, 2)
+    P, S, C = np.stack([pos, pos2]), np.stack([sal, sal2]), np.stack([cap, cap2])
+    big = run_smp(P, S, C, Params())
+    monkeypatch.setattr(smp_mod, "BLOCK_ELEMENTS", 8)  # every block a single row
+    small = run_smp(P, S, C, Params())
+    np.testing.assert_array_equal(big.states, small.states)
+    np.testing.assert_array_equal(big.positions, small.positions)
+    np.testing.assert_array_equal(big.probabilities, small.probabilities)

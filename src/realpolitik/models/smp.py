@@ -71,6 +71,8 @@ MIN_W = 1e-6  # SMPActor::interpBrgn* minW
 BINARY_VOTE_TOL = 1e-8  # Model::vote sTol
 MIN_ITER, MIN_DELTA_RATIO, MIN_SIG_DELTA = 2, 0.02, 1e-4  # smpStopFn
 MARKOV_UNIFORM_TOL, MARKOV_INCENTIVE_TOL, MARKOV_MAX_ITER = 1e-6, 1e-8, 1000
+#: elements of the largest temporary array of a block (bounds memory at any size)
+BLOCK_ELEMENTS = 2**23
 
 VictoryProbModel = Literal["Linear", "Square", "Quartic", "Octic", "Binary"]
 PCEModel = Literal["Conditional", "MarkovUniform", "MarkovIncentive"]
@@ -223,7 +225,7 @@ def coalitions(u: np.ndarray, w: np.ndarray, rule: str) -> tuple[np.ndarray, np.
     K, O = u.shape[-2], u.shape[-1]
     lead = u.shape[:-2]
     size = int(np.prod(lead, dtype=np.int64)) if lead else 1
-    step = int(max(1, min(O, 4e5 // max(1, size * K * O))))
+    step = int(max(1, min(O, (BLOCK_ELEMENTS // 20) // max(1, size * K * O))))
     asym = rule == "ASymProsp"
     m = np.empty(lead + (O, O))
     n = np.empty(lead + (O, O)) if asym else m
@@ -385,10 +387,10 @@ def setup_state(ideal, pos, sal, cap, prm: Params) -> _Setup:
     return _Setup(D, R, r)
 
 
-def _chunk(n: int, batch: int, per_elem: int = 12, budget: float = 3e7) -> int:
-    """Initiators per block so that ~per_elem float64 arrays of [B, n, C, n] fit ``budget``
-    bytes (small blocks stay in cache: 1.7x faster than whole arrays at n = 200)."""
-    return int(max(1, min(n, budget // max(1, per_elem * 8 * batch * n * n))))
+def _chunk(n: int, batch: int) -> int:
+    """Initiators per block: a [B, n, C, n] buffer of about BLOCK_ELEMENTS / 27 elements
+    (small blocks stay in cache: 1.7x faster than whole arrays at n = 200)."""
+    return int(max(1, min(n, (BLOCK_ELEMENTS // 27) // max(1, batch * n * n))))
 
 
 def _third_parties(D, rI, U_ji, U_jj, W, chi0_ij, chi0_ji, I, rule):
@@ -594,13 +596,17 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: _Setup, prm: Params, rng: np.rand
     keep = (ar[None, :, None, None] != cols[None, None, None, :]) & (
         ar[None, :, None, None] != target[:, None, None, cols]
     )
+    step = int(max(1, BLOCK_ELEMENTS // max(1, B * n * n)))
     for oi, oj in options:
         ui = bs_util(bv_diff(ideal, oi[:, cols], sal), st.R[..., None])  # [B, a, i in cols]
         uj = bs_util(bv_diff(ideal, oj[:, cols], sal), st.R[..., None])
-        X = np.where(keep, Vt[..., None], 0.0)
-        X[:, 0] += ui + uj  # KTAB: uPosInit + uPosRcvr first, then the others in order
-        eu.append(X.sum(axis=1) / n)
-        del X
+        e = np.empty((B, n, len(cols)))
+        for c0 in range(0, len(cols), step):  # blocks of initiators bound the memory
+            X = np.where(keep[..., c0 : c0 + step], Vt[..., None], 0.0)
+            X[:, 0] += ui[..., c0 : c0 + step] + uj[..., c0 : c0 + step]  # KTAB: the two proposals first
+            e[..., c0 : c0 + step] = X.sum(axis=1) / n
+            del X
+        eu.append(e)
     # options: 0 = SQ, then for each bargain slot s the initiators in cols
     U_opt = np.concatenate([eu[0][..., None]] + eu[1:], axis=-1)  # [B, a, 1 + nb |cols|]
     M, NT = coalitions(U_opt, cap, prm.voting_rule)
@@ -624,10 +630,15 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: _Setup, prm: Params, rng: np.rand
     valid = np.take_along_axis(member, idx, -1)
     rank = np.take_along_axis(key, idx, -1)
     b3 = np.arange(B)[:, None, None, None]
-    Mg = M[b3, idx[..., :, None], idx[..., None, :]]
-    NTg = Mg if NT is M else NT[b3, idx[..., :, None], idx[..., None, :]]
-    Cq = orient(Mg, NTg, rank)
-    pq = pce(Cq, prm.victory_prob_model, prm.pce_model, valid)  # [B, k, L]
+    pq = np.empty((B, n, L))
+    kstep = int(max(1, BLOCK_ELEMENTS // max(1, 4 * B * L * L)))
+    for k0 in range(0, n, kstep):  # blocks of deciding actors bound the memory
+        ks = slice(k0, k0 + kstep)
+        ix = idx[:, ks]
+        Mg = M[b3, ix[..., :, None], ix[..., None, :]]
+        NTg = Mg if NT is M else NT[b3, ix[..., :, None], ix[..., None, :]]
+        Cq = orient(Mg, NTg, rank[:, ks])
+        pq[:, ks] = pce(Cq, prm.victory_prob_model, prm.pce_model, valid[:, ks])  # [B, k, L]
     if prm.state_transitions == "Deterministic":
         pick = np.argmax(pq, axis=-1)
     else:
