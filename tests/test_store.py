@@ -197,3 +197,25 @@ def test_cli_forecast_survives_unwritable_db(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     assert json.loads(proc.stdout)["model"] == "weighted-mean"
     assert b"warning: run not recorded" in proc.stderr
+
+
+def test_schema_is_portable_to_postgresql():
+    """Only portable column types: the DDL compiles for PostgreSQL (no server needed)."""
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateTable
+
+    from realpolitik.store.db import Base
+
+    for table in Base.metadata.sorted_tables:
+        ddl = str(CreateTable(table).compile(dialect=postgresql.dialect()))
+        assert "CREATE TABLE" in ddl
+    assert [t.name for t in Base.metadata.sorted_tables] == ["scenarios", "library", "runs"]
+
+
+def test_records_from_other_layers(url, scen):
+    """Anything with the Result JSON layout (e.g. an analysis result as a dict) is stored."""
+    payload = get_model("weighted-mean").run(scen).to_dict()
+    payload["details"] = {"analysis": "monte-carlo", "histograms": {"emission": {"edges": [4, 10], "counts": [5]}}}
+    (rid,) = RunStore(url).save(scen, [payload], source="backtest")
+    rec = RunStore(url).get_run(rid)
+    assert rec.source == "backtest" and rec.result["details"]["analysis"] == "monte-carlo"

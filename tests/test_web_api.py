@@ -322,3 +322,10 @@ def test_serve_command_defaults_to_loopback():
 
     help_text = CliRunner().invoke(app, ["serve", "--help"]).output
     assert "127.0.0.1" in help_text and "8000" in help_text
+
+
+def test_any_large_body_is_refused(client, ec):
+    data = ec.to_data()
+    data["description"] = "x" * (200 * 1024)
+    r = client.post("/api/runs", json={"model": "weighted-mean", "data": data})
+    assert r.status_code == 413

@@ -157,6 +157,7 @@ def report(
     out_file: Annotated[Path, typer.Option("--out", help="Report file to write.")] = Path("report.html"),
     fmt: Annotated[Optional[str], typer.Option("--format", help="html or pdf (default: from the --out extension).")] = None,
     seed: SeedOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Write a report: scenario table, each model's forecast and trajectory, plots, sources."""
     from realpolitik.cli import build_models, load, parse_options
@@ -176,7 +177,7 @@ def report(
         if seed is not None:
             r.seed = seed
         results.append(r)
-    record_runs_safely(scen, results, source="cli")
+    record_runs_safely(scen, results, source="cli", url=db)
     labels = {m.name: (m.label or m.name) for m in models}
     tables = {m.name: m.describe(r, scen) for m, r in zip(models, results)}
     content = render_report(scen, results, fmt=kind, labels=labels, tables=tables)

@@ -158,7 +158,8 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
 
     @app.middleware("http")
     async def _limit_upload(request: Request, call_next):
-        if request.method == "POST" and request.url.path == "/api/scenarios":
+        # every request body (uploads, edited scenarios) is bounded by the upload limit
+        if request.method in ("POST", "PUT", "PATCH"):
             length = request.headers.get("content-length")
             if length is not None and length.isdigit() and int(length) > app.state.max_upload + 64 * 1024:
                 return JSONResponse(
