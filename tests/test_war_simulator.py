@@ -251,3 +251,34 @@ def test_psychsim_fixture_matches_the_exact_absorbing_chain():
     for code, q in exact.items():
         got = np.mean(r.outcome == code)
         assert abs(got - q) < 3 * math.sqrt(q * (1 - q) / n) + 1e-12, (code, got, q)
+
+
+@given(
+    st.integers(2, 14),
+    st.floats(0.05, 0.95),
+    st.floats(0.05, 0.95),
+    st.floats(0.05, 0.95),
+    st.floats(1.0, 200.0),
+    st.floats(0.0, 0.05),
+    st.floats(0.0, 0.05),
+    st.floats(0.8, 1.0),
+    st.floats(0.0, 1.0),
+    st.floats(0.0, 1.0),
+    st.integers(0, 25),
+    st.integers(0, 2**31),
+)
+@settings(max_examples=60, deadline=None)
+def test_simulator_invariants(N, p, mA, mB, conc, kA, kB, delta, lo, hi, T, seed):
+    k0 = max(1, N // 2)
+    lower = np.full(T + 1, min(lo, hi))
+    upper = np.full(T + 1, max(lo, hi))
+    params = WarParams(N=N, k0=k0, kappa_A=kA, kappa_B=kB, delta=delta, max_battles=T, lower=lower, upper=upper)
+    r = _run(params, p, (mA * conc, (1 - mA) * conc), (mB * conc, (1 - mB) * conc), n=200, seed=seed)
+    settled = r.outcome == SETTLED
+    assert np.all((r.end_step >= 0) & (r.end_step <= T))
+    assert np.all(r.terms[settled] >= lower[0] - 1e-12) and np.all(r.terms[settled] <= upper[0] + 1e-12)
+    assert np.all(np.isnan(r.terms[~settled]))
+    assert np.all(r.k_end[r.outcome == A_VICTORY] == N) and np.all(r.k_end[r.outcome == B_VICTORY] == 0)
+    inside = (r.outcome == SETTLED) | (r.outcome == 0)
+    assert np.all((r.k_end[inside] > 0) & (r.k_end[inside] < N))
+    assert np.all(r.end_step[r.outcome == 0] == T)
