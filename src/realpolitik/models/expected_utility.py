@@ -300,18 +300,17 @@ def win_probability(
         np.maximum(N, 0.0, out=N)
     else:
         N = _numerator_sorted(x, G, closer_counts(x) if counts is None else counts, presorted)
-    same = dist == 0.0
     if mode == "all-pairs":
         Gs = np.sort(G, axis=-1)
         coef = 2.0 * np.arange(n) - n + 1.0
         D = 2.0 * (Gs @ coef).sum(axis=-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            P = np.where(D[:, None, None] > 0, N / D[:, None, None], 0.0)
-    else:
-        A = N + np.swapaxes(N, 1, 2) if method != "direct" else A
-        with np.errstate(invalid="ignore", divide="ignore"):
-            P = np.where(A > 0, N / np.where(A > 0, A, 1.0), 0.5)
-    return np.where(same, 0.0, P)
+        # N = 0 where x_u = x_v (identical columns of G), so P = 0 there
+        N /= np.where(D > 0, D, np.inf)[:, None, None]
+        return N
+    A = N + np.swapaxes(N, 1, 2) if method != "direct" else A
+    with np.errstate(invalid="ignore", divide="ignore"):
+        P = np.where(A > 0, N / np.where(A > 0, A, 1.0), 0.5)
+    return np.where(dist == 0.0, 0.0, P)
 
 
 def _base_utility(base: np.ndarray, r: np.ndarray | None) -> np.ndarray:
@@ -389,28 +388,20 @@ def _risk_exponents(sec: np.ndarray) -> np.ndarray:
     return (1.0 - Rk / 3.0) / (1.0 + Rk / 3.0)
 
 
-def _pick(
-    mask: np.ndarray, key: np.ndarray, offer: np.ndarray, orig: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per row ``[b, i]``: the column with the smallest ``key`` among ``mask``.
+def _pick(mask: np.ndarray, key: np.ndarray, offer: np.ndarray, orig: np.ndarray) -> np.ndarray:
+    """Per row: the column with the smallest ``key`` among ``mask`` (each row has one).
 
     Ties (within 1e-12 relative) go to the lowest offer position, then to the first
-    actor in input order (``orig[b, j]``: input index of column ``j``; default the
-    column itself).  Returns (column or -1, any).
+    actor in input order (``orig[row, j]``: input index of column ``j``).
     """
     k = np.where(mask, key, np.inf)
     best = k.min(axis=-1, keepdims=True)
-    anyv = np.isfinite(best[..., 0])
     with np.errstate(invalid="ignore"):
         tied = k <= best + 1e-12 * np.maximum(np.abs(best), 1.0)  # inf where masked out
         o = np.where(tied, offer, np.inf)
         low = o.min(axis=-1, keepdims=True)
         tied = o <= low + 1e-12 * np.maximum(np.abs(low), 1.0)
-    if orig is None:
-        idx = np.argmax(tied, axis=-1)
-    else:
-        idx = np.argmin(np.where(tied, orig[:, None, :], np.iinfo(np.intp).max), axis=-1)
-    return np.where(anyv, idx, -1), anyv
+    return np.argmin(np.where(tied, orig, np.iinfo(np.intp).max), axis=-1)
 
 
 @dataclass
@@ -474,42 +465,48 @@ def eu_round(
     P2 = (win_probability(x, dist, w, r, opt.probability_mode, counts, presorted=True)
           if opt.vote_risk == "voter-r" else P1)
     a, b = expected_utilities(x, s, dist, P2, r, mu, R, opt)
-    # step 11: regions of Fig. 6 from the receiver i's point of view
-    xi = x[:, :, None]
-    xj = x[:, None, :]
-    differ = xi != xj
-    conf = differ & (b > a) & (a > 0) if opt.conflict_moves else np.zeros_like(differ)
-    comp = differ & (b > 0) & (a < 0) & (b > -a)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.abs(a / np.where(b != 0, b, 1.0))
-    comp_offer = xi + (xj - xi) * ratio
-    full_offer = np.broadcast_to(xj, dist.shape)
-    move_full = dist  # |x_j - x_i| / R: the same order within a draw
-    t_conf, any_conf = _pick(conf, move_full, full_offer, order)
-    if opt.offer_rule == "weighted-position":
-        aa, bb = np.abs(a), np.abs(b)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            key = (aa * xi + bb * xj) / (aa + bb)
-    else:
-        key = np.abs(comp_offer - xi)
-    t_comp, any_comp = _pick(comp, key, comp_offer, order)
+    # step 11: regions of Fig. 6 from the receiver i's point of view; offers are
+    # evaluated only on the rows (receivers) that have a candidate of that region
+    differ = dist > 0.0
+    stages = []
+    if opt.conflict_moves:
+        stages.append((KIND_CONFRONTATION, differ & (b > a) & (a > 0)))
+    stages.append((KIND_COMPROMISE, differ & (b > 0) & (a < 0) & (b > -a)))
     if opt.capitulation:
-        cap = differ & (b > 0) & (a < 0) & (-a >= b)
-        t_cap, any_cap = _pick(cap, move_full, full_offer, order)
-    else:
-        t_cap, any_cap = np.full((B, n), -1), np.zeros((B, n), dtype=bool)
-    kind = np.where(
-        any_conf, KIND_CONFRONTATION,
-        np.where(any_comp, KIND_COMPROMISE, np.where(any_cap, KIND_CAPITULATION, KIND_NONE)),
-    )
-    target = np.where(any_conf, t_conf, np.where(any_comp, t_comp, np.where(any_cap, t_cap, -1)))
-    tsafe = np.maximum(target, 0)[:, :, None]
-    take = lambda arr: np.take_along_axis(arr, tsafe, axis=-1)[:, :, 0]  # noqa: E731
-    new_x = np.where(
-        kind == KIND_COMPROMISE, take(comp_offer), np.where(kind == KIND_NONE, x, take(full_offer))
-    )
-    sel_a = np.where(target >= 0, take(a), np.nan)
-    sel_b = np.where(target >= 0, take(b), np.nan)
+        stages.append((KIND_CAPITULATION, differ & (b > 0) & (a < 0) & (-a >= b)))
+    kind = np.full((B, n), KIND_NONE)
+    target = np.full((B, n), -1)
+    new_x = x.copy()
+    sel_a = np.full((B, n), np.nan)
+    sel_b = np.full((B, n), np.nan)
+    undecided = np.ones((B, n), dtype=bool)
+    for code, mask in stages:
+        rb, ri = np.nonzero(mask.any(axis=-1) & undecided)
+        if rb.size == 0:
+            continue
+        m = mask[rb, ri]  # [rows, n] candidates j of receiver (rb, ri)
+        xr = x[rb]
+        xir = x[rb, ri][:, None]
+        ar, br = a[rb, ri], b[rb, ri]
+        if code == KIND_COMPROMISE:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                offer = xir + (xr - xir) * np.abs(ar / np.where(br != 0, br, 1.0))
+                if opt.offer_rule == "weighted-position":
+                    aa, bb = np.abs(ar), np.abs(br)
+                    key = (aa * xir + bb * xr) / (aa + bb)
+                else:
+                    key = np.abs(offer - xir)
+        else:
+            offer = xr
+            key = np.abs(xr - xir)
+        idx = _pick(m, key, offer, order[rb])
+        pick = np.arange(rb.size)
+        kind[rb, ri] = code
+        target[rb, ri] = idx
+        new_x[rb, ri] = offer[pick, idx]
+        sel_a[rb, ri] = ar[pick, idx]
+        sel_b[rb, ri] = br[pick, idx]
+        undecided[rb, ri] = False
     target = np.where(target >= 0, np.take_along_axis(order, np.maximum(target, 0), axis=1), -1)
 
     def unsort(v: np.ndarray) -> np.ndarray:
