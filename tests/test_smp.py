@@ -283,3 +283,45 @@ def test_memory_blocks_do_not_change_results(monkeypatch):
     np.testing.assert_array_equal(big.states, small.states)
     np.testing.assert_array_equal(big.positions, small.positions)
     np.testing.assert_array_equal(big.probabilities, small.probabilities)
+
+
+def test_default_scenario_runs_with_its_issues_as_dimensions():
+    from realpolitik.scenario.io import builtin_names
+
+    if "russia-ukraine-2024" not in builtin_names():
+        pytest.skip("default scenario not shipped yet")
+    scen = load_scenario(None)
+    m = get_model("smp")
+    res = m.run(scen)
+    assert list(res.forecast) == list(scen.issue_ids)
+    assert 3 <= res.details["states"] <= 101
+    for iss in scen.issues:
+        assert iss.min <= res.forecast[iss.id] <= iss.max
+    titles = [t.title for t in m.describe(res, scen)]
+    assert any("final positions" in t for t in titles) and any("most probable" in t for t in titles)
+
+
+# --------------------------------------------------------------------- properties
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st_  # noqa: E402
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st_.integers(0, 2**32 - 1), n=st_.integers(2, 7), m=st_.integers(1, 3))
+def test_run_invariants(seed, n, m):
+    rng = np.random.default_rng(seed)
+    pos, sal, cap = _random_arrays(rng, n, m)
+    r = run_smp(pos[None], sal[None], cap[None], Params(max_iter=30))
+    T = int(r.states[0])
+    assert 3 <= T <= 31  # at least two turns (minIter), at most max_iter
+    P = r.positions[0, :T]
+    assert np.all((P >= 0) & (P <= 1))
+    pr = r.probabilities[0, :T]
+    assert np.all((pr >= 0) & (pr <= 1 + 1e-12))
+    for t in range(T):  # the representatives' probabilities form a distribution
+        rep, _ = unique_representatives(P[t][None])
+        assert pr[t][rep[0]].sum() == pytest.approx(1.0, abs=1e-9)
+    assert np.all(np.isfinite(r.risk[0, :T])) and np.all(r.risk[0, :T] <= 1 + 1e-12)
+    # a rerun is identical (deterministic transitions)
+    again = run_smp(pos[None], sal[None], cap[None], Params(max_iter=30))
+    np.testing.assert_array_equal(again.positions[0, :T], P)
