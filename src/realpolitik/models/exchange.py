@@ -313,6 +313,12 @@ class _Round:
             else:
                 total = total - np.where(hasA, csA * (updA - x0A), 0.0) + csA * (t - x0A)
             return total
+        CH = 4096  # rows per block: a [rows, actors] matrix of Decimals stays small
+        if len(K) > CH:
+            return np.concatenate([
+                self._wsum(K[i:i + CH], u[i:i + CH], A[i:i + CH], t[i:i + CH], first_then_updates)
+                for i in range(0, len(K), CH)
+            ])
         ordm = self.ORD[u]  # [K, nmax]
         pad = ordm < 0
         oc = np.where(pad, 0, ordm)
