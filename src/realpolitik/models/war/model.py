@@ -12,7 +12,6 @@ other theatres, the chance that each challenger moves.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -42,7 +41,6 @@ from realpolitik.models.war.simulator import (
     CeasefireParams,
     WarParams,
     WarPaths,
-    make_integrator,
     simulate_war,
 )
 from realpolitik.scenario.model import Scenario
