@@ -287,3 +287,16 @@ def test_properties_on_random_scenarios(s):
         wm = get_model("weighted-mean").run(s).forecast
         for iss in s.issues:
             assert abs(res.history["mean"][iss.id][0] - wm[iss.id]) <= 1e-9 * max(1.0, iss.span)
+
+
+def test_rex_through_the_monte_carlo_engine():
+    mc = pytest.importorskip("realpolitik.analysis.montecarlo")
+    if not hasattr(mc, "simulate"):
+        pytest.skip("Monte Carlo entry point not available")
+    s = scen("sample_data")
+    model = get_model("exchange", p=0.3, rounds=3)
+    a = mc.simulate(s, model, draws=8, seed=4, chunk_size=4)
+    b = mc.simulate(s, model, draws=8, seed=4, chunk_size=4)
+    assert a.draws.shape == (8, len(s.issues))
+    assert np.array_equal(a.draws, b.draws)
+    assert a.draws.std(axis=0).max() > 0
