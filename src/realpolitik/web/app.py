@@ -127,7 +127,9 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
     def _error(request: Request, status: int, detail: str, problems: list[dict[str, str]] | None = None):
         if _wants_html(request):
             return templates.TemplateResponse(
-                request, "error.html", {"status": status, "detail": detail, "problems": problems or []}, status_code=status
+                request, "error.html",
+                {"status": status, "detail": detail, "problems": problems or [], "version": __version__},
+                status_code=status,
             )
         return JSONResponse({"detail": detail, "problems": problems or []}, status_code=status)
 
