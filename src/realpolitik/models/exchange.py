@@ -108,7 +108,8 @@ class _Setup:
 def _setup_from_arrays(scenario: Scenario, cap, pos, sal, exact: bool, row_order=None) -> _Setup:
     ids = list(scenario.actor_ids)
     n, m = pos.shape
-    active = ~np.isnan(pos) & (sal > 0)
+    # an actor with no salience or no power on an issue has nothing to trade there
+    active = ~np.isnan(pos) & (sal > 0) & (cap > 0)
     if exact:
         x = np.empty((n, m), dtype=object)
         s = np.empty((n, m), dtype=object)
