@@ -379,3 +379,13 @@ def run_crisis_backtest(
     ]
     return CrisisBacktest(data, seed, test_fraction, len(train), len(test),
                           len(data.actors) - len(actors), scores, cal, table)  # fmt: skip
+
+
+def crisis_repeats(results: list[CrisisBacktest]) -> tuple[dict[str, Any], Table]:
+    """Brier score per model over repeated splits (mean, sd, splits won)."""
+    from realpolitik.analysis.backtest_wars import repeat_summary, repeat_table
+
+    per = [{s.model: {"brier": s.brier} for s in r.scores} for r in results]
+    summ = repeat_summary(per, {"brier": True})
+    seeds = ", ".join(str(r.seed) for r in results)
+    return summ, repeat_table(summ, {"brier": "Brier"}, f"Crisis outcomes over {len(results)} seeded splits (seeds {seeds})", "brier")

@@ -562,3 +562,42 @@ def run_war_backtest(
         cal = calibrate_simulator(train, grid_values, calibration_draws, seed, progress)
         scores.append(score_cdf("war-simulator", simulator_cdf(test, cal, t, draws, seed), test, t))
     return WarBacktest(data, seed, test_fraction, train, test, scores, cal, fitted)
+
+
+# ------------------------------------------------------------------ repeated splits
+def repeat_summary(per_split: list[dict[str, dict[str, float]]], lower_is_better: dict[str, bool]) -> dict[str, dict[str, Any]]:
+    """Mean, sd and number of splits won per model and metric over repeated splits.
+
+    ``per_split`` holds, for each split, ``{model: {metric: value}}``.
+    """
+    models = sorted({m for s in per_split for m in s})
+    out: dict[str, dict[str, Any]] = {}
+    for m in models:
+        out[m] = {}
+        for metric, low in lower_is_better.items():
+            vals = np.array([s[m][metric] for s in per_split if m in s])
+            wins = sum(
+                1 for s in per_split
+                if m in s and s[m][metric] == (min if low else max)(v[metric] for v in s.values())
+            )  # fmt: skip
+            out[m][metric] = {"mean": float(vals.mean()), "sd": float(vals.std(ddof=1)) if vals.size > 1 else 0.0, "wins": wins}
+    return out
+
+
+def repeat_table(summary: dict[str, dict[str, Any]], metrics: dict[str, str], title: str, key: str) -> Table:
+    rows = []
+    for m, d in sorted(summary.items(), key=lambda kv: kv[1][key]["mean"]):
+        rows.append([m] + [f"{d[k]['mean']:.3f} ± {d[k]['sd']:.3f} ({d[k]['wins']})" if abs(d[k]["mean"]) < 10
+                           else f"{d[k]['mean']:.1f} ± {d[k]['sd']:.1f} ({d[k]['wins']})" for k in metrics])  # fmt: skip
+    return Table(title, ["model", *metrics.values()], rows, "mean ± sd over the splits (splits won)")
+
+
+WAR_METRICS = {"crps": "CRPS (days)", "log_score": "log score", "median_mae": "MAE of median", "brier_1y": "Brier P(<=1y)"}
+WAR_LOWER = {"crps": True, "log_score": False, "median_mae": True, "brier_1y": True}
+
+
+def war_repeats(results: list[WarBacktest]) -> tuple[dict[str, Any], Table]:
+    per = [{s.model: {k: getattr(s, k) for k in WAR_METRICS} for s in r.scores} for r in results]
+    summ = repeat_summary(per, WAR_LOWER)
+    seeds = ", ".join(str(r.seed) for r in results)
+    return summ, repeat_table(summ, WAR_METRICS, f"War durations over {len(results)} seeded splits (seeds {seeds})", "crps")

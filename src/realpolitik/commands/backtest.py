@@ -170,6 +170,9 @@ def deu_cmd(
 
 
 TestFractionOpt = Annotated[float, typer.Option("--test-fraction", help="Share of units held out for testing (seeded split).")]
+RepeatsOpt = Annotated[
+    int, typer.Option("--repeats", help="Also run this many splits (seeds SEED, SEED+1, ...) and summarise mean, sd and splits won.")
+]
 
 
 @backtest_app.command("wars")
@@ -180,30 +183,44 @@ def wars_cmd(
     draws: Annotated[int, typer.Option("--draws", "-n", help="Simulated wars per test war.")] = 2000,
     calibration_draws: Annotated[int, typer.Option("--calibration-draws", help="Simulated wars per training war and grid point.")] = 300,
     no_simulator: Annotated[bool, typer.Option("--no-simulator", help="Survival baselines only.")] = False,
+    repeats: RepeatsOpt = 1,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """War durations: Kaplan-Meier, Weibull AFT, Cox and the calibrated war simulator on held-out wars."""
-    from realpolitik.analysis.backtest_wars import DEFAULT_SEED, load_wars, run_war_backtest
+    from realpolitik.analysis.backtest_wars import DEFAULT_SEED, load_wars, run_war_backtest, war_repeats
 
     if draws < 1 or calibration_draws < 1:
         raise OptionError([Problem("--draws", "draws must be at least 1")])
+    if repeats < 1:
+        raise OptionError([Problem("--repeats", f"must be at least 1, got {repeats}")])
     data = load_wars(_file(file))
-    res = run_war_backtest(
-        data, seed=DEFAULT_SEED if seed is None else seed, test_fraction=test_fraction, draws=draws,
-        calibration_draws=calibration_draws, simulator=not no_simulator, progress=_progress(quiet or json_),
-    )  # fmt: skip
+    base = DEFAULT_SEED if seed is None else seed
+    runs = []
+    for k in range(repeats):
+        if repeats > 1 and not (quiet or json_):
+            err.print(f"[dim]split {k + 1}/{repeats} (seed {base + k})[/dim]")
+        runs.append(run_war_backtest(
+            data, seed=base + k, test_fraction=test_fraction, draws=draws, calibration_draws=calibration_draws,
+            simulator=not no_simulator, progress=_progress(quiet or json_ or repeats > 1),
+        ))  # fmt: skip
+    res = runs[0]
     payload = res.to_dict()
+    rep_table = None
+    if repeats > 1:
+        summ, rep_table = war_repeats(runs)
+        payload["repeats"] = {"seeds": [r.seed for r in runs], "summary": summ,
+                              "simulator": [r.calibration.params() if r.calibration else None for r in runs]}  # fmt: skip
     summary = {k: v for k, v in payload.items() if k != "simulator"}
     summary["simulator"] = None if res.calibration is None else res.calibration.params()
     payload["stored_runs"] = _store_summary(
         f"War-duration backtest ({Path(file).name})", data.sha256, "backtest-wars", summary,
-        {"file": str(file), "seed": res.seed, "test_fraction": test_fraction, "draws": draws},
+        {"file": str(file), "seed": res.seed, "test_fraction": test_fraction, "draws": draws, "repeats": repeats},
     )  # fmt: skip
     if json_:
         emit_json(payload)
         return
-    _render(res.tables())
+    _render(res.tables() + ([rep_table] if rep_table is not None else []))
 
 
 @backtest_app.command("crises")
@@ -214,26 +231,36 @@ def crises_cmd(
     draws: Annotated[int, typer.Option("--draws", "-n", help="Simulated crises per cell (power, opponent power, violence).")] = 2000,
     calibration_draws: Annotated[int, typer.Option("--calibration-draws", help="Simulated crises per cell and grid point.")] = 300,
     no_bargaining: Annotated[bool, typer.Option("--no-bargaining", help="Base rates only.")] = False,
+    repeats: RepeatsOpt = 1,
     json_: JsonOpt = False,
 ) -> None:
     """Crisis outcomes: base rates by power and violence vs the war-bargaining layer (Brier, held-out crises)."""
-    from realpolitik.analysis.backtest_crises import DEFAULT_SEED, load_icb, run_crisis_backtest
+    from realpolitik.analysis.backtest_crises import DEFAULT_SEED, crisis_repeats, load_icb, run_crisis_backtest
 
     if draws < 1 or calibration_draws < 1:
         raise OptionError([Problem("--draws", "draws must be at least 1")])
+    if repeats < 1:
+        raise OptionError([Problem("--repeats", f"must be at least 1, got {repeats}")])
     data = load_icb(_file(file))
-    res = run_crisis_backtest(
-        data, seed=DEFAULT_SEED if seed is None else seed, test_fraction=test_fraction, draws=draws,
-        calibration_draws=calibration_draws, bargaining=not no_bargaining,
-    )  # fmt: skip
+    base = DEFAULT_SEED if seed is None else seed
+    runs = [
+        run_crisis_backtest(data, seed=base + k, test_fraction=test_fraction, draws=draws,
+                            calibration_draws=calibration_draws, bargaining=not no_bargaining)
+        for k in range(repeats)
+    ]  # fmt: skip
+    res = runs[0]
     payload = res.to_dict()
+    rep_table = None
+    if repeats > 1:
+        summ, rep_table = crisis_repeats(runs)
+        payload["repeats"] = {"seeds": [r.seed for r in runs], "summary": summ}
     summary = {k: v for k, v in payload.items() if k != "war_bargaining"}
     summary["war_bargaining"] = None if res.calibration is None else res.calibration.params()
     payload["stored_runs"] = _store_summary(
         f"Crisis-outcome backtest ({Path(file).name})", data.sha256, "backtest-crises", summary,
-        {"file": str(file), "seed": res.seed, "test_fraction": test_fraction, "draws": draws},
+        {"file": str(file), "seed": res.seed, "test_fraction": test_fraction, "draws": draws, "repeats": repeats},
     )  # fmt: skip
     if json_:
         emit_json(payload)
         return
-    _render(res.tables())
+    _render(res.tables() + ([rep_table] if rep_table is not None else []))
