@@ -90,6 +90,9 @@ def test_stochastic_runs_are_reproducible_with_a_seed():
     np.testing.assert_array_equal(r1.positions(), r2.positions())
     histories = {m.run(scen, rng=s).positions().tobytes() for s in range(6)}
     assert len(histories) > 1  # the seed matters in stochastic mode
+    # without a seed the XML prngSeed seeds the run (smpc's rule): reruns are identical
+    np.testing.assert_array_equal(m.run(scen).positions(), m.run(scen).positions())
+    assert m.run(scen).seed == 3507583219545544127
     r3 = get_model("smp", seed=3).run(scen, rng=99)
     r4 = get_model("smp", seed=3).run(scen, rng=1)
     np.testing.assert_array_equal(r3.positions(), r4.positions())

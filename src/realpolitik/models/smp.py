@@ -916,6 +916,14 @@ class SMP(Model):
         return A
 
     # ------------------------------------------------------------ protocol
+    def run(self, scenario: Scenario, rng: np.random.Generator | int | None = None):
+        """As :meth:`Model.run`; without a seed (``rng=None`` and no ``seed`` option) a KTAB
+        XML scenario's ``prngSeed`` seeds the stochastic transitions, as in ``smpc``."""
+        xml_seed = ((scenario.extensions or {}).get("ktab") or {}).get("prng_seed")
+        if rng is None and self.options.seed is None and xml_seed is not None:
+            return super().run(scenario, rng=int(xml_seed))
+        return super().run(scenario, rng=rng)
+
     def _generator(self, rng):
         if self.options.seed is not None:
             return np.random.default_rng(self.options.seed)
