@@ -79,8 +79,6 @@ def calibration() -> float:
 def main(quick: bool = False) -> None:
     smp = get_model("smp")
     base = get_model("weighted-mean")
-    cal = calibration()
-    print(f"calibration workload (fixed NumPy, 5 x 8M-element ops): {cal:.3f} s")
     print(f"{'scenario':18s} {'n x m':>7s} {'states':>6s} {'ours s':>8s} {'s/turn':>7s} "
           f"{'w-mean s':>8s} {'smpc s':>7s} {'x faster':>9s} {'x/turn':>7s} {'peak MB':>8s}")
     cases: list[tuple[str, Scenario]] = []
@@ -94,12 +92,14 @@ def main(quick: bool = False) -> None:
         t = time.perf_counter()
         res = smp.run(scen)
         ours = time.perf_counter() - t
+        # process peak RSS so far (cases grow, so this is the peak of the largest run yet);
+        # tracemalloc would slow small runs several-fold
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t = time.perf_counter()
         base.run(scen)
         wm = time.perf_counter() - t
         states = res.details["states"]
         per_turn = ours / max(1, states - 1)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         ref = SMPC.get(name)
         if ref:
             kt, kstates = ref
@@ -113,7 +113,10 @@ def main(quick: bool = False) -> None:
         n, m = len(scen.actors), len(scen.issues)
         print(f"{name:18s} {n:>3d} x {m:<2d} {states:>6d} {ours:>8.2f} {per_turn:>7.3f} {wm:>8.4f} "
               f"{ktxt:>7s} {rtxt:>9s} {ttxt:>7s} {peak:>8.0f}", flush=True)
-    print("smpc: TIMINGS.md, whole process with --logmin on a comparable 2-vCPU machine; ours: one thread, "
+    cal = calibration()
+    print(f"same-run machine calibration (fixed NumPy workload, 5 x 8M-element ops): {cal:.3f} s "
+          "(about 0.5 s on an idle core; larger means a loaded machine)")
+    print("peak MB: process peak RSS after the case. smpc: TIMINGS.md, whole process with --logmin on a comparable 2-vCPU machine; ours: one thread, "
           "same run for KTAB inputs. 'x faster' = smpc time / ours; '>=' where smpc did not finish.")
 
 
