@@ -349,13 +349,17 @@ def expected_utilities(
     def utilities(rr):
         key = id(rr)
         if key not in cache:
-            cache[key] = (_base_utility(0.5 - 0.5 * dist, rr), _base_utility(0.5 + 0.5 * dist, rr),
+            Us = _base_utility(0.5 - 0.5 * dist, rr)
+            cache[key] = (Us, Us - _base_utility(0.5 + 0.5 * dist, rr),
                           0.0 if rr is None else _base_utility(np.full_like(rr, 0.5), rr))
         return cache[key]
 
     def one(Pm, sres, rr, dm):
-        Us, Uf, Usq = utilities(rr)
-        out = sres * (Pm * Us + (1.0 - Pm) * Uf) + (1.0 - sres) * Us - Q * Usq
+        Us, dU, Usq = utilities(rr)
+        # s (P U_s + (1-P) U_f) + (1-s) U_s - Q U_sq  =  U_s - s (1-P)(U_s - U_f) - Q U_sq
+        out = Us - sres * (1.0 - Pm) * dU
+        if Q != 0.0 and rr is not None:
+            out -= Q * Usq  # U_sq = 0 when r = 1
         if Q < 1.0:
             dsum = dm + dist
             Ub = _base_utility(0.5 - 0.25 * dsum, rr)
