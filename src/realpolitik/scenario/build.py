@@ -90,6 +90,12 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_EXPECTED = {
+    "capability": "a number greater than 0",
+    "salience": "a number in 0-100",
+    "position": "a number on the issue's scale",
+    "round": "a whole number >= 0",
+}
 _PER_ISSUE = {"positions": "position", "saliences": "salience", "capability_by_issue": "capability"}
 
 
@@ -117,10 +123,11 @@ def _message(err: dict[str, Any]) -> str:
     if etype == "value_error" or etype.startswith("assertion"):
         return msg  # our own validators name the value and what is expected
     if etype in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
-        expected = "a whole number" if etype.startswith("int") else "a number"
+        kind = "a whole number" if etype.startswith("int") else "a number"
+        expected = _EXPECTED.get(what, kind)
         if value is None:
             return f"{what} is empty; expected {expected}"
-        return f"{what} {_show(value)} is not {expected[2:] if expected.startswith('a ') else expected}; expected {expected}"
+        return f"{what} {_show(value)} is not {kind}; expected {expected}"
     if etype == "string_pattern_mismatch":
         return (
             f"{what} {_show(value)} is not a valid id; expected letters, digits, '_', '.', '-' or spaces, "

@@ -17,9 +17,20 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def _canonical_actor(a: dict[str, Any]) -> dict[str, Any]:
+    # a per-issue capability equal to the actor's capability says nothing more
+    cbi = {k: v for k, v in (a.get("capability_by_issue") or {}).items() if v != a.get("capability")}
+    out = {k: v for k, v in a.items() if k != "capability_by_issue"}
+    if cbi:
+        out["capability_by_issue"] = cbi
+    return out
+
+
 def lost_content(original: dict[str, Any], back: dict[str, Any]) -> list[str]:
     """Human names of what differs between two ``Scenario.to_data()`` dicts."""
     lost: list[str] = []
+    original = {**original, "actors": [_canonical_actor(a) for a in original.get("actors", [])]}
+    back = {**back, "actors": [_canonical_actor(a) for a in back.get("actors", [])]}
     for key in original:
         if key in ("issues", "actors") or original.get(key) == back.get(key):
             continue

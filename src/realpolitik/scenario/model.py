@@ -286,12 +286,14 @@ def consistency_problems(issues: Any, actors: Any, events: Any) -> list[str]:
     groups = {_get(b, "group") for b in actors if _get(b, "group")}
     known_list = ", ".join(issue_ids) or "none"
     for k, a in enumerate(actors):
+        unknown: set[str] = set()  # one message per actor and unknown issue
         for field in ("positions", "saliences", "capability_by_issue"):
             values = _get(a, field) or {}
             if not isinstance(values, dict):
                 continue
             for iid in values:
-                if iid not in known:
+                if iid not in known and iid not in unknown:
+                    unknown.add(iid)
                     problems.append(f"actors.{k}.{field}.{iid}: unknown issue id {iid!r} (known: {known_list})")
         positions = _get(a, "positions") or {}
         for iid, x in (positions.items() if isinstance(positions, dict) else ()):

@@ -21,7 +21,25 @@ def load_json(raw: bytes, name: str, **_: Any):
     # a saved Result embeds its scenario under "scenario_data"
     if "scenario_data" in data and "actors" not in data:
         data = data["scenario_data"]
-    return data, simple_locator(name), []
+    return data, _json_locator(text, name, "scenario_data" in data and "actors" not in data), []
+
+
+def _json_locator(text: str, name: str, nested: bool):
+    """``file.json:LINE (path)`` where the JSON parses as YAML too (almost always), else ``file.json:path``."""
+    import yaml
+
+    from realpolitik.scenario.loaders.yaml_format import _line_map, yaml_locator
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return simple_locator(name)
+    if node is None:
+        return simple_locator(name)
+    lines = _line_map(node)
+    if nested:
+        lines = {k[1:]: v for k, v in lines.items() if k[:1] == ("scenario_data",)}
+    return yaml_locator(name, lines)
 
 
 register_loader(Format("json", ("json",), load_json, description="JSON scenario (same structure as YAML)"))

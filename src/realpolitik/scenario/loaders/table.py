@@ -38,6 +38,7 @@ from typing import Any
 
 from realpolitik.errors import Problem, ScenarioError
 from realpolitik.scenario.io import Format, decode_text, register_loader
+from realpolitik.scenario.model import ID_PATTERN
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "actor": ("actor", "stakeholder", "name", "player", "actor name"),
@@ -66,6 +67,12 @@ def _slug(text: str) -> str:
     s = re.sub(r"[^A-Za-z0-9_.\- ]+", "", str(text)).strip()
     s = re.sub(r"\s+", "_", s)
     return s or "actor"
+
+
+def _issue_id(text: str) -> str:
+    """An issue id: the cell itself when it is a valid id (spaces allowed), else a slug."""
+    text = str(text).strip()
+    return text if re.fullmatch(ID_PATTERN, text) and len(text) <= 80 else _slug(text)
 
 
 def parse_number(value: Any) -> float | None:
@@ -157,7 +164,7 @@ def rows_to_data(
             full = cell(r, "full_name")
             name_text = str(full).strip() if full not in (None, "") else ""
         iid = str(cell(r, "issue")).strip() if "issue" in col and cell(r, "issue") not in (None, "") else single_issue
-        iid = _slug(iid)
+        iid = _issue_id(iid)
         if iid not in issues:
             issues.append(iid)
         values: dict[str, float] = {}
@@ -273,7 +280,7 @@ def rows_to_data(
         problems.append(Problem(f"{name}: # scale", f"scale {meta['scale']!r} is not of the form MIN-MAX"))
     if meta.get("issues"):
         # '# issues: a, b, c' fixes the order (and may declare issues no row uses)
-        declared_ids = [_slug(t) for t in meta["issues"].split(",") if t.strip()]
+        declared_ids = [_issue_id(t) for t in meta["issues"].split(",") if t.strip()]
         issues = declared_ids + [i for i in issues if i not in declared_ids]
     for iid in issues:
         pos = [a["positions"][iid] for a in actor_list if iid in a["positions"] and math.isfinite(a["positions"][iid])]

@@ -395,6 +395,14 @@ def _load_book(wb, name: str, salience_scale: str | None):
             if cap is not None and "capability" not in a:
                 a["capability"] = cap
             continue
+        if issue_index and iid not in issue_index:
+            problems.append(
+                Problem(sh.cell(rownum, "issue"), f"unknown issue id {iid!r} (known: {', '.join(issue_index)})")
+            )
+            if cap is not None and "capability" not in a:
+                a["capability"] = cap
+            bad_cell.setdefault(k, (iid, sh.cell(rownum, "issue")))
+            continue
         if iid not in derived_issues:
             derived_issues.append(iid)
         if cap is not None:
@@ -613,8 +621,16 @@ register_loader(
 
 
 # ------------------------------------------------------------------ writing
+def _cell_value(v: Any) -> Any:
+    # openpyxl writes numbers with 16 significant digits; a float that needs 17 to read
+    # back exactly is written as text (the reader parses numeric text), so nothing is lost
+    if isinstance(v, float) and math.isfinite(v) and float("%.16g" % v) != v:
+        return repr(v)
+    return v
+
+
 def _put(ws, row: list[Any]) -> None:
-    ws.append(row)
+    ws.append([_cell_value(v) for v in row])
     # a text that starts with '=' is text, not a formula
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, str) and cell.value.startswith("="):

@@ -41,11 +41,15 @@ def yaml_locator(name: str, lines: dict[tuple, int]) -> Locator:
     return locate
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_yaml(raw: bytes, name: str) -> tuple[Any, dict[tuple, int]]:
     text = decode_text(raw, name)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # one parse (libyaml when available: ~10x faster); the node tree gives the lines
+        node = yaml.compose(text, Loader=_Loader)
+        data = _Loader("").construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
