@@ -564,3 +564,27 @@ def test_sorted_probability_equals_direct_sum(seed, n, grid, mode, risk):
     a = win_probability(x, dist, w, r, mode)
     b = win_probability(x, dist, w, r, mode, method="direct")
     np.testing.assert_allclose(a, b, atol=1e-12, rtol=1e-10)
+
+
+def test_forecast_batch_with_events_and_inactive_actors_equals_runs():
+    newcomer = {"id": "Spain", "capability": 0.1, "positions": {"p": 9, "r": 20}, "saliences": {"p": 80, "r": 50}}
+    ev = [
+        {"round": 2, "changes": [{"actor": "UK", "field": "position", "issue": "p", "value": 5}]},
+        {"round": 3, "changes": [{"actor": "Spain", "field": "enter", "actor_data": newcomer}]},
+        {"round": 4, "changes": [{"actor": "Greece", "field": "leave"},
+                                 {"actor": "France", "field": "salience", "issue": "r", "value": 5}]},
+    ]
+    scen = two_issue_scenario(ev)
+    rng = np.random.default_rng(9)
+    base = ScenarioBatch.repeat(scen, 6)
+    pos = base.position + rng.normal(0, 0.5, base.position.shape) * np.array([1.0, 10.0])
+    a = scen.arrays()
+    pos = np.clip(pos, a.scale_min, a.scale_max)
+    batch = ScenarioBatch(scen, base.capability, pos, base.salience)
+    model = get_model("expected-utility")
+    traj = model.trajectory_batch(batch)
+    for d in range(6):
+        one = model.run(batch.scenario(d))
+        for col, iid in enumerate(scen.issue_ids):
+            np.testing.assert_allclose(traj["median"][d, :, col], one.history["median"][iid], atol=1e-9)
+            np.testing.assert_allclose(traj["mean"][d, :, col], one.history["mean"][iid], atol=1e-9)
