@@ -102,11 +102,12 @@ def test_default_scenario_what_if_table(default_result):
     for want in ("baseline", "credible agreements", "no domestic constraint", "domestic pressure up",
                  "without the battle updates", "without the battle events"):  # fmt: skip
         assert want in names
-    rows = {w["name"]: w for w in r.details["what_if"]}
-    base = rows["baseline"]["settlement_probability"]["24"]
-    # the seed's thesis: domestic pressure blocks deals, removing it opens them
-    assert rows["no domestic constraint"]["settlement_probability"]["24"] >= base
-    assert rows["domestic pressure up"]["settlement_probability"]["24"] <= base
+    rows = {w["name"]: w["settlement_probability"] for w in r.details["what_if"]}
+    for h in ("6", "12", "24"):
+        base = rows["baseline"][h]
+        # common random numbers: a looser constraint can only settle earlier, draw by draw
+        assert rows["no domestic constraint"][h] >= base >= rows["domestic pressure up"][h]
+        assert rows["credible agreements"][h] >= base
     titles = [t.title for t in model.describe(r, scen)]
     assert any("how the war ends" in t for t in titles) and any("what moves" in t for t in titles)
     note = " ".join(t.note or "" for t in model.describe(r, scen))

@@ -42,12 +42,15 @@ class Belief(_Frozen):
     a battle) or ``war_win`` (the probability that side A wins the war from the
     starting front position; converted to ``battle_win`` through the gambler's
     ruin).  ``concentration`` is ``a + b`` of the Beta (how many battles' worth of
-    evidence the belief holds).
+    evidence the belief holds).  ``spread`` is the analyst's own uncertainty about
+    this belief: the standard deviation, on the logit scale, of the belief's mean
+    battle-win probability across Monte Carlo draws (0 = known exactly).
     """
 
     battle_win: float | None = Field(default=None, gt=0, lt=1)
     war_win: float | None = Field(default=None, gt=0, lt=1)
     concentration: float = Field(default=10.0, gt=0, le=1e9)
+    spread: float = Field(default=0.0, ge=0, le=5)
 
     @model_validator(mode="after")
     def _one(self):

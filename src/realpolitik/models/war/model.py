@@ -157,9 +157,22 @@ class _Setup:
     def timeline(self, **kw) -> DomesticTimeline:
         return domestic_timeline(self.scenario, self.war, self.max_battles, **kw)
 
-    def priors(self, past=None):
-        """Both sides' Beta counts after the battles that happened before month 0."""
-        (aA, bA), (aB, bB) = self.prior
+    def priors(self, past=None, seed: int | None = None, n: int = 1):
+        """Both sides' Beta counts after the battles that happened before month 0.
+
+        With ``seed``, a belief with ``spread > 0`` gets a per-draw mean (logit-normal
+        around the stated mean, stream ``[seed, 4 + side]``); the counts are then arrays.
+        """
+        counts = []
+        for i, s in enumerate(self.war.sides):
+            a, b = self.prior[i]
+            if seed is not None and s.belief.spread > 0:
+                conc = a + b
+                logit = np.log(a / b) + s.belief.spread * np.random.default_rng([seed, 4 + i]).standard_normal(n)
+                m = 1.0 / (1.0 + np.exp(-logit))
+                a, b = m * conc, (1.0 - m) * conc
+            counts.append((a, b))
+        (aA, bA), (aB, bB) = counts
         for a_won, w, *_ in self.past if past is None else past:
             if a_won:
                 aA, aB = aA + w, aB + w
@@ -192,10 +205,11 @@ class _Setup:
     def run(self, seed: int, timeline: DomesticTimeline, *, credible=False, broken_factor=1.0, past=None, future=None) -> WarPaths:
         n = self.opts.draws
         p_true, pA, pB = self.draw_inputs(seed, n, credible, broken_factor)
-        (aA, bA), (aB, bB) = self.priors(past)
+        (aA, bA), (aB, bB) = self.priors(past, seed, n)
         params = self.params(timeline, future)
+        full = lambda v: np.broadcast_to(np.asarray(v, float), (n,))  # noqa: E731
         return simulate_war(
-            params, p_true, (np.full(n, aA), np.full(n, bA)), (np.full(n, aB), np.full(n, bB)), pA, pB,
+            params, p_true, (full(aA), full(bA)), (full(aB), full(bB)), pA, pB,
             np.random.default_rng([seed, 0]), chunk=self.opts.chunk,
         )  # fmt: skip
 

@@ -209,8 +209,9 @@ def simulate_war(
 
     ``belief_A``/``belief_B`` are per-draw Beta pseudo-counts ``(a, b)`` over A's
     per-battle win probability; ``premium_*`` the per-draw credibility premiums
-    (shares).  Random numbers: one uniform per draw and battle, drawn in chunk
-    order, so a fixed seed gives identical paths.
+    (shares).  Random numbers: one uniform per draw and battle step (used or not),
+    drawn in chunk order, so a fixed seed (and chunk size) gives identical paths and
+    draw ``d`` sees the same battle luck in every what-if.
     """
     rng = np.random.default_rng() if rng is None else rng
     p_true = np.asarray(p_true, float)
@@ -298,7 +299,9 @@ def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB
         idx = np.flatnonzero(alive)
         if idx.size == 0:
             break
-        won = rng.random(idx.size) < p[idx]
+        # one uniform per draw and battle (alive or not): draw d always gets the same
+        # numbers, so what-ifs that change who settles keep common random numbers
+        won = rng.random(n)[idx] < p[idx]
         k[idx] += np.where(won, 1, -1)
         aA[idx] += won
         aB[idx] += won
