@@ -931,6 +931,7 @@ class SMP(Model):
 
     def _run(self, scenario: Scenario, rng):
         prm = self.params(scenario)
+        ids = scenario.actor_ids
         pos, sal, cap = _scenario_arrays(scenario, self.options.salience_normalisation)
         A = self.accommodation(scenario)
         out = run_smp(pos[None], sal[None], cap[None], prm, A, self._generator(rng))
@@ -952,8 +953,8 @@ class SMP(Model):
                     continue
                 rows.append(
                     {
-                        "initiator": scenario.actor_ids[i],
-                        "receiver": scenario.actor_ids[j],
+                        "initiator": ids[i],
+                        "receiver": ids[j],
                         "prob_initiator_wins": float(rec.phi[0, i]),
                         "expected_gain": float(rec.gain[0, i]),
                         "initiator_position": (rec.bargain_init[0, i] * span + lo).tolist(),
@@ -961,8 +962,8 @@ class SMP(Model):
                     }
                 )
             chosen = {
-                scenario.actor_ids[k]: (
-                    None if rec.choice_init[0, k] < 0 else scenario.actor_ids[int(rec.choice_init[0, k])]
+                ids[k]: (
+                    None if rec.choice_init[0, k] < 0 else ids[int(rec.choice_init[0, k])]
                 )
                 for k in range(len(scenario.actors))
             }
@@ -978,19 +979,19 @@ class SMP(Model):
             "turns": T - 1,
             "winning_probabilities": probs.tolist(),
             "most_probable": {
-                "actor": scenario.actor_ids[best],
+                "actor": ids[best],
                 "probability": float(final_p[best]),
                 "position": forecast,
                 # actors whose final position KTAB counts as the same (within posTol on [0, 1])
                 "shared_by": [
-                    scenario.actor_ids[k]
+                    ids[k]
                     for k in np.flatnonzero(
                         np.sqrt(((out.positions[0, T - 1] - out.positions[0, T - 1, best]) ** 2).sum(-1)) < POS_TOL
                     )
                 ],
             },
             "risk_attitudes": out.risk[0, :T].tolist(),
-            "effective_power": dict(zip(scenario.actor_ids, out.effective_power[0].tolist())),
+            "effective_power": dict(zip(ids, out.effective_power[0].tolist())),
             "bargains": bargains,
             "salience_normalisation": (
                 self.options.salience_normalisation
