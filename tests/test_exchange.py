@@ -275,7 +275,11 @@ def small_scenarios(draw):
 def test_properties_on_random_scenarios(s):
     for mode in ("literature", "decide"):
         res = get_model("exchange", mode=mode, rounds=3).run(s)
+        played = {iid for a in s.actors for iid in a.positions}
         for iss in s.issues:
+            if iss.id not in played:  # nobody takes part: no outcome
+                assert np.isnan(res.forecast[iss.id])
+                continue
             for v in res.history["voting_outcome"][iss.id] + res.history["mean"][iss.id]:
                 assert iss.min - 1e-9 <= v <= iss.max + 1e-9
         for e in res.details["exchanges"]:
@@ -286,7 +290,8 @@ def test_properties_on_random_scenarios(s):
         # the outcome before any exchange is the weighted mean of the input
         wm = get_model("weighted-mean").run(s).forecast
         for iss in s.issues:
-            assert abs(res.history["mean"][iss.id][0] - wm[iss.id]) <= 1e-9 * max(1.0, iss.span)
+            if iss.id in played:
+                assert abs(res.history["mean"][iss.id][0] - wm[iss.id]) <= 1e-9 * max(1.0, iss.span)
 
 
 def test_rex_through_the_monte_carlo_engine():
@@ -300,3 +305,18 @@ def test_rex_through_the_monte_carlo_engine():
     assert a.draws.shape == (8, len(s.issues))
     assert np.array_equal(a.draws, b.draws)
     assert a.draws.std(axis=0).max() > 0
+
+
+def test_issue_nobody_takes_part_in_has_no_forecast():
+    s = Scenario.model_validate({
+        "title": "empty issue",
+        "issues": [{"id": "x"}, {"id": "y"}, {"id": "z"}],
+        "actors": [
+            {"id": "a", "capability": 1, "positions": {"x": 0, "y": 0}, "saliences": {"x": 90, "y": 10}},
+            {"id": "b", "capability": 1, "positions": {"x": 100, "y": 100}, "saliences": {"x": 10, "y": 90}},
+        ],
+    })
+    res = get_model("exchange", rounds=2).run(s)
+    assert np.isnan(res.forecast["z"]) and json.loads(res.to_json())["forecast"]["z"] is None
+    assert res.details["exchanges"]  # a and b trade x against y
+    get_model("exchange").describe(res, s)

@@ -807,6 +807,8 @@ class ExchangeModel(Model):
     # ------------------------------------------------------------ helpers
     @staticmethod
     def _denorm(v, st: _Setup, u: int) -> float:
+        if len(st.order[u]) == 0:  # nobody takes part in the issue: no outcome
+            return math.nan
         if st.exact:
             return float(st.lower[u] if v == 0 else v / st.step[u] + st.lower[u])
         return float(v / st.step[u] + st.lower[u])
@@ -928,7 +930,8 @@ class ExchangeModel(Model):
         for iss in scenario.issues:
             start = hist.get("mean", {}).get(iss.id, [None])[0]
             vo = hist.get("voting_outcome", {}).get(iss.id, [None])
-            p = iss.nearest_point(result.forecast.get(iss.id, math.nan)) if result.forecast.get(iss.id) is not None else None
+            f = result.forecast.get(iss.id)
+            p = iss.nearest_point(f) if f is not None and math.isfinite(f) else None
             rows.append([iss.label or iss.id, start, vo[0] if vo else None, result.forecast.get(iss.id),
                          f"{p.value:g}: {p.label}" if p else "-"])
         per_round = d.get("exchanges_per_round", [])
