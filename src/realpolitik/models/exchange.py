@@ -57,9 +57,10 @@ object-oriented model of policy networks. In B. Bueno de Mesquita & F. N. Stokma
 *European Community Decision Making: Models, Applications, and Comparisons* (pp. 105-127).
 Yale University Press.
 
-Van Gulik, J. (decide-exchange-model, 2015-2025). ``decide/model/equalgain.py``,
-``base.py``, ``calculations.py``, ``utils.py`` (GPL-3.0); behaviour documented in
-``../shared/anchors/decide/MODEL.md``.
+decide-exchange-model, PyPI version 2025.3.1 (GitHub foarsitter/decide-exchange-model,
+GPL-3.0): ``decide/model/equalgain.py``, ``base.py``, ``calculations.py``, ``utils.py``;
+behaviour documented in ``../shared/anchors/decide/MODEL.md``.  (No code of the package
+is copied here; the algorithm is re-implemented from that description.)
 """
 
 from __future__ import annotations
