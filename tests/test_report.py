@@ -122,3 +122,20 @@ def test_report_shows_monte_carlo_sensitivity_and_war_results():
     assert html.count("Sensitivity: ") >= len(s.issues)
     if len(results) == 3:
         assert "Settlement over time" in html
+
+
+def test_analysis_results_get_analysis_tables(scen):
+    from realpolitik.report.html import model_tables
+
+    d = get_model("weighted-mean").run(scen, rng=2).to_dict()
+    d["details"] = {"analysis": "monte-carlo", "draws": 100, "spread": 0.1, "point_forecast": {"emission": 7.0},
+                    "summary": {"emission": {"mean": 7.1, "median": 7.0, "sd": 0.3, "p10": 6.7, "p90": 7.5}},
+                    "thresholds": {"emission>8": 0.05}}  # fmt: skip
+    tabs = model_tables(d, scen)
+    assert tabs[0].title.startswith("Monte Carlo: 100 draws")
+    assert tabs[0].rows[0][1:] == [7.0, 7.1, 7.0, 0.3, 6.7, 7.5]
+    assert tabs[1].rows == [["emission>8", 0.05]]
+    d["details"] = {"analysis": "sensitivity", "method": "morris",
+                    "tornado": {"emission": [{"name": "UK.capability", "low": 7.0, "high": 7.8, "swing": 0.8}]}}  # fmt: skip
+    (t,) = model_tables(d, scen)
+    assert t.rows == [["UK.capability", 7.0, 7.8, 0.8]]

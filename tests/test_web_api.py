@@ -329,3 +329,21 @@ def test_any_large_body_is_refused(client, ec):
     data["description"] = "x" * (200 * 1024)
     r = client.post("/api/runs", json={"model": "weighted-mean", "data": data})
     assert r.status_code == 413
+
+
+def test_monte_carlo_run_from_the_web(client, ec):
+    pytest.importorskip("realpolitik.analysis.montecarlo")
+    body = {"model": "weighted-mean", "scenario": EC, "draws": 300, "spread": 0.2, "seed": 4}
+    r = client.post("/api/runs", json=body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert "Monte Carlo" in out["label"]
+    assert out["result"]["details"]["draws"] == 300
+    (row,) = out["forecast_rows"]
+    assert row["p10"] < row["value"] < row["p90"]
+    assert set(out["charts"]["histogram"]) == {"emission"}
+    again = client.post("/api/runs", json=body).json()
+    assert again["result"]["forecast"] == out["result"]["forecast"]  # the seed fixes every draw
+    assert client.post("/api/runs", json={**body, "draws": 10**6}).status_code == 422
+    page = client.get(f"/runs/{out['run_id']}")
+    assert page.status_code == 200

@@ -25,7 +25,9 @@ from realpolitik.scenario.model import Scenario
 
 
 def _as_result(r: Any) -> Result:
-    return r if isinstance(r, Result) else Result.from_dict(dict(r))
+    if isinstance(r, Result):
+        return r
+    return Result.from_dict(r.to_dict() if hasattr(r, "to_dict") else dict(r))
 
 
 def model_tables(result: Result, scenario: Scenario) -> list[Table]:
@@ -33,6 +35,8 @@ def model_tables(result: Result, scenario: Scenario) -> list[Table]:
     from realpolitik.models import available_models
 
     result = _as_result(result)
+    if (result.details or {}).get("analysis"):
+        return analysis_tables(result, scenario)
     cls = available_models().get(result.model)
     if cls is None:
         return []
@@ -40,6 +44,33 @@ def model_tables(result: Result, scenario: Scenario) -> list[Table]:
         return cls(**result.options).describe(result, scenario)
     except Exception:  # noqa: BLE001 - a report must not fail on one model's extra tables
         return []
+
+
+def analysis_tables(result: Result, scenario: Scenario) -> list[Table]:
+    """Tables for results of the analysis layer (a model's own tables would misread them)."""
+    d = result.details or {}
+    kind = d.get("analysis")
+    names = {i.id: i.label or i.id for i in scenario.issues}
+    if kind == "monte-carlo":
+        summ, point = d.get("summary") or {}, d.get("point_forecast") or {}
+        rows = [[names.get(i, i), point.get(i), s.get("mean"), s.get("median"), s.get("sd"), s.get("p10"), s.get("p90")]
+                for i, s in summ.items()]  # fmt: skip
+        out = [Table(f"Monte Carlo: {d.get('draws')} draws, spread {d.get('spread')}",
+                     ["issue", "point forecast", "mean", "median", "sd", "p10", "p90"], rows,
+                     f"seed {result.seed}; {d.get('uncertain_inputs', 0)} inputs with their own distribution")]  # fmt: skip
+        th = d.get("thresholds") or {}
+        if th:
+            out.append(Table("Threshold probabilities", ["threshold", "share of draws"], [[k, v] for k, v in th.items()]))
+        return out
+    if kind == "sensitivity":
+        out = []
+        for iid, rows in (d.get("tornado") or {}).items():
+            out.append(Table(f"Sensitivity ({d.get('method')}): {names.get(iid, iid)}",
+                             ["input", "forecast at low", "at high", "swing"],
+                             [[r.get("name"), r.get("low"), r.get("high"), r.get("swing")] for r in rows[:10]],
+                             "one input at its low/high end, the others at their point values"))  # fmt: skip
+        return out
+    return []
 
 
 def default_labels(results: Sequence[Result]) -> dict[str, str]:

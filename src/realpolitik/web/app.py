@@ -69,6 +69,8 @@ class RunRequest(BaseModel):
     data: dict[str, Any] | None = Field(None, description="edited scenario data (the shape of Scenario.to_data())")
     options: dict[str, Any] = Field(default_factory=dict, description="model options (only those to change)")
     seed: int | None = Field(None, ge=0, description="seed for every random draw")
+    draws: int = Field(0, ge=0, le=100_000, description="Monte Carlo draws (0: a single point forecast)")
+    spread: float = Field(0.0, ge=0.0, le=1.0, description="Monte Carlo: global perturbation of inputs without their own distribution")
     source: str = Field("api", pattern="^(api|web)$")
 
 
@@ -257,8 +259,10 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
         for iss in scenario.issues:
             v = (result.get("forecast") or {}).get(iss.id)
             p = iss.nearest_point(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+            summ = ((result.get("details") or {}).get("summary") or {}).get(iss.id) or {}
             rows.append({"issue": iss.id, "label": iss.label or iss.id, "value": _finite_or_none(v),
-                         "point": f"{p.value:g}: {p.label}" if p else "", "min": iss.min, "max": iss.max})  # fmt: skip
+                         "point": f"{p.value:g}: {p.label}" if p else "", "min": iss.min, "max": iss.max,
+                         "p10": _finite_or_none(summ.get("p10")), "p90": _finite_or_none(summ.get("p90"))})  # fmt: skip
         return rows
 
     def scenario_of_run(rec) -> Scenario | None:
@@ -327,17 +331,24 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
 
         scen = from_data(body.data) if body.data is not None else resolve(body.scenario)[1]
         model = get_model(body.model, **body.options)
-        result = model.run(scen, rng=body.seed)
-        if body.seed is not None:
-            result.seed = body.seed
+        if body.draws > 0:
+            try:
+                from realpolitik.analysis.montecarlo import simulate
+            except ImportError:
+                raise UserError(422, "Monte Carlo is not available in this installation") from None
+            result = simulate(scen, model, draws=body.draws, seed=body.seed, spread=body.spread)
+        else:
+            result = model.run(scen, rng=body.seed)
+            if body.seed is not None:
+                result.seed = body.seed
         ids = record_runs_safely(scen, [result], source=body.source, url=store.url) if store is not None else []
         d = _clean_json(result.to_dict())
         return {
             "run_id": ids[0] if ids else None,
-            "label": model.label or model.name,
+            "label": (model.label or model.name) + (f" \u2013 Monte Carlo, {body.draws} draws" if body.draws else ""),
             "result": d,
             "forecast_rows": forecast_rows(d, scen),
-            "tables": tables_json(result, scen),
+            "tables": tables_json(d, scen),
             "charts": charts(d, scen),
         }
 

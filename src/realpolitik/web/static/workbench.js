@@ -221,6 +221,8 @@
     const seedText = $("seed").value.trim();
     const body = { model: $("model").value, data: currentData(), options: chosenOptions(), source: "web" };
     if (seedText !== "") body.seed = Number(seedText);
+    const draws = Number($("draws").value || 0);
+    if (draws > 0) { body.draws = draws; body.spread = Number($("spread").value || 0); }
     const t0 = performance.now();
     const r = await RP.call("/api/runs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
     btn.disabled = false;
@@ -245,10 +247,13 @@
     $("results").classList.remove("hidden");
     $("results-title").textContent = "Forecast: " + current.label + (current.run_id ? " (run " + current.run_id + ")" : "");
     const prev = lastRun ? lastRun.result : null;
-    let h = "<thead><tr><th>issue</th><th class=\"num\">forecast</th><th>nearest labelled point</th>" +
+    const mc = current.forecast_rows.some(function (r) { return r.p10 !== null && r.p10 !== undefined; });
+    let h = "<thead><tr><th>issue</th><th class=\"num\">forecast" + (mc ? " (mean)" : "") + "</th>" +
+      (mc ? "<th class=\"num\">80% of draws</th>" : "") + "<th>nearest labelled point</th>" +
       (prev ? "<th class=\"num\">previous run (" + RP.esc(prev.model) + ")</th><th class=\"num\">change</th>" : "") + "</tr></thead><tbody>";
     current.forecast_rows.forEach(function (row) {
-      h += "<tr data-issue=\"" + RP.esc(row.issue) + "\"><td>" + RP.esc(row.label) + "</td><td class=\"num forecast-value\"><strong>" + RP.fmt(row.value) + "</strong></td><td>" + RP.esc(row.point) + "</td>";
+      h += "<tr data-issue=\"" + RP.esc(row.issue) + "\"><td>" + RP.esc(row.label) + "</td><td class=\"num forecast-value\"><strong>" + RP.fmt(row.value) + "</strong></td>" +
+        (mc ? "<td class=\"num\">" + RP.fmt(row.p10) + " \u2013 " + RP.fmt(row.p90) + "</td>" : "") + "<td>" + RP.esc(row.point) + "</td>";
       if (prev) {
         const pv = (prev.forecast || {})[row.issue];
         const d = (typeof pv === "number" && typeof row.value === "number") ? row.value - pv : null;
