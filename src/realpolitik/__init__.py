@@ -3,9 +3,27 @@
 Quick start::
 
     import realpolitik as rp
-    scenario = rp.load_scenario()             # the built-in default scenario
-    result = rp.get_model("weighted-mean").run(scenario)
-    print(result.forecast)
+
+    results = rp.forecast()                   # the default scenario, every standard model
+    for r in results:
+        print(r.model, r.forecast)            # {issue id: forecast on the issue's scale}
+
+    r = rp.forecast("ec-emissions", models="nash", utility="linear")  # one model -> one Result
+    r.to_dict()                               # the JSON of `realpolitik forecast --json`
+
+    scenario = rp.load_scenario("my_case.csv")          # YAML, JSON, CSV, Excel, KTAB, Decide
+    rp.forecast(scenario, models=["weighted-mean", "weighted-median"])
+    rp.convert(scenario, "my_case.xlsx")                 # any format -> any format
+
+    model = rp.get_model("weighted-mean")     # the model protocol: options at construction,
+    model.run(scenario, rng=7)                # run(scenario, rng) -> Result
+
+Public names
+------------
+:func:`forecast`, :func:`convert`, :func:`load_scenario`, :func:`get_model`,
+:func:`available_models`, :class:`Scenario`, :class:`Result`, :class:`ScenarioError`
+(a user's mistake: ``.problems`` lists every ``Problem(location, message)``) and
+:class:`OptionError` (a bad model option).
 """
 
 from importlib.metadata import PackageNotFoundError, version as _version
@@ -15,17 +33,21 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+unknown"
 
-from realpolitik.errors import Problem, ScenarioError  # noqa: E402
+from realpolitik.errors import OptionError, Problem, ScenarioError  # noqa: E402
 from realpolitik.scenario import Scenario, load_scenario  # noqa: E402
 from realpolitik.models import Result, available_models, get_model  # noqa: E402
+from realpolitik.api import convert, forecast  # noqa: E402
 
 __all__ = [
+    "OptionError",
     "Problem",
     "Result",
     "Scenario",
     "ScenarioError",
     "__version__",
     "available_models",
+    "convert",
+    "forecast",
     "get_model",
     "load_scenario",
 ]

@@ -1,0 +1,103 @@
+"""The short Python path: ``forecast`` and ``convert`` in one call each.
+
+These functions only combine the public pieces (:func:`load_scenario`,
+:func:`get_model`, :func:`write_scenario`); they add no behaviour of their own
+beyond sending each keyword option to the models that have it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from realpolitik.errors import OptionError, Problem
+from realpolitik.models import Result, available_models, get_model
+from realpolitik.scenario import Scenario, load_scenario
+
+#: models run by :func:`forecast` (and ``realpolitik forecast``) when none are named
+DEFAULT_MODELS = ("weighted-mean", "weighted-median", "nash", "expected-utility", "smp", "exchange", "war")
+
+
+def _scenario(scenario: Scenario | str | os.PathLike[str] | None) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def forecast(
+    scenario: Scenario | str | os.PathLike[str] | None = None,
+    models: str | Sequence[str] | None = None,
+    seed: int | None = None,
+    **options: Any,
+) -> Result | list[Result]:
+    """Forecast a scenario with one or more models.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`Scenario`, a file path, the name of a built-in scenario, or
+        ``None`` for the built-in default scenario.
+    models
+        One model name (the result is returned alone), a list of names (a list of
+        results), or ``None`` for every standard model that is installed
+        (:data:`DEFAULT_MODELS`; a list of results).
+    seed
+        Seed for every random draw (results of stochastic models are reproducible).
+    **options
+        Model options in the papers' words (``utility="linear"``, ``rounds=10`` ...).
+        Each goes to every selected model that has it; an option that no selected
+        model has raises :class:`~realpolitik.errors.OptionError`.
+
+    Returns
+    -------
+    Result or list of Result
+        ``result.forecast`` maps issue id to the forecast on the issue's scale;
+        ``result.to_dict()`` is the JSON that ``realpolitik forecast --json`` prints.
+
+    Examples
+    --------
+    >>> import realpolitik as rp
+    >>> rp.forecast("ec-emissions", models="weighted-median").forecast
+    {'emission': 7.0}
+    """
+    scen = _scenario(scenario)
+    single = isinstance(models, str)
+    registry = available_models()
+    if models is None:
+        names = [n for n in DEFAULT_MODELS if n in registry]
+    else:
+        names = [models] if single else list(models)
+    built = []
+    used: set[str] = set()
+    for name in names:
+        key = name.strip().lower().replace("_", "-")
+        cls = registry.get(key)
+        if cls is None:
+            get_model(key)  # raises the helpful unknown-model error
+        mine = {k: v for k, v in options.items() if k in cls.Options.model_fields}
+        used |= set(mine)
+        built.append(get_model(key, **mine))
+    unused = sorted(set(options) - used)
+    if unused:
+        raise OptionError(
+            [Problem(f"option {k}", f"no selected model has this option (models: {', '.join(names)})") for k in unused]
+        )
+    results = [m.run(scen, rng=seed) for m in built]
+    return results[0] if single else results
+
+
+def convert(
+    source: Scenario | str | os.PathLike[str] | None,
+    target: str | os.PathLike[str],
+    fmt: str | None = None,
+    lossy: bool = False,
+) -> Scenario:
+    """Write a scenario (or a file's scenario) to ``target`` in the format of its extension.
+
+    Raises :class:`~realpolitik.errors.ScenarioError` naming what the target format
+    cannot hold unless ``lossy=True``; the target is written atomically.
+    """
+    from realpolitik.scenario.writers import write_scenario
+
+    scen = _scenario(source)
+    write_scenario(scen, target, fmt, lossy=lossy)
+    return scen
