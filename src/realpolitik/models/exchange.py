@@ -295,26 +295,14 @@ class _Round:
 
     # ------------------------------------------------------------ outcome estimates
     def _wsum(self, K, u, A, t, first_then_updates: bool):
-        """Sum of c s x on issue u for candidates K with A's position t and the updates.
+        """Sum of x s c on issue u (``#D`` order) for candidates K, A at t, with the updates.
 
         ``first_then_updates``: Decide's cap helper sets A first and then applies the
         candidate's updates (which may overwrite A); ``adjust_nbs`` applies the updates
         first and then A.
         """
         st = self.st
-        if not self.exact:
-            slot_q = u == self.q[K]
-            updsum = np.where(slot_q, self.updsum_q[K], self.updsum_p[K])
-            updA = np.where(slot_q, self.updA_q[K], self.updA_p[K])
-            hasA = np.where(slot_q, self.hasA_q[K], self.hasA_p[K])
-            csA = st.s[A, u] * st.c[A, u]
-            x0A = self.x0[A, u]
-            total = self.base[u] + updsum
-            if first_then_updates:
-                total = total + np.where(hasA, 0.0, csA * (t - x0A))
-            else:
-                total = total - np.where(hasA, csA * (updA - x0A), 0.0) + csA * (t - x0A)
-            return total
+        # exact mode only; float mode uses cached sums (see _check_nbs)
         CH = 4096  # rows per block: a [rows, actors] matrix of Decimals stays small
         if len(K) > CH:
             return np.concatenate([
