@@ -347,3 +347,10 @@ def test_monte_carlo_run_from_the_web(client, ec):
     assert client.post("/api/runs", json={**body, "draws": 10**6}).status_code == 422
     page = client.get(f"/runs/{out['run_id']}")
     assert page.status_code == 200
+
+
+@pytest.mark.parametrize("data", [{"actors": 5}, {"title": "t", "issues": [{"id": "a"}], "actors": [1, 2]}, {"issues": "x"}])
+def test_malformed_scenario_outline_is_a_4xx(client, data):
+    r = client.post("/api/runs", json={"model": "weighted-mean", "data": data})
+    assert r.status_code == 422 and r.json()["problems"][0]["location"].startswith("scenario:")
+    _no_traceback(r)

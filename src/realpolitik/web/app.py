@@ -34,7 +34,7 @@ from typing import Any
 
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
@@ -205,7 +205,17 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
             raise UserError(404, f"no library scenario {key}")
         return ref, Scenario.model_validate(entry["data"]), entry["name"]
 
-    def from_data(data: dict[str, Any]) -> Scenario:
+    def from_data(data: Any) -> Scenario:
+        """Validate edited scenario data (the JSON body is checked for its outline first)."""
+        if not isinstance(data, dict):
+            raise ScenarioError([Problem("scenario", "expected an object with title, issues and actors")])
+        probs = [Problem(f"scenario:{k}", f"expected a list, got {type(data[k]).__name__}")
+                 for k in ("issues", "actors", "events", "sources") if k in data and not isinstance(data[k], list)]  # fmt: skip
+        probs += [Problem(f"scenario:{k}.{i}", f"expected an object, got {type(x).__name__}")
+                  for k in ("issues", "actors", "events") if isinstance(data.get(k), list)
+                  for i, x in enumerate(data[k]) if not isinstance(x, dict)]  # fmt: skip
+        if probs:
+            raise ScenarioError(probs)
         return build_scenario(json.loads(json.dumps(data)), simple_locator("scenario"), [])
 
     def models_info() -> list[dict[str, Any]]:
@@ -468,7 +478,3 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
         return {"status": "ok"}
 
     return app
-
-
-def redirect(url: str) -> RedirectResponse:  # pragma: no cover - kept for templates' forms
-    return RedirectResponse(url, status_code=303)
