@@ -267,3 +267,12 @@ def test_messages_are_one_line_each(tmp_path):
         for line in problems(content, name):
             assert "\n" not in line, case
     assert Path(tmp_path).exists()
+
+
+def test_utf16_text_is_read_not_called_binary():
+    raw = (HEADER + GOOD_ROWS).encode("utf-16")  # with a byte-order mark, as Excel's "Unicode text"
+    assert load_bytes(raw, "u16.csv").actor_ids == ("A", "B")
+    assert problems(("Actor\tCapability\tPosition\tSalience\nA\t1\t2\t3\n").encode("utf-16"), "tabs.csv") == [
+        "tabs.csv:1: wrong delimiter: the header is separated by tabs, expected commas (save as "
+        "'CSV UTF-8 (comma delimited)')"
+    ]

@@ -146,6 +146,12 @@ def load_bytes(raw: bytes, name: str, fmt: str | None = None, **options: Any) ->
     if not raw.strip():
         raise ScenarioError("file is empty", name)
     f = detect_format(raw, name, fmt)
+    if not f.binary and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # UTF-16 with a byte-order mark (Excel's "Unicode text" export): re-encode
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise ScenarioError("file starts like UTF-16 text but does not decode as UTF-16", name) from None
     if not f.binary and _looks_binary(raw):
         raise ScenarioError(f"file is not text (binary content); expected a {f.name} file", name)
     data, locate, problems = f.load(raw, name, **options)
