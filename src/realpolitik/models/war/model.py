@@ -269,7 +269,13 @@ def summarise(paths: WarPaths, setup: _Setup, horizons) -> dict[str, Any]:
     # settlement probability by month, on the step grid
     steps = np.arange(setup.max_battles + 1)
     cum = np.cumsum(np.bincount(paths.end_step[paths.outcome == SETTLED], minlength=steps.size))[: steps.size] / n
-    out["settlement_by_month"] = {"months": (steps * setup.mpb).tolist(), "probability": cum.tolist()}
+    ivs = [_wilson(c * n, n) for c in cum]
+    out["settlement_by_month"] = {
+        "months": (steps * setup.mpb).tolist(),
+        "probability": cum.tolist(),
+        "low": [iv[0] for iv in ivs],
+        "high": [iv[1] for iv in ivs],
+    }
     return out
 
 
