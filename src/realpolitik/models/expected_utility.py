@@ -71,6 +71,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 DEFAULT_PRESET = "scholz2011"
+_D = PRESETS[DEFAULT_PRESET]  # field defaults (listed by `realpolitik models`)
 
 
 class ExpectedUtilityOptions(BaseModel):
@@ -85,33 +86,47 @@ class ExpectedUtilityOptions(BaseModel):
         DEFAULT_PRESET, description="defaults for every other option: scholz2011 (reference code) or paper"
     )
     probability_mode: Literal["paper", "all-pairs"] = Field(
+        _D["probability_mode"],
         description="P of eq. (31) in that contest (paper) or over all ordered pairs of actors (all-pairs)"
     )
     vote_risk: Literal["one", "voter-r"] = Field(
+        _D["vote_risk"],
         description="votes in P use r = 1 (one) or each voter's current risk exponent (voter-r)"
     )
     security: Literal["adversary", "own-row"] = Field(
+        _D["security"],
         description="security of i: sum_j E(U_ji) (adversary, eq. 34) or sum_j E(U_ij) (own-row, BDM 1997)"
     )
     perspective_r: Literal["evaluator", "own"] = Field(
+        _D["perspective_r"],
         description="risk exponent inside E^p(U_uv): the evaluator's r_p or the challenger's r_u"
     )
     resist_salience: Literal["target", "printed-25b"] = Field(
+        _D["resist_salience"],
         description="resist weight s in eq. (25): the target's salience, or s_j as (25b) prints it"
     )
     offer_rule: Literal["least-move", "weighted-position"] = Field(
+        _D["offer_rule"],
         description="compromise chosen by least movement or by minimum EU-weighted position (reference code)"
     )
-    capitulation: bool = Field(description="Fig. 6 capitulation: i moves fully to j when b > 0 > a and |a| >= b")
-    conflict_moves: bool = Field(description="in a confrontation the lower-EU side moves fully to the other")
+    capitulation: bool = Field(
+        _D["capitulation"],
+        description="Fig. 6 capitulation: i moves fully to j when b > 0 > a and |a| >= b",
+    )
+    conflict_moves: bool = Field(
+        _D["conflict_moves"],
+        description="in a confrontation the lower-EU side moves fully to the other",
+    )
     range: Literal["fixed", "per-round", "scale"] = Field(
+        _D["range"],
         description="R = x_max - x_min of actors' positions at the start (fixed), each round, or the issue scale"
     )
-    Q: float = Field(ge=0.0, le=1.0, description="probability of the status quo in eq. (25)")
+    Q: float = Field(_D["Q"], ge=0.0, le=1.0, description="probability of the status quo in eq. (25)")
     T: Literal["closer-to-median", 0, 1] = Field(
+        _D["T"],
         description="better (1) / worse (0) switch of eq. (25); closer-to-median: 1 iff |x_i-mu| < |x_i-x_j|"
     )
-    rounds: int = Field(ge=0, le=100_000, description="number of rounds")
+    rounds: int = Field(_D["rounds"], ge=0, le=100_000, description="number of rounds")
     tolerance: float | None = Field(
         None, ge=0.0, description="stop when the median moves less than this for k rounds in a row (none: fixed rounds)"
     )
@@ -544,7 +559,8 @@ class Trajectory:
     median: np.ndarray  # [rounds + 1, B]
     mean: np.ndarray  # [rounds + 1, B]
     stopped: np.ndarray  # [B] round after which the stopping rule held (-1: never)
-    moves: list[list[tuple]] = field(default_factory=list)  # per round: (mover, toward, kind, a, b, from, to) for draw 0
+    # per round, draw 0 only: (mover, toward, kind, a, b, from, to)
+    moves: list[list[tuple]] = field(default_factory=list)
     risk: list[np.ndarray] = field(default_factory=list)  # per round [N] r of draw 0 (NaN inactive)
     ranges: list[float] = field(default_factory=list)
 
