@@ -122,6 +122,8 @@ def test_P7_tightening_a_winset_moves_terms_and_then_blocks_deals():
         r = _run(params, 0.5, (0.5e9, 0.5e9), (0.5e9, 0.5e9), n=200)
         shares.append((r.outcome == SETTLED).mean())
         means.append(np.nanmean(r.terms) if shares[-1] else np.nan)
+        if shares[-1]:  # the corner solution is reported
+            assert np.all(r.clipped[r.outcome == SETTLED] == (0 if bound == -np.inf else 1))
     assert means[0] == pytest.approx(0.5) and means[1] == pytest.approx(0.55) and means[2] == pytest.approx(0.7)
     assert shares[:3] == [1.0, 1.0, 1.0] and shares[3] == 0.0
 

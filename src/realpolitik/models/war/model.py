@@ -263,6 +263,12 @@ def summarise(paths: WarPaths, setup: _Setup, horizons) -> dict[str, Any]:
             "quantiles": {"5": q[0], "25": q[1], "50": q[2], "75": q[3], "95": q[4]},
             "share_mean": float(terms.mean()),
             "settled_draws": int(terms.size),
+            # corner solutions (design doc: clipping is reported): share of settlements whose
+            # terms a bound moved away from the unconstrained Nash split
+            "clipped_share": {
+                ids[0]: float(np.mean(paths.clipped[paths.outcome == SETTLED] == 1)),
+                ids[1]: float(np.mean(paths.clipped[paths.outcome == SETTLED] == -1)),
+            },
         }
     else:
         out["settlement_terms"] = {"mean": math.nan, "settled_draws": 0}
@@ -536,7 +542,9 @@ class WarBargaining(Model):
                 [[f"{st['mean']:.1f}", f"{st['mean_interval'][0]:.1f}-{st['mean_interval'][1]:.1f}",
                   f"{q['5']:.1f}-{q['95']:.1f}", f"{p.value:g}: {p.label}" if p else "-",
                   f"{d['expected_duration_months']:.1f}"]],
-                note=f"Terms: Nash bargaining with war as the disagreement point, clipped to the domestic win-sets [D]. "
+                note=f"Terms: Nash bargaining with war as the disagreement point, clipped to the domestic win-sets [D]; "
+                     f"{ids[0]}'s bounds (win-set, ceasefire line) set the terms in {st['clipped_share'][ids[0]]:.0%} of "
+                     f"settlements, {ids[1]}'s in {st['clipped_share'][ids[1]]:.0%}. "
                      f"Duration is censored at the simulation limit ({d['duration_censored_share']:.0%} of wars "
                      "still running there).",
             ))  # fmt: skip

@@ -106,6 +106,8 @@ class WarPaths:
     first_ev: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))  # [D, 2] E_A[V_A], E_B[V_B] at t=0
     belief_end: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))  # [D, 2] E[p] of A and of B at the end
     k_end: np.ndarray = field(default_factory=lambda: np.empty(0, int))  # front position at the end
+    # corner solutions: +1 terms raised to A's bounds (win-set, ceasefire), -1 lowered to B's, 0 interior
+    clipped: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
 
 
 # ------------------------------------------------------------ belief integration
@@ -232,16 +234,17 @@ def simulate_war(
     terms = np.full(D, np.nan)
     first = np.zeros((D, 2))
     k_end = np.zeros(D, int)
+    clipped = np.zeros(D, np.int8)
     for s in range(0, D, chunk):
         e = min(D, s + chunk)
         _run_chunk(
             params, integrator, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e],
             events, rng,
             p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e],
-            outcome[s:e], end[s:e], terms[s:e], first[s:e], k_end[s:e],
+            outcome[s:e], end[s:e], terms[s:e], first[s:e], k_end[s:e], clipped[s:e],
         )  # fmt: skip
     belief_end = np.stack([aA / (aA + bA), aB / (aB + bB)], axis=1)
-    return WarPaths(outcome, end, terms, first, belief_end, k_end)
+    return WarPaths(outcome, end, terms, first, belief_end, k_end, clipped)
 
 
 def make_integrator(params: WarParams) -> BeliefIntegrator:
@@ -253,7 +256,7 @@ def make_integrator(params: WarParams) -> BeliefIntegrator:
     )
 
 
-def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB, outcome, end, terms, first, k):
+def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB, outcome, end, terms, first, k, clipped):
     n = p.shape[0]
     k[:] = params.k0
     alive = np.ones(n, bool)
@@ -285,11 +288,14 @@ def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB
             clo, chi = ceasefire_line_bounds(gA, gB, cf.p_shift, cf.kappa, cf.x_sq)
             lower = np.maximum(lower, clo)
             upper = np.minimum(upper, chi)
-        x = constrained_nash(np.clip(war_lo, 0.0, 1.0), np.clip(war_hi, 0.0, 1.0), lower, upper)
+        wl, wh = np.clip(war_lo, 0.0, 1.0), np.clip(war_hi, 0.0, 1.0)
+        x = constrained_nash(wl, wh, lower, upper)
         x = np.where(war_lo <= war_hi, x, np.nan)
         deal = np.isfinite(x)
         if deal.any():
             di = idx[deal]
+            mid = (wl[deal] + wh[deal]) / 2.0
+            clipped[di] = np.where(x[deal] > mid + 1e-12, 1, np.where(x[deal] < mid - 1e-12, -1, 0))
             outcome[di] = SETTLED
             end[di] = t
             terms[di] = x[deal]
