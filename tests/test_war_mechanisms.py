@@ -299,3 +299,19 @@ def test_winset_bound_weighted_quota():
     assert m.winset_bound(d, w, 1.0, side="B") == 0.2
     assert m.winset_bound(d, np.array([5.0, 1.0, 1.0]), 0.5) == 0.2
     assert math.isnan(m.winset_bound(d, np.zeros(3), 0.5))
+
+
+@given(
+    st.lists(st.tuples(st.floats(0.0, 1.0), st.floats(0.01, 10.0)), min_size=1, max_size=8),
+    st.floats(0.05, 1.0),
+)
+@settings(max_examples=200, deadline=None)
+def test_winset_bound_is_the_least_ratified_deal(pairs, thr):
+    d = np.array([p[0] for p in pairs])
+    w = np.array([p[1] for p in pairs])
+    total = w.sum()
+    ratified = lambda x: w[d <= x].sum() >= thr * total - 1e-12  # noqa: E731
+    brute = min(x for x in d if ratified(x))
+    assert m.winset_bound(d, w, thr) == pytest.approx(brute)
+    ratified_b = lambda x: w[d >= x].sum() >= thr * total - 1e-12  # noqa: E731
+    assert m.winset_bound(d, w, thr, side="B") == pytest.approx(max(x for x in d if ratified_b(x)))

@@ -235,3 +235,13 @@ def test_war_section_quotes_the_seed_verbatim():
     assert len(quotes) >= 15
     for q in quotes:
         assert q in seed, q
+
+
+def test_cli_reports_a_bad_war_section_in_one_line(tmp_path, capsys):
+    from realpolitik.cli import main
+
+    p = tmp_path / "bad.yaml"
+    p.write_text(SMALL.replace("leader: b_lead,", "leader: ghost,"))
+    assert main(["validate", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "war.sides.1.leader" in err and "ghost" in err and "Traceback" not in err
