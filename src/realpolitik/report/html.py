@@ -221,14 +221,14 @@ def render_pdf(scenario: Scenario, results: Sequence[Any], labels: Mapping[str, 
         # page 1: title, forecast table
         rows = forecast_rows(scenario, rs)
         header = ["issue", "scale"] + [labels.get(r.model, r.model) for r in rs]
-        body = [[r["issue"][:40], r["scale"]] + [c["value"] for c in r["cells"]] for r in rows]
+        body = [[plots.short_name(r["issue"], 34), r["scale"]] + [c["value"] for c in r["cells"]] for r in rows]
         pdf.savefig(_text_page(scenario.title, _intro_lines(scenario), ("Forecast", header, body)))
         if rs:
             pdf.savefig(plots.mpl_forecasts(rs, scenario))
         # scenario table
         issues = list(scenario.issue_ids)
         header = ["actor", "capability"] + [f"{i} pos/sal" for i in issues]
-        body = [[a.label[:28], f"{a.capability:g}"] + [
+        body = [[plots.short_name(a.label, 28), f"{a.capability:g}"] + [
             f"{a.positions[i]:g} / {a.saliences[i]:g}" if i in a.positions else "-" for i in issues] for a in scenario.actors]  # fmt: skip
         pdf.savefig(_text_page("Scenario: actors x issues", [], ("position / salience (0-100)", header, body)))
         for iid in issues:
@@ -269,8 +269,11 @@ def _text_page(title: str, lines: list[str], table: tuple[str, list[str], list[l
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8.27, 11.69))  # A4 portrait
-    fig.text(0.06, 0.95, title, fontsize=15, fontweight="bold", va="top")
-    y = 0.91
+    y = 0.95
+    for w in textwrap.wrap(title, 60) or [""]:
+        fig.text(0.06, y, w, fontsize=15, fontweight="bold", va="top")
+        y -= 0.026
+    y -= 0.01
     for line in lines:
         for w in textwrap.wrap(line, 95) or [""]:
             fig.text(0.06, y, w, fontsize=9, va="top", color="#333333")
@@ -287,6 +290,7 @@ def _text_page(title: str, lines: list[str], table: tuple[str, list[str], list[l
             tab = ax.table(cellText=body, colLabels=header, loc="upper left", cellLoc="left")
             tab.auto_set_font_size(False)
             tab.set_fontsize(7.5)
+            tab.auto_set_column_width(list(range(len(header))))
             for (row, _), cell in tab.get_celld().items():
                 cell.set_edgecolor("#dddddd")
                 if row == 0:
