@@ -328,3 +328,58 @@ def test_run_invariants(seed, n, m):
     # a rerun is identical (deterministic transitions)
     again = run_smp(pos[None], sal[None], cap[None], Params(max_iter=30))
     np.testing.assert_array_equal(again.positions[0, :T], P)
+
+
+# --------------------------------------------------------------------- events
+EVENT_SCENARIO = """title: events
+issues:
+  - {id: a, min: 0, max: 10}
+  - {id: b, min: 0, max: 100}
+actors:
+  - {id: w, capability: 50, positions: {a: 1, b: 20}, saliences: {a: 40, b: 30}}
+  - {id: x, capability: 80, positions: {a: 4, b: 70}, saliences: {a: 30, b: 50}}
+  - {id: y, capability: 30, positions: {a: 9, b: 40}, saliences: {a: 60, b: 20}}
+  - {id: z, capability: 60, positions: {a: 6, b: 90}, saliences: {a: 20, b: 60}}
+events:
+  - round: 2
+    changes:
+      - {actor: y, field: position, issue: a, value: 2}
+      - {actor: z, field: salience, issue: b, value: 30}
+      - {actor: w, field: capability, value: 120}
+  - round: 3
+    changes:
+      - {actor: x, field: leave}
+"""
+
+
+def test_events_change_the_state_a_turn_starts_from():
+    scen = load_bytes(EVENT_SCENARIO.encode(), "e.yaml")
+    m = get_model("smp")
+    res = m.run(scen)
+    plain = m.run(scen.replace(events=()))
+    P, Q = res.positions(), plain.positions()
+    np.testing.assert_array_equal(P[:2], Q[:2])  # states before the event agree
+    assert res.details["events_applied"] == [{"before_turn": 2, "changes": 3}]
+    assert any("leave of x" in s for s in res.details["events_skipped"])
+    # the turn after the event equals a fresh run from the changed state
+    data = scen.replace(events=()).model_dump()
+    for k, actor in enumerate(data["actors"]):
+        actor["positions"] = {iid: float(P[1, k, c]) for c, iid in enumerate(scen.issue_ids)}
+    data["actors"][2]["positions"]["a"] = 2.0
+    data["actors"][3]["saliences"]["b"] = 30.0
+    data["actors"][0]["capability"] = 120.0
+    from realpolitik.scenario.model import Scenario
+
+    fresh = m.run(Scenario.model_validate(data)).positions()
+    np.testing.assert_allclose(P[2], fresh[1], rtol=0, atol=1e-9)
+
+
+def test_default_scenario_event_is_applied():
+    from realpolitik.scenario.io import builtin_names
+
+    if "russia-ukraine-2024" not in builtin_names():
+        pytest.skip("default scenario not shipped yet")
+    scen = load_scenario(None)
+    res = get_model("smp").run(scen)
+    if any(e.round for e in scen.events):
+        assert res.details["events_applied"]

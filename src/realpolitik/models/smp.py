@@ -735,19 +735,79 @@ class SMPRun:
     states: np.ndarray  # [B] number of states (turns + 1)
     turns: list[TurnRecord]
     effective_power: np.ndarray  # [B, n]
+    salience_scaled: np.ndarray | None = None  # [B] saliences were normalised (sums above 1)
 
 
-def run_smp(pos0, sal, cap, prm: Params, accom: np.ndarray | None = None, rng=None, report=True) -> SMPRun:
-    """Run the SMP on a batch: ``pos0``/``sal`` ``[B, n, m]`` on [0, 1], ``cap`` ``[B, n]``."""
+@dataclass(frozen=True)
+class Change:
+    """A value change of a scenario event on KTAB's scales (``field``: position on [0, 1],
+    salience as a raw fraction before normalisation, or capability)."""
+
+    field: str  # "position" | "salience" | "capability"
+    actor: int
+    issue: int  # -1 for capability
+    value: float
+
+
+def run_smp(
+    pos0,
+    sal,
+    cap,
+    prm: Params,
+    accom: np.ndarray | None = None,
+    rng=None,
+    report: bool = True,
+    events: dict[int, list[Change]] | None = None,
+    salience_normalisation: str | None = None,
+) -> SMPRun:
+    """Run the SMP on a batch: ``pos0``/``sal`` ``[B, n, m]`` on [0, 1], ``cap`` ``[B, n]``.
+
+    ``events`` maps a turn t to value changes applied to the state that turn t starts from
+    (t = 0: to the input state).  With ``salience_normalisation`` ("mean" / "per-actor")
+    ``sal`` holds raw saliences, normalised here (also after salience events) by
+    :func:`normalise_saliences`; without it ``sal`` is used as given.
+    """
     pos = np.array(pos0, dtype=float)
-    sal = np.asarray(sal, dtype=float)
-    cap = np.asarray(cap, dtype=float)
+    cap = np.array(cap, dtype=float)
+    raw = np.array(sal, dtype=float)
+    events = events or {}
     B, n, m = pos.shape
+    over = None
+    if salience_normalisation is not None:
+        # one decision for the whole run (the input and every salience event), no switching
+        probe = raw.copy()
+        tot_over = np.any(probe.sum(-1) > 1.0, axis=-1)
+        for t in sorted(events):
+            for ch in events[t]:
+                if ch.field == "salience":
+                    probe[:, ch.actor, ch.issue] = ch.value
+                    tot_over |= np.any(probe.sum(-1) > 1.0, axis=-1)
+        over = tot_over[:, None, None]
+
+    def norm(x):
+        return x if salience_normalisation is None else normalise_saliences(x, salience_normalisation, over)
+
+    def apply(changes, pos, ideal, raw, cap, act):
+        pos, ideal, raw, cap = pos.copy(), ideal.copy(), raw.copy(), cap.copy()
+        for ch in changes:
+            if ch.field == "position":
+                pos[act, ch.actor, ch.issue] = ch.value
+                ideal[act, ch.actor, ch.issue] = ch.value  # the actor's stance itself moved
+            elif ch.field == "salience":
+                raw[act, ch.actor, ch.issue] = ch.value
+            elif ch.field == "capability":
+                cap[act, ch.actor] = ch.value
+        return pos, ideal, raw, cap
+
+    ideal = pos.copy()
+    if 0 in events:
+        pos, ideal, raw, cap = apply(events[0], pos, ideal, raw, cap, np.ones(B, bool))
+        ideal = pos.copy()
+    sal = norm(raw)
     sal_tot = sal.sum(-1)
     W = sal_tot * cap
     if accom is not None and np.allclose(accom, np.eye(n), rtol=0, atol=1e-10):
         accom = None
-    ideal = pos.copy()
     hist = [pos.copy()]
     probs, risks, turns = [], [], []
     done = np.zeros(B, bool)
@@ -759,6 +819,13 @@ def run_smp(pos0, sal, cap, prm: Params, accom: np.ndarray | None = None, rng=No
         if report:
             probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
         act = ~done
+        if it in events:
+            # the recorded state it-1 stays as computed; the turn starts from the changed one
+            pos, ideal, raw, cap = apply(events[it], pos, ideal, raw, cap, act)
+            sal = norm(raw)
+            sal_tot = sal.sum(-1)
+            W = sal_tot * cap
+            st = setup_state(ideal, pos, sal, cap, prm)
         new = pos.copy()
         if act.all():
             new, rec = turn(pos, ideal, sal, cap, sal_tot, W, st, prm, rng)
@@ -783,13 +850,13 @@ def run_smp(pos0, sal, cap, prm: Params, accom: np.ndarray | None = None, rng=No
     risks.append(st.R)
     if report:
         probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
-    # align per-run histories: after a run stops its arrays repeat the final state
     T = len(hist)
     P = np.stack(hist, 1)
     Pr = np.stack(probs, 1) if report else np.zeros((B, T, n))
     Rk = np.stack(risks, 1)
     # (a stopped run's positions are frozen, so its later entries already repeat its final state)
-    return SMPRun(P, Pr, Rk, states, turns, W)
+    scaled = np.zeros(B, bool) if over is None else np.broadcast_to(over[:, 0, 0], (B,)).copy()
+    return SMPRun(P, Pr, Rk, states, turns, W, scaled)
 
 
 def _expand(rec: TurnRecord, act: np.ndarray, B: int) -> TurnRecord:
@@ -826,10 +893,41 @@ def _scenario_arrays(scenario: Scenario, how: str = "mean"):
         raise ScenarioError(problems)
     cap = a.capability
     cap1 = np.where(np.all(cap == cap[:, :1], axis=1), cap[:, 0], cap.mean(axis=1))
-    return pos, normalise_saliences(sal, how), cap1
+    return pos, sal, cap1
 
 
-def normalise_saliences(sal: np.ndarray, how: str = "mean") -> np.ndarray:
+def _scenario_events(scenario: Scenario) -> tuple[dict[int, list[Change]], list[str]]:
+    """The scenario's timed events as value changes per turn (KTAB scales), and what is
+    skipped: actors entering or leaving (KTAB's actor set is fixed), events without a round."""
+    a = scenario.arrays()
+    span = a.scale_max - a.scale_min
+    actor = {aid: k for k, aid in enumerate(scenario.actor_ids)}
+    issue = {iid: k for k, iid in enumerate(scenario.issue_ids)}
+    out: dict[int, list[Change]] = {}
+    skipped: list[str] = []
+    for e_k, ev in enumerate(scenario.events):
+        name = ev.id or f"events.{e_k}"
+        if ev.round is None:
+            skipped.append(f"{name}: no round (dated events need a round for SMP turns)")
+            continue
+        for ch in ev.changes:
+            if ch.field in ("enter", "leave") or ch.actor not in actor:
+                skipped.append(f"{name}: {ch.field} of {ch.actor} (SMP keeps a fixed set of actors, as KTAB)")
+                continue
+            k = actor[ch.actor]
+            if ch.field == "position":
+                c = issue[ch.issue]
+                out.setdefault(ev.round, []).append(
+                    Change("position", k, c, float((ch.value - a.scale_min[c]) / span[c]))
+                )
+            elif ch.field == "salience":
+                out.setdefault(ev.round, []).append(Change("salience", k, issue[ch.issue], float(ch.value) / 100.0))
+            elif ch.field == "capability":
+                out.setdefault(ev.round, []).append(Change("capability", k, -1, float(ch.value)))
+    return out, skipped
+
+
+def normalise_saliences(sal: np.ndarray, how: str = "mean", over: np.ndarray | None = None) -> np.ndarray:
     """Saliences ``[..., actor, issue]`` (fractions) made to sum to at most 1 per actor.
 
     KTAB's saliences are shares of an actor's attention (sum <= 1, and KTAB's reader
@@ -840,7 +938,8 @@ def normalise_saliences(sal: np.ndarray, how: str = "mean") -> np.ndarray:
     ``how="per-actor"`` scales only the actors above 1 down to a total of 1.
     """
     tot = sal.sum(-1, keepdims=True)
-    over = np.any(tot > 1.0, axis=(-2, -1), keepdims=True)
+    if over is None:  # ``over`` lets a run with events decide once for all its states
+        over = np.any(tot > 1.0, axis=(-2, -1), keepdims=True)
     if how == "mean":
         return np.where(over, sal / sal.shape[-1], sal)
     if how == "per-actor":
@@ -932,9 +1031,12 @@ class SMP(Model):
     def _run(self, scenario: Scenario, rng):
         prm = self.params(scenario)
         ids = scenario.actor_ids
-        pos, sal, cap = _scenario_arrays(scenario, self.options.salience_normalisation)
+        pos, sal, cap = _scenario_arrays(scenario)
         A = self.accommodation(scenario)
-        out = run_smp(pos[None], sal[None], cap[None], prm, A, self._generator(rng))
+        events, skipped = _scenario_events(scenario)
+        how = self.options.salience_normalisation
+        out = run_smp(pos[None], sal[None], cap[None], prm, A, self._generator(rng), events=events,
+                      salience_normalisation=how)
         a = scenario.arrays()
         lo, span = a.scale_min, a.scale_max - a.scale_min
         T = int(out.states[0])
@@ -994,10 +1096,11 @@ class SMP(Model):
             "effective_power": dict(zip(ids, out.effective_power[0].tolist())),
             "bargains": bargains,
             "salience_normalisation": (
-                self.options.salience_normalisation
-                if np.any(np.where(a.active, a.salience, 0.0).sum(axis=1) > 1.0)
-                else "none (every actor's saliences sum to at most 100)"
+                how if out.salience_scaled[0] else "none (every actor's saliences sum to at most 100)"
             ),
+            "events_applied": [{"before_turn": t, "changes": len(ch)} for t, ch in sorted(events.items()) if t < T],
+            "events_skipped": skipped
+            + [f"{len(ch)} change(s) at round {t}: the run ended first" for t, ch in sorted(events.items()) if t >= T],
             "ideal_adjustment": A is not None,
         }
         res = self.make_result(scenario, forecast, history=history, details=details)
@@ -1013,7 +1116,8 @@ class SMP(Model):
         pos = (batch.position - lo) / span
         fill = np.where(np.isnan(a.status_quo), 0.5, (a.status_quo - lo) / span)
         pos = np.where(a.active[None], pos, fill[None, None, :])
-        sal = normalise_saliences(np.where(a.active[None], batch.salience, 0.0), self.options.salience_normalisation)
+        sal = np.where(a.active[None], batch.salience, 0.0)
+        events, _ = _scenario_events(scen)
         cap = batch.capability
         cap1 = np.where(np.all(cap == cap[..., :1], axis=-1), cap[..., 0], cap.mean(axis=-1))
         A = self.accommodation(scen)
@@ -1024,7 +1128,8 @@ class SMP(Model):
         chunk = max(1, int(2e7 // max(1, n**3)))
         for s in range(0, B, chunk):
             e = min(B, s + chunk)
-            r = run_smp(pos[s:e], sal[s:e], cap1[s:e], prm, A, gen)
+            r = run_smp(pos[s:e], sal[s:e], cap1[s:e], prm, A, gen, events=events,
+                        salience_normalisation=self.options.salience_normalisation)
             T = r.states
             fin_pos = r.positions[np.arange(e - s), T - 1]
             fin_p = r.probabilities[np.arange(e - s), T - 1]
