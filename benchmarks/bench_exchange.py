@@ -63,13 +63,13 @@ def main(quick: bool = False) -> None:
     base = get_model("weighted-mean")
     lit = get_model("exchange", rounds=10)
     dec = get_model("exchange", mode="decide", rounds=10)
-    print(f"{'case':<14}{'mode':<12}{'seconds':>9}{'cpu s':>8}{'x baseline':>12}{'Decide s':>10}{'speed-up':>10}")
+    print(f"{'case':<14}{'mode':<12}{'seconds':>9}{'cpu s':>8}{'x baseline':>12}{'Decide s':>10}{'speed-up':>10}{'(cpu)':>8}")
     for name, fn in (("sample_data", "sample_data.txt"), ("copenhagen", "copenhagen.csv"), ("cop21", "cop21.csv")):
         scen = load_scenario(ANCHORS / fn)
         tb = timed(base, scen, 3)
         for label, model in (("literature", lit), ("decide", dec)):
             t = timed(model, scen, 1 if quick else 2)
-            print(f"{name:<14}{label:<12}{t:9.3f}{CPU[0]:8.3f}{t / tb:12.0f}{DECIDE_SECONDS[name]:10.1f}{DECIDE_SECONDS[name] / t:10.1f}")
+            print(f"{name:<14}{label:<12}{t:9.3f}{CPU[0]:8.3f}{t / tb:12.0f}{DECIDE_SECONDS[name]:10.1f}{DECIDE_SECONDS[name] / t:10.1f}{DECIDE_SECONDS[name] / CPU[0]:8.1f}")
     sizes = [(30, 5), (100, 5)] + ([] if quick else [(100, 10)])
     for n, m in sizes:
         scen = synthetic(n, m)
@@ -82,9 +82,10 @@ def main(quick: bool = False) -> None:
         tracemalloc.stop()
         key = f"{n}x{m}"
         ref = DECIDE_SECONDS.get(key)
-        extra = f"{ref:10.0f}{ref / t:10.0f}" if ref else f"{'-':>10}{'-':>10}"
+        extra = f"{ref:10.0f}{ref / t:10.0f}{ref / cpu:8.0f}" if ref else f"{'-':>10}{'-':>10}{'-':>8}"
         print(f"{key:<14}{'literature':<12}{t:9.3f}{cpu:8.3f}{t / tb:12.0f}{extra}   peak {peak / 1e6:.0f} MB")
-    print("speed-up = Decide's time / ours (wall); Decide's 100x10 figure is 10 x its one-round CPU time")
+    print("speed-up = Decide's time / ours (wall, and CPU when the machine is shared);")
+    print("Decide's 100x10 figure is 10 x its one-round CPU time (SOURCES.md)")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory of the whole run: {rss:.0f} MB")
 
