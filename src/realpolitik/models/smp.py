@@ -39,14 +39,14 @@ in actor order so that identical actors tie exactly, as in KTAB.
 
 References
 ----------
-Wise, B. P. (2015-2017). *KTAB SMP: spatial model of politics*, KAPSARC technical
-documentation (``KTAB/examples/smp/doc``) and source (``smp.cpp``, ``smpbcn.cpp``,
-``kmodel.cpp``), MIT licence.
+KAPSARC (2015-2019). *KTAB, the KAPSARC Toolkit for Behavioral Analysis*: SMP documentation
+(``examples/smp/doc``, including the 2017 reference logs) and source (``smp.cpp``,
+``smpbcn.cpp``, ``kmodel.cpp``), MIT licence.
 Efird, B., Lester, S., & Wise, B. (2016). Reforming China's state-owned oil and gas
 companies: a spatial-model analysis. *Journal of East Asian Studies* 16, 117-145
 (the SMP as used on the SOE scenarios).
-Wise, B. P. *Markov voting with incentives in KTAB* (``kmodel/doc/markov-incentives.tex``;
-the MarkovIncentive PCE).
+*Markov voting with incentives in KTAB* (``KTAB/kmodel/doc/markov-incentives.tex``; the
+MarkovIncentive PCE).
 Reproduction notes: ``anchors/ktab/ALGORITHM.md`` sections 1.1-1.8 and 7.
 """
 
@@ -966,8 +966,8 @@ class SMP(Model):
     KTAB (KAPSARC Toolkit for Behavioral Analysis), ``examples/smp/libsrc/smp.cpp``,
     ``smpbcn.cpp`` and ``KTAB/kmodel/libsrc/kmodel.cpp`` (MIT licence), the
     ``smpc`` program whose outputs the golden tests compare against.
-    Wise, B. P. (2016). *KTAB: the Spatial Model of Politics*. KAPSARC discussion paper
-    KS-1642-DP039A (utility ``(1-d)(1+dR)``, risk from the PCE, the BCN turn).
+    KTAB's SMP documentation (``examples/smp/doc``) and ``KTAB/kmodel/doc/markov-incentives.tex``
+    (utility ``(1-d)(1+dR)``, risk from the PCE, the turn, the MarkovIncentive PCE).
     Efird, B., Lester, S., & Wise, B. (2016). *J. East Asian Studies* 16, 117-145.
     """
 
