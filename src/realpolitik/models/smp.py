@@ -42,9 +42,8 @@ References
 KAPSARC (2015-2019). *KTAB, the KAPSARC Toolkit for Behavioral Analysis*: SMP documentation
 (``examples/smp/doc``, including the 2017 reference logs) and source (``smp.cpp``,
 ``smpbcn.cpp``, ``kmodel.cpp``), MIT licence.
-Efird, B., Lester, S., & Wise, B. (2016). Reforming China's state-owned oil and gas
-companies: a spatial-model analysis. *Journal of East Asian Studies* 16, 117-145
-(the SMP as used on the SOE scenarios).
+Efird, B., Lester, S., & Wise, B. (2016). *Journal of East Asian Studies* 16, 117-145,
+Tables 2-3 (the China SOE reform scenarios that ship with KTAB).
 *Markov voting with incentives in KTAB* (``KTAB/kmodel/doc/markov-incentives.tex``; the
 MarkovIncentive PCE).
 Reproduction notes: ``anchors/ktab/ALGORITHM.md`` sections 1.1-1.8 and 7.
