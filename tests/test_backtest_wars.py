@@ -188,3 +188,11 @@ def test_bad_icb_file(tmp_path):
     f.write_text(json.dumps({"records": [{"crisno": 1, "outcome": "won", "power": "small", "violence": 1}]}))
     with pytest.raises(ScenarioError, match=r"records.0.outcome: 'won' is not one of"):
         bc.load_icb(f)
+
+
+def test_repeat_summary_counts_wins_and_spread():
+    per = [{"a": {"crps": 1.0, "ls": -1.0}, "b": {"crps": 2.0, "ls": -0.5}},
+           {"a": {"crps": 3.0, "ls": -2.0}, "b": {"crps": 2.0, "ls": -3.0}}]  # fmt: skip
+    s = bw.repeat_summary(per, {"crps": True, "ls": False})
+    assert s["a"]["crps"] == {"mean": 2.0, "sd": pytest.approx(np.sqrt(2.0)), "wins": 1}
+    assert s["b"]["crps"]["wins"] == 1 and s["b"]["ls"]["wins"] == 1 and s["a"]["ls"]["wins"] == 1
