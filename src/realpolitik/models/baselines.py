@@ -25,7 +25,8 @@ def _weights(capability: np.ndarray, salience: np.ndarray, position: np.ndarray)
 def weighted_mean(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Sum w*x / sum w over the actor axis (-2).  NaN positions are ignored.
 
-    Where every weight on an issue is zero the plain mean of positions is returned.
+    Where every weight on an issue is zero the plain mean of positions is returned;
+    where no actor takes part in an issue the result is NaN (no forecast).
     """
     x = np.nan_to_num(position)
     active = ~np.isnan(position)
@@ -33,7 +34,8 @@ def weighted_mean(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
     plain = np.where(active, x, 0.0).sum(axis=-2) / np.maximum(active.sum(axis=-2), 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (weight * x).sum(axis=-2) / wsum
-    return np.where(wsum > 0, mean, plain)
+    nobody = active.sum(axis=-2) == 0
+    return np.where(nobody, np.nan, np.where(wsum > 0, mean, plain))
 
 
 def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -65,7 +67,8 @@ def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
     later = (idx > k[..., None, :]) & (ws > 0)
     xn = np.min(np.where(later, xs, np.inf), axis=-2)
     xn = np.where(np.isfinite(xn), xn, xk)
-    return np.where(exact, (xk + xn) / 2.0, xk)
+    median = np.where(exact, (xk + xn) / 2.0, xk)
+    return np.where(np.isnan(position).all(axis=-2), np.nan, median)
 
 
 def nash_bargaining(
