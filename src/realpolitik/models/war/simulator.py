@@ -138,43 +138,56 @@ class BeliefIntegrator:
         self.lognode = np.log(self.nodes)
         self.log1mnode = np.log1p(-self.nodes)
         self.tables_fn = tables_fn
-        self.tables = [np.asarray(t, float).T for t in tables_fn(self.nodes)]  # each [G, N+1] -> [N+1, G]
+        self.tables = [np.asarray(t, float) for t in tables_fn(self.nodes)]  # each [G, N+1]
+        self.logs = np.stack([np.log(self.nodes), np.log1p(-self.nodes)])  # [2, G]
         self.plug_in_above = plug_in_above
+        self.dedupe = True
 
-    def plug_in(self, a, b, k) -> list[np.ndarray]:
+    def plug_in(self, a, b, k, which=None) -> list[np.ndarray]:
         m = a / (a + b)
         rows = np.arange(m.size)
-        return [np.asarray(t)[rows, k] for t in self.tables_fn(m)]
+        tabs = self.tables_fn(m)
+        return [np.asarray(tabs[i])[rows, k] for i in (range(len(tabs)) if which is None else which)]
 
-    def expect(self, a, b, k) -> list[np.ndarray]:
-        """One expectation per table, for draws with beliefs ``(a, b)`` at positions ``k``.
+    def expect(self, a, b, k, which=None) -> list[np.ndarray]:
+        """Expectations of the tables ``which`` (default all), for draws with beliefs
+        ``(a, b)`` at positions ``k``.
 
         Draws that share a belief state ``(a, b, k)`` (all draws of a run start from
         the same priors, so at step ``t`` there are at most ``t + 1`` states) are
-        evaluated once.
+        evaluated once; once the states stop repeating (per-draw priors), the check is
+        skipped until :meth:`reset`.
         """
         a = np.asarray(a, float)
         b = np.asarray(b, float)
         k = np.asarray(k)
-        if self.mode == "quadrature" and a.size > 64:
+        if self.mode == "quadrature" and self.dedupe and a.size > 64:
             keys = np.stack([a, b, k.astype(float)], axis=1)
             uniq, inv = np.unique(keys, axis=0, return_inverse=True)
             if uniq.shape[0] < a.size // 2:
-                vals = self._expect(uniq[:, 0], uniq[:, 1], uniq[:, 2].astype(int))
+                vals = self._expect(uniq[:, 0], uniq[:, 1], uniq[:, 2].astype(int), which)
                 return [v[inv.ravel()] for v in vals]
-        return self._expect(a, b, k)
+            self.dedupe = False
+        return self._expect(a, b, k, which)
 
-    def _expect(self, a, b, k) -> list[np.ndarray]:
+    def reset(self) -> None:
+        self.dedupe = True
+
+    def _expect(self, a, b, k, which=None) -> list[np.ndarray]:
         if self.mode == "plug_in":
-            return self.plug_in(a, b, k)
-        logw = np.multiply.outer(a - 1.0, self.lognode) + np.multiply.outer(b - 1.0, self.log1mnode)
+            return self.plug_in(a, b, k, which)
+        idx = range(len(self.tables)) if which is None else which
+        logw = np.stack([a - 1.0, b - 1.0], axis=1) @ self.logs  # [D, G]
         logw -= logw.max(axis=1, keepdims=True)
-        w = np.exp(logw) * self.weights
+        np.exp(logw, out=logw)
+        logw *= self.weights
+        w = logw
         w /= w.sum(axis=1, keepdims=True)
-        out = [np.einsum("dg,dg->d", w, t[k]) for t in self.tables]
+        rows = np.arange(a.size)
+        out = [(w @ self.tables[i])[rows, k] for i in idx]  # [D, N+1] by BLAS, then pick k
         sharp = (a + b) > self.plug_in_above
         if sharp.any():
-            pi = self.plug_in(a[sharp], b[sharp], k[sharp])
+            pi = self.plug_in(a[sharp], b[sharp], k[sharp], which)
             for o, v in zip(out, pi):
                 o[sharp] = v
         return out
@@ -224,6 +237,7 @@ def simulate_war(
     pB = np.broadcast_to(np.asarray(premium_B, float), (D,)).copy()
     if integrator is None:
         integrator = make_integrator(params)
+    integrator.reset()
     lo_t, hi_t = params.bounds()
     events: dict[int, list[tuple[bool, float]]] = {}
     for step, a_won, weight in params.battle_events:
@@ -273,9 +287,10 @@ def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB
         if idx.size == 0:
             break
         kk = k[idx]
-        exA = integ.expect(aA[idx], bA[idx], kk)
-        exB = integ.expect(aB[idx], bB[idx], kk)
-        evA, evB = exA[0], exB[1]
+        cfw = cf is not None
+        exA = integ.expect(aA[idx], bA[idx], kk, (0, 2) if cfw else (0,))
+        exB = integ.expect(aB[idx], bB[idx], kk, (1, 2) if cfw else (1,))
+        evA, evB = exA[0], exB[0]
         if t == 0:
             first[idx, 0] = evA
             first[idx, 1] = evB
@@ -284,7 +299,7 @@ def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB
         lower = np.maximum(lo_t[t] if lo_t.ndim == 1 else lo_t[idx, t], 0.0)
         upper = np.minimum(hi_t[t] if hi_t.ndim == 1 else hi_t[idx, t], 1.0)
         if cf is not None:
-            gA, gB = ceasefire_thresholds(exA[2], exB[2], cf.d_A, cf.d_B, cf.delta)
+            gA, gB = ceasefire_thresholds(exA[1], exB[1], cf.d_A, cf.d_B, cf.delta)
             clo, chi = ceasefire_line_bounds(gA, gB, cf.p_shift, cf.kappa, cf.x_sq)
             lower = np.maximum(lower, clo)
             upper = np.minimum(upper, chi)
