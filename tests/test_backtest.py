@@ -156,3 +156,22 @@ def test_monte_carlo_versions_are_seeded(library):
     b, _ = bt.score_case(case, m, draws=40, seed=11)
     assert [s.to_dict() for s in a] == [s.to_dict() for s in b]
     assert np.isfinite(a[1].p10)
+
+
+def test_coding_sensitivity_moves_only_judgement_outcomes(library):
+    cases = [c for c in library if c.name in ("ec-emissions-1989", "greece-debt-2015")]
+    res = bt.run_backtest(cases, bt.select_models(["weighted-mean"]), draws=0)
+    sens = res.coding_sensitivity()["weighted-mean"]
+    f = {s.case: s.forecast for s in res.scores}
+    ec = 100 * abs(f["ec-emissions-1989"] - 8.833) / 6
+    assert sens["point"] == pytest.approx((ec + abs(f["greece-debt-2015"] - 95)) / 2)
+    assert sens["low"] == pytest.approx((ec + abs(f["greece-debt-2015"] - 90)) / 2)
+    assert sens["high"] == pytest.approx((ec + abs(f["greece-debt-2015"] - 100)) / 2)
+
+
+def test_cli_lists_the_case_library():
+    r = runner.invoke(app, ["backtest", "cases", "--list", "--json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert {row["case"] for row in rows} >= {"ec-emissions-1989", "greece-debt-2015"}
+    assert all(row["source"] for row in rows)

@@ -281,6 +281,21 @@ class BacktestResult:
     def leaderboard(self) -> list[LeaderRow]:
         return leaderboard(self.scores)
 
+    def coding_sensitivity(self) -> dict[str, dict[str, float]]:
+        """Each model's MAE (% of scale) with the judgement codings at the low and high
+        ends of their ranges (same forecasts; outcomes without a range unchanged)."""
+        ranges = {(o.case, o.issue): o.range for c in self.cases for o in c.outcomes if o.judgement and o.range}
+        out: dict[str, dict[str, float]] = {}
+        for key in ("point", "low", "high"):
+            alt = []
+            for s in self.scores:
+                r = ranges.get((s.case, s.issue))
+                value = s.outcome if key == "point" or r is None else r[0 if key == "low" else 1]
+                alt.append(CaseScore(s.case, s.issue, s.model, s.variant, value, s.span, s.forecast, s.p10, s.p90))
+            for row in leaderboard(alt):
+                out.setdefault(row.model, {})[key] = row.mae_pct
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "analysis": "backtest-cases",
@@ -311,11 +326,21 @@ class BacktestResult:
             ],
             "scores": [s.to_dict() for s in self.scores],
             "leaderboard": [r.to_dict() for r in self.leaderboard()],
+            "coding_sensitivity": self.coding_sensitivity(),
             "not_applicable": self.not_applicable,
         }
 
     def tables(self) -> list[Table]:
-        return case_tables(self.scores, self.cases) + [leaderboard_table(self.leaderboard(), pct=True)]
+        sens = self.coding_sensitivity()
+        rows = [[m, _fmt(v.get("point")), _fmt(v.get("low")), _fmt(v.get("high"))]
+                for m, v in sorted(sens.items(), key=lambda kv: kv[1].get("point", math.inf))]  # fmt: skip
+        sens_table = Table(
+            "Sensitivity to the judgement codings: MAE (% of scale)",
+            ["model", "codings as recorded", "codings at range low", "codings at range high"],
+            rows,
+            "same forecasts; only the outcomes marked judgement move to the ends of their ranges",
+        )
+        return case_tables(self.scores, self.cases) + [leaderboard_table(self.leaderboard(), pct=True), sens_table]
 
 
 def _fmt(x: float | None, nd: int = 2) -> str:

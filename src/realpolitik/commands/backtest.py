@@ -60,11 +60,30 @@ def cases_cmd(
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
     per_case: Annotated[bool, typer.Option("--per-case/--no-per-case", help="Show the table of every case.")] = True,
+    list_: Annotated[bool, typer.Option("--list", help="List the cases and their outcome records, run nothing.")] = False,
 ) -> None:
     """Every model (and its Monte Carlo version) on every case of the library; leaderboard by MAE."""
     from realpolitik.analysis import backtest as bt
 
     cases = bt.load_case_library(case)
+    if list_:
+        rows = [
+            {"case": c.name, "title": c.scenario.title, "issue": o.issue, "outcome": o.value,
+             "date": o.date.isoformat() if o.date else None, "judgement": o.judgement,
+             "range": list(o.range) if o.range else None, "how_coded": o.how_coded, "source": o.source}
+            for c in cases for o in c.outcomes
+        ]  # fmt: skip
+        if json_:
+            emit_json(rows)
+            return
+        from realpolitik.models.base import Table
+
+        _render([Table("Case library", ["case", "issue", "outcome", "date", "coding"],
+                       [[r["case"], r["issue"], f"{r['outcome']:g}", r["date"] or "-",
+                         ("judgement, range " + "-".join(f"{x:g}" for x in r["range"])) if r["judgement"] and r["range"]
+                         else ("judgement" if r["judgement"] else "from the source")] for r in rows],
+                       "sources and coding notes: src/realpolitik/cases/outcomes.yaml")])  # fmt: skip
+        return
     models = bt.select_models(model)
     res = bt.run_backtest(
         cases, models, draws=draws, seed=bt.DEFAULT_SEED if seed is None else seed, spread=spread,
@@ -77,7 +96,7 @@ def cases_cmd(
         emit_json(data)
         return
     tables = res.tables()
-    _render(tables if per_case else tables[-1:])
+    _render(tables if per_case else tables[-2:])
     if res.not_applicable:
         err.print(
             "[dim]not applicable: "
