@@ -210,7 +210,9 @@ def validate(
     else:
         out.print(
             f"[green]ok[/green] {file}: {scen.title!r} - {len(scen.actors)} actors, "
-            f"{len(scen.issues)} issues, {len(scen.events)} events"
+            f"{len(scen.issues)} issues, {len(scen.events)} events",
+            soft_wrap=True,
+            highlight=False,
         )
 
 
