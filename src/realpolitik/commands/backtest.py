@@ -119,15 +119,18 @@ class _DatasetRecord:
         return self._data
 
 
-def _store_summary(title: str, sha256: str, model: str, data: dict, info: dict) -> int:
-    """Record a backtest summary in the run history (never fails); returns runs stored."""
+def _store_summary(title: str, sha256: str, model: str, data: dict, info: dict, headline: dict | None = None) -> int:
+    """Record a backtest summary in the run history (never fails); returns runs stored.
+
+    ``headline`` (e.g. ``{"cox CRPS": 285.3}``) is stored as the run's forecast, so that
+    ``realpolitik runs show`` lists the main scores."""
     from realpolitik import __version__
     from realpolitik.store import record_runs_safely
 
     payload = {
         "model": model, "options": info, "version": __version__, "seed": data.get("seed"),
         "scenario": {"title": title, "hash": "sha256:" + sha256}, "issues": [], "actors": [],
-        "forecast": {}, "history": {}, "details": data, "elapsed": None,
+        "forecast": dict(headline or {}), "history": {}, "details": data, "elapsed": None,
     }  # fmt: skip
     return len(record_runs_safely(_DatasetRecord(title, sha256, {"title": title, "dataset": info}), [payload], source="backtest"))
 
@@ -177,7 +180,8 @@ def deu_cmd(
         "scores": [s.to_dict() for s in res.scores],
     }
     data["stored_runs"] = _store_summary(f"DEU III backtest ({Path(file).name})", d.sha256, "backtest-deu",
-                                         {k: v for k, v in data.items() if k != "scores"}, d.summary())  # fmt: skip
+                                         {k: v for k, v in data.items() if k != "scores"}, d.summary(),
+                                         {f"{r.model} MAE": r.mae for r in rows})  # fmt: skip
     if json_:
         emit_json(data)
         return
@@ -235,6 +239,7 @@ def wars_cmd(
     payload["stored_runs"] = _store_summary(
         f"War-duration backtest ({Path(file).name})", data.sha256, "backtest-wars", summary,
         {"file": str(file), "seed": res.seed, "test_fraction": test_fraction, "draws": draws, "repeats": repeats},
+        {f"{sc.model} CRPS": sc.crps for sc in res.scores},
     )  # fmt: skip
     if json_:
         emit_json(payload)
@@ -278,6 +283,7 @@ def crises_cmd(
     payload["stored_runs"] = _store_summary(
         f"Crisis-outcome backtest ({Path(file).name})", data.sha256, "backtest-crises", summary,
         {"file": str(file), "seed": res.seed, "test_fraction": test_fraction, "draws": draws, "repeats": repeats},
+        {f"{sc.model} Brier": sc.brier for sc in res.scores},
     )  # fmt: skip
     if json_:
         emit_json(payload)
