@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from scipy.special import ndtri
 
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
 from realpolitik.models.war.inputs import (
@@ -68,6 +69,9 @@ class WarOptions(BaseModel):
     what_if: bool = Field(True, description="also run the what-if table (credibility, domestic pressure, Kursk)")
     pressure_shift: float = Field(
         0.1, ge=0, le=1, description="what-if: ratifiers' demands move this share of the scale toward their side"
+    )
+    spread_points: int = Field(
+        32, ge=2, le=100_000, description="equiprobable quantiles that discretise a belief's spread"
     )
     batch_paths: int = Field(64, ge=1, le=100_000, description="wars simulated per scenario draw in forecast_batch")
     chunk: int = Field(20_000, ge=100, le=1_000_000, description="draws per chunk (memory bound)")
@@ -161,14 +165,20 @@ class _Setup:
         """Both sides' Beta counts after the battles that happened before month 0.
 
         With ``seed``, a belief with ``spread > 0`` gets a per-draw mean (logit-normal
-        around the stated mean, stream ``[seed, 4 + side]``); the counts are then arrays.
+        around the stated mean, discretised to ``spread_points`` equiprobable quantiles,
+        stream ``[seed, 4 + side]``); the counts are then arrays.
         """
         counts = []
         for i, s in enumerate(self.war.sides):
             a, b = self.prior[i]
             if seed is not None and s.belief.spread > 0:
                 conc = a + b
-                logit = np.log(a / b) + s.belief.spread * np.random.default_rng([seed, 4 + i]).standard_normal(n)
+                # equiprobable quantiles of the normal (so belief states repeat and are
+                # evaluated once per step), one drawn per Monte Carlo draw
+                q = self.opts.spread_points
+                pick = np.random.default_rng([seed, 4 + i]).integers(0, q, size=n)
+                z = ndtri((pick + 0.5) / q)
+                logit = np.log(a / b) + s.belief.spread * z
                 m = 1.0 / (1.0 + np.exp(-logit))
                 a, b = m * conc, (1.0 - m) * conc
             counts.append((a, b))
