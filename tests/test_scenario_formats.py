@@ -299,8 +299,29 @@ def test_xlsx_missing_actors_columns():
     with pytest.raises(ScenarioError) as exc:
         load_bytes(raw, "x.xlsx")
     assert exc.value.lines() == [
-        "x.xlsx:actors!1: missing required column(s): Issue; found columns: Actor, Capability"
+        "x.xlsx:actors!1: missing required column(s): Position, Salience; found columns: Actor, Capability"
     ]
+
+
+def test_xlsx_actors_sheet_without_issue_column():
+    raw = book(
+        {
+            "meta": [["Key", "Value"], ["title", "One issue"], ["salience_scale", "0-1"]],
+            "issues": [["Id", "Min", "Max"], ["oil", 0, 50]],
+            "actors": [
+                ["Actor", "Capability", "Position", "Salience"],
+                ["EUR/JPN", 0.5, 12.85, 0.4],
+                ["USA", 0.9, 13, 0.8],
+            ],
+        }
+    )
+    s = load_bytes(raw, "one.xlsx")
+    assert s.actor_ids == ("EURJPN", "USA")
+    assert s.actor("EURJPN").name == "EUR/JPN"
+    assert s.actor("USA").saliences == {"oil": 80.0}
+    two = book({"issues": [["Id"], ["a"], ["b"]], "actors": [["Actor", "Capability", "Position", "Salience"]]})
+    with pytest.raises(ScenarioError, match="needs an Issue column: the issues sheet has 2 issues"):
+        load_bytes(two, "two.xlsx")
 
 
 def test_xlsx_garbage_is_not_a_workbook():

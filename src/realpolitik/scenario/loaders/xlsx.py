@@ -44,6 +44,7 @@ from typing import Any
 
 from realpolitik.errors import Problem, ScenarioError
 from realpolitik.scenario.io import Format, register_loader
+from realpolitik.scenario.model import ID_PATTERN
 
 MAX_ROWS = 200_000  # per sheet; a scenario never needs more (guards decompression bombs)
 
@@ -104,7 +105,7 @@ REQUIRED_COLUMNS = {
     "meta": ("key", "value"),
     "issues": ("id",),
     "points": ("issue", "value", "label"),
-    "actors": ("actor", "issue"),
+    "actors": ("actor", "capability", "position", "salience"),
     "notes": ("actor",),
     "sources": ("title",),
     "events": ("event",),
@@ -365,12 +366,27 @@ def _load_book(wb, name: str, salience_scale: str | None):
     actors: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     derived_issues: list[str] = []
+    sole_issue = None
+    if "issue" not in sh.col:
+        # no Issue column: one issue (the issues sheet's only one, else 'issue')
+        if len(issues) > 1:
+            raise ScenarioError(
+                f"the actors sheet needs an Issue column: the issues sheet has {len(issues)} issues",
+                sh.row(sh.header_row),
+            )
+        sole_issue = issues[0]["id"] if issues else "issue"
     bad_cell: dict[int, tuple[str, str]] = {}
     for rownum, r in sh.rows:
         aid = rd.require(sh, rownum, "actor", "actor id")
-        iid = rd.require(sh, rownum, "issue", "issue id")
+        iid = rd.require(sh, rownum, "issue", "issue id") if "issue" in sh.col else sole_issue
         if aid is None:
             continue
+        if not re.fullmatch(ID_PATTERN, aid):  # e.g. "EUR/JPN": an id like the flat tables make
+            from realpolitik.scenario.loaders.table import _slug
+
+            if aid not in index and _slug(aid) not in index:
+                r = {**r, "name": r.get("name") if not _blank(r.get("name")) else aid}
+            aid = _slug(aid)
         if aid not in index:
             index[aid] = len(actors)
             a: dict[str, Any] = {"id": aid, "positions": {}, "saliences": {}}
