@@ -156,7 +156,7 @@ def rows_to_data(
         raw_name = cell(r, "actor")
         name_text = str(raw_name).strip() if raw_name is not None else ""
         if not name_text:
-            problems.append(Problem(f"{name}:{rownum}:{rows[0][col['actor']]}", "actor name is empty"))
+            problems.append(Problem(f"{name}:{rownum}:{rows[0][col['actor']]}", "actor name is empty; expected the actor's name or id"))
             continue
         explicit_id = cell(r, "id")
         aid = str(explicit_id).strip() if explicit_id not in (None, "") else _slug(name_text)
