@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from scipy.special import ndtri
+from scipy.special import betaincinv, ndtri
 
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
 from realpolitik.models.war.inputs import (
@@ -206,7 +206,10 @@ class _Setup:
             if cr is None or cr.breach_loss == 0:
                 prem.append(np.zeros(n))
                 continue
-            rho = np.random.default_rng([seed, 2 + i]).beta(cr.prior_a + cr.honoured, cr.prior_b + cr.broken * broken_factor, size=n)
+            # inverse-CDF draws from one uniform stream: a worse record gives every draw a
+            # lower (never higher) rho, so credibility what-ifs are monotone draw by draw
+            u = np.random.default_rng([seed, 2 + i]).random(n)
+            rho = betaincinv(cr.prior_a + cr.honoured, cr.prior_b + cr.broken * broken_factor, u)
             if credible:
                 rho = np.ones(n)
             prem.append(credibility_premium(cr.breach_loss, 0.0, rho, cr.discount))
