@@ -175,3 +175,19 @@ def test_cli_lists_the_case_library():
     rows = json.loads(r.stdout)
     assert {row["case"] for row in rows} >= {"ec-emissions-1989", "greece-debt-2015"}
     assert all(row["source"] for row in rows)
+
+
+def test_a_failing_model_is_reported_not_fatal(monkeypatch, library):
+    class Broken(Model):
+        """Test model that raises a bug."""
+
+        name = "test-broken"
+
+        def _run(self, scenario, rng):
+            raise RuntimeError("boom")
+
+    case = next(c for c in library if c.name == "iran-election-2013")
+    res = bt.run_backtest([case], [Broken(), bt.select_models(["weighted-mean"])[0]], draws=0)
+    broken = next(s for s in res.scores if s.model == "test-broken")
+    assert not broken.applicable and broken.note == "error: RuntimeError: boom"
+    assert any(s.model == "weighted-mean" and s.applicable for s in res.scores)

@@ -13,7 +13,9 @@
   ``spread``) whose 10th-90th percentiles give the 80 % interval.
 * A model that does not apply to a case (no forecast for the issue, e.g. the
   ``status-quo`` model without a status quo or the ``war`` model without a war section)
-  is reported as not applicable for that case; cases are never dropped.
+  is reported as not applicable for that case; a model that fails with an unexpected
+  exception is reported with the error (a bug to fix, but not one that hides every
+  other score); cases are never dropped.
 * Scores: absolute error on the issue's scale, the same as a percentage of the scale's
   span (so that cases on different scales can be averaged), whether the outcome lies in
   the 80 % interval; the leaderboard gives each model's mean absolute error and its
@@ -433,6 +435,8 @@ def score_case(
         results.append(res)
     except (ScenarioError, OptionError, ValueError) as exc:
         note = "not applicable: " + str(exc).splitlines()[0][:120]
+    except Exception as exc:  # noqa: BLE001 - one model's bug must not hide every other score
+        note = f"error: {type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''}"
     mc_summary: dict[str, dict[str, Any]] = {}
     if draws > 0 and any(math.isfinite(point.get(o.issue, math.nan)) for o in case.outcomes):
         try:
@@ -441,6 +445,8 @@ def score_case(
             results.append(mc)
         except (ScenarioError, OptionError, ValueError) as exc:
             note = note or "Monte Carlo not applicable: " + str(exc).splitlines()[0][:120]
+        except Exception as exc:  # noqa: BLE001
+            note = note or f"Monte Carlo error: {type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''}"
     scores = []
     for o in case.outcomes:
         span = _issue_span(scen, o.issue)

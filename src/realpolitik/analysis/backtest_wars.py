@@ -140,10 +140,11 @@ def parse_wars(raw: bytes, name: str) -> WarData:
                 problems.append(Problem(f"{name}:{r}:{c}", f"{row.get(c)!r} is not a number"))
         if problems and len(problems) > 50:
             break
-        if any(not math.isfinite(rec.get(c, math.nan)) for c in ("micnum", "sidea", "maxdur")):
-            if not problems:
-                problems.append(Problem(f"{name}:{r}", "micnum, sidea and maxdur are required in every row"))
+        if any(c in rec and not math.isfinite(rec[c]) for c in ("micnum", "sidea", "maxdur")):
+            problems.append(Problem(f"{name}:{r}", "micnum, sidea and maxdur are required in every row"))
             continue
+        if any(c not in rec for c in ("micnum", "sidea", "maxdur")):
+            continue  # reported above as not a number
         if rec["maxdur"] <= 0:
             problems.append(Problem(f"{name}:{r}:maxdur", f"duration {rec['maxdur']:g} must be > 0 days"))
             continue
