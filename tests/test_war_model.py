@@ -245,3 +245,10 @@ def test_cli_reports_a_bad_war_section_in_one_line(tmp_path, capsys):
     assert main(["validate", str(p)]) == 2
     err = capsys.readouterr().err
     assert "war.sides.1.leader" in err and "ghost" in err and "Traceback" not in err
+
+
+def test_horizons_beyond_the_simulation_are_flagged(tmp_path):
+    scen = small(tmp_path)
+    r = get_model("war", draws=200, what_if=False, horizons=[6, 48]).run(scen, rng=1)
+    assert set(r.details["settlement_probability"]) == {"6", "48"}
+    assert "48" in r.details["note"] and "beyond" in r.details["note"]

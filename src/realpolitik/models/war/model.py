@@ -361,6 +361,12 @@ class WarBargaining(Model):
             details["reputation"] = self._reputation(setup, paths)
         if opts.what_if:
             details["what_if"] = self._what_ifs(setup, base_seed, summary)
+        late = [h for h in opts.horizons if h > war.max_months + 1e-9]
+        if late:
+            details["note"] = (
+                f"horizons {', '.join(_hkey(h) for h in late)} lie beyond the simulated {war.max_months:g} months: "
+                "wars still running at the end are counted as continuing there"
+            )
         details["labels_note"] = LABELS_NOTE
         forecast = {war.issue: summary["settlement_terms"]["mean"]}
         return self.make_result(scenario, forecast, details=details)
