@@ -217,3 +217,18 @@ def test_python_api_forecast():
     assert realpolitik.forecast(s, models="weighted-mean").forecast["emission"] == pytest.approx(7.389955686853767)
     with pytest.raises(realpolitik.OptionError):
         realpolitik.forecast("ec-emissions", models="weighted-mean", nonsense=1)
+
+
+def test_error_lines_are_printed_literally(tmp_path, capsys):
+    # rich would read ":100:" as an emoji and "[bold]" as markup
+    bad = tmp_path / "mk.csv"
+    bad.write_text("Actor,Capability,Position,Salience\nA,[bold]x,1,2\nB,1,2,3\n")
+    code, _, err = cli(capsys, "validate", str(bad))
+    assert code == 2
+    assert err.strip() == f"error {bad}:2:Capability: capability '[bold]x' is not a number; expected a number greater than 0"
+    lines = ["title: t", "issues: [{id: a}]", "actors:"] + ["  # padding"] * 96 + ["  - {id: A, capability: 0, positions: {a: 1}, saliences: {a: 1}}"]
+    big = tmp_path / "emoji.yaml"
+    big.write_text("\n".join(lines) + "\n  - {id: B, capability: 1, positions: {a: 1}, saliences: {a: 1}}\n")
+    code, _, err = cli(capsys, "validate", str(big))
+    assert code == 2
+    assert f"{big}:100 (actors.0.capability)" in err

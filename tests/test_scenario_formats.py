@@ -361,3 +361,20 @@ def test_fidelity_names_every_kind_of_loss():
     poorer.pop("events")
     lost = lost_content(s, poorer)
     assert lost == ["events (2)", "labelled points (1 issue: settlement)"]
+
+
+ALL_BDM_FILES = sorted(p for d in (ANCHORS / "bdm", ANCHORS / "bdm" / "cases") if d.is_dir() for p in d.iterdir() if p.is_file())
+
+
+@pytest.mark.skipif(not ALL_BDM_FILES, reason="shared anchors not present")
+@pytest.mark.parametrize("path", ALL_BDM_FILES, ids=lambda p: p.name)
+def test_every_file_in_the_bdm_anchors_loads_or_says_why_not(path):
+    """Input tables load; reference outputs and notes fail with one-line messages, never a crash."""
+    try:
+        s = load_scenario(path)
+    except ScenarioError as exc:
+        assert path not in BDM_TABLES
+        assert exc.problems and all("\n" not in line for line in exc.lines())
+        assert all(line.startswith(str(path)) for line in exc.lines())
+    else:
+        assert path in BDM_TABLES and len(s.actors) >= 2

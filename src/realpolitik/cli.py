@@ -15,6 +15,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from realpolitik.errors import OptionError, Problem, ScenarioError
 
@@ -209,10 +210,11 @@ def validate(
         emit_json(summary)
     else:
         out.print(
-            f"[green]ok[/green] {file}: {scen.title!r} - {len(scen.actors)} actors, "
+            f"[green]ok[/green] {escape(file)}: {escape(repr(scen.title))} - {len(scen.actors)} actors, "
             f"{len(scen.issues)} issues, {len(scen.events)} events",
             soft_wrap=True,
             highlight=False,
+            emoji=False,
         )
 
 
@@ -298,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="realpolitik", standalone_mode=True)
     except ScenarioError as exc:
         for line in exc.lines():
-            err.print(f"[red]error[/red] {line}", highlight=False, soft_wrap=True)
+            # the line is literal text: no markup ("[bold]" in a cell) and no emoji (":100:")
+            err.print(f"[red]error[/red] {escape(line)}", highlight=False, soft_wrap=True, emoji=False)
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")
