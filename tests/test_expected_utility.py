@@ -39,6 +39,18 @@ EMISSION = dict(
 )
 
 
+def _oracle():
+    """The plain-loop oracle module (loaded by path: independent of pytest's import mode)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "eu_oracle", Path(__file__).with_name("test_expected_utility_oracle.py")
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def make_scenario(x, c, s, lo=None, hi=None, ids=None, events=(), issues=None) -> Scenario:
     """A one-issue scenario (saliences on 0-100); ``issues`` for several."""
     ids = ids or [f"a{k}" for k in range(len(x))]
@@ -320,7 +332,7 @@ def test_all_actors_at_one_position():
 @pytest.mark.parametrize("preset", ["scholz2011", "paper"])
 @pytest.mark.parametrize("s", [(90, 40), (50, 50), (100, 0)])
 def test_two_actors(preset, s):
-    from test_expected_utility_oracle import oracle_run
+    oracle_run = _oracle().oracle_run
 
     scen = make_scenario([0, 10], [1, 3], list(s))
     res = get_model("expected-utility", preset=preset, rounds=5).run(scen)
