@@ -171,6 +171,12 @@ def test_default_scenario_run_edit_rerun_and_bad_upload(server, page):
     # the run history shows the runs; a run page draws its charts
     page.goto(server + "/runs")
     assert page.locator("#runs-table tbody tr").count() == 3
+    # tick two runs: their comparison opens, with the salience change listed
+    page.locator("input.pick").nth(1).check()
+    page.locator("input.pick").nth(2).click()  # the second tick navigates
+    page.wait_for_url("**/runs/diff?a=1&b=2")
+    assert actor in page.locator("main").inner_text()
+    page.goto(server + "/runs")
     page.locator("#runs-table tbody tr a").first.click()
     page.wait_for_selector("#charts .main-svg")
     page.screenshot(path=str(ARTIFACTS / "web-run-page.png"), full_page=True)
