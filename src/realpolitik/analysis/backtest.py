@@ -391,10 +391,11 @@ def leaderboard_table(rows: list[LeaderRow], pct: bool = True, title: str = "Lea
     return Table(title, cols, body, f"baseline: {BASELINE} (the compromise model); skill = 1 - MAE/MAE_baseline on common issues")
 
 
-def select_models(names: Sequence[str] | None = None) -> list[Model]:
+def select_models(names: Sequence[str] | None = None, skipped: list[str] | None = None) -> list[Model]:
     """Every registered model with default options (or the named ones), sorted by name.
 
-    A model that cannot be built with its defaults is skipped (reported by the caller).
+    A model that cannot be built with its defaults is skipped; its name and the reason
+    are appended to ``skipped`` (for the caller to report).
     """
     from realpolitik.models import available_models, get_model
 
@@ -405,8 +406,9 @@ def select_models(names: Sequence[str] | None = None) -> list[Model]:
     for name in sorted(reg):
         try:
             models.append(reg[name]())
-        except (OptionError, ScenarioError, TypeError, ValueError):
-            continue
+        except (OptionError, ScenarioError, TypeError, ValueError) as exc:
+            if skipped is not None:
+                skipped.append(f"{name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
     return models
 
 

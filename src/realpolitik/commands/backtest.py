@@ -84,13 +84,17 @@ def cases_cmd(
                          else ("judgement" if r["judgement"] else "from the source")] for r in rows],
                        "sources and coding notes: src/realpolitik/cases/outcomes.yaml")])  # fmt: skip
         return
-    models = bt.select_models(model)
+    skipped: list[str] = []
+    models = bt.select_models(model, skipped)
+    for line in skipped:
+        err.print(f"[yellow]note[/yellow] model not scored (cannot be built with its defaults): {line}", highlight=False)
     res = bt.run_backtest(
         cases, models, draws=draws, seed=bt.DEFAULT_SEED if seed is None else seed, spread=spread,
         progress=_progress(quiet or json_),
     )  # fmt: skip
     stored = bt.record(res)
     data = res.to_dict()
+    data["skipped_models"] = skipped
     data["stored_runs"] = stored
     if json_:
         emit_json(data)
