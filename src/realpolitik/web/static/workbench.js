@@ -31,7 +31,15 @@
     h += "<td><button type=\"button\" class=\"x\" title=\"Remove this actor\" aria-label=\"remove " + RP.esc(actor.id) + "\">&times;</button></td>";
     h += "<td class=\"actor\"><input class=\"aid\" data-field=\"id\" value=\"" + RP.esc(actor.id) + "\" aria-label=\"actor id\">" +
       (actor.name ? "<span class=\"sub\">" + RP.esc(actor.name) + "</span>" : "") + "</td>";
-    h += "<td><input class=\"num\" data-field=\"capability\" value=\"" + RP.esc(numText(actor.capability)) + "\" aria-label=\"capability of " + RP.esc(actor.id) + "\"></td>";
+    const perIssue = actor.capability_by_issue && Object.keys(actor.capability_by_issue).length > 0;
+    if (perIssue) {
+      // capability differs per issue (e.g. a Decide file): one number would not say what the model uses
+      const txt = Object.keys(actor.capability_by_issue).map(function (k) { return k + " " + actor.capability_by_issue[k]; }).join(", ");
+      h += "<td><input class=\"num\" data-field=\"capability\" value=\"" + RP.esc(numText(actor.capability)) + "\" disabled title=\"capability per issue: " +
+        RP.esc(txt) + " (edit it in the scenario file)\" aria-label=\"capability of " + RP.esc(actor.id) + "\"><span class=\"sub\">per issue</span></td>";
+    } else {
+      h += "<td><input class=\"num\" data-field=\"capability\" value=\"" + RP.esc(numText(actor.capability)) + "\" aria-label=\"capability of " + RP.esc(actor.id) + "\"></td>";
+    }
     issues.forEach(function (iid) {
       h += "<td><input class=\"num\" data-field=\"positions\" data-issue=\"" + RP.esc(iid) + "\" value=\"" + RP.esc(numText(pos[iid])) +
         "\" aria-label=\"position of " + RP.esc(actor.id) + " on " + RP.esc(iid) + "\"></td>";
