@@ -12,8 +12,10 @@ after the last round.
 The module has two layers:
 
 * :func:`eu_round` - one round, vectorised over a leading batch (draw) axis and
-  over actors (``n x n`` arrays, ``n x n(n-1)/2`` chunks for the vote sums).
-  No Python loop over actors or dyads.
+  over actors (``[draw, n, n]`` arrays).  No Python loop over actors or dyads.
+  The win probabilities of all ``n^2`` dyads, with the all-pairs denominator,
+  cost O(n^2 log n) per draw: prefix sums over voters sorted by position
+  (:func:`win_probability`, :func:`_numerator_sorted`).
 * :func:`simulate` - the rounds, with scenario events applied at their round,
   the optional stopping rule, and the move log.
 
