@@ -591,7 +591,8 @@ def test_sorted_probability_equals_direct_sum(seed, n, grid, mode, risk):
     np.testing.assert_allclose(a, b, atol=1e-12, rtol=1e-10)
 
 
-def test_forecast_batch_with_events_and_inactive_actors_equals_runs():
+@pytest.mark.parametrize("opts", [{}, {"tolerance": 0.05, "k": 2}, {"preset": "paper", "Q": 0.5}])
+def test_forecast_batch_with_events_and_inactive_actors_equals_runs(opts):
     newcomer = {"id": "Spain", "capability": 0.1, "positions": {"p": 9, "r": 20}, "saliences": {"p": 80, "r": 50}}
     ev = [
         {"round": 2, "changes": [{"actor": "UK", "field": "position", "issue": "p", "value": 5}]},
@@ -606,8 +607,9 @@ def test_forecast_batch_with_events_and_inactive_actors_equals_runs():
     a = scen.arrays()
     pos = np.clip(pos, a.scale_min, a.scale_max)
     batch = ScenarioBatch(scen, base.capability, pos, base.salience)
-    model = get_model("expected-utility")
+    model = get_model("expected-utility", **opts)
     traj = model.trajectory_batch(batch)
+    np.testing.assert_allclose(model.forecast_batch(batch), traj["median"][:, -1, :])
     for d in range(6):
         one = model.run(batch.scenario(d))
         for col, iid in enumerate(scen.issue_ids):
