@@ -435,7 +435,7 @@ class RoundResult:
     a: np.ndarray
     b: np.ndarray
     r: np.ndarray
-    median: np.ndarray  # before the round
+    median: np.ndarray | None  # before the round (computed only when Q < 1)
 
 
 def eu_round(
@@ -458,7 +458,8 @@ def eu_round(
         New positions (moves applied simultaneously), for each actor the actor it
         moved toward, the region (``KIND_*``), the two expected utilities
         ``a = E^i(U_ij)`` and ``b = E^i(U_ji)`` of the chosen dyad, the risk
-        exponents and the median before the round.
+        exponents and (when ``Q < 1``, where the T-term needs it) the median
+        before the round.
     """
     B, n = x.shape
     # work in ascending order of position (voters sorted for the prefix sums);
@@ -468,7 +469,7 @@ def eu_round(
     c = np.take_along_axis(c, order, axis=1)
     s = np.take_along_axis(s, order, axis=1)
     w = c * s
-    mu = weighted_median(x, w)
+    mu = weighted_median(x, w) if opt.Q < 1.0 else None  # only the T-term (Q < 1) needs it
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
     # pass 1: r = 1 (steps 2-7), security levels, risk exponents (steps 8-9)
     counts = closer_counts(x)
