@@ -62,9 +62,10 @@ def runs_list(
     for c in ("id", "when (UTC)", "source", "model", "scenario", "seed", "forecast"):
         t.add_column(c)
     for r in recs:
-        fc = ", ".join(f"{k}={_fmt(v)}" for k, v in r.forecast.items())
-        t.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.source, r.model,
-                  f"{r.scenario_title} [dim]{r.scenario_hash[7:15]}[/dim]", _fmt(r.seed), fc)  # fmt: skip
+        fc = "\n".join(f"{k} [bold]{v:.1f}[/bold]" if isinstance(v, (int, float)) else f"{k} -" for k, v in r.forecast.items())
+        title = r.scenario_title if len(r.scenario_title) <= 36 else r.scenario_title[:35] + "\u2026"
+        t.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M"), r.source, r.model,
+                  f"{title}\n[dim]{r.scenario_hash[7:19]}[/dim]", _fmt(r.seed), fc, end_section=True)  # fmt: skip
     out.print(t)
 
 
