@@ -311,3 +311,8 @@ def test_cli_simulate_errors_exit_2(capsys):
     assert main(["simulate", "-m", "weighted-mean", "-n", "10", "-t", "nope>3"]) == 2
     assert "unknown issue 'nope'" in capsys.readouterr().err
     assert main(["simulate", "-m", "weighted-mean", "-n", "10", "--engine", "spark"]) == 2
+
+
+def test_csv_inferred_scale_covers_position_ranges():
+    s = load_bytes(b"Actor,Capability,Position,Salience,Position_low,Position_high\nA,5,60,90,50,95\nB,3,10,95,,\n", "t.csv")
+    assert (s.issues[0].min, s.issues[0].max) == (10, 95)

@@ -64,6 +64,15 @@ def _write_json(path: Path, data) -> None:
     atomic_write(Path(path), (json.dumps(data, indent=2, allow_nan=False, default=str) + "\n").encode())
 
 
+def _record(scen, res) -> None:
+    """Keep the run in the run history (workbench store); never fails the command."""
+    try:
+        from realpolitik.store import record_runs_safely
+    except ImportError:  # pragma: no cover - store layer absent
+        return
+    record_runs_safely(scen, [res], source="cli")
+
+
 # ------------------------------------------------------------------ simulate
 @app.command()
 def simulate(
@@ -111,6 +120,7 @@ def simulate(
             scen, m, draws=draws, seed=seed, spread=spread, engine=eng, chunk_size=chunk_size,
             thresholds=ths, bins=bins, progress=advance,
         )  # fmt: skip
+    _record(scen, res)
     data = res.to_dict()
     if out_file is not None:
         _write_json(out_file, res.to_dict(include_draws=True))
@@ -245,6 +255,7 @@ def sensitivity(
             scen, m, method=key, inputs=input_, samples=samples, spread=spread, seed=seed, engine=eng,
             chunk_size=chunk_size, levels=levels, progress=advance,
         )  # fmt: skip
+    _record(scen, res)
     written = []
     if plot is not None:
         figs = tornado_figures(res, top=top)

@@ -284,6 +284,8 @@ def rows_to_data(
         issues = declared_ids + [i for i in issues if i not in declared_ids]
     for iid in issues:
         pos = [a["positions"][iid] for a in actor_list if iid in a["positions"] and math.isfinite(a["positions"][iid])]
+        # the inferred scale also covers the ranges of position distributions
+        pos += [u[k] for u in uncertainty if u["path"].endswith(f".position.{iid}") for k in ("low", "high") if k in u]
         if scale is not None:
             lo, hi = scale
         elif pos:
