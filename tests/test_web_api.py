@@ -354,3 +354,10 @@ def test_malformed_scenario_outline_is_a_4xx(client, data):
     r = client.post("/api/runs", json={"model": "weighted-mean", "data": data})
     assert r.status_code == 422 and r.json()["problems"][0]["location"].startswith("scenario:")
     _no_traceback(r)
+
+
+def test_serve_with_a_bad_db_is_exit_2(capsys):
+    from realpolitik.cli import main
+
+    assert main(["serve", "--db", "nonsense", "--port", "1"]) == 2
+    assert "--db" in capsys.readouterr().err

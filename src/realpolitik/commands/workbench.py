@@ -198,6 +198,8 @@ def serve(
 
     from realpolitik.web.app import create_app
 
+    if db is not None:
+        _store(db)  # a bad --db is a user mistake (exit 2), not a server without history
     web = create_app(db_url=db, max_upload_bytes=int(max_upload_mb * 1024 * 1024))
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]warning[/yellow] binding {host}: the workbench has no login; anyone who can reach it can use it")
