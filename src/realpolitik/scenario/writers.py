@@ -30,7 +30,7 @@ def writers() -> dict[str, tuple[tuple[str, ...], WriterFn]]:
     return dict(_WRITERS)
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml when available (~10x faster)
     pass
 
 

@@ -25,13 +25,27 @@ def load_json(raw: bytes, name: str, **_: Any):
 
 
 def _json_locator(text: str, name: str, nested: bool):
-    """``file.json:LINE (path)`` where the JSON parses as YAML too (almost always), else ``file.json:path``."""
+    """``file.json:LINE (path)`` where the JSON parses as YAML too (almost always), else ``file.json:path``.
+
+    The line map is built on the first call only, so a valid file costs nothing.
+    """
+    cache: list = []
+
+    def locate(path: tuple) -> str:
+        if not cache:
+            cache.append(_build(text, name, nested))
+        return cache[0](path)
+
+    return locate
+
+
+def _build(text: str, name: str, nested: bool):
     import yaml
 
-    from realpolitik.scenario.loaders.yaml_format import _line_map, yaml_locator
+    from realpolitik.scenario.loaders.yaml_format import _Loader, _line_map, yaml_locator
 
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return simple_locator(name)
     if node is None:

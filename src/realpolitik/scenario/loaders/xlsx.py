@@ -646,11 +646,12 @@ def _cell_value(v: Any) -> Any:
 
 
 def _put(ws, row: list[Any]) -> None:
-    ws.append([_cell_value(v) for v in row])
+    values = [_cell_value(v) for v in row]
+    ws.append(values)
     # a text that starts with '=' is text, not a formula
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"
+    for j, v in enumerate(values):
+        if isinstance(v, str) and v.startswith("="):
+            ws.cell(row=ws.max_row, column=j + 1).data_type = "s"
 
 
 def to_xlsx(scenario, lossy: bool = False, **_: object) -> bytes:

@@ -60,9 +60,30 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, dict[tuple, int]]:
     return data, lines
 
 
+def _lazy_locator(text: str, name: str) -> Locator:
+    """Lines come from a second, node-level parse made only when a problem needs a place."""
+    cache: list[Locator] = []
+
+    def locate(path: tuple) -> str:
+        if not cache:
+            node = yaml.compose(text, Loader=_Loader)
+            cache.append(yaml_locator(name, _line_map(node) if node is not None else {}))
+        return cache[0](path)
+
+    return locate
+
+
 def load_yaml(raw: bytes, name: str, **_: Any):
-    data, lines = parse_yaml(raw, name)
-    locate = yaml_locator(name, lines)
+    text = decode_text(raw, name)
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        raise ScenarioError(f"invalid YAML: {exc.problem or exc}", where) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {exc}", name) from None
+    locate = _lazy_locator(text, name)
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise ScenarioError(
