@@ -219,3 +219,10 @@ def test_records_from_other_layers(url, scen):
     (rid,) = RunStore(url).save(scen, [payload], source="backtest")
     rec = RunStore(url).get_run(rid)
     assert rec.source == "backtest" and rec.result["details"]["analysis"] == "monte-carlo"
+
+
+def test_unopenable_database_is_a_user_error(tmp_path, capsys):
+    # a directory where the database file should be
+    assert main(["runs", "list", "--db", f"sqlite:///{tmp_path}"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot open the run history" in err and "Traceback" not in err

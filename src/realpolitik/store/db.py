@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from realpolitik.errors import OptionError, Problem
@@ -194,7 +194,11 @@ class RunStore:
             raise OptionError([Problem("--db", f"cannot use {parsed.get_backend_name()!r} databases here: {exc}")]) from None
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        try:
+            Base.metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            first = str(exc.orig if getattr(exc, "orig", None) is not None else exc).strip().splitlines()[0]
+            raise OptionError([Problem("--db", f"cannot open the run history at {parsed.render_as_string(hide_password=True)}: {first}")]) from None
 
     def __repr__(self) -> str:
         return f"RunStore({self.engine.url.render_as_string(hide_password=True)!r})"
