@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from realpolitik.engine.base import DEFAULT_CHUNK_SIZE, Chunk, Engine, chunk_rng, get_engine, plan_chunks
+from realpolitik.engine.base import DEFAULT_CHUNK_SIZE, Chunk, Engine, chunk_rng, default_chunk_size, get_engine, plan_chunks
 from realpolitik.errors import OptionError, Problem
 from realpolitik.models.base import Model, Table, _jsonable
 from realpolitik.scenario.model import Scenario
@@ -239,7 +239,7 @@ def simulate(
     seed: int | None = None,
     spread: float = 0.0,
     engine: Engine | str | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int | None = None,
     thresholds: Sequence[str | Threshold] = (),
     bins: int = 20,
     progress: Callable[[int], None] | None = None,
@@ -255,7 +255,8 @@ def simulate(
         Any model; its ``forecast_batch`` is the vectorised core where it has one.
     draws, seed, chunk_size
         Number of draws; seed (``None``: fresh entropy, reported in the result);
-        draws per chunk (with the seed, fixes every number).
+        draws per chunk (with the seed, fixes every number; default
+        :func:`~realpolitik.engine.default_chunk_size`: 1000 for a vectorised model, 25 otherwise).
     spread
         Global perturbation fraction for values without their own distribution.
     engine
@@ -277,6 +278,8 @@ def simulate(
     ths = tuple(t if isinstance(t, Threshold) else parse_threshold(t, scenario) for t in thresholds)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
+    if chunk_size is None:
+        chunk_size = default_chunk_size(model)
     chunks = plan_chunks(draws, seed, chunk_size)
     tasks = [DrawTask(model, scenario, float(spread), c) for c in chunks]
     own = not isinstance(engine, Engine)

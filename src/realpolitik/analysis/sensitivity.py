@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from realpolitik.engine.base import DEFAULT_CHUNK_SIZE, Chunk, Engine, chunk_rng, get_engine, plan_chunks
+from realpolitik.engine.base import DEFAULT_CHUNK_SIZE, Chunk, Engine, chunk_rng, default_chunk_size, get_engine, plan_chunks
 from realpolitik.errors import OptionError, Problem
 from realpolitik.models.base import Model, ScenarioBatch, Table, _jsonable
 from realpolitik.scenario.model import Scenario
@@ -308,7 +308,7 @@ def analyze(
     spread: float = 0.2,
     seed: int | None = None,
     engine: Engine | str | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int | None = None,
     levels: int = 4,
     progress: Callable[[int], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
@@ -342,6 +342,8 @@ def analyze(
     if method == "sobol" and samples & (samples - 1):
         raise OptionError([Problem("--samples", f"Sobol needs a power of 2 (e.g. 256, 512), got {samples}")])
     factors, dropped = select_factors(scenario, inputs, spread)
+    if chunk_size is None:
+        chunk_size = default_chunk_size(model)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**32))
     seed = int(seed)

@@ -31,7 +31,10 @@ WorkersOpt = Annotated[
 SchedulerOpt = Annotated[
     Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: start a LocalCluster).")
 ]
-ChunkOpt = Annotated[int, typer.Option("--chunk-size", help="Draws per chunk; with --seed it fixes every number.")]
+ChunkOpt = Annotated[
+    Optional[int],
+    typer.Option("--chunk-size", help="Draws per chunk; with --seed it fixes every number (default: 1000 for vectorised models, 25 otherwise)."),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
@@ -96,7 +99,7 @@ def simulate(
     engine: EngineOpt = "local",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
-    chunk_size: ChunkOpt = 1000,
+    chunk_size: ChunkOpt = None,
     json_: JsonOpt = False,
     out_file: Annotated[
         Optional[Path], typer.Option("--out", help="Write the result JSON, with every draw's forecast, to this file.")
@@ -189,7 +192,10 @@ def whatif(
         if not json_:
             render_table(cmp.table(), out)
     if leave_one_out:
-        res = loo(scen, m, seed=seed)
+        from realpolitik.engine.progress import progress_bar
+
+        with progress_bar(f"leave one out {m.name}", len(scen.actors), not json_) as advance:
+            res = loo(scen, m, seed=seed, progress=advance)
         payload["leave_one_out"] = res.to_dict()
         if not json_:
             render_table(res.table(), out)
@@ -224,7 +230,7 @@ def sensitivity(
     engine: EngineOpt = "local",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
-    chunk_size: ChunkOpt = 1000,
+    chunk_size: ChunkOpt = None,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:

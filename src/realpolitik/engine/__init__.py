@@ -13,11 +13,13 @@ models never know which engine runs them.
 
 from realpolitik.engine.base import (
     DEFAULT_CHUNK_SIZE,
+    LOOP_CHUNK_SIZE,
     Chunk,
     Engine,
     LocalEngine,
     ProcessEngine,
     chunk_rng,
+    default_chunk_size,
     get_engine,
     plan_chunks,
 )
@@ -28,12 +30,14 @@ ENGINES = ("local", "process", "dask")
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "ENGINES",
+    "LOOP_CHUNK_SIZE",
     "Chunk",
     "DaskEngine",
     "Engine",
     "LocalEngine",
     "ProcessEngine",
     "chunk_rng",
+    "default_chunk_size",
     "get_engine",
     "plan_chunks",
 ]

@@ -15,6 +15,14 @@ from realpolitik.errors import OptionError, Problem
 
 #: draws per chunk unless the caller says otherwise (part of what fixes the numbers)
 DEFAULT_CHUNK_SIZE = 1000
+#: draws per chunk for models without a vectorised core (they loop over draws, so
+#: small chunks give a live progress bar and work for every worker)
+LOOP_CHUNK_SIZE = 25
+
+
+def default_chunk_size(model) -> int:
+    """The chunk size used when none is given: it depends on the model, never on the engine."""
+    return DEFAULT_CHUNK_SIZE if getattr(model, "vectorised", False) else LOOP_CHUNK_SIZE
 
 Progress = Callable[[int, Any], None]
 
