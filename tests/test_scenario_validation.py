@@ -276,3 +276,13 @@ def test_utf16_text_is_read_not_called_binary():
         "tabs.csv:1: wrong delimiter: the header is separated by tabs, expected commas (save as "
         "'CSV UTF-8 (comma delimited)')"
     ]
+
+
+def test_csv_issue_metadata_errors_name_the_issue():
+    text = "# scale.a: 0-100\n# status_quo.a: 150\n# scale.b: ten-20\n" + (
+        "Actor,Issue,Capability,Position,Salience\nA,a,1,10,50\nB,a,2,90,60\nA,b,1,1,1\nB,b,1,1,1\n"
+    )
+    assert problems(text, "iss.csv") == [
+        "iss.csv: # scale.b: scale 'ten-20' is not of the form MIN-MAX",
+        "iss.csv: issue 'a': status quo 150 lies outside the scale [0, 100]",
+    ]

@@ -327,6 +327,16 @@ def rows_to_data(
         if path and path[0] == "actors" and len(path) == 1:
             return f"{name}"
         if path and path[0] == "issues":
+            # an issue comes from the '# key: value' lines: name the line that sets the field
+            k = path[1] if len(path) > 1 and isinstance(path[1], int) else None
+            if k is not None and k < len(issue_data):
+                iid = issue_data[k]["id"]
+                field = str(path[2]) if len(path) > 2 else ""
+                key = {"min": "scale", "max": "scale", "points": "scale"}.get(field, field)
+                for cand in (f"{key}.{iid}", key if len(issue_data) == 1 else None):
+                    if cand and cand in meta:
+                        return f"{name}: # {cand}"
+                return f"{name}: issue {iid!r}" + (f" ({field})" if field else "")
             return f"{name}:{'.'.join(map(str, path))}"
         return name
 
