@@ -316,3 +316,30 @@ def test_cli_simulate_errors_exit_2(capsys):
 def test_csv_inferred_scale_covers_position_ranges():
     s = load_bytes(b"Actor,Capability,Position,Salience,Position_low,Position_high\nA,5,60,90,50,95\nB,3,10,95,,\n", "t.csv")
     assert (s.issues[0].min, s.issues[0].max) == (10, 95)
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(finite, finite, st.floats(0, 1), finite, st.floats(0, 1e5), finite, finite)
+def test_inverse_cdf_stays_in_support_and_is_monotone(x1, x2, w, mean, sd, b1, b2):
+    from realpolitik.scenario.uncertainty import _inverse_cdf
+
+    lo, hi = min(x1, x2), max(x1, x2)
+    mode = lo + w * (hi - lo)
+    a, b = min(b1, b2), max(b1, b2)
+    mean = min(max(mean, a), b)
+    u = np.linspace(0, 1, 41)[:, None] * np.ones((1, 3))
+    kind = np.array([0, 1, 2])
+    par = {k: np.array(v, float) for k, v in dict(
+        low=[lo, lo, np.nan], high=[hi, hi, np.nan], mode=[np.nan, mode, np.nan],
+        mean=[np.nan, np.nan, mean], sd=[np.nan, np.nan, sd], a=[0, 0, a], b=[0, 0, b]).items()}  # fmt: skip
+    x = _inverse_cdf(u, kind, par)
+    tol = 1e-9 * max(1.0, abs(lo), abs(hi), abs(a), abs(b))
+    assert np.all(x[:, :2] >= lo - tol) and np.all(x[:, :2] <= hi + tol)
+    assert np.all(x[:, 2] >= a - tol) and np.all(x[:, 2] <= b + tol)
+    assert np.all(np.diff(x, axis=0) >= -tol)  # inverse CDFs are non-decreasing in u

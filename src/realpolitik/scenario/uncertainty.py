@@ -333,11 +333,12 @@ def _inverse_cdf(u: np.ndarray, kind: np.ndarray, p: dict[str, np.ndarray]) -> n
     if nor.any():
         m, s, x = mean[nor], sd[nor], u[:, nor]
         safe = np.where(s > 0, s, 1.0)
-        pa = ndtr((a[nor] - m) / safe)
-        pb = ndtr((b[nor] - m) / safe)
-        q = pa + x * (pb - pa)
-        z = ndtri(np.clip(q, 1e-300, 1 - 1e-16))
-        draw = np.clip(m + s * z, a[nor], b[nor])
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            pa = ndtr((a[nor] - m) / safe)
+            pb = ndtr((b[nor] - m) / safe)
+            q = pa + x * (pb - pa)
+            z = ndtri(np.clip(q, 1e-300, 1 - 1e-16))
+            draw = np.clip(m + s * z, a[nor], b[nor])
         out[:, nor] = np.where(s > 0, draw, m)
     return out
 
