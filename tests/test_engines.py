@@ -104,3 +104,15 @@ def test_unreachable_scheduler_is_a_user_error():
     with pytest.raises(OptionError, match="cannot reach the Dask scheduler"):
         eng.client()
     eng.close()
+
+
+def test_progress_bar_is_safe_off_a_terminal(capsys):
+    from realpolitik.engine.progress import progress_bar
+
+    with progress_bar("x", 10) as advance:
+        advance(4)
+        advance(6)
+    with progress_bar("x", 10, enabled=False) as advance:
+        advance(10)
+    captured = capsys.readouterr()
+    assert captured.out == ""  # progress never goes to stdout
