@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from realpolitik.cli import main
 from realpolitik.errors import ScenarioError
@@ -286,3 +289,37 @@ def test_csv_issue_metadata_errors_name_the_issue():
         "iss.csv: # scale.b: scale 'ten-20' is not of the form MIN-MAX",
         "iss.csv: issue 'a': status quo 150 lies outside the scale [0, 100]",
     ]
+
+
+def test_containers_of_the_wrong_kind():
+    text = "title: t\nissues: 5\nactors:\n  - 3\n  - {id: B, capability: 1, positions: [1, 2], saliences: {a: 1}}\n"
+    assert problems(text, "k.yaml") == [
+        "k.yaml:2 (issues): issues must be a list, found a number",
+        "k.yaml:4 (actors.0): each entry of actors must be a mapping, found a number",
+        "k.yaml:5 (actors.1.positions): positions must be a mapping of issue id to number, found a list",
+    ]
+
+
+_leaf = st.one_of(
+    st.none(), st.integers(-5, 200), st.floats(allow_nan=False), st.text(max_size=5), st.booleans(),
+    st.sampled_from(["a", "A", "position", "salience", "enter", "leave", "0-1", "2024-01-01"]),
+)
+_keys = st.sampled_from(
+    ["title", "issues", "actors", "events", "id", "min", "max", "points", "value", "label", "capability", "positions",
+     "saliences", "capability_by_issue", "a", "round", "changes", "actor", "field", "issue", "actor_data", "parent",
+     "status_quo", "salience_scale", "sources", "uncertainty", "path", "low", "high"]
+)
+_tree = st.recursive(_leaf, lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(_keys, c, max_size=5)), max_leaves=25)
+_BASE = yaml.safe_load(YAML_OK)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.dictionaries(_keys, _tree, max_size=6), st.booleans())
+def test_any_yaml_mapping_loads_or_fails_with_located_lines(extra, merge):
+    data = {**_BASE, **extra} if merge else extra
+    raw = yaml.safe_dump(data).encode()
+    try:
+        load_bytes(raw, "fuzz.yaml")
+    except ScenarioError as exc:
+        assert exc.problems
+        assert all("\n" not in line and line.startswith("fuzz.yaml") for line in exc.lines())

@@ -170,6 +170,49 @@ def _cross_check(data: dict[str, Any], locate: Locator) -> list[Problem]:
     return problems
 
 
+_LISTS = {"issues": "issues", "actors": "actors", "events": "events", "sources": "sources"}
+_ACTOR_MAPS = ("positions", "saliences", "capability_by_issue")
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", type(None): "nothing"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )
+
+
+def shape_problems(data: dict[str, Any], locate: Locator) -> list[Problem]:
+    """Containers of the wrong kind (``actors: 5``), found before any helper walks them."""
+    problems = []
+    for key in _LISTS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            problems.append(Problem(locate((key,)), f"{key} must be a list, found {_kind(value)}"))
+            continue
+        for k, item in enumerate(value):
+            if not isinstance(item, dict):
+                problems.append(Problem(locate((key, k)), f"each entry of {key} must be a mapping, found {_kind(item)}"))
+            elif key == "actors":
+                for field in _ACTOR_MAPS:
+                    v = item.get(field)
+                    if v is not None and not isinstance(v, dict):
+                        problems.append(
+                            Problem(locate((key, k, field)), f"{field} must be a mapping of issue id to number, found {_kind(v)}")
+                        )
+            elif key == "events" and item.get("changes") is not None:
+                changes = item["changes"]
+                if not isinstance(changes, list):
+                    problems.append(Problem(locate((key, k, "changes")), f"changes must be a list, found {_kind(changes)}"))
+                else:
+                    for c_k, ch in enumerate(changes):
+                        if not isinstance(ch, dict):
+                            problems.append(
+                                Problem(locate((key, k, "changes", c_k)), f"each change must be a mapping, found {_kind(ch)}")
+                            )
+    return problems
+
+
 def build_scenario(data: Any, locate: Locator, extra_problems: list[Problem] | None = None) -> Scenario:
     """Validate ``data`` into a Scenario, or raise ScenarioError listing every problem.
 
@@ -180,6 +223,9 @@ def build_scenario(data: Any, locate: Locator, extra_problems: list[Problem] | N
     if not isinstance(data, dict):
         raise ScenarioError([Problem(locate(()), "expected a mapping with title, issues and actors")] + problems)
     data = dict(data)
+    shape = shape_problems(data, locate)
+    if shape:
+        raise ScenarioError(problems + shape)
     # distributions ({min, max} / {low, mode, high} / {mean, sd}) -> point value +
     # an entry of data["uncertainty"] (realpolitik.scenario.uncertainty)
     from realpolitik.scenario.uncertainty import extract_uncertainty
