@@ -3,7 +3,8 @@
 Open the app, load the default scenario, run the expected-utility model (a baseline
 when it is not registered), see the chart, change a salience, run again and see the
 forecast change; enter a bad value and see it outlined; upload a malformed CSV and see
-the inline error while the app keeps working.  Screenshots go to ``artifacts/``.
+the inline error while the app keeps working; compare every standard model side by
+side; compare two runs from the history.  Screenshots go to ``artifacts/``.
 """
 
 from __future__ import annotations
@@ -163,17 +164,25 @@ def test_default_scenario_run_edit_rerun_and_bad_upload(server, page):
     page.screenshot(path=str(ARTIFACTS / "web-upload-error.png"), full_page=True)
     page.click("#open-default")
     page.wait_for_selector("#editor tbody tr")
-    page.select_option("#model", "weighted-mean")
-    page.click("#run-btn")
-    page.wait_for_selector("#chart-forecast .main-svg")
-    assert "stored" in page.locator("#status").inner_text()
+    # every standard model side by side
+    from realpolitik.cli import DEFAULT_FORECAST_MODELS
+    from realpolitik.models import available_models
+
+    standard = [m for m in DEFAULT_FORECAST_MODELS if m in available_models()]
+    page.click("#run-all")
+    page.wait_for_selector("#compare:not(.hidden)")
+    page.wait_for_selector("#chart-compare .main-svg")
+    assert page.locator("#compare-table thead th").count() == len(standard) + 1
+    assert f"{len(standard)} models run and stored" in page.locator("#status").inner_text()
+    page.locator("#compare").screenshot(path=str(ARTIFACTS / "web-compare.png"))
 
     # the run history shows the runs; a run page draws its charts
     page.goto(server + "/runs")
-    assert page.locator("#runs-table tbody tr").count() == 3
-    # tick two runs: their comparison opens, with the salience change listed
-    page.locator("input.pick").nth(1).check()
-    page.locator("input.pick").nth(2).click()  # the second tick navigates
+    rows = page.locator("#runs-table tbody tr")
+    assert rows.count() == 2 + len(standard)
+    # tick the two expected-utility runs: their comparison opens, with the salience change listed
+    page.locator("input.pick").nth(rows.count() - 1).check()
+    page.locator("input.pick").nth(rows.count() - 2).click()  # the second tick navigates
     page.wait_for_url("**/runs/diff?a=1&b=2")
     assert actor in page.locator("main").inner_text()
     page.goto(server + "/runs")

@@ -440,8 +440,12 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
     @app.get("/workbench", response_class=HTMLResponse, include_in_schema=False)
     def workbench(request: Request, scenario: str | None = None, model: str | None = None):
         ref, s, name = resolve(scenario)
+        from realpolitik.cli import DEFAULT_FORECAST_MODELS
+
+        reg = available_models()
         boot = {"ref": ref, "name": name, "data": s.to_data(), "models": models_info(),
-                "model": model if model in available_models() else preferred_model(),
+                "model": model if model in reg else preferred_model(),
+                "standard": [m for m in DEFAULT_FORECAST_MODELS if m in reg],
                 "history": store is not None}  # fmt: skip
         return page(request, "workbench.html", s=s, ref=ref, name=name,
                     boot=json.dumps(boot).replace("</", "<\\/"))  # fmt: skip
@@ -472,6 +476,10 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
         path = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
         return FileResponse(path, media_type="application/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -304,5 +304,81 @@
   }
   $("chart-issue").addEventListener("change", drawCharts);
 
+  /* ------------------------------------------------------------ every standard model, side by side */
+  let compared = [];
+  async function runAll() {
+    const btn = $("run-all");
+    const models = boot.standard || [];
+    if (!models.length) return;
+    btn.disabled = true;
+    $("run-btn").disabled = true;
+    const data = currentData();
+    const seedText = $("seed").value.trim();
+    const done = [];
+    const failed = [];
+    for (let k = 0; k < models.length; k++) {
+      $("status").className = "status";
+      $("status").textContent = "running " + models[k] + " (" + (k + 1) + " of " + models.length + ") ...";
+      const body = { model: models[k], data: data, source: "web" };
+      if (seedText !== "") body.seed = Number(seedText);
+      const r = await RP.call("/api/runs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      if (r.ok) done.push(r.body);
+      else if (r.status === 422 && r.body && (r.body.problems || []).some(function (p) { return /^scenario/.test(p.location || ""); })) {
+        btn.disabled = false; $("run-btn").disabled = false;
+        $("status").className = "status bad-text";
+        $("status").textContent = "not run: see the problems above";
+        showProblems(r.body);
+        return;
+      } else failed.push(models[k] + ": " + ((r.body && r.body.detail) || r.status));
+    }
+    btn.disabled = false;
+    $("run-btn").disabled = false;
+    clearProblems();
+    compared = done;
+    $("status").className = "status ok-text";
+    $("status").textContent = done.length + " models run and stored" + (failed.length ? "; failed: " + failed.join("; ") : "");
+    showCompare();
+  }
+  $("run-all").addEventListener("click", runAll);
+
+  function showCompare() {
+    $("compare").classList.remove("hidden");
+    let h = "<thead><tr><th>issue</th>" + compared.map(function (c) {
+      return "<th class=\"num\">" + RP.esc(c.label) + (c.run_id ? "<span class=\"sub\"><a href=\"/runs/" + c.run_id + "\">run " + c.run_id + "</a></span>" : "") + "</th>";
+    }).join("") + "</tr></thead><tbody>";
+    original.issues.forEach(function (iss, c) {
+      h += "<tr data-issue=\"" + RP.esc(iss.id) + "\"><td>" + RP.esc(iss.label || iss.id) + "</td>" + compared.map(function (res) {
+        const row = res.forecast_rows[c];
+        return "<td class=\"num\"><strong>" + RP.fmt(row.value) + "</strong>" + (row.point ? "<span class=\"sub\">~ " + RP.esc(row.point) + "</span>" : "") + "</td>";
+      }).join("") + "</tr>";
+    });
+    $("compare-table").innerHTML = h + "</tbody>";
+    $("compare-note").textContent = "default options" + ($("seed").value.trim() ? ", seed " + $("seed").value.trim() : "");
+    const sel = $("compare-issue");
+    if (!sel.options.length) sel.innerHTML = original.issues.map(function (i) { return "<option value=\"" + RP.esc(i.id) + "\">" + RP.esc(i.label || i.id) + "</option>"; }).join("");
+    drawCompare();
+    $("compare").scrollIntoView({ block: "start", behavior: "smooth" });
+  }
+
+  /* one dot per model on the issue's labelled scale: the layout of a model's own forecast chart */
+  function drawCompare() {
+    const iid = $("compare-issue").value;
+    const base = compared.find(function (c) { return c.charts && c.charts.forecast && c.charts.forecast[iid]; });
+    if (!base) { RP.plot($("chart-compare"), null); return; }
+    const fig = JSON.parse(JSON.stringify(base.charts.forecast[iid]));
+    const pts = compared.map(function (c) { return { name: c.label, v: (c.result.forecast || {})[iid] }; })
+      .filter(function (p) { return typeof p.v === "number"; });
+    const palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+    fig.data = [{ type: "scatter", mode: "markers+text", x: pts.map(function (p) { return p.v; }), y: pts.map(function (p) { return p.name; }),
+      text: pts.map(function (p) { return p.v.toFixed(1); }), textposition: "top center", showlegend: false,
+      marker: { size: 14, color: pts.map(function (_, k) { return palette[k % palette.length]; }) },
+      hovertemplate: "%{y}: %{x:.2f}<extra></extra>" }];
+    fig.layout.height = 200 + 45 * pts.length;
+    fig.layout.title = { text: "Forecasts side by side: " + ((original.issues.find(function (i) { return i.id === iid; }) || {}).label || iid) };
+    fig.layout.margin = Object.assign({}, fig.layout.margin || {}, { l: 220 });
+    RP.plot($("chart-compare"), fig);
+  }
+  $("compare-issue").addEventListener("change", drawCompare);
+
   renderEditor(original);
 })();
