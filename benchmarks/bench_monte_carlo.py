@@ -44,12 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=3.0, help="target wall time per measurement")
     ap.add_argument("--target-draws", type=int, default=100_000, help="draws of the expected-utility target run (0: skip)")
     ap.add_argument("--models", default="", help="comma-separated models (default: all registered)")
-    ap.add_argument("--chunk-size", type=int, default=1000)
+    ap.add_argument("--chunk-size", type=int, default=1000, help="draws per chunk for vectorised models")
     ap.add_argument("--max-draws", type=int, default=200_000, help="cap on draws per measurement")
     args = ap.parse_args(argv)
 
     from realpolitik.analysis.montecarlo import simulate
-    from realpolitik.engine import DaskEngine, LocalEngine
+    from realpolitik.engine import DaskEngine, LocalEngine, default_chunk_size
     from realpolitik.models import available_models, get_model
     from realpolitik.scenario import load_scenario
 
@@ -74,9 +74,10 @@ def main(argv: list[str] | None = None) -> int:
                     if dt0 > 0.25 * args.seconds or n0 >= args.max_draws:
                         break
                     n0 = min(args.max_draws, n0 * 4)
-                draws = int(min(args.max_draws, max(16, r0 * args.seconds)))
-                # several chunks, so that both workers have work
-                cs = min(args.chunk_size, max(1, -(-draws // 8)))
+                # the model's own default chunk size (what `simulate` uses), and at least
+                # 8 chunks so that both Dask workers have work
+                cs = args.chunk_size if model.vectorised else default_chunk_size(model)
+                draws = int(min(args.max_draws, max(8 * cs, r0 * args.seconds)))
                 draws = max(cs, draws - draws % cs)
                 # warm the workers (imports, model set-up) outside the timing
                 simulate(scen, model, draws=2 * cs, seed=0, engine=dask, chunk_size=cs)
