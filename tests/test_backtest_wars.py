@@ -98,7 +98,7 @@ def test_battle_odds_contest_success_function():
     assert bw.battle_odds(np.array([0.75]), 1.0)[0] == pytest.approx(0.75)
     assert bw.battle_odds(np.array([0.75]), 2.0)[0] == pytest.approx(0.9)
     sim, p_none = bw.simulate_battles(np.array([0.3, 0.5, 0.9]), 1.0, 1.0, 2.0, 0.01, 200, seed=4)
-    assert sim.shape == (3, 200) and np.all(sim > 0) and np.all((p_none >= 0) & (p_none <= 1))
+    assert sim.shape == (3, 200) and np.all(sim >= 0) and np.all((sim > 0).mean(axis=1) == pytest.approx(1 - p_none)) and np.all((p_none >= 0) & (p_none <= 1))
 
 
 @needs_data

@@ -28,9 +28,9 @@ CDF on a one-day grid up to 100 years):
     logit scale, ``l = optimism * Exp(1)``; beliefs are Beta with ``concentration``
     pseudo-battles (Smith & Stam 2004's non-common priors);
   - per-battle cost ``kappa`` for both sides; front N = 10, start k0 = 5;
-  - a war is a draw with at least one battle (the data hold only wars that were fought);
-    its duration is ``days_per_battle * (battles - 1 + U)``, ``U`` uniform on (0, 1)
-    (the war ends during its last battle's period);
+  - a draw's duration is ``days_per_battle * (battles - 1 + U)``, ``U`` uniform on
+    (0, 1) (the war ends during its last battle's period); a draw that settles before
+    any battle predicts no war, duration 0 (the forecast is not conditioned on fighting);
 
   ``g``, ``optimism``, ``concentration`` and ``kappa`` are chosen on a grid and
   ``days_per_battle`` by a one-dimensional search, all minimising the mean CRPS on the
@@ -82,8 +82,8 @@ REQUIRED_COLUMNS = ("micnum", "sidea", "maxdur", "cinc", "polity2")
 
 #: default calibration grid of the simulator (days_per_battle is searched separately)
 DEFAULT_GRID: dict[str, tuple[float, ...]] = {
-    "decisiveness": (0.25, 0.5, 1.0, 2.0),
-    "optimism": (0.25, 0.5, 1.0, 2.0),
+    "decisiveness": (0.0625, 0.125, 0.25, 0.5, 1.0),
+    "optimism": (0.5, 1.0, 2.0, 4.0),
     "concentration": (2.0, 8.0, 32.0),
     "kappa": (0.002, 0.01, 0.05),
 }
@@ -368,12 +368,13 @@ def simulate_battles(
 
     A draw that fights ``b >= 1`` battles lasts ``b - 1 + U`` battle periods (``U``
     uniform on (0, 1): the war ends during its last battle's period), so that the
-    duration ``days_per_battle * periods`` is continuous.
+    duration ``days_per_battle * periods`` is continuous.  A draw that settles before
+    the first battle is a war that was not fought: 0 periods.  The forecast is not
+    conditioned on fighting, so a parameter set that expects these wars not to happen
+    is scored (and calibrated) as the poor forecast it is.
 
     One vectorised call of :func:`~realpolitik.models.war.simulator.simulate_war` over
-    ``wars x draws`` (plug-in belief evaluation).  Draws that settle before the first
-    battle are replaced by resampling the war's fought draws; a war whose draws all
-    settle at once gets one battle in every draw (the model then predicts no war).
+    ``wars x draws`` (plug-in belief evaluation).
     """
     from realpolitik.models.war.simulator import WarParams, make_integrator, simulate_war
 
@@ -392,12 +393,8 @@ def simulate_battles(
     B = paths.end_step.reshape(W, draws).astype(float)
     fought = B >= 1
     p_none = 1.0 - fought.mean(axis=1)
-    out = np.empty_like(B)
-    for w in range(W):  # per war resampling of fought draws (W is small; draws vectorised)
-        ok = B[w, fought[w]]
-        out[w] = rng.choice(ok, size=draws, replace=True) if ok.size else 1.0
-    # the war ends during its last battle's period: battles - 1 + U(0, 1) periods
-    return out - rng.random(out.shape), p_none
+    periods = np.where(fought, B - rng.random(B.shape), 0.0)
+    return periods, p_none
 
 
 def best_days_per_battle(B: np.ndarray, y: np.ndarray, lo: float = 0.5, hi: float = 3000.0, n: int = 240) -> tuple[float, float]:
