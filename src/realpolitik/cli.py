@@ -38,15 +38,8 @@ SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Seed for every r
 
 # Models run by ``forecast`` when no --model is given, in display order.  Model
 # modules that are not present are skipped.
-DEFAULT_FORECAST_MODELS = (
-    "weighted-mean",
-    "weighted-median",
-    "nash",
-    "expected-utility",
-    "smp",
-    "exchange",
-    "war",
-)
+# One list for the CLI, the web app and the Python API (realpolitik.forecast).
+from realpolitik.api import DEFAULT_MODELS as DEFAULT_FORECAST_MODELS  # noqa: E402
 
 
 def _version_callback(value: bool) -> None:
