@@ -60,9 +60,9 @@ SHRINK = 4.0
 DEFAULT_SEED = 20260126
 TEST_FRACTION = 0.3
 DEFAULT_GRID: dict[str, tuple[float, ...]] = {
-    "beta": (0.25, 0.5, 1.0, 2.0),
-    "optimism": (0.25, 0.5, 1.0, 2.0),
-    "horizon": (2.0, 5.0, 10.0, 20.0),
+    "beta": (0.0, 0.125, 0.25, 0.5, 1.0),
+    "optimism": (0.25, 0.5, 1.0, 2.0, 4.0),
+    "horizon": (1.0, 2.0, 5.0, 10.0),
 }
 THETAS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.45)
 CONCENTRATION = 4.0
