@@ -615,3 +615,20 @@ def test_forecast_batch_with_events_and_inactive_actors_equals_runs(opts):
         for col, iid in enumerate(scen.issue_ids):
             np.testing.assert_allclose(traj["median"][d, :, col], one.history["median"][iid], atol=1e-9)
             np.testing.assert_allclose(traj["mean"][d, :, col], one.history["mean"][iid], atol=1e-9)
+
+
+@needs_anchors
+def test_capitulation_on_changes_exactly_the_cases_the_spec_names():
+    """EQUATIONS.md 5b note 2: with the capitulation branch on, the emission case is unchanged,
+    while Greece (from round 3), Honduras and Sultan (from round 1) change."""
+    expect = {"greece_debt_2015": 3, "honduras_crisis": 1, "sultan_succession": 1,
+              "argentina": None, "iran_election_2013": None}
+    paths = {k: ANCHORS / "cases" / f"{k}.csv" for k in expect}
+    paths["emission"] = ANCHORS / "emission_inputs.csv"
+    expect["emission"] = None
+    for name, path in paths.items():
+        scen = load_scenario(path)
+        off = get_model("expected-utility").run(scen).positions()
+        on = get_model("expected-utility", capitulation=True).run(scen).positions()
+        differ = np.flatnonzero(np.any(np.abs(off - on) > 1e-12, axis=(1, 2)))
+        assert (int(differ[0]) if differ.size else None) == expect[name], name
