@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                     n0 = min(args.max_draws, n0 * 4)
                 # the model's own default chunk size (what `simulate` uses), and at least
                 # 8 chunks so that both Dask workers have work
-                cs = args.chunk_size if model.vectorised else default_chunk_size(model)
+                cs = args.chunk_size if model.vectorised else default_chunk_size(model, scen)
                 draws = int(min(args.max_draws, max(8 * cs, r0 * args.seconds)))
                 draws = max(cs, draws - draws % cs)
                 # warm the workers (imports, model set-up) outside the timing

@@ -116,3 +116,26 @@ def test_progress_bar_is_safe_off_a_terminal(capsys):
         advance(10)
     captured = capsys.readouterr()
     assert captured.out == ""  # progress never goes to stdout
+
+
+def test_default_chunk_size_bounds_memory_for_large_scenarios():
+    from realpolitik.engine import default_chunk_size
+    from realpolitik.engine.base import CHUNK_MEMORY_BUDGET
+
+    vec, loop = get_model("weighted-mean"), type("Loop", (), {"vectorised": False})()
+    assert default_chunk_size(vec) == 1000 and default_chunk_size(loop) == 25
+    assert default_chunk_size(vec, scenario()) == 1000
+    big = Scenario.model_validate(
+        {
+            "title": "big",
+            "issues": [{"id": f"i{k}"} for k in range(20)],
+            "actors": [
+                {"id": f"a{j}", "capability": 1, "positions": {f"i{k}": 50 for k in range(20)},
+                 "saliences": {f"i{k}": 50 for k in range(20)}}
+                for j in range(200)
+            ],
+        }
+    )  # fmt: skip
+    size = default_chunk_size(vec, big)
+    assert 1 <= size < 1000
+    assert size * 8 * 16 * 200 * 200 * 20 <= CHUNK_MEMORY_BUDGET

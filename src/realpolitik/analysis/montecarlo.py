@@ -279,7 +279,7 @@ def simulate(
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
     if chunk_size is None:
-        chunk_size = default_chunk_size(model)
+        chunk_size = default_chunk_size(model, scenario)
     chunks = plan_chunks(draws, seed, chunk_size)
     tasks = [DrawTask(model, scenario, float(spread), c) for c in chunks]
     own = not isinstance(engine, Engine)

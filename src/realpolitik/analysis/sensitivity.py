@@ -343,7 +343,7 @@ def analyze(
         raise OptionError([Problem("--samples", f"Sobol needs a power of 2 (e.g. 256, 512), got {samples}")])
     factors, dropped = select_factors(scenario, inputs, spread)
     if chunk_size is None:
-        chunk_size = default_chunk_size(model)
+        chunk_size = default_chunk_size(model, scenario)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**32))
     seed = int(seed)

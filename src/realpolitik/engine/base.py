@@ -20,9 +20,23 @@ DEFAULT_CHUNK_SIZE = 1000
 LOOP_CHUNK_SIZE = 25
 
 
-def default_chunk_size(model) -> int:
-    """The chunk size used when none is given: it depends on the model, never on the engine."""
-    return DEFAULT_CHUNK_SIZE if getattr(model, "vectorised", False) else LOOP_CHUNK_SIZE
+#: memory a chunk's pairwise work arrays may take (models hold ``[draw, actor, actor,
+#: issue]`` arrays; 16 float64 arrays of that shape per draw is a generous bound)
+CHUNK_MEMORY_BUDGET = 256 * 2**20
+_PAIRWISE_ARRAYS = 16
+
+
+def default_chunk_size(model, scenario=None) -> int:
+    """The chunk size used when none is given: 1000 draws for a vectorised model, 25 for a
+    looping one, fewer for large scenarios so that a chunk's pairwise arrays stay within
+    :data:`CHUNK_MEMORY_BUDGET`.  It depends on the model and the scenario, never on the engine.
+    """
+    size = DEFAULT_CHUNK_SIZE if getattr(model, "vectorised", False) else LOOP_CHUNK_SIZE
+    if scenario is not None:
+        n, m = len(scenario.actors), max(1, len(scenario.issues))
+        per_draw = 8 * _PAIRWISE_ARRAYS * n * n * m
+        size = min(size, max(1, CHUNK_MEMORY_BUDGET // per_draw))
+    return size
 
 Progress = Callable[[int, Any], None]
 

@@ -65,13 +65,18 @@ class DaskEngine(Engine):
                         [Problem("--scheduler", f"cannot reach the Dask scheduler at {self.scheduler}: {exc}")]
                     ) from None
             else:
-                self._cluster = LocalCluster(
-                    n_workers=self._n,
-                    threads_per_worker=1,
-                    processes=self.processes,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                import warnings
+
+                with warnings.catch_warnings():
+                    # the scheduler's HTTP routes fall back to a free port when 8787 is taken
+                    warnings.filterwarnings("ignore", message="Port .* is already in use")
+                    self._cluster = LocalCluster(
+                        n_workers=self._n,
+                        threads_per_worker=1,
+                        processes=self.processes,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
                 self._client = Client(self._cluster)
         return self._client
 
