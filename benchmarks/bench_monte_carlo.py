@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=3.0, help="target wall time per measurement")
     ap.add_argument("--target-draws", type=int, default=100_000, help="draws of the expected-utility target run (0: skip)")
+    ap.add_argument("--target-engine", choices=("auto", "local", "dask"), default="auto",
+                    help="engine of the target run (auto: the faster one measured above)")
     ap.add_argument("--models", default="", help="comma-separated models (default: all registered)")
     ap.add_argument("--chunk-size", type=int, default=1000, help="draws per chunk for vectorised models")
     ap.add_argument("--max-draws", type=int, default=200_000, help="cap on draws per measurement")
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             if name == "expected-utility":
                 eu_rates = {"local": rl, "dask": rd}
         if args.target_draws and eu_rates:
-            best = max(eu_rates, key=eu_rates.get)
+            best = max(eu_rates, key=eu_rates.get) if args.target_engine == "auto" else args.target_engine
             eng = dask if best == "dask" else local
             model = get_model("expected-utility")
             print(f"\ntarget: {args.target_draws:,} draws, expected-utility, {best} engine ...", file=sys.stderr)
