@@ -196,3 +196,13 @@ def test_repeat_summary_counts_wins_and_spread():
     s = bw.repeat_summary(per, {"crps": True, "ls": False})
     assert s["a"]["crps"] == {"mean": 2.0, "sd": pytest.approx(np.sqrt(2.0)), "wins": 1}
     assert s["b"]["crps"]["wins"] == 1 and s["b"]["ls"]["wins"] == 1 and s["a"]["ls"]["wins"] == 1
+
+
+@needs_data
+def test_cli_markdown_output_is_a_table():
+    r = CliRunner().invoke(app, ["backtest", "crises", str(ICB), "--no-bargaining", "--markdown"])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("**Crisis outcomes (ICB)")
+    assert "| model | Brier |" in r.stdout and "|---|---|---|---|---|" in r.stdout
+    assert any(line.startswith("| small, 1 |") for line in lines)

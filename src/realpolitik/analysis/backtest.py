@@ -332,6 +332,10 @@ class BacktestResult:
             "not_applicable": self.not_applicable,
         }
 
+    def summary_tables(self) -> list[Table]:
+        """The compact view: forecast matrix, leaderboard, coding sensitivity."""
+        return [matrix_table(self.scores, self.cases)] + self.tables()[-2:]
+
     def tables(self) -> list[Table]:
         sens = self.coding_sensitivity()
         rows = [[m, _fmt(v.get("point")), _fmt(v.get("low")), _fmt(v.get("high"))]
@@ -343,6 +347,30 @@ class BacktestResult:
             "same forecasts; only the outcomes marked judgement move to the ends of their ranges",
         )
         return case_tables(self.scores, self.cases) + [leaderboard_table(self.leaderboard(), pct=True), sens_table]
+
+
+def matrix_table(scores: list[CaseScore], cases: list[Case]) -> Table:
+    """One row per case and issue, one column per model: the point forecast and the Monte
+    Carlo 80 % interval (``*`` when the outcome lies inside it); ``n/a`` = not applicable."""
+    models = sorted({s.model for s in scores})
+    by = {(s.case, s.issue, s.model, s.variant): s for s in scores}
+    rows = []
+    for c in cases:
+        for o in c.outcomes:
+            cells = [f"{c.name} / {o.issue}", f"{o.value:g}" + (" (j)" if o.judgement else "")]
+            for m in models:
+                p, mc = by.get((c.name, o.issue, m, "point")), by.get((c.name, o.issue, m, "monte-carlo"))
+                text = f"{p.forecast:.2f}" if p is not None and p.applicable else "n/a"
+                if mc is not None and mc.inside80 is not None:
+                    text += f" [{mc.p10:.1f}, {mc.p90:.1f}]" + ("*" if mc.inside80 else "")
+                cells.append(text)
+            rows.append(cells)
+    return Table(
+        "Forecasts by case: point [Monte Carlo 80 % interval]",
+        ["case / issue", "outcome", *models],
+        rows,
+        "* = the outcome lies inside the 80 % interval; (j) = judgement-call coding; n/a = the model does not apply",
+    )
 
 
 def _fmt(x: float | None, nd: int = 2) -> str:

@@ -183,7 +183,8 @@ def base_rates(train: Sequence[CrisisActor], test: Sequence[CrisisActor], key: C
         cells[key(a)] += row
     table = {k: (v + SHRINK * marg) / (v.sum() + SHRINK) for k, v in cells.items()}
     out = np.array([table.get(key(a), marg) for a in test])
-    return out, {str(k): v.tolist() for k, v in sorted(table.items(), key=lambda kv: str(kv[0]))}
+    name = lambda k: ", ".join(str(x) for x in k) if isinstance(k, tuple) else str(k)  # noqa: E731
+    return out, {name(k): v.tolist() for k, v in sorted(table.items(), key=lambda kv: str(kv[0]))}
 
 
 # ------------------------------------------------------------------ war-bargaining layer
@@ -340,7 +341,8 @@ class CrisisBacktest:
             )
         ]
         brows = [[k] + [f"{x:.2f}" for x in v] for k, v in self.base_table.items()]
-        t.append(Table("Base rates by (power, violence), training crises, shrunk to the margin", ["cell", *CLASSES], brows))
+        t.append(Table("Base rates by (power, violence), training crises, shrunk to the margin",
+                       ["power, violence", *CLASSES], brows))  # fmt: skip
         if self.calibration is not None:
             c = self.calibration
             t.append(Table("War-bargaining layer calibrated on the training crises",

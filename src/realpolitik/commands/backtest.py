@@ -35,11 +35,33 @@ def _progress(quiet: bool):
     return lambda what: err.print(f"[dim]{what}[/dim]", highlight=False)
 
 
-def _render(tables) -> None:
+def _render(tables, markdown: bool = False) -> None:
+    if markdown:
+        import sys
+
+        sys.stdout.write(markdown_tables(tables))
+        return
     from realpolitik.report.text import render_table
 
     for t in tables:
         render_table(t, out)
+
+
+def markdown_tables(tables) -> str:
+    """Tables as GitHub markdown (what docs/backtests.md shows, verbatim)."""
+    parts = []
+    for t in tables:
+        esc = lambda v: str(v).replace("|", "\\|")  # noqa: E731
+        lines = [f"**{t.title}**", "", "| " + " | ".join(esc(c) for c in t.columns) + " |",
+                 "|" + "---|" * len(t.columns)]  # fmt: skip
+        lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in t.rows]
+        if t.note:
+            lines += ["", t.note]
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+MarkdownOpt = Annotated[bool, typer.Option("--markdown", help="Print the summary tables as markdown (as in docs/backtests.md).")]
 
 
 def _file(path: Path) -> Path:
@@ -61,6 +83,7 @@ def cases_cmd(
     quiet: QuietOpt = False,
     per_case: Annotated[bool, typer.Option("--per-case/--no-per-case", help="Show the table of every case.")] = True,
     list_: Annotated[bool, typer.Option("--list", help="List the cases and their outcome records, run nothing.")] = False,
+    markdown: MarkdownOpt = False,
 ) -> None:
     """Every model (and its Monte Carlo version) on every case of the library; leaderboard by MAE."""
     from realpolitik.analysis import backtest as bt
@@ -98,6 +121,9 @@ def cases_cmd(
     data["stored_runs"] = stored
     if json_:
         emit_json(data)
+        return
+    if markdown:
+        _render(res.summary_tables(), markdown=True)
         return
     tables = res.tables()
     _render(tables if per_case else tables[-2:])
@@ -152,6 +178,7 @@ def deu_cmd(
     seed: SeedOpt = None,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
+    markdown: MarkdownOpt = False,
 ) -> None:
     """Every model on the DEU III issues (EU legislation): leaderboard by MAE on the 0-100 scale."""
     from realpolitik.analysis import backtest as bt
@@ -189,7 +216,7 @@ def deu_cmd(
     if json_:
         emit_json(data)
         return
-    _render([bt.leaderboard_table(rows, pct=False, title=f"DEU III leaderboard: {n} issues of {d.rows} rows")])
+    _render([bt.leaderboard_table(rows, pct=False, title=f"DEU III leaderboard: {n} issues of {d.rows} rows")], markdown)
     for reason, ids in d.skipped.items():
         err.print(f"[dim]skipped {len(ids)} row(s): {reason}[/dim]")
     if d.default_salience:
@@ -213,6 +240,7 @@ def wars_cmd(
     repeats: RepeatsOpt = 1,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
+    markdown: MarkdownOpt = False,
 ) -> None:
     """War durations: Kaplan-Meier, Weibull AFT, Cox and the calibrated war simulator on held-out wars."""
     from realpolitik.analysis.backtest_wars import DEFAULT_SEED, load_wars, run_war_backtest, war_repeats
@@ -248,7 +276,7 @@ def wars_cmd(
     if json_:
         emit_json(payload)
         return
-    _render(res.tables() + ([rep_table] if rep_table is not None else []))
+    _render(res.tables() + ([rep_table] if rep_table is not None else []), markdown)
 
 
 @backtest_app.command("crises")
@@ -261,6 +289,7 @@ def crises_cmd(
     no_bargaining: Annotated[bool, typer.Option("--no-bargaining", help="Base rates only.")] = False,
     repeats: RepeatsOpt = 1,
     json_: JsonOpt = False,
+    markdown: MarkdownOpt = False,
 ) -> None:
     """Crisis outcomes: base rates by power and violence vs the war-bargaining layer (Brier, held-out crises)."""
     from realpolitik.analysis.backtest_crises import DEFAULT_SEED, crisis_repeats, load_icb, run_crisis_backtest
@@ -292,4 +321,4 @@ def crises_cmd(
     if json_:
         emit_json(payload)
         return
-    _render(res.tables() + ([rep_table] if rep_table is not None else []))
+    _render(res.tables() + ([rep_table] if rep_table is not None else []), markdown)
