@@ -131,3 +131,11 @@ def test_cli_sensitivity_with_plot(tmp_path, capsys):
     assert top in data["details"]["indices"]["emission"]
     assert main(["sensitivity", "-m", "weighted-mean", "--samples", "100"]) == 2
     assert "power of 2" in capsys.readouterr().err
+
+
+def test_uncertain_selects_the_values_with_distributions():
+    s = scenario(**ONE_MATTERS)
+    factors, _ = select_factors(s, ["uncertain"])
+    assert [f.path for f in factors] == INPUTS
+    with pytest.raises(OptionError, match="no value as a distribution"):
+        select_factors(scenario(), ["uncertain"])

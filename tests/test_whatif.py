@@ -188,3 +188,37 @@ def test_cli_whatif(capsys):
     assert main(["whatif", "-m", "weighted-median", "--remove", "nobody"]) == 2
     assert "unknown actor" in capsys.readouterr().err
     assert main(["whatif", "-m", "weighted-median"]) == 2
+
+
+def test_whatif_under_uncertainty():
+    from realpolitik.analysis.whatif import compare_distributions
+
+    s = scenario(uncertainty=[{"path": "a.position.x", "dist": "uniform", "low": 10, "high": 30}])
+    m = get_model("weighted-mean")
+    wi = WhatIf(remove=("d",))
+    dist = compare_distributions(s, m, wi, draws=400, seed=5, spread=0.1)
+    again = compare_distributions(s, m, wi, draws=400, seed=5, spread=0.1)
+    assert (dist.result.draws == again.result.draws).all()
+    from realpolitik.analysis.montecarlo import simulate
+
+    direct = simulate(s.without_actor("d"), m, draws=400, seed=5, spread=0.1, chunk_size=dist.result.chunk_size)
+    assert (direct.draws == dist.result.draws).all()
+    # without spread or distributions both collapse to the point comparison
+    flat = compare_distributions(scenario(), m, wi, draws=20, seed=1)
+    point = compare(scenario(), m, wi)
+    assert flat.result.summary()["x"]["mean"] == pytest.approx(point.result.forecast["x"])
+    table = dist.table()
+    assert table.rows[0][0] == "x" and len(table.rows) == 2
+    assert json.loads(json.dumps(dist.to_dict()))["analysis"] == "what-if-monte-carlo"
+
+
+def test_cli_whatif_with_draws(capsys):
+    from realpolitik.cli import main
+
+    code = main(["whatif", "-m", "weighted-median", "--remove", "washington", "-n", "300", "--spread", "0.1",
+                 "--seed", "2", "--json"])  # fmt: skip
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["distributions"]["baseline"]["details"]["draws"] == 300
+    assert data["distributions"]["whatif"]["seed"] == 2
+    assert main(["whatif", "-m", "weighted-median", "-n", "10"]) == 2

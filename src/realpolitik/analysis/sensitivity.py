@@ -101,7 +101,12 @@ def select_factors(scenario: Scenario, inputs: Sequence[str] | None = None, spre
     patterns = list(inputs) if inputs else list(DEFAULT_INPUTS)
     chosen: list[str] = []
     for pat in patterns:
-        hits = [p for p in allp if fnmatch.fnmatchcase(p, pat)]
+        if pat.strip().lower() == "uncertain":  # every value that has a distribution
+            hits = [u.path for u in scenario.uncertainty]
+            if not hits:
+                raise OptionError([Problem("--input uncertain", "the scenario gives no value as a distribution")])
+        else:
+            hits = [p for p in allp if fnmatch.fnmatchcase(p, pat)]
         if not hits:
             raise OptionError(
                 [Problem(f"--input {pat}", "matches no input (inputs look like putin.salience.settlement, putin.capability; wildcards allowed)")]
@@ -318,8 +323,8 @@ def analyze(
     Parameters
     ----------
     inputs
-        Paths or ``fnmatch`` patterns (``putin.salience.*``); default every salience
-        and capability.
+        Paths or ``fnmatch`` patterns (``putin.salience.*``), or ``uncertain`` for every
+        value the scenario gives as a distribution; default every salience and capability.
     samples
         Sobol: the base sample size ``N`` (a power of 2; ``N (D + 2)`` model runs);
         Morris: the number of trajectories (``r (D + 1)`` runs).

@@ -164,6 +164,13 @@ def whatif(
     leave_one_out: Annotated[
         bool, typer.Option("--leave-one-out", help="Forecast without each actor in turn: who is pivotal.")
     ] = False,
+    draws: Annotated[
+        int, typer.Option("--draws", "-n", help="Also compare Monte Carlo distributions with this many draws (0: point forecasts only).")
+    ] = 0,
+    spread: Annotated[float, typer.Option("--spread", help="Global spread of the Monte Carlo draws (see simulate).")] = 0.0,
+    engine: EngineOpt = "local",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     seed: SeedOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -179,6 +186,10 @@ def whatif(
         set=tuple(parse_set(s) for s in set_ or ()),
         events=tuple(parse_event(e) for e in event or ()),
     )
+    if draws < 0:
+        raise OptionError([Problem("--draws", f"must be 0 or more, got {draws}")])
+    if draws and wi.empty:
+        raise OptionError([Problem("--draws", "a distribution comparison needs a what-if (--remove, --add, --set or --event)")])
     if wi.empty and not leave_one_out:
         raise OptionError([Problem("whatif", "nothing to change: give --remove, --add, --set, --event or --leave-one-out")])
     if seed is None and m.stochastic:
@@ -191,6 +202,19 @@ def whatif(
         payload["whatif"] = cmp.to_dict()
         if not json_:
             render_table(cmp.table(), out)
+    if draws:
+        from realpolitik.analysis.whatif import compare_distributions
+        from realpolitik.engine.progress import progress_bar
+
+        if seed is None:
+            import numpy as np
+
+            seed = int(np.random.SeedSequence().entropy % (2**32))
+        with _engine(engine, workers, scheduler) as eng, progress_bar(f"what-if {m.name}", 2 * draws, not json_) as advance:
+            dist = compare_distributions(scen, m, wi, draws, seed=seed, spread=spread, engine=eng, progress=advance)
+        payload["distributions"] = dist.to_dict()
+        if not json_:
+            render_table(dist.table(), out)
     if leave_one_out:
         from realpolitik.engine.progress import progress_bar
 
@@ -213,7 +237,7 @@ def sensitivity(
     method: Annotated[str, typer.Option("--method", help="sobol (variance-based) or morris (screening).")] = "sobol",
     input_: Annotated[
         Optional[list[str]],
-        typer.Option("--input", "-i", help="Input path or pattern, e.g. putin.salience.settlement, '*.capability' (repeatable; default: every salience and capability)."),
+        typer.Option("--input", "-i", help="Input path or pattern, e.g. putin.salience.settlement, '*.capability', or 'uncertain' (every value with a distribution); repeatable; default: every salience and capability."),
     ] = None,
     samples: Annotated[
         Optional[int], typer.Option("--samples", help="Sobol base sample N, a power of 2 (default 256); Morris trajectories (default 20).")
