@@ -1,9 +1,12 @@
 """``realpolitik backtest cases|deu FILE|wars FILE|crises FILE``: score the models against what happened.
 
 The commands only translate between people and :mod:`realpolitik.analysis.backtest`
-(spatial cases, DEU III) and :mod:`realpolitik.analysis.backtest_wars` (war durations,
-crisis outcomes).  Data sets we may not ship (DEU III, the MIC war list, ICB) are read
-from the FILE given on the command line.  Results are stored in the run history.
+(the case library and the leaderboard), :mod:`~realpolitik.analysis.backtest_deu` (DEU
+III), :mod:`~realpolitik.analysis.backtest_wars` (war durations) and
+:mod:`~realpolitik.analysis.backtest_crises` (ICB crisis outcomes).  Data sets we may not
+ship (DEU III, the MIC war list, ICB) are read from the FILE given on the command line.
+Results are stored in the run history; ``--markdown`` prints the tables of
+docs/backtests.md.
 """
 
 from __future__ import annotations
