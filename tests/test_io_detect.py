@@ -13,4 +13,4 @@ def test_txt_that_is_not_a_decide_file_gets_one_line():
     lines = exc.value.lines()
     assert len(lines) == 1
     assert lines[0].startswith("moves.txt: ")
-    assert "decide" in lines[0] and "#A/#P/#M/#D" in lines[0]
+    assert "not a Decide exchange-model file" in lines[0]

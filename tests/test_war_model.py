@@ -226,6 +226,8 @@ def test_cli_bad_option_exits_2():
 
 # ------------------------------------------------------------------ seed quotes
 def test_war_section_quotes_the_seed_verbatim():
+    if not SEED_DIR.is_dir():
+        pytest.skip(f"seed folder {SEED_DIR} not present")
     seed = " ".join(p.read_text(encoding="utf-8") for p in sorted(SEED_DIR.glob("*.txt")))
     text = (Path(__file__).resolve().parents[1] / "src/realpolitik/scenarios/russia-ukraine-2024.yaml").read_text(
         encoding="utf-8"

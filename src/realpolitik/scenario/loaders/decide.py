@@ -105,6 +105,12 @@ def _number(text: str) -> Decimal | None:
 
 def load_decide(raw: bytes, name: str, **_: Any):
     """Read a Decide file into scenario data, a locator and the problems found."""
+    if not sniff_decide(raw):
+        # not a Decide file at all: one message, not one per line
+        raise ScenarioError(
+            "not a Decide exchange-model file: no #A/#P/#M/#D record in the first 60 lines",
+            name,
+        )
     text = decode_text(raw, name)
     lines = text.splitlines()
     delim = _delimiter(lines)
