@@ -139,3 +139,20 @@ def test_default_chunk_size_bounds_memory_for_large_scenarios():
     size = default_chunk_size(vec, big)
     assert 1 <= size < 1000
     assert size * 8 * 16 * 200 * 200 * 20 <= CHUNK_MEMORY_BUDGET
+
+
+def _trim_env(_=None):
+    import os
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def test_dask_worker_processes_give_the_same_numbers_and_keep_malloc_adaptive():
+    s = scenario()
+    m = get_model("weighted-median")
+    local = simulate(s, m, draws=300, seed=8, spread=0.2, chunk_size=100)
+    with DaskEngine(workers=1, processes=True) as dask:
+        dsk = simulate(s, m, draws=300, seed=8, spread=0.2, chunk_size=100, engine=dask)
+        # Dask's default MALLOC_TRIM_THRESHOLD_ makes NumPy temporaries page-fault afresh
+        assert dask.map(_trim_env, [0]) == [None]
+    assert np.array_equal(local.draws, dsk.draws)

@@ -67,7 +67,15 @@ class DaskEngine(Engine):
             else:
                 import warnings
 
-                with warnings.catch_warnings():
+                import dask
+
+                # Dask sets MALLOC_TRIM_THRESHOLD_=65536 in worker processes, which turns
+                # off glibc's adaptive mmap threshold: every large NumPy temporary is then
+                # mmap'ed and page-faulted afresh, and a vectorised chunk runs ~4x slower
+                # (docs/DECISIONS.md).  Chunks are small, so workers keep the default.
+                with warnings.catch_warnings(), dask.config.set(
+                    {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+                ):
                     # the scheduler's HTTP routes fall back to a free port when 8787 is taken
                     warnings.filterwarnings("ignore", message="Port .* is already in use")
                     self._cluster = LocalCluster(
