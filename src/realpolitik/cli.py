@@ -145,6 +145,9 @@ def forecast(
     preset: Annotated[Optional[str], typer.Option("--preset", help="Option preset of models that have presets.")] = None,
     rounds: Annotated[Optional[int], typer.Option("--rounds", help="Number of rounds for models that run in rounds.")] = None,
     mode: Annotated[Optional[str], typer.Option("--mode", help="Mode of models that have modes (e.g. exchange: decide).")] = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="Show every model's detail tables (the default when one model runs).")
+    ] = False,
 ) -> None:
     """Forecast a scenario with one or more models (no SCENARIO: the default scenario)."""
     from realpolitik.report.text import forecast_table, render_table
@@ -176,9 +179,13 @@ def forecast(
         return
     labels = {m.name: m.label or m.name for m in models}
     out.print(forecast_table(scen, results, labels))
+    show_all = details or len(models) == 1
     for m, r in zip(models, results):
         for t in m.describe(r, scen):
-            render_table(t, out)
+            if show_all or t.summary:
+                render_table(t, out)
+    if not show_all:
+        err.print("[dim]model details (trajectories, move logs, ...): --details, or one model with -m NAME[/dim]")
     if out_dir is not None:
         err.print(f"wrote {len(payloads)} result file(s) to {out_dir}")
 

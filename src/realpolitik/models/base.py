@@ -36,12 +36,17 @@ class NoOptions(BaseModel):
 
 @dataclass
 class Table:
-    """A table for display: title, column names, rows of cells, an optional note."""
+    """A table for display: title, column names, rows of cells, an optional note.
+
+    ``summary`` tables are shown in the multi-model overview of ``realpolitik
+    forecast``; the others only when the model runs alone or with ``--details``.
+    """
 
     title: str
     columns: list[str]
     rows: list[list[Any]]
     note: str | None = None
+    summary: bool = False
 
 
 def _jsonable(obj: Any) -> Any:

@@ -31,7 +31,7 @@ def fmt_number(v: Any, digits: int = 2) -> str:
 def render_table(t: Table, console: Console) -> None:
     rt = RichTable(title=t.title, title_justify="left", show_lines=False)
     for c in t.columns:
-        rt.add_column(str(c))
+        rt.add_column(str(c), overflow="fold")
     for row in t.rows:
         rt.add_row(*[fmt_number(v) for v in row])
     console.print(rt)

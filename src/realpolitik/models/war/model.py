@@ -546,6 +546,7 @@ class WarBargaining(Model):
             rows,
             note="Settlement test with subjective war values, credibility premium and domestic win-sets: "
                  "a derived reduced form for realpolitik [D], not a published model. " + LABELS_NOTE,
+            summary=True,
         ))  # fmt: skip
         st = d["settlement_terms"]
         iss = scenario.issue(d["issue"])
@@ -566,6 +567,7 @@ class WarBargaining(Model):
                      f"settlements, {ids[1]}'s in {st['clipped_share'][ids[1]]:.0%}. "
                      f"Duration is censored at the simulation limit ({d['duration_censored_share']:.0%} of wars "
                      "still running there).",
+                summary=True,
             ))  # fmt: skip
         if d.get("what_if"):
             keys = list(d["settlement_probability"])
@@ -581,11 +583,13 @@ class WarBargaining(Model):
                        "" if w is base else f"{w['settlement_probability'][keys[-1]] - base['settlement_probability'][keys[-1]]:+.1%}"]
                 )  # fmt: skip
             tables.append(Table(
-                "War bargaining: what moves the forecast (same random draws in every row)",
-                ["what if"] + [f"settled by {k} mo" for k in keys] + [f"war goes on at {keys[-1]} mo", "terms",
-                                                                      f"change at {keys[-1]} mo"],
+                "War bargaining: what moves the forecast - probability of a negotiated settlement by month "
+                "(same random draws in every row)",
+                ["what if"] + [f"{k} mo" for k in keys] + [f"war on at {keys[-1]} mo", "terms",
+                                                           f"change at {keys[-1]} mo"],
                 rows,
                 note="; ".join(f"{w['name']}: {w['description']}" for w in d["what_if"][1:]),
+                summary=True,
             ))  # fmt: skip
         rep = d.get("reputation")
         if rep and rep["theatres"]:
