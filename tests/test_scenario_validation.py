@@ -179,12 +179,12 @@ def test_all_errors_in_a_file_are_reported_together():
     )
     assert problems(csv, "many.csv") == [
         "many.csv:3:Capability: capability 'abc' is not a number; expected a number greater than 0",
-        "many.csv:6:Position: position is nan; expected a finite number",
-        "many.csv:7:Actor: duplicate actor id 'A' (first on row 3)",
+        "many.csv:4:Position: position 150 lies outside the issue scale [0, 100]",
         "many.csv:5:Capability: capability is -1; expected a number greater than 0",
         "many.csv:5:Salience: salience is 300; expected a number in 0-100 (or in 0-1 when the file declares "
         "salience_scale: 0-1)",
-        "many.csv:4:Position: position 150 lies outside the issue scale [0, 100]",
+        "many.csv:6:Position: position is nan; expected a finite number",
+        "many.csv:7:Actor: duplicate actor id 'A' (first on row 3)",
     ]
 
 
@@ -195,8 +195,8 @@ def test_yaml_errors_carry_the_line_and_cross_checks_run_despite_field_errors():
     got = problems(text, "s.yaml")
     assert got == [
         "s.yaml:12 (actors.1.capability): capability is 0; expected a number greater than 0",
-        "s.yaml:15 (actors.2.id): duplicate actor id 'A' (first at actors.0)",
         "s.yaml:13 (actors.1.positions.a): position 900 lies outside the issue scale [0, 100]",
+        "s.yaml:15 (actors.2.id): duplicate actor id 'A' (first at actors.0)",
     ]
 
 

@@ -213,6 +213,15 @@ def shape_problems(data: dict[str, Any], locate: Locator) -> list[Problem]:
     return problems
 
 
+def _natural(location: str) -> tuple[float, ...]:
+    """Sort key: the first number in a location (the row or line); none sorts last.
+
+    Python's sort is stable, so problems on one row keep the loader's column order.
+    """
+    m = re.search(r":(\d+)", location)
+    return (float(m.group(1)) if m else float("inf"),)
+
+
 def build_scenario(data: Any, locate: Locator, extra_problems: list[Problem] | None = None) -> Scenario:
     """Validate ``data`` into a Scenario, or raise ScenarioError listing every problem.
 
@@ -246,9 +255,9 @@ def build_scenario(data: Any, locate: Locator, extra_problems: list[Problem] | N
         problems.extend(p for p in found if p.location not in reported)
         scenario = None
     if problems:
-        # keep order, drop exact duplicates
+        # drop exact duplicates; report in file order (row/line numbers compared as numbers)
         seen: set[tuple[str, str]] = set()
         unique = [p for p in problems if not ((p.location, p.message) in seen or seen.add((p.location, p.message)))]
-        raise ScenarioError(unique)
+        raise ScenarioError(sorted(unique, key=lambda p: _natural(p.location)))
     assert scenario is not None
     return scenario
