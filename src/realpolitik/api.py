@@ -8,11 +8,11 @@ beyond sending each keyword option to the models that have it.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from realpolitik.errors import OptionError, Problem
-from realpolitik.models import Result, available_models, get_model
+from realpolitik.models import Model, Result, available_models, get_model
 from realpolitik.scenario import Scenario, load_scenario
 
 #: models run by :func:`forecast` (and ``realpolitik forecast``) when none are named
@@ -21,6 +21,36 @@ DEFAULT_MODELS = ("weighted-mean", "weighted-median", "nash", "expected-utility"
 
 def _scenario(scenario: Scenario | str | os.PathLike[str] | None) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def build_models(
+    names: Sequence[str] | None,
+    options: dict[str, Any],
+    label: Callable[[str], str] = lambda key: f"option {key}",
+) -> list[Model]:
+    """Build models by name (``None``: the installed :data:`DEFAULT_MODELS`).
+
+    Each option goes to every named model that has it; an option that none has
+    raises :class:`~realpolitik.errors.OptionError`, located by ``label(key)``.
+    """
+    registry = available_models()
+    chosen = [n for n in DEFAULT_MODELS if n in registry] if names is None else list(names)
+    built: list[Model] = []
+    used: set[str] = set()
+    for name in chosen:
+        key = name.strip().lower().replace("_", "-")
+        cls = registry.get(key)
+        if cls is None:
+            get_model(key)  # raises the helpful unknown-model error
+        mine = {k: v for k, v in options.items() if k in cls.Options.model_fields}
+        used |= set(mine)
+        built.append(get_model(key, **mine))
+    unused = sorted(set(options) - used)
+    if unused:
+        raise OptionError(
+            [Problem(label(k), f"no selected model has this option (models: {', '.join(chosen)})") for k in unused]
+        )
+    return built
 
 
 def forecast(
@@ -61,26 +91,7 @@ def forecast(
     """
     scen = _scenario(scenario)
     single = isinstance(models, str)
-    registry = available_models()
-    if models is None:
-        names = [n for n in DEFAULT_MODELS if n in registry]
-    else:
-        names = [models] if single else list(models)
-    built = []
-    used: set[str] = set()
-    for name in names:
-        key = name.strip().lower().replace("_", "-")
-        cls = registry.get(key)
-        if cls is None:
-            get_model(key)  # raises the helpful unknown-model error
-        mine = {k: v for k, v in options.items() if k in cls.Options.model_fields}
-        used |= set(mine)
-        built.append(get_model(key, **mine))
-    unused = sorted(set(options) - used)
-    if unused:
-        raise OptionError(
-            [Problem(f"option {k}", f"no selected model has this option (models: {', '.join(names)})") for k in unused]
-        )
+    built = build_models(None if models is None else [models] if single else list(models), options)
     results = [m.run(scen, rng=seed) for m in built]
     return results[0] if single else results
 

@@ -89,39 +89,14 @@ def load(scenario: str | None):
     return load_scenario(scenario)
 
 
-def build_models(names: list[str] | None, options: dict[str, Any], explicit: dict[str, dict[str, Any]] | None = None):
-    """Build the named models; ``options`` go to every model that has the option."""
-    from realpolitik.models import available_models, get_model
+def build_models(names: list[str] | None, options: dict[str, Any]):
+    """Build the named models (none: the standard set); ``options`` go to every model that has the option."""
+    from realpolitik.api import build_models as _build
 
-    registry = available_models()
-    if names:
-        chosen = names
-    else:
-        chosen = [n for n in DEFAULT_FORECAST_MODELS if n in registry]
-    models = []
-    used: set[str] = set()
-    for name in chosen:
-        key = name.strip().lower().replace("_", "-")
-        cls = registry.get(key)
-        if cls is None:
-            get_model(key)  # raises the helpful unknown-model error
-        fields = set(cls.Options.model_fields)
-        mine = {k: v for k, v in options.items() if k in fields}
-        used |= set(mine)
-        mine.update((explicit or {}).get(key, {}))
-        models.append(get_model(key, **mine))
-    unused = set(options) - used
-    if unused:
-        raise OptionError(
-            [
-                Problem(
-                    f"--{k}" if k in ("preset", "rounds", "mode") else f"--option {k}",
-                    f"no selected model has this option (models: {', '.join(chosen)})",
-                )
-                for k in sorted(unused)
-            ]
-        )
-    return models
+    return _build(names or None, options, label=lambda k: f"--{k}" if k in SHORTCUT_OPTIONS else f"--option {k}")
+
+
+SHORTCUT_OPTIONS = ("preset", "rounds", "mode")
 
 
 def emit_json(data: Any) -> None:

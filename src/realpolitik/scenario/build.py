@@ -29,6 +29,22 @@ def dotted(path: Path) -> str:
     return ".".join(str(p) for p in path)
 
 
+def actor_location(where: dict[tuple, str], path: Path) -> str | None:
+    """For an ``("actors", k, ...)`` path, the most specific location a table loader recorded.
+
+    ``where`` maps ``(k,)``, ``(k, field)`` and ``(k, field, issue)`` to places such as
+    ``file.csv:5:Position``; the longest recorded prefix of the path wins.
+    """
+    if len(path) < 2 or path[0] != "actors":
+        return None
+    k, rest = path[1], tuple(path[2:])
+    for cut in range(len(rest), -1, -1):
+        loc = where.get((k,) + rest[:cut])
+        if loc is not None:
+            return loc
+    return None
+
+
 def simple_locator(filename: str) -> Locator:
     """``file:path.to.field`` - for sources without rows or lines."""
     return lambda path: f"{filename}:{dotted(path)}" if path else filename

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from realpolitik.errors import Problem, ScenarioError
+from realpolitik.scenario.build import actor_location
 from realpolitik.scenario.io import Format, decode_text, register_loader
 from realpolitik.scenario.model import ID_PATTERN
 
@@ -325,23 +326,14 @@ def load_decide(raw: bytes, name: str, **_: Any):
     issue_index = {k: iids[i] for k, i in enumerate(issues)}
 
     def locate(path: tuple) -> str:
-        if len(path) >= 2 and path[0] == "actors":
-            k = path[1]
-            rest = path[2:]
-            for cut in range(len(rest), -1, -1):
-                loc = where.get((k,) + tuple(rest[:cut]))
-                if loc is not None:
-                    return loc
+        loc = actor_location(where, path)
+        if loc is not None:
+            return loc
         if len(path) >= 2 and path[0] == "issues" and path[1] in issue_index:
             return f"{name}:{issue_line[issue_index[path[1]]]}"
         return f"{name}:{'.'.join(map(str, path))}" if path else name
 
-    def line_of(p: Problem) -> int:
-        m = re.match(rf"^{re.escape(name)}:(\d+)", p.location)
-        return int(m.group(1)) if m else 0
-
-    problems.sort(key=line_of)
-    return data, locate, problems
+    return data, locate, problems  # build_scenario reports them in line order
 
 
 register_loader(

@@ -46,6 +46,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from realpolitik.errors import Problem, ScenarioError
+from realpolitik.scenario.build import actor_location
 from realpolitik.scenario.io import Format, decode_text, register_loader
 
 MIN_ACTORS = 3  # Model::minNumActor
@@ -297,13 +298,9 @@ def load_ktab_csv(raw: bytes, name: str, **_: Any):
 
 def _locator(name: str, where: dict[tuple, str]):
     def locate(path: tuple) -> str:
-        if len(path) >= 2 and path[0] == "actors":
-            k = path[1]
-            rest = path[2:]
-            for cut in range(len(rest), -1, -1):
-                loc = where.get((k,) + tuple(rest[:cut]))
-                if loc is not None:
-                    return loc
+        loc = actor_location(where, path)
+        if loc is not None:
+            return loc
         if path:
             return f"{name}:{'.'.join(map(str, path))}"
         return name

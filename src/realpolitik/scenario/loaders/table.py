@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from realpolitik.errors import Problem, ScenarioError
+from realpolitik.scenario.build import actor_location
 from realpolitik.scenario.io import Format, decode_text, register_loader
 from realpolitik.scenario.model import ID_PATTERN
 
@@ -317,13 +318,9 @@ def rows_to_data(
         data["uncertainty"] = uncertainty
 
     def locate(path: tuple) -> str:
-        if len(path) >= 2 and path[0] == "actors":
-            k = path[1]
-            rest = path[2:]
-            for cut in range(len(rest), -1, -1):
-                loc = where.get((k,) + tuple(rest[:cut]))
-                if loc is not None:
-                    return loc
+        loc = actor_location(where, path)
+        if loc is not None:
+            return loc
         if path and path[0] == "actors" and len(path) == 1:
             return f"{name}"
         if path and path[0] == "issues":
