@@ -207,7 +207,8 @@ def test_all_spreads_zero_collapses_to_the_point_forecast(name):
 
 
 def test_default_scenario_collapses_without_spread():
-    s = load_scenario(None)
+    # without its distributions and with no spread, every draw is the point forecast
+    s = load_scenario(None).model_copy(update={"uncertainty": ()})
     m = get_model("weighted-median")
     res = simulate(s, m, draws=30, seed=1)
     point = m.run(s).forecast
