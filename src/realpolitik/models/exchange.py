@@ -519,18 +519,7 @@ class _Round:
         if self.exact:
             return
         news_a, olds_a = np.array(news, dtype=float), np.array(olds, dtype=float)
-        cs = st.s[k, u] * st.c[k, u]
-        slot_q = self.q[E] == u
-        for slot, sel in (("q", slot_q), ("p", ~slot_q)):
-            Es = E[sel]
-            if not len(Es):
-                continue
-            getattr(self, f"updsum_{slot}")[Es] += cs * (news_a[sel] - olds_a[sel])
-            supplier = self.I[Es] if slot == "q" else self.J[Es]
-            isA = supplier == k
-            if isA.any():
-                getattr(self, f"updA_{slot}")[Es[isA]] = news_a[sel][isA]
-                getattr(self, f"hasA_{slot}")[Es[isA]] = True
+        self._record_updates(E, u, k, news_a, olds_a)
 
     def _set_update_float(self, E, u, k, val, start):
         st = self.st
@@ -542,6 +531,11 @@ class _Round:
         old = np.where(missing, x0ku, prev)
         new = np.where(missing, val, np.where(start <= prev, np.minimum(prev, val), np.maximum(prev, val)))
         self._updf.update(zip(keys, new.tolist()))
+        self._record_updates(E, u, k, new, old)
+
+    def _record_updates(self, E, u, k, new, old):
+        """Add actor k's position change on issue u to the sums of candidates E (both slots)."""
+        st = self.st
         cs = st.s[k, u] * st.c[k, u]
         slot_q = self.q[E] == u
         for slot, sel in (("q", slot_q), ("p", ~slot_q)):
