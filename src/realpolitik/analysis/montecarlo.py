@@ -34,7 +34,7 @@ import numpy as np
 
 from realpolitik.engine.base import Chunk, Engine, chunk_rng, default_chunk_size, get_engine, plan_chunks
 from realpolitik.errors import OptionError, Problem
-from realpolitik.models.base import Model, Table, _jsonable
+from realpolitik.models.base import Model, Result, Table
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.uncertainty import sample_batch
 
@@ -169,8 +169,6 @@ class MonteCarloResult:
         return {t.label: t.probability(self.draws[:, col[t.issue]]) for t in self.thresholds}
 
     def to_dict(self, include_draws: bool = False) -> dict[str, Any]:
-        from realpolitik import __version__
-
         summ = self.summary()
         details: dict[str, Any] = {
             "analysis": "monte-carlo",
@@ -186,21 +184,10 @@ class MonteCarloResult:
         }
         if include_draws:
             details["forecast_draws"] = self.draws
-        return _jsonable(
-            {
-                "model": self.model,
-                "options": self.options,
-                "version": __version__,
-                "seed": self.seed,
-                "scenario": {"title": self.scenario.title, "hash": self.scenario.content_hash()},
-                "issues": list(self.issues),
-                "actors": list(self.scenario.actor_ids),
-                "forecast": {iid: s["mean"] for iid, s in summ.items()},
-                "history": {},
-                "details": details,
-                "elapsed": self.elapsed,
-            }
-        )
+        return Result.for_scenario(
+            self.scenario, self.model, self.options, {iid: s["mean"] for iid, s in summ.items()},
+            details=details, seed=self.seed, elapsed=self.elapsed,
+        ).to_dict()  # fmt: skip
 
     def tables(self) -> list[Table]:
         summ = self.summary()

@@ -47,7 +47,7 @@ import numpy as np
 
 from realpolitik.engine.base import DEFAULT_CHUNK_SIZE, Chunk, Engine, chunk_rng, default_chunk_size, get_engine, plan_chunks
 from realpolitik.errors import OptionError, Problem
-from realpolitik.models.base import Model, ScenarioBatch, Table, _jsonable
+from realpolitik.models.base import Model, Result, ScenarioBatch, Table
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.uncertainty import split_path
 
@@ -253,35 +253,22 @@ class SensitivityResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        from realpolitik import __version__
-
-        return _jsonable(
-            {
-                "model": self.model,
-                "options": self.options,
-                "version": __version__,
-                "seed": self.seed,
-                "scenario": {"title": self.scenario.title, "hash": self.scenario.content_hash()},
-                "issues": list(self.scenario.issue_ids),
-                "actors": list(self.scenario.actor_ids),
-                "forecast": self.point,
-                "history": {},
-                "details": {
-                    "analysis": "sensitivity",
-                    "method": self.method,
-                    "samples": self.samples,
-                    "runs": self.runs,
-                    "spread": self.spread,
-                    "engine": self.engine,
-                    "inputs": [{"name": f.path, "point": f.base, "low": f.low, "high": f.high} for f in self.factors],
-                    "dropped": self.dropped,
-                    "indices": self.indices,
-                    "ranking": {i: [p for p, _ in self.ranking(i)] for i in self.indices},
-                    "tornado": self.tornado,
-                },
-                "elapsed": self.elapsed,
-            }
-        )
+        details = {
+            "analysis": "sensitivity",
+            "method": self.method,
+            "samples": self.samples,
+            "runs": self.runs,
+            "spread": self.spread,
+            "engine": self.engine,
+            "inputs": [{"name": f.path, "point": f.base, "low": f.low, "high": f.high} for f in self.factors],
+            "dropped": self.dropped,
+            "indices": self.indices,
+            "ranking": {i: [p for p, _ in self.ranking(i)] for i in self.indices},
+            "tornado": self.tornado,
+        }
+        return Result.for_scenario(
+            self.scenario, self.model, self.options, self.point, details=details, seed=self.seed, elapsed=self.elapsed
+        ).to_dict()
 
 
 def _tornado(scenario, model, factors, engine, seed, chunk_size) -> tuple[dict[str, list[dict]], np.ndarray]:

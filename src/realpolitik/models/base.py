@@ -89,6 +89,36 @@ class Result:
     version: str = ""
     elapsed: float | None = None
 
+    @classmethod
+    def for_scenario(
+        cls,
+        scenario: Scenario,
+        model: str,
+        options: dict[str, Any],
+        forecast: dict[str, float],
+        history: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None,
+        seed: int | None = None,
+        elapsed: float | None = None,
+    ) -> "Result":
+        """A result about ``scenario`` (title, hash, issue and actor ids filled in)."""
+        from realpolitik import __version__
+
+        return cls(
+            model=model,
+            options=options,
+            scenario_title=scenario.title,
+            scenario_hash=scenario.content_hash(),
+            issues=list(scenario.issue_ids),
+            actors=list(scenario.actor_ids),
+            forecast={k: float(v) for k, v in forecast.items()},
+            history=history or {},
+            details=details or {},
+            seed=seed,
+            version=__version__,
+            elapsed=elapsed,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
@@ -245,21 +275,7 @@ class Model(ABC):
         details: dict[str, Any] | None = None,
         seed: int | None = None,
     ) -> Result:
-        from realpolitik import __version__
-
-        return Result(
-            model=self.name,
-            options=self.get_options(),
-            scenario_title=scenario.title,
-            scenario_hash=scenario.content_hash(),
-            issues=list(scenario.issue_ids),
-            actors=list(scenario.actor_ids),
-            forecast={k: float(v) for k, v in forecast.items()},
-            history=history or {},
-            details=details or {},
-            seed=seed,
-            version=__version__,
-        )
+        return Result.for_scenario(scenario, self.name, self.get_options(), forecast, history, details, seed)
 
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.get_options().items())

@@ -494,7 +494,6 @@ class _Round:
         Decide ``update_updates`` (MODEL.md 4.6): a second entry for the same actor keeps
         the smaller value when the actor started at or below the first one, else the larger.
         """
-        st = self.st
         if not self.exact:
             self._set_update_float(E, u, k, val, start)
             return

@@ -373,7 +373,6 @@ class WarBargaining(Model):
 
     # ------------------------------------------------------------------ parts
     def _inputs(self, setup: _Setup, tl: DomesticTimeline, paths: WarPaths) -> dict[str, Any]:
-        war = setup.war
         (aA, bA), (aB, bB) = setup.priors()
         pA = aA / (aA + bA)
         pB = aB / (aB + bB)
