@@ -232,6 +232,17 @@ RepeatsOpt = Annotated[
 ]
 
 
+def _check_counts(**counts: int) -> None:
+    """Every count option (``--draws``, ``--calibration-draws``, ``--repeats``) is at least 1."""
+    bad = [
+        Problem(f"--{name.replace('_', '-')}", f"must be at least 1, got {value}")
+        for name, value in counts.items()
+        if value < 1
+    ]
+    if bad:
+        raise OptionError(bad)
+
+
 @backtest_app.command("wars")
 def wars_cmd(
     file: Annotated[Path, typer.Argument(help="Interstate wars, MIC states_war layout (e.g. ../shared/anchors/cases/states_war.csv).")],
@@ -248,10 +259,7 @@ def wars_cmd(
     """War durations: Kaplan-Meier, Weibull AFT, Cox and the calibrated war simulator on held-out wars."""
     from realpolitik.analysis.backtest_wars import DEFAULT_SEED, load_wars, run_war_backtest, war_repeats
 
-    if draws < 1 or calibration_draws < 1:
-        raise OptionError([Problem("--draws", "draws must be at least 1")])
-    if repeats < 1:
-        raise OptionError([Problem("--repeats", f"must be at least 1, got {repeats}")])
+    _check_counts(draws=draws, calibration_draws=calibration_draws, repeats=repeats)
     data = load_wars(_file(file))
     base = DEFAULT_SEED if seed is None else seed
     runs = []
@@ -297,10 +305,7 @@ def crises_cmd(
     """Crisis outcomes: base rates by power and violence vs the war-bargaining layer (Brier, held-out crises)."""
     from realpolitik.analysis.backtest_crises import DEFAULT_SEED, crisis_repeats, load_icb, run_crisis_backtest
 
-    if draws < 1 or calibration_draws < 1:
-        raise OptionError([Problem("--draws", "draws must be at least 1")])
-    if repeats < 1:
-        raise OptionError([Problem("--repeats", f"must be at least 1, got {repeats}")])
+    _check_counts(draws=draws, calibration_draws=calibration_draws, repeats=repeats)
     data = load_icb(_file(file))
     base = DEFAULT_SEED if seed is None else seed
     runs = [
