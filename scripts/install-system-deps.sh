@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs (headless Chromium for the browser test).
+# Debian packages the test suite needs: headless Chromium for the browser test and a
+# PostgreSQL server for the run-history test on a real database.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+# a PostgreSQL server for the run-history test against a real database
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
