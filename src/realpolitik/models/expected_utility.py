@@ -886,6 +886,21 @@ class ExpectedUtility(Model):
             frows.append([iid, v, mean.get(iid, [None])[-1], f"{p.value:g}: {p.label}" if p else "-"])
         tables.append(Table("Expected utility: forecast", ["issue", "median", "mean", "nearest labelled point"],
                             frows, "the forecast is the weighted median after the last round"))
+        # The model need not converge (Scholz et al. 2011): say where the median still jumps.
+        urows = []
+        for iid in issues:
+            tail = [v for v in med.get(iid, [])[-4:] if v is not None]
+            iss = scenario.issue(iid) if iid in scenario.issue_ids else None
+            span = iss.span if iss is not None else 0.0
+            if len(tail) > 1 and span > 0 and max(tail) - min(tail) > 0.05 * span:
+                urows.append([iid, ", ".join(f"{v:.1f}" for v in tail), max(tail) - min(tail)])
+        if urows:
+            tables.append(Table(
+                "Expected utility: unsettled forecasts", ["issue", "median in the last rounds", "range"], urows,
+                "the median still moves by more than 5% of the scale near the end: read the forecast as one "
+                "point of an oscillation, and see the rounds table (--details) or simulate",
+                summary=True,
+            ))  # fmt: skip
         all_moves = [m for rnd in result.details.get("moves", []) for m in rnd]
         if len(all_moves) <= 40:  # small: every move
             cols = ["round"] + (["issue"] if len(issues) > 1 else []) + ["actor", "move", "toward", "from", "to"]
