@@ -894,8 +894,9 @@ class ExpectedUtility(Model):
             span = iss.span if iss is not None else 0.0
             if len(tail) > 1 and span > 0 and max(tail) - min(tail) > 0.05 * span:
                 urows.append([iid, ", ".join(f"{v:.1f}" for v in tail), max(tail) - min(tail)])
+        unsettled = []
         if urows:
-            tables.append(Table(
+            unsettled.append(Table(
                 "Expected utility: unsettled forecasts", ["issue", "median in the last rounds", "range"], urows,
                 "the median still moves by more than 5% of the scale near the end: read the forecast as one "
                 "point of an oscillation, and see the rounds table (--details) or simulate",
@@ -908,7 +909,7 @@ class ExpectedUtility(Model):
                     + [m["actor"], m["kind"], m["toward"], m["from"], m["to"]] for m in all_moves]
             tables.append(Table("Expected utility: moves", cols, rows,
                                 f"{len(rows)} moves in all" if rows else "no actor moved"))
-            return tables
+            return tables + unsettled
         srows = []
         counts: dict[str, int] = {}
         for t, rnd in enumerate(result.details.get("moves", []), start=1):
@@ -931,4 +932,4 @@ class ExpectedUtility(Model):
         summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no moves"
         tables.append(Table("Expected utility: moves (summary)", cols, srows,
                             f"{total} moves in all ({summary}); every move in --json details.moves"))
-        return tables
+        return tables + unsettled
