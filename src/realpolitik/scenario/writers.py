@@ -94,6 +94,12 @@ def to_ktab_csv(scenario: Scenario, **kw: object) -> bytes:
 register_writer("ktab-csv", ("ktab-csv",), to_ktab_csv)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | os.PathLike[str], content: bytes) -> None:
     """Write ``content`` to ``path`` so that the file is either complete or untouched."""
     path = Path(path)
@@ -107,6 +113,9 @@ def atomic_write(path: str | os.PathLike[str], content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open() would
+        # (the existing file's mode when replacing one, else 0666 less the umask)
+        os.fchmod(fd, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(content)
             fh.flush()
