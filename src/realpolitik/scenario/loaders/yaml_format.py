@@ -44,22 +44,6 @@ def yaml_locator(name: str, lines: dict[tuple, int]) -> Locator:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def parse_yaml(raw: bytes, name: str) -> tuple[Any, dict[tuple, int]]:
-    text = decode_text(raw, name)
-    try:
-        # one parse (libyaml when available: ~10x faster); the node tree gives the lines
-        node = yaml.compose(text, Loader=_Loader)
-        data = _Loader("").construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        raise ScenarioError(f"invalid YAML: {exc.problem or exc}", where) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"invalid YAML: {exc}", name) from None
-    lines = _line_map(node) if node is not None else {}
-    return data, lines
-
-
 def _lazy_locator(text: str, name: str) -> Locator:
     """Lines come from a second, node-level parse made only when a problem needs a place."""
     cache: list[Locator] = []
