@@ -134,11 +134,7 @@ def forecast(
         if value is not None:
             opts[key] = value
     models = build_models(model, opts)
-    results = []
-    for m in models:
-        results.append(m.run(scen, rng=seed if seed is not None else None))
-        if seed is not None:
-            results[-1].seed = seed
+    results = [m.run(scen, rng=seed) for m in models]  # run() records an int seed in the result
     from realpolitik.store import record_runs_safely  # run history; warns on stderr, never fails
 
     record_runs_safely(scen, results, source="cli")
