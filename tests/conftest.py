@@ -30,3 +30,13 @@ def pytest_runtest_makereport(item, call):
     if str(SHARED) in text or "shared/anchors" in text or "shared/seed" in text:
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: reference data not present: {SHARED}")
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    """The seed commentary (``../shared/seed/*.txt``); skips where the folder is absent."""
+    seed_dir = SHARED / "seed"
+    files = sorted(seed_dir.glob("*.txt")) if seed_dir.is_dir() else []
+    if not files:
+        pytest.skip(f"seed folder {seed_dir} not present")
+    return "\n".join(f.read_text(encoding="utf-8") for f in files)

@@ -9,7 +9,6 @@ baseline models run on it and forecast inside the actors' positions.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +17,6 @@ from realpolitik.scenario import load_scenario
 from realpolitik.scenario.io import DEFAULT_SCENARIO, builtin_names, builtin_path
 
 NAME = "russia-ukraine-2024"
-SEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seed"
 
 REQUIRED_ACTORS = {
     "putin",
@@ -39,14 +37,6 @@ BASELINES = ("weighted-mean", "weighted-median", "nash", "status-quo")
 @pytest.fixture(scope="module")
 def scen():
     return load_scenario(NAME)
-
-
-@pytest.fixture(scope="module")
-def seed_text() -> str:
-    files = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.is_dir() else []
-    if not files:
-        pytest.skip(f"seed folder {SEED_DIR} not present")
-    return "\n".join(f.read_text(encoding="utf-8") for f in files)
 
 
 def _all_quotes(scen) -> list[tuple[str, str]]:

@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +22,6 @@ from realpolitik.scenario import load_bytes, load_scenario
 from realpolitik.scenario.io import builtin_path
 
 NAME = "russia-ukraine-2024"
-SEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seed"
 TRIANGULAR = re.compile(r"\{low: *(-?[\d.]+), *mode: *(-?[\d.]+), *high: *(-?[\d.]+)\}")
 
 
@@ -39,14 +37,6 @@ def modes_only():
     stripped, n = TRIANGULAR.subn(lambda m: m.group(2), text)
     assert n > 0
     return load_bytes(stripped.encode("utf-8"), f"{NAME}.yaml")
-
-
-@pytest.fixture(scope="module")
-def seed_text() -> str:
-    files = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.is_dir() else []
-    if not files:
-        pytest.skip(f"seed folder {SEED_DIR} not present")
-    return "\n".join(f.read_text(encoding="utf-8") for f in files)
 
 
 def _value(scen, path: str) -> float:

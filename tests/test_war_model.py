@@ -16,7 +16,6 @@ from realpolitik.models.war.inputs import battle_odds_from_war_win, domestic_tim
 from realpolitik.models.war import mechanisms as m
 from realpolitik.scenario import load_scenario
 
-SEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seed"
 
 SMALL = """
 title: small war
@@ -225,10 +224,7 @@ def test_cli_bad_option_exits_2():
 
 
 # ------------------------------------------------------------------ seed quotes
-def test_war_section_quotes_the_seed_verbatim():
-    if not SEED_DIR.is_dir():
-        pytest.skip(f"seed folder {SEED_DIR} not present")
-    seed = " ".join(p.read_text(encoding="utf-8") for p in sorted(SEED_DIR.glob("*.txt")))
+def test_war_section_quotes_the_seed_verbatim(seed_text):
     text = (Path(__file__).resolve().parents[1] / "src/realpolitik/scenarios/russia-ukraine-2024.yaml").read_text(
         encoding="utf-8"
     )
@@ -236,7 +232,7 @@ def test_war_section_quotes_the_seed_verbatim():
     quotes = re.findall(r'# Seed: "(.*)"\s*$', section, flags=re.M)
     assert len(quotes) >= 15
     for q in quotes:
-        assert q in seed, q
+        assert q in seed_text, q
 
 
 def test_cli_reports_a_bad_war_section_in_one_line(tmp_path, capsys):
