@@ -517,5 +517,3 @@ class Scenario(_Frozen):
                 s = s.with_value(ch.actor, ch.field, float(ch.value), ch.issue)
         return s
 
-    def events_at(self, round_: int) -> tuple[Event, ...]:
-        return tuple(e for e in self.events if e.round == round_)

@@ -26,10 +26,6 @@ def register_writer(name: str, extensions: tuple[str, ...], fn: WriterFn) -> Non
     _WRITERS[name] = (extensions, fn)
 
 
-def writers() -> dict[str, tuple[tuple[str, ...], WriterFn]]:
-    return dict(_WRITERS)
-
-
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml when available (~10x faster)
     pass
 
