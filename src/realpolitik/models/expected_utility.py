@@ -49,6 +49,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "perspective_r": "evaluator",
         "resist_salience": "target",
         "offer_rule": "weighted-position",
+        "tie_break": "input-order",
         "capitulation": False,
         "conflict_moves": True,
         "range": "fixed",
@@ -64,6 +65,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "perspective_r": "evaluator",
         "resist_salience": "target",
         "offer_rule": "least-move",
+        "tie_break": "lowest-position",
         "capitulation": True,
         "conflict_moves": True,
         "range": "fixed",
@@ -110,6 +112,11 @@ class ExpectedUtilityOptions(BaseModel):
     offer_rule: Literal["least-move", "weighted-position"] = Field(
         _D["offer_rule"],
         description="compromise chosen by least movement or by minimum EU-weighted position (reference code)"
+    )
+    tie_break: Literal["input-order", "lowest-position"] = Field(
+        _D["tie_break"],
+        description="among exactly tied offers: the proposer first in input order (reference code) "
+        "or the lowest offer position, then input order"
     )
     capitulation: bool = Field(
         _D["capitulation"],
@@ -282,6 +289,47 @@ def _upper(n: int) -> np.ndarray:
     return np.triu(np.ones((n, n), dtype=bool), 1)
 
 
+#: pairs closer than this fraction of R get their numerators from the stable direct sum
+CLOSE_PAIR = 2.0**-10
+#: float64 unit roundoff
+EPS = np.finfo(float).eps / 2
+#: margin of the per-operation rounding bounds (a generous multiple of the worst case)
+KAPPA = 16.0
+#: positions closer than this fraction of R count as one (a few ulps: see :func:`_snap`)
+SNAP = 2.0**-50
+
+
+def _stable_numerators(x, dist, w, r_vote, pb, pu, pv):
+    """``sum_k max(0, v_k(x_u, x_v))`` for the listed pairs, without cancellation.
+
+    For a voter outside the interval of ``x_u`` and ``x_v`` the distance difference
+    ``|x_k - x_v| - |x_k - x_u|`` is exactly ``+-(x_v - x_u)``, so it is taken from the
+    pair's own distance instead of subtracting two nearly equal distances; with risk
+    exponents, ``d_v^r - d_u^r = d_u^r expm1(r log1p((d_v - d_u)/d_u))``.  Each term is
+    then accurate to a few ulps, so the sum is accurate relative to itself.  Vectorised
+    over pairs and voters (``[pairs, n]`` temporaries, chunked).
+    """
+    n = x.shape[1]
+    out = np.empty(pb.size)
+    step = max(1, CHUNK_ELEMENTS // max(1, n))
+    ar = np.arange(n)[None, :]
+    for lo in range(0, pb.size, step):
+        b, u, v = pb[lo:lo + step, None], pu[lo:lo + step, None], pv[lo:lo + step, None]
+        xk, xu, xv = x[b[:, 0]], x[b, u], x[b, v]
+        duv = dist[b, u, v] * np.sign(xv - xu)  # (x_v - x_u) / R
+        du, dv = dist[b, ar, u], dist[b, ar, v]
+        t = np.where(xk <= np.minimum(xu, xv), duv, np.where(xk >= np.maximum(xu, xv), -duv, dv - du))
+        if r_vote is None:
+            term = t
+        else:
+            rk = r_vote[b[:, 0]]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grow = du**rk * np.expm1(rk * np.log1p(t / np.where(du > 0, du, 1.0)))
+            term = np.where(du > 0, grow, dv**rk)
+        out[lo:lo + step] = (w[b[:, 0]] * np.maximum(term, 0.0)).sum(axis=1)
+    return out
+
+
 def win_probability(
     x: np.ndarray,
     dist: np.ndarray,
@@ -291,7 +339,8 @@ def win_probability(
     counts: np.ndarray | None = None,
     method: str = "sorted",
     presorted: bool = False,
-) -> np.ndarray:
+    error: bool = False,
+):
     """``P[b, u, v]``: the probability that ``x_u`` prevails over ``x_v`` (eq. 31).
 
     Voter ``k`` votes ``v_k(a, b) = w_k [(|x_k - x_b|/R)^{r_k} - (|x_k - x_a|/R)^{r_k}]``
@@ -305,35 +354,74 @@ def win_probability(
 
     ``method="sorted"`` (default) computes the numerators in O(n^2 log n) per draw
     (:func:`_numerator_sorted`); ``method="direct"`` sums over voters for every
-    pair, O(n^3) (kept to cross-check the sorted method).
+    pair, O(n^3) (kept to cross-check the sorted method).  Prefix sums lose
+    accuracy where ``x_u`` and ``x_v`` nearly coincide (the numerator is then a
+    difference of nearly equal sums), so pairs closer than :data:`CLOSE_PAIR`
+    times R are recomputed by :func:`_stable_numerators`.  ``error=True`` also
+    returns a bound on the rounding error of each ``P`` (``(P, err)``).
     """
     B, n, _ = dist.shape
     d = dist if r_vote is None else dist ** r_vote[:, :, None]  # d[b, k, a]
     G = w[:, :, None] * d
+    S = G.sum(axis=1)  # column totals: the size of every prefix sum
     if method == "direct":
         A = _vote_sums(d, w)
-        S = G.sum(axis=1)
         N = 0.5 * (A + S[:, None, :] - S[:, :, None])
         np.maximum(N, 0.0, out=N)
     else:
         N = _numerator_sorted(x, G, closer_counts(x) if counts is None else counts, presorted)
+    # rounding bound of the prefix-sum numerators: a few sums of at most n terms each
+    eN = (2.0 * (n + 2) * EPS) * (S[:, :, None] + S[:, None, :])
+    pb, pu, pv = np.nonzero((dist > 0.0) & (dist <= CLOSE_PAIR))
+    if pb.size:
+        Ns = _stable_numerators(x, dist, w, r_vote, pb, pu, pv)
+        N[pb, pu, pv] = Ns
+        eN[pb, pu, pv] = (KAPPA * (n + 2) * EPS) * Ns
     if mode == "all-pairs":
         Gs = np.sort(G, axis=-1)
         coef = 2.0 * np.arange(n) - n + 1.0
         D = 2.0 * (Gs @ coef).sum(axis=-1)
         # N = 0 where x_u = x_v (identical columns of G), so P = 0 there
-        N /= np.where(D > 0, D, np.inf)[:, None, None]
-        return N
-    A = N + np.swapaxes(N, 1, 2) if method != "direct" else A
+        Dsafe = np.where(D > 0, D, np.inf)[:, None, None]
+        P = N / Dsafe
+        if not error:
+            return P
+        eD = (2.0 * (n + 2) * EPS) * 2.0 * (Gs @ np.abs(coef)).sum(axis=-1)[:, None, None]
+        return P, (eN + P * eD) / Dsafe
+    A = N + np.swapaxes(N, 1, 2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        P = np.where(A > 0, N / np.where(A > 0, A, 1.0), 0.5)
-    return np.where(dist == 0.0, 0.0, P)
+        Asafe = np.where(A > 0, A, 1.0)
+        P = np.where(A > 0, N / Asafe, 0.5)
+        P = np.where(dist == 0.0, 0.0, P)
+        if not error:
+            return P
+        eP = np.where(A > 0, (eN + P * (eN + np.swapaxes(eN, 1, 2))) / Asafe, 0.0)
+    return P, np.where(dist == 0.0, 0.0, eP)
 
 
 def _base_utility(base: np.ndarray, r: np.ndarray | None) -> np.ndarray:
     """``2 - 4 base^r`` (eqs. 15, 16, 22-24); ``base`` is clipped at 0; ``r=None`` means 1."""
     base = np.maximum(base, 0.0)
     return 2.0 - 4.0 * (base if r is None else base**r)
+
+
+def _success_terms(dist: np.ndarray, r: np.ndarray | None):
+    """``(U_s - U_sq, U_s - U_f, U_sq)`` of eqs. (15), (16), (24), free of cancellation.
+
+    ``U_s - U_sq = 4 (0.5)^r (1 - (1 - d)^r)`` and ``U_s - U_f = 4 (0.5)^r ((1 + d)^r - (1 - d)^r)``
+    are computed with ``expm1``/``log1p``, so both stay accurate to a few ulps relative
+    to themselves when ``d = |x_u - x_v|/R`` is tiny (plain ``U_s - U_sq`` would be a
+    difference of two numbers near ``2 - 4 (0.5)^r``).
+    """
+    d = np.minimum(dist, 1.0)
+    if r is None:  # r = 1: U_s = 2d, U_f = -2d, U_sq = 0
+        return 2.0 * d, 4.0 * d, 0.0
+    h = 4.0 * 0.5**r
+    with np.errstate(divide="ignore"):
+        lm = np.log1p(-d)  # -inf at d = 1, where (1 - d)^r = 0
+    g = -h * np.expm1(r * lm)
+    dU = h * (np.expm1(r * np.log1p(d)) - np.expm1(r * lm))
+    return g, dU, 2.0 - h
 
 
 def expected_utilities(
@@ -346,7 +434,8 @@ def expected_utilities(
     R: np.ndarray,
     opt: ExpectedUtilityOptions,
     want: tuple[bool, bool] = (True, True),
-) -> tuple[np.ndarray | None, np.ndarray | None]:
+    errors: tuple[np.ndarray, np.ndarray] | None = None,
+):
     """``a[b,i,j] = E^i(U_ij)`` and ``b[b,i,j] = E^i(U_ji)``, eq. (25a/b).
 
     ``E^p(U_uv) = s (P_uv U_s + (1-P_uv) U_f) + (1-s) U_s - Q U_sq - (1-Q)(T U_b + (1-T) U_w)``
@@ -357,77 +446,143 @@ def expected_utilities(
     evaluator ``i``'s exponent (the challenger's own under ``perspective_r="own"``);
     ``r=None`` means every ``r = 1`` (the first pass).  ``want`` selects which of
     ``a`` and ``b`` to compute (the other is returned as None).
+
+    It is evaluated as ``(U_s - U_sq) + (1-Q) U_sq - s (1-P)(U_s - U_f) - (1-Q)(T-term)``
+    with the two differences from :func:`_success_terms`, so that ``a`` and ``b`` keep
+    their relative accuracy for nearly coinciding positions.  ``errors=(eP, er)``
+    (bounds on the rounding errors of ``P`` and of the risk exponents, ``[B, n, n]`` and
+    ``[B, n]``) makes it return ``(a, b, err_a, err_b)``: bounds on the rounding errors.
     """
     Q = opt.Q
     if Q < 1.0:
         dmu = np.abs(x - mu[:, None]) / R[:, None]  # |x_u - mu| / R
     cache: dict[int, tuple] = {}
 
-    def utilities(rr):
+    def terms(rr):
         key = id(rr)
         if key not in cache:
-            Us = _base_utility(0.5 - 0.5 * dist, rr)
-            cache[key] = (Us, Us - _base_utility(0.5 + 0.5 * dist, rr),
-                          0.0 if rr is None else _base_utility(np.full_like(rr, 0.5), rr))
+            cache[key] = _success_terms(dist, rr)
         return cache[key]
 
-    def one(Pm, sres, rr, dm):
-        Us, dU, Usq = utilities(rr)
-        # s (P U_s + (1-P) U_f) + (1-s) U_s - Q U_sq  =  U_s - s (1-P)(U_s - U_f) - Q U_sq
-        out = Us - sres * (1.0 - Pm) * dU
-        if Q != 0.0 and rr is not None:
-            out -= Q * Usq  # U_sq = 0 when r = 1
+    def one(Pm, ePm, sres, rr, err_r, dm):
+        g, dU, Usq = terms(rr)
+        lose = sres * (1.0 - Pm) * dU
+        out = g - lose
+        size = g + lose
+        if Q != 1.0 and rr is not None:
+            out += (1.0 - Q) * Usq  # U_sq = 0 when r = 1
+            size = size + (1.0 - Q) * np.abs(Usq)
         if Q < 1.0:
             dsum = dm + dist
             Ub = _base_utility(0.5 - 0.25 * dsum, rr)
             Uw = _base_utility(0.5 + 0.25 * dsum, rr)
             T = (dm < dist).astype(float) if opt.T == "closer-to-median" else float(opt.T)
-            out -= (1.0 - Q) * (T * Ub + (1.0 - T) * Uw)
-        return out
+            tt = (1.0 - Q) * (T * Ub + (1.0 - T) * Uw)
+            out -= tt
+            size = size + np.abs(tt)
+        if ePm is None:
+            return out, None
+        err = (KAPPA * EPS) * size + sres * dU * ePm
+        if err_r is not None:
+            err = err + 4.0 * err_r * size
+        return out, err
 
     ri = None if r is None else r[:, :, None]  # evaluator i (rows)
     rb = ri if (r is None or opt.perspective_r == "evaluator") else r[:, None, :]  # challenger j in b
+    eP, er = errors if errors is not None else (None, None)
+    eri = None if er is None else er[:, :, None]
+    erb = eri if (er is None or opt.perspective_r == "evaluator") else er[:, None, :]
     sj = s[:, None, :]
-    a = one(P, sj, ri, dmu[:, :, None] if Q < 1.0 else None) if want[0] else None
-    b = None
+    a = ea = b = eb = None
+    if want[0]:
+        a, ea = one(P, eP, sj, ri, eri, dmu[:, :, None] if Q < 1.0 else None)
     if want[1]:
         si = sj if opt.resist_salience == "printed-25b" else s[:, :, None]
-        b = one(np.swapaxes(P, 1, 2), si, rb, dmu[:, None, :] if Q < 1.0 else None)
+        b, eb = one(np.swapaxes(P, 1, 2), None if eP is None else np.swapaxes(eP, 1, 2), si, rb, erb,
+                    dmu[:, None, :] if Q < 1.0 else None)
+    if errors is not None:
+        return a, b, ea, eb
     return a, b
 
 
-def _risk_exponents(sec: np.ndarray) -> np.ndarray:
+def _risk_exponents(sec: np.ndarray, err_sec: np.ndarray | None = None):
     """Eqs. (34) and (33): ``R_i = (2 Sec_i - max - min)/(max - min)``, ``r_i = (1 - R_i/3)/(1 + R_i/3)``.
 
     When every security level is equal (``max = min``) ``R_i = 0`` and ``r_i = 1``.
+    ``err_sec`` (bounds on the rounding errors of ``sec``) makes it return ``(r, err_r)``.
     """
     hi = sec.max(axis=-1, keepdims=True)
     lo = sec.min(axis=-1, keepdims=True)
     spread = hi - lo
     ok = spread > 1e-12 * np.maximum(1.0, np.maximum(np.abs(hi), np.abs(lo)))
-    Rk = np.where(ok, (2.0 * sec - hi - lo) / np.where(ok, spread, 1.0), 0.0)
-    return (1.0 - Rk / 3.0) / (1.0 + Rk / 3.0)
+    div = np.where(ok, spread, 1.0)
+    Rk = np.where(ok, (2.0 * sec - hi - lo) / div, 0.0)
+    r = (1.0 - Rk / 3.0) / (1.0 + Rk / 3.0)
+    if err_sec is None:
+        return r
+    e = err_sec.max(axis=-1, keepdims=True)
+    # |dr/dR| <= 1.5 on [-1, 1]
+    err_r = np.where(ok, 1.5 * (2.0 * err_sec + 2.0 * e + 2.0 * e * np.abs(Rk)) / div + 8 * EPS, 0.0)
+    return r, err_r
 
 
-def _pick(mask: np.ndarray, key: np.ndarray, offer: np.ndarray, orig: np.ndarray) -> np.ndarray:
-    """Per row: the column with the smallest ``key`` among ``mask`` (each row has one).
-
-    Ties (within 1e-12 relative) go to the lowest offer position, then to the first
-    actor in input order (``orig[row, j]``: input index of column ``j``).
+def _snap(x: np.ndarray, moved: np.ndarray, keep: np.ndarray, tol: np.ndarray) -> None:
+    """Positions closer than ``tol`` count as one: a compromise mover (``moved``) within
+    ``tol`` of other actors takes the lowest of their positions, preferring actors that
+    did not compromise (whose positions are exact copies).  Rounding can split positions
+    that are equal in exact arithmetic by an ulp, and with risk exponents below 1 the
+    votes ``d^r`` turn such a split into differences of ``ulp^r`` (1e-8).  ``keep``:
+    movers left alone (one ulp short of their own target).  In place, ``[B, n]``.
     """
-    k = np.where(mask, key, np.inf)
-    best = k.min(axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore"):
-        tied = k <= best + 1e-12 * np.maximum(np.abs(best), 1.0)  # inf where masked out
-        o = np.where(tied, offer, np.inf)
-        low = o.min(axis=-1, keepdims=True)
-        tied = o <= low + 1e-12 * np.maximum(np.abs(low), 1.0)
-    return np.argmin(np.where(tied, orig, np.iinfo(np.intp).max), axis=-1)
+    mv = moved & ~keep
+    if not mv.any():
+        return
+    near = np.abs(x[:, :, None] - x[:, None, :]) <= tol[:, None, None]
+    near &= ~np.eye(x.shape[1], dtype=bool)
+    near &= mv[:, :, None]
+    exact = near & ~moved[:, None, :]
+    to_exact = np.where(exact, x[:, None, :], np.inf).min(axis=-1)
+    to_movers = np.where(near, x[:, None, :], np.inf).min(axis=-1)
+    new = np.where(np.isfinite(to_exact), to_exact, np.minimum(to_movers, x))
+    x[:] = np.where(mv & near.any(axis=-1), new, x)
+
+
+def _classify(a: np.ndarray, b: np.ndarray, opt: ExpectedUtilityOptions) -> np.ndarray:
+    """The region of Fig. 6 as a priority: 1 confrontation, 2 compromise, 3 capitulation, 4 none."""
+    k = np.full(a.shape, 4, dtype=np.int8)
+    if opt.capitulation:
+        k[(b > 0) & (a < 0) & (-a >= b)] = 3
+    k[(b > 0) & (a < 0) & (b > -a)] = 2
+    if opt.conflict_moves:
+        k[(b > a) & (a > 0)] = 1
+    return k
+
+
+def _exact_gap(xj: np.ndarray, xi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``|x_j - x_i|`` exactly, as ``hi + lo`` (Knuth's TwoSum); compare ``(hi, lo)`` lexicographically."""
+    d = xj - xi
+    bv = d - xj
+    lo = (xj - (d - bv)) + (-xi - bv)
+    sign = np.where(d < 0, -1.0, 1.0)
+    return np.abs(d), sign * lo
+
+
+def _choose(cands: np.ndarray, offer: np.ndarray, orig: np.ndarray, tie_break: str) -> np.ndarray:
+    """Per row, among the exactly tied candidates ``cands``: the tie rule (see ``tie_break``)."""
+    big = np.iinfo(np.intp).max
+    if tie_break == "lowest-position":
+        o = np.where(cands, offer, np.inf)
+        cands = cands & (o == o.min(axis=-1, keepdims=True))
+    return np.argmin(np.where(cands, orig, big), axis=-1)
 
 
 @dataclass
 class RoundResult:
-    """One round for a batch: ``[B, n]`` arrays (``target`` -1 where no move)."""
+    """One round for a batch: ``[B, n]`` arrays (``target`` -1 where no move).
+
+    ``undetermined`` marks the actors whose choice depends on differences below the
+    float64 rounding bounds (they do not move in this round).
+    """
 
     x: np.ndarray
     target: np.ndarray
@@ -436,6 +591,9 @@ class RoundResult:
     b: np.ndarray
     r: np.ndarray
     median: np.ndarray | None  # before the round (computed only when Q < 1)
+    undetermined: np.ndarray | None = None
+    #: [B]: a compromise landed within rounding of its target (the next state is inexact)
+    unrepresentable: np.ndarray | None = None
 
 
 def eu_round(
@@ -458,8 +616,16 @@ def eu_round(
         New positions (moves applied simultaneously), for each actor the actor it
         moved toward, the region (``KIND_*``), the two expected utilities
         ``a = E^i(U_ij)`` and ``b = E^i(U_ji)`` of the chosen dyad, the risk
-        exponents and (when ``Q < 1``, where the T-term needs it) the median
-        before the round.
+        exponents, (when ``Q < 1``, where the T-term needs it) the median before
+        the round, and the actors whose choice float64 cannot determine.
+
+    Every quantity a choice depends on carries a bound on its rounding error
+    (``EPS``-based, see :func:`win_probability` and :func:`expected_utilities`).  A
+    choice is *undetermined* when the region of an offer or the order of two offers
+    could change within those bounds; such an actor stays where it is, and
+    :func:`simulate` marks the round and every later one.  Exact ties (offers equal in
+    exact arithmetic: identical proposers, or equal distances, compared exactly) are
+    not undetermined: ``opt.tie_break`` decides them.
     """
     B, n = x.shape
     # work in ascending order of position (voters sorted for the prefix sums);
@@ -473,62 +639,117 @@ def eu_round(
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
     # pass 1: r = 1 (steps 2-7), security levels, risk exponents (steps 8-9)
     counts = closer_counts(x)
-    P1 = win_probability(x, dist, w, None, opt.probability_mode, counts, presorted=True)
+    P1, eP1 = win_probability(x, dist, w, None, opt.probability_mode, counts, presorted=True, error=True)
     adversary = opt.security == "adversary"
-    a1, b1 = expected_utilities(x, s, dist, P1, None, mu, R, opt, want=(not adversary, adversary))
-    src = b1 if adversary else a1
+    a1, b1, ea1, eb1 = expected_utilities(x, s, dist, P1, None, mu, R, opt, want=(not adversary, adversary),
+                                          errors=(eP1, None))
+    src, esrc = (b1, eb1) if adversary else (a1, ea1)
     src[:, np.arange(n), np.arange(n)] = 0.0  # j != i
+    esrc[:, np.arange(n), np.arange(n)] = 0.0
     # sum over j in input order (as the reference loops), not in sorted order
     inv = np.empty_like(order)
     np.put_along_axis(inv, order, np.arange(n)[None, :].repeat(B, 0), axis=1)
     sec = np.take_along_axis(src, np.broadcast_to(inv[:, None, :], src.shape), axis=2).sum(axis=-1)
-    r = _risk_exponents(sec)
+    esec = esrc.sum(axis=-1) + (n * EPS) * np.abs(src).sum(axis=-1)
+    r, er = _risk_exponents(sec, esec)
     # pass 2 with the computed r (step 10 -> 4..7)
-    P2 = (win_probability(x, dist, w, r, opt.probability_mode, counts, presorted=True)
-          if opt.vote_risk == "voter-r" else P1)
-    a, b = expected_utilities(x, s, dist, P2, r, mu, R, opt)
-    # step 11: regions of Fig. 6 from the receiver i's point of view; offers are
-    # evaluated only on the rows (receivers) that have a candidate of that region
+    if opt.vote_risk == "voter-r":
+        P2, eP2 = win_probability(x, dist, w, r, opt.probability_mode, counts, presorted=True, error=True)
+        # votes' sensitivity to the voters' r: |d ln(d^r)/dr| = |ln d| <= 50 for the distances in use
+        eP2 = eP2 + 50.0 * er.max(axis=-1)[:, None, None] * P2
+    else:
+        P2, eP2 = P1, eP1
+    a, b, ea, eb = expected_utilities(x, s, dist, P2, r, mu, R, opt, errors=(eP2, er))
+    # step 11: regions of Fig. 6 from the receiver i's point of view, at the computed
+    # values and at the four corners of their error box
     differ = dist > 0.0
-    stages = []
-    if opt.conflict_moves:
-        stages.append((KIND_CONFRONTATION, differ & (b > a) & (a > 0)))
-    stages.append((KIND_COMPROMISE, differ & (b > 0) & (a < 0) & (b > -a)))
-    if opt.capitulation:
-        stages.append((KIND_CAPITULATION, differ & (b > 0) & (a < 0) & (-a >= b)))
+    pri = np.where(differ, _classify(a, b, opt), 4)
+    lo_p, hi_p = pri.copy(), pri.copy()
+    for sa in (-1.0, 1.0):
+        for sb in (-1.0, 1.0):
+            kc = np.where(differ, _classify(a + sa * ea, b + sb * eb, opt), 4)
+            np.minimum(lo_p, kc, out=lo_p)
+            np.maximum(hi_p, kc, out=hi_p)
+    at_origin = differ & (np.abs(a) <= ea) & (np.abs(b) <= eb)
+    lo_p[at_origin], hi_p[at_origin] = 1, 4
+    stage = pri.min(axis=-1)  # the receiver's region: 1-3, or 4 (no offer)
+    # a region better than the chosen one might exist within the bounds
+    undetermined = ((lo_p < stage[:, :, None]) & (hi_p != lo_p)).any(axis=-1)
     kind = np.full((B, n), KIND_NONE)
     target = np.full((B, n), -1)
     new_x = x.copy()
     sel_a = np.full((B, n), np.nan)
     sel_b = np.full((B, n), np.nan)
-    undecided = np.ones((B, n), dtype=bool)
-    for code, mask in stages:
-        rb, ri = np.nonzero(mask.any(axis=-1) & undecided)
+    short = np.zeros((B, n), dtype=bool)
+    codes = {1: KIND_CONFRONTATION, 2: KIND_COMPROMISE, 3: KIND_CAPITULATION}
+    for p, code in codes.items():
+        rb, ri = np.nonzero(stage == p)
         if rb.size == 0:
             continue
-        m = mask[rb, ri]  # [rows, n] candidates j of receiver (rb, ri)
+        rows = np.arange(rb.size)
+        m = pri[rb, ri] == p  # [rows, n] candidates j of receiver (rb, ri)
+        maybe = (lo_p[rb, ri] <= p) & (hi_p[rb, ri] >= p) & ~m  # could be candidates within the bounds
         xr = x[rb]
         xir = x[rb, ri][:, None]
         ar, br = a[rb, ri], b[rb, ri]
         if code == KIND_COMPROMISE:
+            aa, bb = np.abs(ar), np.abs(br)
             with np.errstate(invalid="ignore", divide="ignore"):
-                offer = xir + (xr - xir) * np.abs(ar / np.where(br != 0, br, 1.0))
+                frac = aa / np.where(br != 0, bb, 1.0)
+                offer = xir + (xr - xir) * frac
+                gap = np.abs(xr - xir)
                 if opt.offer_rule == "weighted-position":
-                    aa, bb = np.abs(ar), np.abs(br)
                     key = (aa * xir + bb * xr) / (aa + bb)
+                    ek = (gap * (ea[rb, ri] * bb + eb[rb, ri] * aa) / (aa + bb) ** 2
+                          + 4 * EPS * (np.abs(xir) + np.abs(xr)))
                 else:
-                    key = np.abs(offer - xir)
+                    key = gap * frac
+                    ek = key * (ea[rb, ri] / aa + eb[rb, ri] / bb + 4 * EPS)
+            k = np.where(m, key, np.inf)
+            best = k.min(axis=-1, keepdims=True)
+            tied = m & (k == best)
+            j = _choose(tied, offer, order[rb], opt.tie_break)
+            kb, eb_, xb = key[rows, j][:, None], ek[rows, j][:, None], xr[rows, j][:, None]
+            # identical proposers give bit-identical keys: an exact tie
+            same = (xr == xb) & (ar == ar[rows, j][:, None]) & (br == br[rows, j][:, None])
+            with np.errstate(invalid="ignore"):
+                near = (m | maybe) & ~same & (key - ek <= kb + eb_)
+            near[rows, j] = False
+            # a compromise never reaches its target; when it lands within rounding of it, the
+            # exact state (strictly between) cannot be represented: keep it one ulp short of
+            # the target (or where it lands) and mark the following rounds
+            mv = offer[rows, j]
+            xt = xr[rows, j]
+            lands = np.abs(mv - xt) <= SNAP * R[rb]
+            short[rb, ri] = lands
+            mv = np.where(lands & (mv == xt), np.nextafter(xt, xir[:, 0]), mv)
         else:
             offer = xr
-            key = np.abs(xr - xir)
-        idx = _pick(m, key, offer, order[rb])
-        pick = np.arange(rb.size)
+            hi, lo = _exact_gap(xr, xir)
+            kh = np.where(m, hi, np.inf)
+            bh = kh.min(axis=-1, keepdims=True)
+            kl = np.where(m & (kh == bh), lo, np.inf)
+            bl = kl.min(axis=-1, keepdims=True)
+            tied = m & (kh == bh) & (kl == bl)
+            j = _choose(tied, offer, order[rb], opt.tie_break)
+            # a possible candidate at an exactly smaller or equal distance could change the choice
+            near = maybe & ((hi < bh) | ((hi == bh) & (lo <= bl)))
+            mv = xr[rows, j]
+        und = near.any(axis=-1) | (hi_p[rb, ri, j] != lo_p[rb, ri, j])
+        undetermined[rb, ri] |= und
         kind[rb, ri] = code
-        target[rb, ri] = idx
-        new_x[rb, ri] = offer[pick, idx]
-        sel_a[rb, ri] = ar[pick, idx]
-        sel_b[rb, ri] = br[pick, idx]
-        undecided[rb, ri] = False
+        target[rb, ri] = j
+        new_x[rb, ri] = mv
+        sel_a[rb, ri] = ar[rows, j]
+        sel_b[rb, ri] = br[rows, j]
+    # an actor whose choice is undetermined stays where it is
+    kind[undetermined] = KIND_NONE
+    target[undetermined] = -1
+    new_x[undetermined] = x[undetermined]
+    sel_a[undetermined] = np.nan
+    sel_b[undetermined] = np.nan
+    short &= ~undetermined
+    _snap(new_x, kind == KIND_COMPROMISE, short, SNAP * R)
     target = np.where(target >= 0, np.take_along_axis(order, np.maximum(target, 0), axis=1), -1)
 
     def unsort(v: np.ndarray) -> np.ndarray:
@@ -536,7 +757,8 @@ def eu_round(
         np.put_along_axis(out, order, v, axis=1)
         return out
 
-    return RoundResult(unsort(new_x), unsort(target), unsort(kind), unsort(sel_a), unsort(sel_b), unsort(r), mu)
+    return RoundResult(unsort(new_x), unsort(target), unsort(kind), unsort(sel_a), unsort(sel_b), unsort(r), mu,
+                       unsort(undetermined), short.any(axis=1))
 
 
 # ----------------------------------------------------------------- driver
@@ -566,6 +788,11 @@ class Trajectory:
     moves: list[list[tuple]] = field(default_factory=list)
     risk: list[np.ndarray] = field(default_factory=list)  # per round [N] r of draw 0 (NaN inactive)
     ranges: list[float] = field(default_factory=list)
+    #: [B] first round with a choice float64 cannot determine (-1: none); that round and
+    #: every later one are numerically undetermined
+    undetermined_from: np.ndarray | None = None
+    #: per round, draw 0 only: the actors whose choice was undetermined (they stayed put)
+    undetermined: list[list[int]] = field(default_factory=list)
 
 
 def simulate(
@@ -626,7 +853,7 @@ def simulate(
     med[0], mean[0] = stats(idx)
     stopped = np.full(B, -1)
     calm = np.zeros(B, dtype=int)
-    traj = Trajectory(positions, med, mean, stopped)
+    traj = Trajectory(positions, med, mean, stopped, undetermined_from=np.full(B, -1))
     for t in range(1, T + 1):
         apply(t)
         idx = np.flatnonzero(active)
@@ -640,6 +867,13 @@ def simulate(
             res = eu_round(x[:, idx], c[:, idx], s[:, idx], Rsafe, opt)
             frozen = stopped >= 0
             newx = np.where(frozen[:, None], x[:, idx], res.x)
+            und = res.undetermined & ~frozen[:, None]
+            first = traj.undetermined_from
+            first[(first < 0) & und.any(axis=1)] = t
+            if t < T:  # the state after this round is not representable: the next rounds are marked
+                first[(first < 0) & res.unrepresentable & ~frozen] = t + 1
+            if log:
+                traj.undetermined.append([int(idx[i]) for i in np.flatnonzero(und[0])])
             if log:
                 moved = np.flatnonzero((res.target[0] >= 0) & ~frozen[0])
                 traj.moves.append([
@@ -653,6 +887,7 @@ def simulate(
                 traj.ranges.append(float(Rsafe[0]))
             x[:, idx] = newx
         elif log:
+            traj.undetermined.append([])
             traj.moves.append([])
             traj.risk.append(np.full(N, np.nan))
             traj.ranges.append(float(Rsafe[0]))
@@ -709,6 +944,21 @@ def _issue_setup(scenario: Scenario, col: int, universe: list[str]):
             elif ch.field == "salience" and ch.issue == iid:
                 events.setdefault(ev.round, []).append(Change(k, "salience", float(ch.value) / 100.0))
     return x, c, s, act, events
+
+
+UNDETERMINED_NOTE = (
+    "from this round on, at least one actor's choice depended on differences below float64's rounding "
+    "error (offers or expected utilities equal to about 15 digits but not exactly); such an actor stays "
+    "where it is, so these rounds may differ from the exact model (docs/expected-utility.md, numerics)"
+)
+
+
+def _undetermined_record(tr: Trajectory, universe: list[str], T: int) -> dict:
+    """``details.numerically_undetermined[issue]`` of a single run (draw 0 of ``tr``)."""
+    first = int(tr.undetermined_from[0])
+    held = {str(t + 1): [universe[i] for i in acts] for t, acts in enumerate(tr.undetermined) if acts}
+    return {"from_round": first, "rounds": list(range(first, T + 1)), "actors_held": held,
+            "note": UNDETERMINED_NOTE}
 
 
 def _universe(scenario: Scenario) -> list[str]:
@@ -775,9 +1025,12 @@ class ExpectedUtility(Model):
         risk: dict[str, list[list[float | None]]] = {}
         stopped: dict[str, int | None] = {}
         ranges: dict[str, float] = {}
+        undetermined: dict[str, dict] = {}
         for col, iss in enumerate(scenario.issues):
             x, c, s, act, events = _issue_setup(scenario, col, universe)
             tr = simulate(x[None], c[None], s[None], act, opt, events, scale=iss.span, log=True)
+            if tr.undetermined_from[0] >= 0:
+                undetermined[iss.id] = _undetermined_record(tr, universe, T)
             stop = int(tr.stopped[0])
             last = stop if stop >= 0 else T
             # after a stop the state is frozen: the recorded rounds repeat it
@@ -802,7 +1055,9 @@ class ExpectedUtility(Model):
             "stopped_after_round": stopped,
             "range": ranges,
             "preset": opt.preset,
+            "tie_break": opt.tie_break,
             "forecast_rule": "weighted median (Condorcet winner) after the last round",
+            "numerically_undetermined": undetermined,
         }
         undated = [e.id or e.description for e in scenario.events if e.round is None]
         if undated:
@@ -827,7 +1082,11 @@ class ExpectedUtility(Model):
         return self.trajectory_batch(batch)["median"][:, -1, :]
 
     def trajectory_batch(self, batch: ScenarioBatch) -> dict[str, np.ndarray]:
-        """Medians and means per round: ``{"median": [draw, round, issue], "mean": ...}``."""
+        """Medians and means per round: ``{"median": [draw, round, issue], "mean": ...}``.
+
+        ``"undetermined_from"`` ``[draw, issue]``: the first numerically undetermined
+        round of each draw (-1: none; see :func:`eu_round`).
+        """
         opt = self.options
         scen = batch.base
         universe = _universe(scen)
@@ -836,6 +1095,7 @@ class ExpectedUtility(Model):
         n0 = len(scen.actors)
         med = np.full((D, opt.rounds + 1, m), np.nan)
         mean = np.full_like(med, np.nan)
+        und = np.full((D, m), -1)
         for col, iss in enumerate(scen.issues):
             x1, c1, s1, act, events = _issue_setup(scen, col, universe)
             N = len(universe)
@@ -854,7 +1114,8 @@ class ExpectedUtility(Model):
                 tr = simulate(x, c, s, act, opt, events, scale=iss.span)
                 med[lo:hi, :, col] = tr.median.T
                 mean[lo:hi, :, col] = tr.mean.T
-        return {"median": med, "mean": mean}
+                und[lo:hi, col] = tr.undetermined_from
+        return {"median": med, "mean": mean, "undetermined_from": und}
 
     # ------------------------------------------------------------ display
     def describe(self, result, scenario: Scenario) -> list[Table]:
@@ -867,16 +1128,25 @@ class ExpectedUtility(Model):
         cols = ["round"]
         for iid in issues:
             cols += [f"{iid} median", f"{iid} mean"] if len(issues) > 1 else ["median", "mean"]
+        undet = result.details.get("numerically_undetermined") or {}
+        if undet:
+            cols.append("float64")
         rows = []
         for t in range(nr):
             row: list[Any] = [t]
             for iid in issues:
                 row += [med[iid][t], mean[iid][t]]
+            if undet:
+                flagged = [iid for iid, u in undet.items() if t >= u["from_round"]]
+                row.append(("undetermined" + (f" ({', '.join(flagged)})" if len(issues) > 1 else ""))
+                           if flagged else "")
             rows.append(row)
         stops = [f"{iid} after round {r}" for iid, r in stopped.items() if r is not None]
         note = f"median and mean per round, preset {result.options.get('preset')}"
         if stops:
             note += f"; stopping rule met: {', '.join(stops)} (later rounds repeat it)"
+        if undet:
+            note += "; rounds marked undetermined may differ from the exact model (float64 rounding)"
         tables = [Table("Expected utility: rounds", cols, rows, note)]
         frows = []
         for iid in issues:
@@ -884,8 +1154,18 @@ class ExpectedUtility(Model):
             iss = scenario.issue(iid) if iid in scenario.issue_ids else None
             p = iss.nearest_point(v) if (iss is not None and v is not None and np.isfinite(v)) else None
             frows.append([iid, v, mean.get(iid, [None])[-1], f"{p.value:g}: {p.label}" if p else "-"])
-        tables.append(Table("Expected utility: forecast", ["issue", "median", "mean", "nearest labelled point"],
-                            frows, "the forecast is the weighted median after the last round"))
+            if undet:
+                frows[-1].append(f"undetermined from round {undet[iid]['from_round']}" if iid in undet else "exact")
+        fcols = ["issue", "median", "mean", "nearest labelled point"] + (["float64"] if undet else [])
+        tables.append(Table("Expected utility: forecast", fcols, frows,
+                            "the forecast is the weighted median after the last round"))
+        if undet:
+            nrows = [[iid, u["from_round"], "; ".join(f"round {r}: {', '.join(a)}" for r, a in u["actors_held"].items())]
+                     for iid, u in undet.items()]
+            tables.append(Table(
+                "Expected utility: numerically undetermined", ["issue", "from round", "actors held still"], nrows,
+                UNDETERMINED_NOTE, summary=True,
+            ))  # fmt: skip
         # The model need not converge (Scholz et al. 2011): say where the median still jumps.
         urows = []
         for iid in issues:
