@@ -45,6 +45,11 @@ def _tie(a, b) -> bool:
     return abs(a - b) <= _tol(a) * max(abs(a), abs(b), 1)
 
 
+def _even(a, b) -> bool:
+    """The median's even split: a definition of the model (1e-12), in any precision."""
+    return abs(a - b) <= FLOAT_TIE * max(abs(a), abs(b), 1)
+
+
 def oracle_median(x, w):
     """Condorcet winner among actors' positions: max of sum_k v^{jk} (eq. 29), ties -> lowest."""
     n = len(x)
@@ -56,9 +61,9 @@ def oracle_median(x, w):
         for k in range(n):
             for i in range(n):
                 total += w[i] * (abs(x[i] - x[k]) - abs(x[i] - x[j]))
-        if best is None or (total > best and not _tie(total, best)):
+        if best is None or (total > best and not _even(total, best)):
             best, best_x = total, x[j]
-        elif _tie(total, best) and x[j] < best_x:
+        elif _even(total, best) and x[j] < best_x:
             best_x = x[j]
     return best_x
 
@@ -161,7 +166,7 @@ class Oracle:
         hi, lo = max(sec), min(sec)
         r = []
         for i in range(n):
-            if hi - lo > _tol(hi) * max(1, abs(hi), abs(lo)):
+            if hi - lo > FLOAT_TIE * max(1, abs(hi), abs(lo)):  # the equal-security guard (a definition)
                 Ri = (2 * sec[i] - hi - lo) / (hi - lo)
             else:
                 Ri = 0 * hi

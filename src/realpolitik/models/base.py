@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import json
 import math
+import platform
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -68,9 +70,30 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+#: the numerical packages whose versions every result records (``Result.packages``)
+NUMERICAL_PACKAGES = ("numpy", "scipy")
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the numerical packages a result was computed with."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in NUMERICAL_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - both are dependencies
+            out[name] = "not installed"
+    return out
+
+
 @dataclass
 class Result:
     """What a model returns.  ``to_dict()`` gives the flat JSON of ARCHITECTURE.md.
+
+    ``packages`` records the versions of Python and of the numerical packages (numpy,
+    scipy) the result was computed with, so a stored run says what produced its numbers.
 
     ``history["positions"]`` is ``[round][actor][issue]`` with round 0 the input;
     ``history["median"]`` / ``history["mean"]`` map issue -> list over rounds.
@@ -88,6 +111,7 @@ class Result:
     seed: int | None = None
     version: str = ""
     elapsed: float | None = None
+    packages: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_scenario(
@@ -117,6 +141,7 @@ class Result:
             seed=seed,
             version=__version__,
             elapsed=elapsed,
+            packages=dict(package_versions()),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -132,6 +157,7 @@ class Result:
             "history": _jsonable(self.history),
             "details": _jsonable(self.details),
             "elapsed": self.elapsed,
+            "packages": dict(self.packages),
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -153,6 +179,7 @@ class Result:
             seed=data.get("seed"),
             version=data.get("version", ""),
             elapsed=data.get("elapsed"),
+            packages=dict(data.get("packages") or {}),
         )
 
     @classmethod

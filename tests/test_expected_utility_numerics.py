@@ -1,0 +1,216 @@
+"""The expected-utility model against exact arithmetic (issue 23).
+
+The plain-loop oracle of ``test_expected_utility_oracle.py`` runs in mpmath at 200
+digits (and 400 to check that 200 suffice).  The float64 core must either give the
+exact decisions or mark the round numerically undetermined
+(``details.numerically_undetermined``, ``Trajectory.undetermined_from``); it must not
+depend on the order in which the actors are listed where the model does not.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from realpolitik.cli import app
+from realpolitik.models import get_model
+from realpolitik.models.expected_utility import ExpectedUtilityOptions, simulate
+
+HERE = Path(__file__).resolve().parent
+ANCHORS = HERE.parents[1] / "shared" / "anchors" / "bdm"
+EMISSION_X = [4, 7, 4, 4, 10, 10, 10, 7, 4, 7]
+EMISSION_C = [0.08, 0.08, 0.03, 0.16, 0.16, 0.16, 0.16, 0.05, 0.05, 0.08]
+EMISSION_S = [0.8, 0.4, 0.2, 0.8, 0.6, 0.6, 0.9, 0.1, 1.0, 0.7]
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"eu_{name}", HERE / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+oracle = _load("test_expected_utility_oracle")
+golden = _load("test_expected_utility")
+
+
+def _floats(rows):
+    return np.array([[float(v) for v in row] for row in rows])
+
+
+# ----------------------------------------------------------------- exact values of the variants
+
+
+@pytest.fixture(scope="module")
+def least_move_exact():
+    opt = ExpectedUtilityOptions(offer_rule="least-move", rounds=10)
+    return oracle.oracle_run(EMISSION_X, EMISSION_C, EMISSION_S, opt, dps=200)
+
+
+def test_least_move_exact_values_at_200_digits(least_move_exact):
+    """EQUATIONS.md section 5 (corrected): medians and means, and Belgium's distance to
+    France after rounds 4-10 (3.9e-4, 4.7e-8, 1.5e-15, 1.7e-28, 1.8e-50, 1.2e-87, 1.3e-150)."""
+    xs, meds, means, logs = least_move_exact
+    assert [float(v) for v in meds[1:]] == pytest.approx(golden.LEAST_MOVE_MEDIANS, abs=5e-4)
+    assert [float(v) for v in means[1:]] == pytest.approx(golden.LEAST_MOVE_MEANS, abs=5e-5)
+    gaps = [10 - xs[t][1] for t in range(4, 11)]
+    for got, want in zip(gaps, [3.9e-4, 4.7e-8, 1.5e-15, 1.7e-28, 1.8e-50, 1.2e-87, 1.3e-150]):
+        assert float(got / mpmath.mpf(want)) == pytest.approx(1.0, abs=0.05)
+    # every round: Belgium compromises with France, Luxembourg and Ireland confront
+    assert all([(i, j, k) for i, j, k, *_ in log] == [(1, 4, "compromise"), (2, 1, "confrontation"),
+                                                     (7, 2, "confrontation")] for log in logs)
+
+
+def test_least_move_200_digits_suffice(least_move_exact):
+    """400 digits give the same trajectory: the 200-digit run is exact to far below 1e-9."""
+    opt = ExpectedUtilityOptions(offer_rule="least-move", rounds=10)
+    xs400, meds400, means400, _ = oracle.oracle_run(EMISSION_X, EMISSION_C, EMISSION_S, opt, dps=400)
+    xs, meds, means, _ = least_move_exact
+    with mpmath.workdps(400):
+        assert max(abs(a - b) for r, q in zip(xs, xs400) for a, b in zip(r, q)) < mpmath.mpf(10) ** -150
+        assert max(abs(a - b) for a, b in zip(means, means400)) < mpmath.mpf(10) ** -150
+
+
+def test_float64_least_move_equals_exact_positions(least_move_exact):
+    """Every actor's float64 position is the exact one within 1e-9 in all ten rounds: the
+    undetermined rounds hold Belgium one ulp from France, where it is 1e-28..1e-150 exactly."""
+    xs = least_move_exact[0]
+    res = get_model("expected-utility", offer_rule="least-move").run(golden.emission())
+    np.testing.assert_allclose(res.positions()[:, :, 0], _floats(xs), atol=1e-9, rtol=0)
+
+
+@pytest.mark.skipif(not ANCHORS.is_dir(), reason="shared anchors not available")
+def test_reference_trajectory_is_exact_at_200_digits():
+    """The reference trajectory (scholz2011) is stable in high precision: 200 digits give it
+    within 1e-9 for all actors and rounds, so its golden values stay as they are."""
+    rows = golden.read_csv(ANCHORS / "emission_reference_trajectory.csv")
+    xs, meds, means, _ = oracle.oracle_run(EMISSION_X, EMISSION_C, EMISSION_S, ExpectedUtilityOptions(), dps=200)
+    want = np.array([[float(r[a]) for a in golden.EMISSION["actors"]] for r in rows])
+    np.testing.assert_allclose(_floats(xs), want, atol=1e-9, rtol=0)
+    assert [float(v) for v in meds] == pytest.approx([float(r["median"]) for r in rows], abs=1e-9)
+
+
+def test_paper_probability_figures_are_exact_at_200_digits():
+    """Means 7.320, 6.982, 7.0 (probability=paper with ties by lowest position)."""
+    opt = ExpectedUtilityOptions(probability_mode="paper", tie_break="lowest-position", rounds=4)
+    _, _, means, _ = oracle.oracle_run(EMISSION_X, EMISSION_C, EMISSION_S, opt, dps=200)
+    assert [float(v) for v in means[1:4]] == pytest.approx([7.320, 6.982, 7.0], abs=5e-4)
+    opt = ExpectedUtilityOptions(probability_mode="paper", tie_break="input-order", rounds=4)
+    _, _, means, _ = oracle.oracle_run(EMISSION_X, EMISSION_C, EMISSION_S, opt, dps=200)
+    assert [float(v) for v in means[1:4]] == pytest.approx([7.604, 7.027, 7.0], abs=5e-4)  # EQUATIONS 5b.1
+
+
+# ----------------------------------------------------------------- knife edges: exact or flagged
+
+OPTIONS = st.fixed_dictionaries({
+    "preset": st.sampled_from(["scholz2011", "paper"]),
+    "offer_rule": st.sampled_from(["least-move", "weighted-position"]),
+    "probability_mode": st.sampled_from(["paper", "all-pairs"]),
+    "tie_break": st.sampled_from(["input-order", "lowest-position"]),
+})
+
+
+def _knife_edge(seed: int, n: int, ulps: list[int]):
+    """Random actors, then some of them placed a few units in the last place from another."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 10, n)
+    for k, u in enumerate(ulps):
+        i, j = (k + 1) % n, int(rng.integers(0, n))
+        if i != j:
+            x[i] = x[j] + u * np.spacing(x[j]) * (1 if rng.random() < 0.5 else -1)
+    c = rng.uniform(0.05, 1.0, n)
+    s = rng.uniform(0.05, 1.0, n)
+    return x, c, s
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(3, 6),
+       ulps=st.lists(st.integers(1, 4), min_size=1, max_size=3), opts=OPTIONS)
+def test_knife_edge_inputs_match_exact_arithmetic_or_are_flagged(seed, n, ulps, opts):
+    """Actors a few ulps apart: every round that float64 does not mark undetermined equals
+    the 60-digit run on the same (binary) inputs: positions, medians and means."""
+    opt = ExpectedUtilityOptions(rounds=3, **opts)
+    x, c, s = _knife_edge(seed, n, ulps)
+    tr = simulate(x[None], c[None], s[None], np.ones(n, bool), opt)
+    xs, meds, means, _ = oracle.oracle_run(list(x), list(c), list(s), opt, dps=60, binary=True)
+    k = oracle._determined(tr, 0, 3) + 1
+    scale = max(1.0, x.max() - x.min())
+    np.testing.assert_allclose(tr.positions[:k, 0, :], _floats(xs[:k]), atol=1e-9 * scale, rtol=0)
+    np.testing.assert_allclose(tr.median[:k, 0], [float(v) for v in meds[:k]], atol=1e-9 * scale, rtol=0)
+    np.testing.assert_allclose(tr.mean[:k, 0], [float(v) for v in means[:k]], atol=1e-9 * scale, rtol=0)
+
+
+def test_knife_edge_of_the_least_move_variant_is_flagged_not_printed():
+    """The CLI marks the rounds and the JSON says which actor was held and from when."""
+    r = CliRunner().invoke(app, ["forecast", "ec-emissions", "-m", "expected-utility", "-o",
+                                 "offer_rule=least-move", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    und = d["details"]["numerically_undetermined"]["emission"]
+    assert und["from_round"] == 7 and und["rounds"] == [7, 8, 9, 10]
+    assert d["history"]["median"]["emission"][8:] == pytest.approx([10.0] * 3, abs=1e-12)
+    r = CliRunner().invoke(app, ["forecast", "ec-emissions", "-m", "expected-utility", "-o",
+                                 "offer_rule=least-move"])
+    assert r.exit_code == 0, r.output
+    assert "Expected utility: numerically undetermined" in r.output
+    assert "round 7: Belgium" in r.output
+
+
+def test_compromise_landing_on_its_target_stays_one_ulp_short():
+    """A compromise offer that rounds onto its target cannot be represented (exactly it lies
+    strictly between): the mover stays one ulp short and the next rounds are marked."""
+    from realpolitik.models.expected_utility import eu_round
+
+    opt = ExpectedUtilityOptions(offer_rule="least-move", rounds=1)
+    x = np.array([EMISSION_X], float)
+    x[0, 1] = 10 - 1.7763568394002505e-15  # Belgium one ulp below France
+    res = eu_round(x, np.array([EMISSION_C]), np.array([EMISSION_S]), np.array([6.0]), opt)
+    assert res.undetermined[0, 1]  # b + a below resolution: Belgium is held ...
+    assert res.x[0, 1] == x[0, 1]  # ... where it is, not moved onto France or to the Netherlands
+
+
+# ----------------------------------------------------------------- order of the actors
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 12), perm_seed=st.integers(0, 2**16),
+       opts=OPTIONS, reverse=st.booleans())
+def test_permuting_actors_changes_no_trajectory(seed, n, perm_seed, opts, reverse):
+    """Continuous random positions (no exact ties): listing the actors in another order
+    (reversed, or a random permutation) leaves every trajectory unchanged within 1e-9."""
+    rng = np.random.default_rng(seed)
+    x, c, s = rng.uniform(0, 100, (3, n)), rng.uniform(0.05, 1, (3, n)), rng.uniform(0.05, 1, (3, n))
+    p = np.arange(n)[::-1] if reverse else np.random.default_rng(perm_seed).permutation(n)
+    opt = ExpectedUtilityOptions(rounds=4, **opts)
+    a = simulate(x, c, s, np.ones(n, bool), opt)
+    b = simulate(x[:, p], c[:, p], s[:, p], np.ones(n, bool), opt)
+    for d in range(3):
+        k = min(oracle._determined(a, d, 4), oracle._determined(b, d, 4)) + 1
+        np.testing.assert_allclose(b.positions[:k, d, :], a.positions[:k, d, p], atol=1e-9 * 100, rtol=0)
+        np.testing.assert_allclose(b.median[:k, d], a.median[:k, d], atol=1e-9 * 100, rtol=0)
+        np.testing.assert_allclose(b.mean[:k, d], a.mean[:k, d], atol=1e-9 * 100, rtol=0)
+
+
+@pytest.mark.parametrize("opts", [{"tie_break": "lowest-position"},
+                                  {"tie_break": "lowest-position", "offer_rule": "least-move"},
+                                  {"preset": "paper"}])
+def test_reversing_the_emission_case_changes_nothing_under_lowest_position(opts):
+    """With ties by lowest position the model is order-free even with exact ties (tied
+    offers from identical positions are the same offer): reversing the ten actors gives
+    the same positions, medians and means in every round."""
+    a = get_model("expected-utility", **opts).run(golden.emission())
+    rev = golden.make_scenario(EMISSION_X[::-1], EMISSION_C[::-1], [100 * v for v in EMISSION_S[::-1]], 4, 10,
+                               golden.EMISSION["actors"][::-1])
+    b = get_model("expected-utility", **opts).run(rev)
+    np.testing.assert_allclose(b.positions()[:, ::-1, :], a.positions(), atol=1e-12, rtol=0)
+    assert b.history["median"] == a.history["median"]
+    np.testing.assert_allclose(b.history["mean"]["q"], a.history["mean"]["q"], atol=1e-12)
+    assert b.details["numerically_undetermined"].keys() == a.details["numerically_undetermined"].keys()
