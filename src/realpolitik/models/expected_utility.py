@@ -290,7 +290,7 @@ def _upper(n: int) -> np.ndarray:
 
 
 #: pairs closer than this fraction of R get their numerators from the stable direct sum
-CLOSE_PAIR = 2.0**-10
+CLOSE_PAIR = 2.0**-20
 #: float64 unit roundoff
 EPS = np.finfo(float).eps / 2
 #: margin of the per-operation rounding bounds (a generous multiple of the worst case)
@@ -340,6 +340,7 @@ def win_probability(
     method: str = "sorted",
     presorted: bool = False,
     error: bool = False,
+    close: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ):
     """``P[b, u, v]``: the probability that ``x_u`` prevails over ``x_v`` (eq. 31).
 
@@ -357,7 +358,8 @@ def win_probability(
     pair, O(n^3) (kept to cross-check the sorted method).  Prefix sums lose
     accuracy where ``x_u`` and ``x_v`` nearly coincide (the numerator is then a
     difference of nearly equal sums), so pairs closer than :data:`CLOSE_PAIR`
-    times R are recomputed by :func:`_stable_numerators`.  ``error=True`` also
+    times R (``close``: their indices, if known) are recomputed by
+    :func:`_stable_numerators`.  ``error=True`` also
     returns a bound on the rounding error of each ``P`` (``(P, err)``).
     """
     B, n, _ = dist.shape
@@ -372,7 +374,7 @@ def win_probability(
         N = _numerator_sorted(x, G, closer_counts(x) if counts is None else counts, presorted)
     # rounding bound of the prefix-sum numerators: a few sums of at most n terms each
     eN = (2.0 * (n + 2) * EPS) * (S[:, :, None] + S[:, None, :])
-    pb, pu, pv = np.nonzero((dist > 0.0) & (dist <= CLOSE_PAIR))
+    pb, pu, pv = np.nonzero((dist > 0.0) & (dist <= CLOSE_PAIR)) if close is None else close
     if pb.size:
         Ns = _stable_numerators(x, dist, w, r_vote, pb, pu, pv)
         N[pb, pu, pv] = Ns
@@ -466,12 +468,17 @@ def expected_utilities(
 
     def one(Pm, ePm, sres, rr, err_r, dm):
         g, dU, Usq = terms(rr)
-        lose = sres * (1.0 - Pm) * dU
+        lose = 1.0 - Pm
+        lose *= sres
+        lose *= dU
         out = g - lose
-        size = g + lose
+        if ePm is not None:
+            size = lose
+            size += g  # lose is not needed any more
         if Q != 1.0 and rr is not None:
             out += (1.0 - Q) * Usq  # U_sq = 0 when r = 1
-            size = size + (1.0 - Q) * np.abs(Usq)
+            if ePm is not None:
+                size += (1.0 - Q) * np.abs(Usq)
         if Q < 1.0:
             dsum = dm + dist
             Ub = _base_utility(0.5 - 0.25 * dsum, rr)
@@ -479,13 +486,16 @@ def expected_utilities(
             T = (dm < dist).astype(float) if opt.T == "closer-to-median" else float(opt.T)
             tt = (1.0 - Q) * (T * Ub + (1.0 - T) * Uw)
             out -= tt
-            size = size + np.abs(tt)
+            if ePm is not None:
+                size += np.abs(tt)
         if ePm is None:
             return out, None
-        err = (KAPPA * EPS) * size + sres * dU * ePm
-        if err_r is not None:
-            err = err + 4.0 * err_r * size
-        return out, err
+        # rounding of every term, the error of P, and the sensitivity to r (|d/dr| <= 4 |term|)
+        size *= KAPPA * EPS if err_r is None else KAPPA * EPS + 4.0 * err_r
+        e = ePm * dU
+        e *= sres
+        size += e
+        return out, size
 
     ri = None if r is None else r[:, :, None]  # evaluator i (rows)
     rb = ri if (r is None or opt.perspective_r == "evaluator") else r[:, None, :]  # challenger j in b
@@ -534,17 +544,21 @@ def _snap(x: np.ndarray, moved: np.ndarray, keep: np.ndarray, tol: np.ndarray) -
     votes ``d^r`` turn such a split into differences of ``ulp^r`` (1e-8).  ``keep``:
     movers left alone (one ulp short of their own target).  In place, ``[B, n]``.
     """
-    mv = moved & ~keep
-    if not mv.any():
+    mb, mi = np.nonzero(moved & ~keep)
+    if mb.size == 0:
         return
-    near = np.abs(x[:, :, None] - x[:, None, :]) <= tol[:, None, None]
-    near &= ~np.eye(x.shape[1], dtype=bool)
-    near &= mv[:, :, None]
-    exact = near & ~moved[:, None, :]
-    to_exact = np.where(exact, x[:, None, :], np.inf).min(axis=-1)
-    to_movers = np.where(near, x[:, None, :], np.inf).min(axis=-1)
-    new = np.where(np.isfinite(to_exact), to_exact, np.minimum(to_movers, x))
-    x[:] = np.where(mv & near.any(axis=-1), new, x)
+    xr = x[mb]  # [movers, n]: every actor's position in the mover's draw
+    own = x[mb, mi]
+    near = np.abs(xr - own[:, None]) <= tol[mb, None]
+    near[np.arange(mb.size), mi] = False
+    hit = near.any(axis=-1)
+    if not hit.any():
+        return
+    exact = near & ~moved[mb]
+    to_exact = np.where(exact, xr, np.inf).min(axis=-1)
+    to_movers = np.minimum(np.where(near, xr, np.inf).min(axis=-1), own)
+    new = np.where(np.isfinite(to_exact), to_exact, to_movers)
+    x[mb[hit], mi[hit]] = new[hit]
 
 
 def _classify(a: np.ndarray, b: np.ndarray, opt: ExpectedUtilityOptions) -> np.ndarray:
@@ -639,7 +653,9 @@ def eu_round(
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
     # pass 1: r = 1 (steps 2-7), security levels, risk exponents (steps 8-9)
     counts = closer_counts(x)
-    P1, eP1 = win_probability(x, dist, w, None, opt.probability_mode, counts, presorted=True, error=True)
+    close = np.nonzero((dist > 0.0) & (dist <= CLOSE_PAIR))
+    P1, eP1 = win_probability(x, dist, w, None, opt.probability_mode, counts, presorted=True, error=True,
+                              close=close)
     adversary = opt.security == "adversary"
     a1, b1, ea1, eb1 = expected_utilities(x, s, dist, P1, None, mu, R, opt, want=(not adversary, adversary),
                                           errors=(eP1, None))
@@ -654,7 +670,8 @@ def eu_round(
     r, er = _risk_exponents(sec, esec)
     # pass 2 with the computed r (step 10 -> 4..7)
     if opt.vote_risk == "voter-r":
-        P2, eP2 = win_probability(x, dist, w, r, opt.probability_mode, counts, presorted=True, error=True)
+        P2, eP2 = win_probability(x, dist, w, r, opt.probability_mode, counts, presorted=True, error=True,
+                                  close=close)
         # votes' sensitivity to the voters' r: |d ln(d^r)/dr| = |ln d| <= 50 for the distances in use
         eP2 = eP2 + 50.0 * er.max(axis=-1)[:, None, None] * P2
     else:
@@ -663,18 +680,33 @@ def eu_round(
     # step 11: regions of Fig. 6 from the receiver i's point of view, at the computed
     # values and at the four corners of their error box
     differ = dist > 0.0
-    pri = np.where(differ, _classify(a, b, opt), 4)
-    lo_p, hi_p = pri.copy(), pri.copy()
-    for sa in (-1.0, 1.0):
-        for sb in (-1.0, 1.0):
-            kc = np.where(differ, _classify(a + sa * ea, b + sb * eb, opt), 4)
-            np.minimum(lo_p, kc, out=lo_p)
-            np.maximum(hi_p, kc, out=hi_p)
-    at_origin = differ & (np.abs(a) <= ea) & (np.abs(b) <= eb)
-    lo_p[at_origin], hi_p[at_origin] = 1, 4
+    pri = _classify(a, b, opt)
+    pri[~differ] = 4
     stage = pri.min(axis=-1)  # the receiver's region: 1-3, or 4 (no offer)
-    # a region better than the chosen one might exist within the bounds
-    undetermined = ((lo_p < stage[:, :, None]) & (hi_p != lo_p)).any(axis=-1)
+    # pairs whose error box crosses a region boundary (a = 0, b = 0, b = a, b = -a): their
+    # region is found at the box's corners (rare: evaluated on those pairs only)
+    aa, bb = np.abs(a), np.abs(b)
+    box = aa <= ea
+    box |= bb <= eb
+    aa -= bb  # min(|b - a|, |b + a|) = ||a| - |b||
+    np.abs(aa, out=aa)
+    box |= aa <= ea + eb
+    box &= differ
+    lo_p = hi_p = pri
+    undetermined = np.zeros((B, n), dtype=bool)
+    if box.any():
+        ub, ui, uj = np.nonzero(box)
+        av, bv, eav, ebv = a[ub, ui, uj], b[ub, ui, uj], ea[ub, ui, uj], eb[ub, ui, uj]
+        corners = np.stack([_classify(av + sa * eav, bv + sb * ebv, opt)
+                            for sa in (-1.0, 1.0) for sb in (-1.0, 1.0)] + [pri[ub, ui, uj]])
+        lo, hi = corners.min(axis=0), corners.max(axis=0)
+        origin = (np.abs(av) <= eav) & (np.abs(bv) <= ebv)
+        lo[origin], hi[origin] = 1, 4
+        lo_p, hi_p = pri.copy(), pri.copy()
+        lo_p[ub, ui, uj], hi_p[ub, ui, uj] = lo, hi
+        # a region better than the chosen one might exist within the bounds
+        worse = (lo < stage[ub, ui]) & (hi != lo)
+        undetermined[ub[worse], ui[worse]] = True
     kind = np.full((B, n), KIND_NONE)
     target = np.full((B, n), -1)
     new_x = x.copy()
