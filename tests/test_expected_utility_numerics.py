@@ -214,3 +214,32 @@ def test_reversing_the_emission_case_changes_nothing_under_lowest_position(opts)
     np.testing.assert_allclose(b.history["median"]["q"], a.history["median"]["q"], atol=1e-12)
     np.testing.assert_allclose(b.history["mean"]["q"], a.history["mean"]["q"], atol=1e-12)
     assert b.details["numerically_undetermined"].keys() == a.details["numerically_undetermined"].keys()
+
+
+@pytest.mark.parametrize("mode", ["paper", "all-pairs"])
+@pytest.mark.parametrize("risk", [False, True])
+@pytest.mark.parametrize("gap_ulps", [1, 3, 2**20])
+def test_probability_of_nearly_coinciding_actors_is_accurate(mode, risk, gap_ulps):
+    """Two actors a few ulps apart: P between them is tiny, and prefix sums would give it
+    as a difference of nearly equal sums (relative error ~1); the stable form gives it to
+    1e-12 relative, as the 60-digit oracle does."""
+    from realpolitik.models.expected_utility import win_probability
+
+    rng = np.random.default_rng(gap_ulps + 7 * risk)
+    n = 7
+    x = rng.uniform(0, 10, n)
+    x[1] = x[0] + gap_ulps * np.spacing(x[0])
+    w = rng.uniform(0.1, 1.0, n)
+    r = rng.uniform(0.5, 2.0, n) if risk else None
+    R = x.max() - x.min()
+    dist = np.abs(x[:, None] - x[None, :]) / R
+    P, eP = win_probability(x[None], dist[None], w[None], None if r is None else r[None], mode, error=True)
+    with mpmath.workdps(60):
+        o = oracle.Oracle(ExpectedUtilityOptions(probability_mode=mode))
+        o.x, o.R = [mpmath.mpf(float(v)) for v in x], mpmath.mpf(float(R))
+        o.w = [mpmath.mpf(float(v)) for v in w]
+        rr = None if r is None else [mpmath.mpf(float(v)) for v in r]
+        for u, v in ((0, 1), (1, 0), (0, 2)):
+            exact = o.prob(u, v, rr, {})
+            assert abs(P[0, u, v] - float(exact)) <= 1e-12 * float(abs(exact)) + 1e-300
+            assert abs(P[0, u, v] - float(exact)) <= eP[0, u, v]  # and within its own bound
