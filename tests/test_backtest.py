@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from realpolitik.analysis import backtest as bt
+from realpolitik.analysis.backtest import cases as bt
 from realpolitik.cli import app
 from realpolitik.models import base as model_base
 from realpolitik.models.base import Model

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from realpolitik.analysis import backtest as bt
-from realpolitik.analysis.backtest_deu import NAMES, NICE_WEIGHTS, load_deu, parse_deu
+from realpolitik.analysis.backtest import cases as bt
+from realpolitik.analysis.backtest.deu import NAMES, NICE_WEIGHTS, load_deu, parse_deu
 from realpolitik.cli import app
 from realpolitik.errors import ScenarioError
 

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from realpolitik.analysis import backtest_crises as bc
-from realpolitik.analysis import backtest_wars as bw
+from realpolitik.analysis.backtest import crises as bc
+from realpolitik.analysis.backtest import scoring as sc
+from realpolitik.analysis.backtest import wars as bw
 from realpolitik.cli import app
 from realpolitik.errors import ScenarioError
 
@@ -33,11 +34,11 @@ def test_crps_of_samples_and_of_cdfs_agree():
     x = rng.gamma(2.0, 100.0, size=(3, 4000))
     y = np.array([50.0, 200.0, 900.0])
     t = np.arange(0, 5001, dtype=float)
-    a = bw.crps_samples(x, y)
-    b = bw.crps_cdf(bw.cdf_from_samples(x, t), y, t)
+    a = sc.crps_samples(x, y)
+    b = sc.crps_cdf(bw.cdf_from_samples(x, t), y, t)
     assert np.allclose(a, b, rtol=0.01)
     # a point forecast's CRPS is the absolute error
-    assert bw.crps_samples(np.full((1, 10), 300.0), np.array([100.0]))[0] == pytest.approx(200.0)
+    assert sc.crps_samples(np.full((1, 10), 300.0), np.array([100.0]))[0] == pytest.approx(200.0)
 
 
 def test_binned_log_score_and_median():
@@ -51,11 +52,11 @@ def test_binned_log_score_and_median():
 
 
 def test_split_is_seeded_disjoint_and_complete():
-    tr, te = bw.split(82, 7)
-    tr2, te2 = bw.split(82, 7)
+    tr, te = sc.split(82, 7)
+    tr2, te2 = sc.split(82, 7)
     assert np.array_equal(tr, tr2) and np.array_equal(te, te2)
     assert len(te) == round(0.3 * 82) and not set(tr) & set(te) and set(tr) | set(te) == set(range(82))
-    assert not np.array_equal(bw.split(82, 8)[1], te)
+    assert not np.array_equal(sc.split(82, 8)[1], te)
 
 
 # ------------------------------------------------------------------ data
@@ -81,7 +82,7 @@ def test_bad_war_file_is_reported(tmp_path):
 @needs_data
 def test_survival_baselines_give_proper_cdfs(wars):
     t = bw.grid()
-    tr, te = bw.split(len(wars.wars), 1)
+    tr, te = sc.split(len(wars.wars), 1)
     train = [wars.wars[i] for i in tr]
     test = [wars.wars[i] for i in te]
     for cdf in (bw.kaplan_meier_cdf(train, len(test), t), bw.weibull_aft_cdf(train, test, t)[0], bw.cox_cdf(train, test, t)[0]):
@@ -150,8 +151,8 @@ def test_base_rates_shrink_to_the_margin():
     marg = np.array([0.25, 0, 0, 0.75])
     assert np.allclose(p[0], (np.array([2, 0, 0, 0]) + 4 * marg) / 6)
     assert np.allclose(p[1], marg)  # unseen cell: the margin
-    assert bc.brier(np.array([[1.0, 0, 0, 0]]), bc.onehot([test[0]])) == 0
-    assert bc.brier(np.full((1, 4), 0.25), bc.onehot([test[0]])) == pytest.approx(0.75)
+    assert sc.brier(np.array([[1.0, 0, 0, 0]]), bc.onehot([test[0]])) == 0
+    assert sc.brier(np.full((1, 4), 0.25), bc.onehot([test[0]])) == pytest.approx(0.75)
 
 
 @needs_data
@@ -193,7 +194,7 @@ def test_bad_icb_file(tmp_path):
 def test_repeat_summary_counts_wins_and_spread():
     per = [{"a": {"crps": 1.0, "ls": -1.0}, "b": {"crps": 2.0, "ls": -0.5}},
            {"a": {"crps": 3.0, "ls": -2.0}, "b": {"crps": 2.0, "ls": -3.0}}]  # fmt: skip
-    s = bw.repeat_summary(per, {"crps": True, "ls": False})
+    s = sc.repeat_summary(per, {"crps": True, "ls": False})
     assert s["a"]["crps"] == {"mean": 2.0, "sd": pytest.approx(np.sqrt(2.0)), "wins": 1}
     assert s["b"]["crps"]["wins"] == 1 and s["b"]["ls"]["wins"] == 1 and s["a"]["ls"]["wins"] == 1
 

@@ -1,9 +1,8 @@
 """``realpolitik backtest cases|deu FILE|wars FILE|crises FILE``: score the models against what happened.
 
-The commands only translate between people and :mod:`realpolitik.analysis.backtest`
-(the case library and the leaderboard), :mod:`~realpolitik.analysis.backtest_deu` (DEU
-III), :mod:`~realpolitik.analysis.backtest_wars` (war durations) and
-:mod:`~realpolitik.analysis.backtest_crises` (ICB crisis outcomes).  Data sets we may not
+The commands only translate between people and the :mod:`realpolitik.analysis.backtest`
+package: ``cases`` (the case library and the leaderboard), ``deu`` (DEU III), ``wars``
+(war durations) and ``crises`` (ICB crisis outcomes).  Data sets we may not
 ship (DEU III, the MIC war list, ICB) are read from the FILE given on the command line.
 Results are stored in the run history; ``--markdown`` prints the tables of
 docs/backtests.md.
@@ -89,7 +88,7 @@ def cases_cmd(
     markdown: MarkdownOpt = False,
 ) -> None:
     """Every model (and its Monte Carlo version) on every case of the library; leaderboard by MAE."""
-    from realpolitik.analysis import backtest as bt
+    from realpolitik.analysis.backtest import cases as bt
 
     cases = bt.load_case_library(case)
     if list_:
@@ -184,8 +183,8 @@ def deu_cmd(
     markdown: MarkdownOpt = False,
 ) -> None:
     """Every model on the DEU III issues (EU legislation): leaderboard by MAE on the 0-100 scale."""
-    from realpolitik.analysis import backtest as bt
-    from realpolitik.analysis.backtest_deu import load_deu
+    from realpolitik.analysis.backtest import cases as bt
+    from realpolitik.analysis.backtest.deu import load_deu
 
     d = load_deu(_file(file), institution_weight)
     models = bt.select_models(model)
@@ -257,7 +256,7 @@ def wars_cmd(
     markdown: MarkdownOpt = False,
 ) -> None:
     """War durations: Kaplan-Meier, Weibull AFT, Cox and the calibrated war simulator on held-out wars."""
-    from realpolitik.analysis.backtest_wars import DEFAULT_SEED, load_wars, run_war_backtest, war_repeats
+    from realpolitik.analysis.backtest.wars import DEFAULT_SEED, load_wars, run_war_backtest, war_repeats
 
     _check_counts(draws=draws, calibration_draws=calibration_draws, repeats=repeats)
     data = load_wars(_file(file))
@@ -303,7 +302,7 @@ def crises_cmd(
     markdown: MarkdownOpt = False,
 ) -> None:
     """Crisis outcomes: base rates by power and violence vs the war-bargaining layer (Brier, held-out crises)."""
-    from realpolitik.analysis.backtest_crises import DEFAULT_SEED, crisis_repeats, load_icb, run_crisis_backtest
+    from realpolitik.analysis.backtest.crises import DEFAULT_SEED, crisis_repeats, load_icb, run_crisis_backtest
 
     _check_counts(draws=draws, calibration_draws=calibration_draws, repeats=repeats)
     data = load_icb(_file(file))

@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from realpolitik.analysis.backtest.scoring import DEFAULT_SEED
 from realpolitik.errors import OptionError, Problem, ScenarioError
 from realpolitik.models.base import Model, Table
 from realpolitik.scenario.model import Scenario
@@ -53,7 +54,6 @@ BASELINE = "weighted-mean"
 #: default global spread of the Monte Carlo versions (see docs/backtests.md)
 DEFAULT_SPREAD = 0.10
 DEFAULT_DRAWS = 200
-DEFAULT_SEED = 20260126
 
 
 # ------------------------------------------------------------------ case library

@@ -51,14 +51,13 @@ from typing import Any
 
 import numpy as np
 
+from realpolitik.analysis.backtest.scoring import DEFAULT_SEED, TEST_FRACTION, brier, repeat_summary, repeat_table, split
 from realpolitik.errors import Problem, ScenarioError
 from realpolitik.models.base import Table
 
 CLASSES = ("victory", "compromise", "stalemate", "defeat")
 POWER_RANK = {"small": 1, "middle": 2, "great": 3, "super": 4}
 SHRINK = 4.0
-DEFAULT_SEED = 20260126
-TEST_FRACTION = 0.3
 DEFAULT_GRID: dict[str, tuple[float, ...]] = {
     "beta": (0.0, 0.125, 0.25, 0.5, 1.0),
     "optimism": (0.25, 0.5, 1.0, 2.0, 4.0),
@@ -153,8 +152,6 @@ def load_icb(path: str | Path) -> CrisisData:
 
 
 def split_by_crisis(actors: Sequence[CrisisActor], seed: int, test_fraction: float = TEST_FRACTION):
-    from realpolitik.analysis.backtest_wars import split
-
     crises = sorted({a.crisno for a in actors})
     tr, te = split(len(crises), seed, test_fraction)
     test_ids = {crises[i] for i in te}
@@ -163,11 +160,6 @@ def split_by_crisis(actors: Sequence[CrisisActor], seed: int, test_fraction: flo
 
 def onehot(actors: Sequence[CrisisActor]) -> np.ndarray:
     return np.array([[a.outcome == c for c in CLASSES] for a in actors], dtype=float)
-
-
-def brier(p: np.ndarray, o: np.ndarray) -> float:
-    """Mean multi-class Brier score ``sum_k (p_k - o_k)^2`` (0 best, 2 worst)."""
-    return float(((p - o) ** 2).sum(axis=1).mean())
 
 
 # ------------------------------------------------------------------ base rates
@@ -385,8 +377,6 @@ def run_crisis_backtest(
 
 def crisis_repeats(results: list[CrisisBacktest]) -> tuple[dict[str, Any], Table]:
     """Brier score per model over repeated splits (mean, sd, splits won)."""
-    from realpolitik.analysis.backtest_wars import repeat_summary, repeat_table
-
     per = [{s.model: {"brier": s.brier} for s in r.scores} for r in results]
     summ = repeat_summary(per, {"brier": True})
     seeds = ", ".join(str(r.seed) for r in results)

@@ -16,7 +16,7 @@ Commission and the Parliament each get ``institution_weight`` (default 29, the w
 of the largest member state; 0 leaves them out).  An actor with a position but no
 salience gets salience 50 (the scale's midpoint) and is counted in the load report.
 
-Each usable row becomes a :class:`~realpolitik.analysis.backtest.Case` with one
+Each usable row becomes a :class:`~realpolitik.analysis.backtest.cases.Case` with one
 issue (id ``issue``) on 0-100 whose status quo is ``rp`` (when given), so the same
 harness and leaderboard as ``backtest cases`` apply.
 
@@ -42,7 +42,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from realpolitik.analysis.backtest import Case, Outcome
+from realpolitik.analysis.backtest.cases import Case, Outcome
 from realpolitik.errors import Problem, ScenarioError
 
 #: Council votes under the Treaty of Nice (EU-28, total 352), by DEU III actor code.

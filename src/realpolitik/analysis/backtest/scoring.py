@@ -1,0 +1,105 @@
+"""Scores shared by every backtest: seeded splits, CRPS, Brier, calibration bins,
+summaries over repeated splits.
+
+Every backtest module (:mod:`~realpolitik.analysis.backtest.cases`,
+:mod:`~realpolitik.analysis.backtest.deu`, :mod:`~realpolitik.analysis.backtest.wars`,
+:mod:`~realpolitik.analysis.backtest.crises`) scores with these functions, so that one
+score means one thing everywhere.
+
+References
+----------
+Brier, G. W. (1950). Verification of forecasts expressed in terms of probability.
+*Monthly Weather Review* 78(1), 1-3.
+Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules, prediction, and
+estimation. *JASA* 102(477), 359-378 (CRPS, eq. 21).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from realpolitik.errors import OptionError, Problem
+from realpolitik.models.base import Table
+
+#: the seed of every backtest unless ``--seed`` is given (docs/backtests.md)
+DEFAULT_SEED = 20260126
+#: share of units held out by :func:`split` unless ``--test-fraction`` is given
+TEST_FRACTION = 0.3
+
+
+def split(n: int, seed: int, test_fraction: float = TEST_FRACTION) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded split of ``n`` units: a permutation by ``default_rng(seed)``; the first
+    ``round(test_fraction * n)`` are the test units.  Returns sorted (train, test) indices."""
+    if not 0 < test_fraction < 1:
+        raise OptionError([Problem("--test-fraction", f"must lie strictly between 0 and 1, got {test_fraction}")])
+    perm = np.random.default_rng(seed).permutation(n)
+    k = int(round(test_fraction * n))
+    if k < 1 or k >= n:
+        raise OptionError([Problem("--test-fraction", f"leaves no training or no test units ({n} units)")])
+    return np.sort(perm[k:]), np.sort(perm[:k])
+
+
+def crps_cdf(cdf: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """CRPS of CDFs ``[unit, time]`` on the unit-step grid ``t`` at observations ``y``."""
+    step = (t[None, :] >= y[:, None]).astype(float)
+    return ((cdf - step) ** 2).sum(axis=1) * float(t[1] - t[0])
+
+
+def crps_samples(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Exact CRPS of sample forecasts ``x [unit, draw]`` (Gneiting & Raftery 2007, eq. 21)."""
+    xs = np.sort(x, axis=1)
+    n = xs.shape[1]
+    e1 = np.abs(xs - y[:, None]).mean(axis=1)
+    coef = (2 * np.arange(1, n + 1) - n - 1) / (n * n)
+    return e1 - (xs * coef).sum(axis=1)
+
+
+def calibration_table(p: np.ndarray, o: np.ndarray, bins: Sequence[float] = (0.0, 1 / 3, 2 / 3, 1.0)) -> list[dict[str, Any]]:
+    rows = []
+    for lo, hi in zip(bins[:-1], bins[1:]):
+        sel = (p >= lo) & ((p < hi) if hi < 1 else (p <= hi))
+        rows.append(
+            {
+                "bin": f"{lo:.2f}-{hi:.2f}",
+                "n": int(sel.sum()),
+                "mean_predicted": float(p[sel].mean()) if sel.any() else None,
+                "observed": float(o[sel].mean()) if sel.any() else None,
+            }
+        )
+    return rows
+
+
+def brier(p: np.ndarray, o: np.ndarray) -> float:
+    """Mean multi-class Brier score ``sum_k (p_k - o_k)^2`` (0 best, 2 worst)."""
+    return float(((p - o) ** 2).sum(axis=1).mean())
+
+
+# ------------------------------------------------------------------ repeated splits
+def repeat_summary(per_split: list[dict[str, dict[str, float]]], lower_is_better: dict[str, bool]) -> dict[str, dict[str, Any]]:
+    """Mean, sd and number of splits won per model and metric over repeated splits.
+
+    ``per_split`` holds, for each split, ``{model: {metric: value}}``.
+    """
+    models = sorted({m for s in per_split for m in s})
+    out: dict[str, dict[str, Any]] = {}
+    for m in models:
+        out[m] = {}
+        for metric, low in lower_is_better.items():
+            vals = np.array([s[m][metric] for s in per_split if m in s])
+            wins = sum(
+                1 for s in per_split
+                if m in s and s[m][metric] == (min if low else max)(v[metric] for v in s.values())
+            )  # fmt: skip
+            out[m][metric] = {"mean": float(vals.mean()), "sd": float(vals.std(ddof=1)) if vals.size > 1 else 0.0, "wins": wins}
+    return out
+
+
+def repeat_table(summary: dict[str, dict[str, Any]], metrics: dict[str, str], title: str, key: str) -> Table:
+    rows = []
+    for m, d in sorted(summary.items(), key=lambda kv: kv[1][key]["mean"]):
+        rows.append([m] + [f"{d[k]['mean']:.3f} ± {d[k]['sd']:.3f} ({d[k]['wins']})" if abs(d[k]["mean"]) < 10
+                           else f"{d[k]['mean']:.1f} ± {d[k]['sd']:.1f} ({d[k]['wins']})" for k in metrics])  # fmt: skip
+    return Table(title, ["model", *metrics.values()], rows, "mean ± sd over the splits (splits won)")
