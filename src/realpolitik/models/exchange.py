@@ -74,6 +74,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from realpolitik.models.stability import settle, stability_details
 from realpolitik.models.base import Model, Result, ScenarioBatch, Table, register
 from realpolitik.scenario.model import Scenario
 
@@ -813,7 +814,12 @@ class ExchangeModel(Model):
 
         outcome = {iid: [dn(O[u], u) for O in sim["outcomes"]] for u, iid in enumerate(iids)}
         voting = {iid: [dn(V[u], u) for V in sim["voting_outcomes"]] for u, iid in enumerate(iids)}
-        forecast = {iid: voting[iid][-1] for iid in iids}
+        spans = {i.id: i.span for i in scenario.issues}
+        stability = stability_details(voting, spans)
+        if self.options.mode == "decide":  # Decide reports the last round, stable or not
+            forecast = {iid: voting[iid][-1] for iid in iids}
+        else:
+            forecast = {iid: stability["issues"][iid]["forecast"] for iid in iids}
         exchanges = []
         for r, exs in enumerate(sim["exchanges"], start=1):
             if isinstance(exs, int):
@@ -832,8 +838,10 @@ class ExchangeModel(Model):
             "ties_per_round": sim["ties"],
             "exchanges": exchanges,
             "events_applied": sim["events"],
-            "outcome_note": "forecast = voting outcome of the last round; history.mean = outcome on the "
+            "outcome_note": "forecast = voting outcome of the last round (literature mode: the median of the "
+            "last 4 rounds where it has not settled, see stability); history.mean = outcome on the "
             "preferences each round starts from (last entry: after the final update)",
+            "stability": stability,
         }
         if extra:
             details.update(extra)
@@ -862,18 +870,24 @@ class ExchangeModel(Model):
 
     # ------------------------------------------------------------ REX / Monte Carlo
     def forecast_batch(self, batch: ScenarioBatch, rng: np.random.Generator | None = None) -> np.ndarray:
-        """Forecasts ``[draw, issue]``: the last round's voting outcome for each draw.
+        """Forecasts ``[draw, issue]``: the last round's voting outcome for each draw (literature
+        mode: the median of the last rounds where it has not settled, as ``run``).
 
         Each draw runs the full sequential exchange process on its own arrays; with
         ``p > 0`` each draw also draws its own REX gain shares from ``rng``.
         """
         gen = rng if rng is not None else np.random.default_rng()
         out = np.empty((batch.draws, len(batch.base.issues)))
+        spans = np.array([i.span for i in batch.base.issues])
         for d in range(batch.draws):
             sim = self._simulate(batch.base, batch.capability[d], batch.position[d], batch.salience[d], gen,
                                  record=False)
             st = sim["setup"]
-            out[d] = [self._denorm(sim["voting_outcomes"][-1][u], st, u) for u in range(st.m)]
+            if self.options.mode == "decide":
+                out[d] = [self._denorm(sim["voting_outcomes"][-1][u], st, u) for u in range(st.m)]
+            else:
+                traj = np.array([[self._denorm(V[u], st, u) for V in sim["voting_outcomes"]] for u in range(st.m)])
+                out[d] = settle(traj, spans)[0]
         return out
 
     def _run_rex(self, scenario: Scenario, rng) -> Result:
@@ -881,8 +895,9 @@ class ExchangeModel(Model):
         arr = scenario.arrays()
         sim = self._simulate(scenario, arr.capability, arr.position, arr.salience, rng)
         draws = self.forecast_batch(ScenarioBatch.repeat(scenario, o.repetitions - 1), rng)
-        first = np.array([[self._denorm(sim["voting_outcomes"][-1][u], sim["setup"], u)
-                           for u in range(len(scenario.issues))]])
+        traj = np.array([[self._denorm(V[u], sim["setup"], u) for V in sim["voting_outcomes"]]
+                         for u in range(len(scenario.issues))])
+        first = settle(traj, np.array([i.span for i in scenario.issues]))[0][None, :]
         allf = np.vstack([first, draws])
         mean = allf.mean(axis=0)
         iids = scenario.issue_ids

@@ -7,7 +7,9 @@ utility of challenging ``j`` (``a = E^i(U_ij)``) and of being challenged by ``j`
 offers it receives (section 6.2) and all moves are applied at once.  Risk
 exponents come from security levels in a first pass with ``r = 1`` (eqs. 32-34,
 33).  The forecast is the weighted median (the Condorcet winner, eqs. 26-29)
-after the last round.
+after the last round; where the median has not settled (it still moves by more
+than 5 % of the scale over the last 4 rounds) the forecast is the median of those
+rounds, flagged unsettled (:mod:`realpolitik.models.stability`).
 
 The module has two layers:
 
@@ -34,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from realpolitik.models.stability import settle, stability_details
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
 from realpolitik.scenario.model import Scenario
 
@@ -1014,7 +1017,10 @@ class ExpectedUtility(Model):
     Fig. 6 (confrontation, compromise (35)/(36), capitulation, stalemate) and one
     chosen by the rule of section 6.2 (option ``offer_rule``); all moves applied
     simultaneously.  The forecast per issue is the weighted median after the last
-    round (or when the median has moved less than ``tolerance`` for ``k`` rounds).
+    round (or when the median has moved less than ``tolerance`` for ``k`` rounds);
+    a median that has not settled is reported as the median of its last rounds
+    (:func:`realpolitik.models.stability.settle`), the last round's value is kept in
+    ``details.stability``.
 
     Multi-issue scenarios run issue by issue; an actor that does not take part in
     an issue is left out there.  Scenario events with a ``round`` are applied at the
@@ -1069,7 +1075,7 @@ class ExpectedUtility(Model):
             positions[:, :, col] = tr.positions[:, 0, :]
             history_median[iss.id] = tr.median[:, 0].tolist()
             history_mean[iss.id] = tr.mean[:, 0].tolist()
-            forecast[iss.id] = float(tr.median[last, 0])
+            forecast[iss.id] = float(settle(tr.median[: last + 1, 0], iss.span)[0])
             stopped[iss.id] = stop if stop >= 0 else None
             ranges[iss.id] = tr.ranges[0] if tr.ranges else float("nan")
             risk[iss.id] = [[None if np.isnan(v) else float(v) for v in rr] for rr in tr.risk]
@@ -1088,7 +1094,9 @@ class ExpectedUtility(Model):
             "range": ranges,
             "preset": opt.preset,
             "tie_break": opt.tie_break,
-            "forecast_rule": "weighted median (Condorcet winner) after the last round",
+            "forecast_rule": "weighted median (Condorcet winner) after the last round, "
+            "or the median of the last rounds where it has not settled",
+            "stability": stability_details(history_median, {i.id: i.span for i in scenario.issues}),
             "numerically_undetermined": undetermined,
         }
         undated = [e.id or e.description for e in scenario.events if e.round is None]
@@ -1104,14 +1112,18 @@ class ExpectedUtility(Model):
 
     # ------------------------------------------------------------ batch core
     def forecast_batch(self, batch: ScenarioBatch, rng=None) -> np.ndarray:
-        """Final medians ``[draw, issue]`` for a batch of draws, vectorised over draws.
+        """Forecasts ``[draw, issue]`` for a batch of draws, vectorised over draws: the
+        final median, or the median of the last rounds where it has not settled
+        (:func:`realpolitik.models.stability.settle`, the rule of ``run``).
 
         Which actors take part on an issue is read from the first draw (NaN
         position = not taking part).  Draws are processed in chunks of about
         :data:`BATCH_ELEMENTS` / n^2 draws, so memory stays flat (a few MB per
         chunk) whatever the number of draws.
         """
-        return self.trajectory_batch(batch)["median"][:, -1, :]
+        med = self.trajectory_batch(batch)["median"]  # [draw, round, issue]
+        spans = np.array([i.span for i in batch.base.issues])
+        return settle(np.moveaxis(med, 1, -1), spans[None, :])[0]
 
     def trajectory_batch(self, batch: ScenarioBatch) -> dict[str, np.ndarray]:
         """Medians and means per round: ``{"median": [draw, round, issue], "mean": ...}``.
@@ -1190,7 +1202,8 @@ class ExpectedUtility(Model):
                 frows[-1].append(f"undetermined from round {undet[iid]['from_round']}" if iid in undet else "exact")
         fcols = ["issue", "median", "mean", "nearest labelled point"] + (["float64"] if undet else [])
         tables.append(Table("Expected utility: forecast", fcols, frows,
-                            "the forecast is the weighted median after the last round"))
+                            "the forecast is the weighted median after the last round, or the median "
+                            "of the last 4 rounds where it has not settled"))
         if undet:
             nrows = [[iid, u["from_round"], "; ".join(f"round {r}: {', '.join(a)}" for r, a in u["actors_held"].items())]
                      for iid, u in undet.items()]
@@ -1200,18 +1213,17 @@ class ExpectedUtility(Model):
             ))  # fmt: skip
         # The model need not converge (Scholz et al. 2011): say where the median still jumps.
         urows = []
-        for iid in issues:
-            tail = [v for v in med.get(iid, [])[-4:] if v is not None]
-            iss = scenario.issue(iid) if iid in scenario.issue_ids else None
-            span = iss.span if iss is not None else 0.0
-            if len(tail) > 1 and span > 0 and max(tail) - min(tail) > 0.05 * span:
-                urows.append([iid, ", ".join(f"{v:.1f}" for v in tail), max(tail) - min(tail)])
+        for iid, st in (result.details.get("stability") or {}).get("issues", {}).items():
+            tail = [v for v in st["final_rounds"] if v is not None]
+            if not st["settled"]:
+                urows.append([iid, ", ".join(f"{v:.1f}" for v in tail), max(tail) - min(tail), st["forecast"]])
         unsettled = []
         if urows:
             unsettled.append(Table(
-                "Expected utility: unsettled forecasts", ["issue", "median in the last rounds", "range"], urows,
-                "the median still moves by more than 5% of the scale near the end: read the forecast as one "
-                "point of an oscillation, and see the rounds table (--details) or simulate",
+                "Expected utility: unsettled forecasts",
+                ["issue", "median in the last rounds", "range", "forecast (their median)"], urows,
+                "the median still moves by more than 5% of the scale in the last 4 rounds: the forecast is "
+                "the median of those rounds, not the last round's value; see the rounds table (--details)",
                 summary=True,
             ))  # fmt: skip
         all_moves = [m for rnd in result.details.get("moves", []) for m in rnd]
