@@ -34,6 +34,7 @@ dataset. doi:10.34810/data53.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -44,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from realpolitik.analysis.backtest.scoring import DEFAULT_SEED
+from realpolitik.analysis.backtest.scoring import DEFAULT_SEED, paired_bootstrap
 from realpolitik.errors import OptionError, Problem, ScenarioError
 from realpolitik.models.base import Model, Table
 from realpolitik.scenario.model import Scenario
@@ -72,6 +73,12 @@ class Outcome:
     range: tuple[float, float] | None = None
     published_forecast: float | None = None
     published_note: str | None = None
+    #: the decision observed; records coding one decision from several case files share it
+    outcome_id: str = ""
+
+    @property
+    def group(self) -> str:
+        return self.outcome_id or f"{self.case}/{self.issue}"
 
 
 @dataclass
@@ -116,6 +123,7 @@ def load_outcomes(path: str | Path | None = None) -> list[Outcome]:
                     range=(float(rng[0]), float(rng[1])) if rng else None,
                     published_forecast=float(pub["value"]) if "value" in pub else None,
                     published_note=pub.get("note"),
+                    outcome_id=str(rec.get("outcome_id") or ""),
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -170,6 +178,16 @@ class CaseScore:
     p10: float = math.nan
     p90: float = math.nan
     note: str = ""
+    #: the independent outcome (outcome id) this row scores: rows sharing it count once
+    group: str = ""
+    p25: float = math.nan
+    p75: float = math.nan
+    #: the Monte Carlo forecasts behind the intervals (not serialised)
+    draws: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: where the 80 % and 50 % intervals come from ("monte-carlo" or "conformal")
+    interval: str = "monte-carlo"
+    #: the point forecast of the same model, to flag a point outside its own band
+    point: float = math.nan
 
     @property
     def applicable(self) -> bool:
@@ -191,6 +209,19 @@ class CaseScore:
         return bool(self.p10 <= self.outcome <= self.p90)
 
     @property
+    def inside50(self) -> bool | None:
+        if not (math.isfinite(self.p25) and math.isfinite(self.p75)):
+            return None
+        return bool(self.p25 <= self.outcome <= self.p75)
+
+    @property
+    def point_outside_band(self) -> bool:
+        """The model's point forecast lies outside this (Monte Carlo) 80 % band."""
+        tol = 1e-9 * self.span
+        return bool(math.isfinite(self.point) and math.isfinite(self.p10)
+                    and (self.point < self.p10 - tol or self.point > self.p90 + tol))  # fmt: skip
+
+    @property
     def key(self) -> str:
         return self.model if self.variant == "point" else f"{self.model} (MC)"
 
@@ -207,6 +238,11 @@ class CaseScore:
             "p10": _num(self.p10),
             "p90": _num(self.p90),
             "inside80": self.inside80,
+            "p25": _num(self.p25),
+            "p75": _num(self.p75),
+            "inside50": self.inside50,
+            "interval": self.interval,
+            "outcome_id": self.group,
             "note": self.note,
         }
 
@@ -218,26 +254,47 @@ def _num(x: float) -> float | None:
 @dataclass
 class LeaderRow:
     model: str
-    n: int
+    n: int  # independent outcomes forecast
     mae: float  # in scale units (meaningful when all issues share a scale)
     mae_pct: float  # percent of scale span
-    coverage80: float  # share of outcomes inside the 80 % interval (MC versions)
+    coverage80: float  # share of outcomes inside the 80 % interval
     n_interval: int
-    skill: float  # 1 - MAE / MAE_baseline on the issues both forecast (percent-of-span errors)
+    skill: float  # 1 - MAE / MAE_baseline on the outcomes both forecast (percent-of-span errors)
     n_common: int
+    coverage50: float = math.nan  # share of outcomes inside the 50 % interval
+    delta: float = math.nan  # MAE - MAE_baseline (percent of span) on the common outcomes
+    delta_lo: float = math.nan  # paired-bootstrap 95 % interval of delta
+    delta_hi: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (_num(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
-def leaderboard(scores: Iterable[CaseScore], baseline: str = BASELINE) -> list[LeaderRow]:
+def _per_outcome(ss: list[CaseScore]) -> dict[str, dict[str, float]]:
+    """Scores averaged within each independent outcome (rows sharing an outcome id count once)."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for s in ss:
+        d = out.setdefault(s.group or f"{s.case}/{s.issue}", {"abs": [], "pct": [], "in80": [], "in50": []})
+        d["abs"].append(s.abs_error)
+        d["pct"].append(s.pct_error)
+        if s.inside80 is not None:
+            d["in80"].append(float(s.inside80))
+        if s.inside50 is not None:
+            d["in50"].append(float(s.inside50))
+    return {g: {k: (float(np.mean(v)) if v else math.nan) for k, v in d.items()} for g, d in out.items()}
+
+
+def leaderboard(scores: Iterable[CaseScore], baseline: str = BASELINE, seed: int = DEFAULT_SEED) -> list[LeaderRow]:
     """Mean absolute error per model (and MC version), sorted best first.
 
-    ``skill`` compares with the baseline's *point* forecast on the issues both
-    forecast: ``1 - MAE / MAE_baseline`` (> 0: better than the compromise model).
+    Every independent outcome counts once (rows that share an outcome id are averaged
+    first).  ``skill`` compares with the baseline's *point* forecast on the outcomes both
+    forecast: ``1 - MAE / MAE_baseline`` (> 0: better than the compromise model);
+    ``delta`` is ``MAE - MAE_baseline`` there, with a paired-bootstrap 95 % interval
+    (outcomes resampled, :func:`~realpolitik.analysis.backtest.scoring.paired_bootstrap`).
     """
     scores = list(scores)
-    base = {(s.case, s.issue): s.pct_error for s in scores if s.model == baseline and s.variant == "point" and s.applicable}
+    base = _per_outcome([s for s in scores if s.model == baseline and s.variant == "point" and s.applicable])
     groups: dict[str, list[CaseScore]] = {}
     for s in scores:
         groups.setdefault(s.key, []).append(s)
@@ -246,20 +303,28 @@ def leaderboard(scores: Iterable[CaseScore], baseline: str = BASELINE) -> list[L
         ok = [s for s in ss if s.applicable]
         if not ok:
             continue
-        inter = [s.inside80 for s in ok if s.inside80 is not None]
-        common = [s for s in ok if (s.case, s.issue) in base]
-        mb = float(np.mean([base[(s.case, s.issue)] for s in common])) if common else math.nan
-        mm = float(np.mean([s.pct_error for s in common])) if common else math.nan
+        per = _per_outcome(ok)
+        in80 = [d["in80"] for d in per.values() if math.isfinite(d["in80"])]
+        in50 = [d["in50"] for d in per.values() if math.isfinite(d["in50"])]
+        common = [g for g in per if g in base]
+        a = np.array([per[g]["pct"] for g in common])
+        b = np.array([base[g]["pct"] for g in common])
+        delta, lo, hi = paired_bootstrap(a, b, seed=seed) if common else (math.nan, math.nan, math.nan)
+        mb = float(b.mean()) if common else math.nan
         rows.append(
             LeaderRow(
                 model=key,
-                n=len(ok),
-                mae=float(np.mean([s.abs_error for s in ok])),
-                mae_pct=float(np.mean([s.pct_error for s in ok])),
-                coverage80=float(np.mean(inter)) if inter else math.nan,
-                n_interval=len(inter),
-                skill=(1.0 - mm / mb) if common and mb > 0 else math.nan,
+                n=len(per),
+                mae=float(np.mean([d["abs"] for d in per.values()])),
+                mae_pct=float(np.mean([d["pct"] for d in per.values()])),
+                coverage80=float(np.mean(in80)) if in80 else math.nan,
+                n_interval=len(in80),
+                skill=(1.0 - float(a.mean()) / mb) if common and mb > 0 else math.nan,
                 n_common=len(common),
+                coverage50=float(np.mean(in50)) if in50 else math.nan,
+                delta=delta,
+                delta_lo=lo,
+                delta_hi=hi,
             )
         )
     rows.sort(key=lambda r: (r.mae_pct, r.model))
@@ -293,7 +358,7 @@ class BacktestResult:
             for s in self.scores:
                 r = ranges.get((s.case, s.issue))
                 value = s.outcome if key == "point" or r is None else r[0 if key == "low" else 1]
-                alt.append(CaseScore(s.case, s.issue, s.model, s.variant, value, s.span, s.forecast, s.p10, s.p90))
+                alt.append(dataclasses.replace(s, outcome=value))
             for row in leaderboard(alt):
                 out.setdefault(row.model, {})[key] = row.mae_pct
         return out
@@ -405,18 +470,29 @@ def case_tables(scores: list[CaseScore], cases: list[Case]) -> list[Table]:
 
 
 def leaderboard_table(rows: list[LeaderRow], pct: bool = True, title: str = "Leaderboard") -> Table:
-    cols = ["model", "n", "MAE (% of scale)" if pct else "MAE", "80% coverage", f"skill vs {BASELINE}"]
+    cols = ["model", "n", "MAE (% of scale)" if pct else "MAE", "vs compromise [95% CI]",
+            "50% coverage", "80% coverage", "skill"]  # fmt: skip
+    cov = lambda c, n: "-" if not math.isfinite(c) else f"{c:.0%} of {n}"  # noqa: E731
     body = [
         [
             r.model,
             r.n,
             _fmt(r.mae_pct if pct else r.mae),
-            "-" if not math.isfinite(r.coverage80) else f"{r.coverage80:.0%} of {r.n_interval}",
+            "-" if not math.isfinite(r.delta) else f"{r.delta:+.2f} [{r.delta_lo:+.2f}, {r.delta_hi:+.2f}]",
+            cov(r.coverage50, r.n_interval),
+            cov(r.coverage80, r.n_interval),
             _fmt(r.skill, 3),
         ]
         for r in rows
     ]
-    return Table(title, cols, body, f"baseline: {BASELINE} (the compromise model); skill = 1 - MAE/MAE_baseline on common issues")
+    return Table(
+        title, cols, body,
+        f"n = independent outcomes (outcomes coded from several case files count once); vs compromise = MAE minus "
+        f"the MAE of {BASELINE} (the compromise model) on the outcomes both forecast, percent of the scale, with a "
+        f"paired-bootstrap 95 % interval over outcomes; coverage = share of outcomes inside the 50 % and 80 % "
+        f"intervals (Monte Carlo versions; the ensemble's conformal intervals, left-out outcome by outcome); "
+        f"skill = 1 - MAE/MAE_compromise",
+    )  # fmt: skip
 
 
 def select_models(names: Sequence[str] | None = None, skipped: list[str] | None = None) -> list[Model]:
@@ -468,10 +544,12 @@ def score_case(
     except Exception as exc:  # noqa: BLE001 - one model's bug must not hide every other score
         note = f"error: {type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''}"
     mc_summary: dict[str, dict[str, Any]] = {}
+    mc_draws: dict[str, np.ndarray] = {}
     if draws > 0 and any(math.isfinite(point.get(o.issue, math.nan)) for o in case.outcomes):
         try:
             mc = simulate(scen, model, draws=draws, seed=seed, spread=spread)
             mc_summary = mc.summary()
+            mc_draws = {iid: mc.draws[:, c] for c, iid in enumerate(scen.issue_ids)}
             results.append(mc)
         except (ScenarioError, OptionError, ValueError) as exc:
             note = note or "Monte Carlo not applicable: " + str(exc).splitlines()[0][:120]
@@ -483,13 +561,17 @@ def score_case(
         f = point.get(o.issue, math.nan)
         f = math.nan if f is None else float(f)
         why = "" if math.isfinite(f) else (note or "not applicable: no forecast for this issue")
-        scores.append(CaseScore(o.case, o.issue, model.name, "point", o.value, span, forecast=f, note=why))
+        scores.append(CaseScore(o.case, o.issue, model.name, "point", o.value, span, forecast=f, note=why, group=o.group))
         if mc_summary:
             sm = mc_summary.get(o.issue)
             if sm is not None and sm.get("n", 0):
+                x = mc_draws[o.issue]
+                x = x[np.isfinite(x)]
+                p25, p75 = np.percentile(x, [25, 75])
                 scores.append(
                     CaseScore(o.case, o.issue, model.name, "monte-carlo", o.value, span,
-                              forecast=float(sm["median"]), p10=float(sm["p10"]), p90=float(sm["p90"]))
+                              forecast=float(sm["median"]), p10=float(sm["p10"]), p90=float(sm["p90"]),
+                              group=o.group, p25=float(p25), p75=float(p75), draws=mc_draws[o.issue], point=f)
                 )  # fmt: skip
     return scores, results
 
@@ -516,6 +598,11 @@ def run_backtest(
         :func:`realpolitik.scenario.uncertainty.sample_batch`).
     progress
         Called with ``"case/model"`` before each run.
+
+    A model that learns from the case library (``learns_from_cases``: the ensemble) is
+    not run on the cases: it is scored leave-one-outcome-out from the other models'
+    forecasts (:func:`realpolitik.analysis.backtest.ensemble.loo_scores`), so that its
+    own evidence never grades it; every model it may combine is then scored too.
     """
     if draws < 0:
         raise OptionError([Problem("--draws", f"must be >= 0, got {draws}")])
@@ -523,12 +610,17 @@ def run_backtest(
         raise OptionError([Problem("--spread", f"must be a number >= 0, got {spread!r}")])
     cases = list(cases) if cases is not None else load_case_library()
     models = list(models) if models is not None else select_models()
+    learners = [m for m in models if getattr(m, "learns_from_cases", False)]
+    runs = [m for m in models if not getattr(m, "learns_from_cases", False)]
+    if learners:
+        have = {m.name for m in runs}
+        runs += [m for m in select_models() if m.name not in have and not getattr(m, "learns_from_cases", False)]
     scores: list[CaseScore] = []
     stored: list[tuple[Scenario, list[Any]]] = []
     na: dict[str, list[str]] = {}
     for c in cases:
         case_results: list[Any] = []
-        for m in models:
+        for m in runs:
             if progress is not None:
                 progress(f"{c.name}/{m.name}")
             ss, rr = score_case(c, m, draws=draws, seed=seed, spread=spread)
@@ -538,7 +630,14 @@ def run_backtest(
                 if s.variant == "point" and not s.applicable:
                     na.setdefault(m.name, []).append(f"{c.name}/{s.issue}")
         stored.append((c.scenario, case_results))
-    return BacktestResult(scores, list(cases), [m.name for m in models], draws, seed, spread, na, stored)
+    if learners:
+        from realpolitik.analysis.backtest.ensemble import loo_scores
+
+        if progress is not None:
+            progress("ensemble (leave one outcome out)")
+        scores.extend(loo_scores(scores, cases))
+    names = sorted({m.name for m in runs} | {m.name for m in learners})
+    return BacktestResult(scores, list(cases), names, draws, seed, spread, na, stored)
 
 
 def record(result: BacktestResult) -> int:
