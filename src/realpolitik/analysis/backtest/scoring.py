@@ -51,12 +51,12 @@ def crps_cdf(cdf: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def crps_samples(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Exact CRPS of sample forecasts ``x [unit, draw]`` (Gneiting & Raftery 2007, eq. 21)."""
-    xs = np.sort(x, axis=1)
-    n = xs.shape[1]
-    e1 = np.abs(xs - y[:, None]).mean(axis=1)
-    coef = (2 * np.arange(1, n + 1) - n - 1) / (n * n)
-    return e1 - (xs * coef).sum(axis=1)
+    """Exact CRPS of sample forecasts ``x [unit, draw]`` at observations ``y``
+    (Gneiting & Raftery 2007, eq. 21), by ``scoringrules.crps_ensemble`` (the
+    energy form; cross-checked against our own formula in tests/test_scoring.py)."""
+    import scoringrules as sr
+
+    return np.asarray(sr.crps_ensemble(np.asarray(y, float), np.asarray(x, float), estimator="nrg"), dtype=float)
 
 
 def calibration_table(p: np.ndarray, o: np.ndarray, bins: Sequence[float] = (0.0, 1 / 3, 2 / 3, 1.0)) -> list[dict[str, Any]]:
@@ -75,8 +75,44 @@ def calibration_table(p: np.ndarray, o: np.ndarray, bins: Sequence[float] = (0.0
 
 
 def brier(p: np.ndarray, o: np.ndarray) -> float:
-    """Mean multi-class Brier score ``sum_k (p_k - o_k)^2`` (0 best, 2 worst)."""
-    return float(((p - o) ** 2).sum(axis=1).mean())
+    """Mean multi-class Brier score ``sum_k (p_k - o_k)^2`` (0 best, 2 worst): the sum over
+    the classes of ``scoringrules.brier_score`` (cross-checked in tests/test_scoring.py)."""
+    import scoringrules as sr
+
+    return float(np.asarray(sr.brier_score(np.asarray(o, float), np.asarray(p, float))).sum(axis=1).mean())
+
+
+def log_score(p: np.ndarray, o: np.ndarray, floor: float = 1e-4) -> float:
+    """Mean log score ``log p(observed class)`` (higher is better; 0 best), probabilities
+    floored at ``floor``: ``-scoringrules.log_score`` of the observed class."""
+    import scoringrules as sr
+
+    pk = np.maximum((np.asarray(p, float) * np.asarray(o, float)).sum(axis=1), floor)
+    return float(-np.asarray(sr.log_score(np.ones_like(pk), pk)).mean())
+
+
+def reliability(p: np.ndarray, o: np.ndarray, bins: int = 5) -> list[dict[str, Any]]:
+    """Reliability diagram data for probabilities of one event: per equal-width bin of the
+    forecast probability, n, the mean forecast and the observed frequency, with a 90 %
+    Wilson interval of the frequency (so an empty or thin bin reads as such)."""
+    p = np.asarray(p, float).ravel()
+    o = np.asarray(o, float).ravel()
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    rows = []
+    for k, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        sel = (p >= lo) & ((p < hi) if k < bins - 1 else (p <= hi))
+        n = int(sel.sum())
+        row: dict[str, Any] = {"bin": f"{lo:.1f}-{hi:.1f}", "n": n, "mean_predicted": None, "observed": None,
+                               "observed_low": None, "observed_high": None}  # fmt: skip
+        if n:
+            f = float(o[sel].mean())
+            z = 1.6448536269514722
+            c = (f + z * z / (2 * n)) / (1 + z * z / n)
+            h = z * math.sqrt(f * (1 - f) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+            row.update(mean_predicted=float(p[sel].mean()), observed=f, observed_low=max(0.0, c - h),
+                       observed_high=min(1.0, c + h))  # fmt: skip
+        rows.append(row)
+    return rows
 
 
 # ------------------------------------------------------------------ repeated splits
