@@ -225,11 +225,16 @@ def test_baselines_forecast_within_positions(scen, model):
 
 
 def test_weighted_mean_by_hand_on_settlement(scen):
-    """The compromise model on one issue, computed from the file's numbers by hand."""
+    """The compromise model on one issue, computed from the file's numbers by hand, with the
+    nested-actor rule: Putin's own capability is the Kremlin's 100 less his constituencies'."""
     from realpolitik.models import get_model
 
-    num = sum(a.capability * a.saliences["settlement"] * a.positions["settlement"] for a in scen.actors)
-    den = sum(a.capability * a.saliences["settlement"] for a in scen.actors)
+    def own(a):
+        return a.capability - sum(b.capability for b in scen.actors if b.parent == a.id)
+
+    assert own(scen.actor("putin")) == 100 - 27 - 15 - 9
+    num = sum(own(a) * a.saliences["settlement"] * a.positions["settlement"] for a in scen.actors)
+    den = sum(own(a) * a.saliences["settlement"] for a in scen.actors)
     got = get_model("weighted-mean").run(scen).forecast["settlement"]
     assert got == pytest.approx(num / den)
 

@@ -111,6 +111,8 @@ def test_point_forecast_equals_the_one_from_the_modes(scen, modes_only, name):
     got = model.run(scen, 1).to_dict()
     ref = model.run(modes_only, 1).to_dict()
     assert got["forecast"] == ref["forecast"], name
+    if getattr(model, "learns_from_cases", False):
+        return  # the ensemble's intervals come from the distributions by design (docs/DECISIONS.md)
     for key in ("scenario", "elapsed"):  # the hash names the inputs; elapsed is wall time
         got.pop(key, None)
         ref.pop(key, None)

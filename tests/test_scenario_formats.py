@@ -147,6 +147,11 @@ def scenarios(draw) -> Scenario:
         actors.append(a)
     if draw(st.booleans()):
         actors[-1]["parent"] = actors[0]["id"]
+        # nested-actor rule: a sub-actor's capability is a share of its parent's (on every issue)
+        parent = actors[0]
+        top = min([parent["capability"], *parent.get("capability_by_issue", {}).values()])
+        actors[-1]["capability"] = top / 2
+        actors[-1].pop("capability_by_issue", None)
     data = {"title": draw(text), "issues": issues, "actors": actors}
     if draw(st.booleans()):
         data["as_of"] = draw(st.dates()).isoformat()

@@ -2,7 +2,9 @@
 
 All four are vectorised over a leading draw axis: ``forecast_arrays`` takes arrays
 ``[draw, actor, issue]`` and returns ``[draw, issue]``.  Actors that do not take part
-in an issue (NaN position) carry no weight there.
+in an issue (NaN position) carry no weight there.  Capabilities follow the nested-actor
+rule (:mod:`realpolitik.scenario.nested`): a sub-actor's capability is carved out of its
+parent's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
 from realpolitik.scenario.model import Scenario
+from realpolitik.scenario.nested import one_level_capability
 
 
 def _weights(capability: np.ndarray, salience: np.ndarray, position: np.ndarray) -> np.ndarray:
@@ -142,12 +145,14 @@ class _BaselineModel(Model):
         raise NotImplementedError
 
     def forecast_batch(self, batch: ScenarioBatch, rng=None) -> np.ndarray:
-        return self.forecast_arrays(batch.capability, batch.position, batch.salience, batch.base)
+        cap = one_level_capability(batch.base, batch.capability, batch.position)  # nested actors: one rule
+        return self.forecast_arrays(cap, batch.position, batch.salience, batch.base)
 
     def _run(self, scenario: Scenario, rng):
         a = scenario.arrays()
-        fc = self.forecast_arrays(a.capability[None], a.position[None], a.salience[None], scenario)[0]
-        w = _weights(a.capability, a.salience, a.position)
+        cap = one_level_capability(scenario)  # a sub-actor's capability is a share of its parent's
+        fc = self.forecast_arrays(cap[None], a.position[None], a.salience[None], scenario)[0]
+        w = _weights(cap, a.salience, a.position)
         total = w.sum(axis=0)
         share = np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0)
         details = {

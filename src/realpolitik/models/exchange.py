@@ -77,6 +77,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from realpolitik.models.stability import settle, stability_details
 from realpolitik.models.base import Model, Result, ScenarioBatch, Table, register
 from realpolitik.scenario.model import Scenario
+from realpolitik.scenario.nested import one_level_capability
 
 MOVE_EPS = 1e-10  # Decide: |move| must exceed this (is_move_valid)
 GAIN_EPS = 1e-10  # Decide: gain below this makes a candidate invalid
@@ -801,7 +802,7 @@ class ExchangeModel(Model):
         arr = scenario.arrays()
         if o.p > 0 and o.repetitions > 1:
             return self._run_rex(scenario, rng)
-        sim = self._simulate(scenario, arr.capability, arr.position, arr.salience, rng)
+        sim = self._simulate(scenario, one_level_capability(scenario), arr.position, arr.salience, rng)
         return self._result(scenario, sim)
 
     def _result(self, scenario: Scenario, sim: dict[str, Any], extra: dict | None = None) -> Result:
@@ -879,8 +880,9 @@ class ExchangeModel(Model):
         gen = rng if rng is not None else np.random.default_rng()
         out = np.empty((batch.draws, len(batch.base.issues)))
         spans = np.array([i.span for i in batch.base.issues])
+        own = one_level_capability(batch.base, batch.capability, batch.position)  # nested actors
         for d in range(batch.draws):
-            sim = self._simulate(batch.base, batch.capability[d], batch.position[d], batch.salience[d], gen,
+            sim = self._simulate(batch.base, own[d], batch.position[d], batch.salience[d], gen,
                                  record=False)
             st = sim["setup"]
             if self.options.mode == "decide":
@@ -893,7 +895,7 @@ class ExchangeModel(Model):
     def _run_rex(self, scenario: Scenario, rng) -> Result:
         o = self.options
         arr = scenario.arrays()
-        sim = self._simulate(scenario, arr.capability, arr.position, arr.salience, rng)
+        sim = self._simulate(scenario, one_level_capability(scenario), arr.position, arr.salience, rng)
         draws = self.forecast_batch(ScenarioBatch.repeat(scenario, o.repetitions - 1), rng)
         traj = np.array([[self._denorm(V[u], sim["setup"], u) for V in sim["voting_outcomes"]]
                          for u in range(len(scenario.issues))])

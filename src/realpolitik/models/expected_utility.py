@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from realpolitik.models.stability import settle, stability_details
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
 from realpolitik.scenario.model import Scenario
+from realpolitik.scenario.nested import one_level_capability
 
 # ----------------------------------------------------------------- options
 
@@ -955,7 +956,8 @@ def _issue_setup(scenario: Scenario, col: int, universe: list[str]):
     c = np.ones(N)
     s = np.zeros(N)
     act = np.zeros(N, dtype=bool)
-    x[:n0], c[:n0], s[:n0], act[:n0] = a.position[:, col], a.capability[:, col], a.salience[:, col], a.active[:, col]
+    own = one_level_capability(scenario)  # nested actors: a sub-actor's capability is a share of its parent's
+    x[:n0], c[:n0], s[:n0], act[:n0] = a.position[:, col], own[:, col], a.salience[:, col], a.active[:, col]
     pos_of = {aid: k for k, aid in enumerate(universe)}
     events: dict[int, list[Change]] = {}
     for ev in scenario.events:
@@ -1137,6 +1139,7 @@ class ExpectedUtility(Model):
         D = batch.draws
         m = len(scen.issues)
         n0 = len(scen.actors)
+        own = one_level_capability(scen, batch.capability, batch.position)
         med = np.full((D, opt.rounds + 1, m), np.nan)
         mean = np.full_like(med, np.nan)
         und = np.full((D, m), -1)
@@ -1153,7 +1156,7 @@ class ExpectedUtility(Model):
                 c = np.broadcast_to(c1, (hi - lo, N)).copy()
                 s = np.broadcast_to(s1, (hi - lo, N)).copy()
                 x[:, :n0] = batch.position[lo:hi, :, col]
-                c[:, :n0] = batch.capability[lo:hi, :, col]
+                c[:, :n0] = own[lo:hi, :, col]
                 s[:, :n0] = batch.salience[lo:hi, :, col]
                 tr = simulate(x, c, s, act, opt, events, scale=iss.span)
                 med[lo:hi, :, col] = tr.median.T

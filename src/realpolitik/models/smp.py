@@ -60,6 +60,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from realpolitik.errors import OptionError, Problem, ScenarioError
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
 from realpolitik.scenario.model import Scenario
+from realpolitik.scenario.nested import one_level_capability
 
 # ----------------------------------------------------------------- KTAB constants
 MIN_COALITION = 1e-8  # Model::coalitions minC
@@ -890,7 +891,7 @@ def _scenario_arrays(scenario: Scenario, how: str = "mean"):
             problems.append(Problem(f"actors.{aid}", "SMP needs a positive salience on at least one issue"))
     if problems:
         raise ScenarioError(problems)
-    cap = a.capability
+    cap = one_level_capability(scenario)  # nested actors: a sub-actor's capability is a share of its parent's
     cap1 = np.where(np.all(cap == cap[:, :1], axis=1), cap[:, 0], cap.mean(axis=1))
     return pos, sal, cap1
 
@@ -1117,7 +1118,7 @@ class SMP(Model):
         pos = np.where(a.active[None], pos, fill[None, None, :])
         sal = np.where(a.active[None], batch.salience, 0.0)
         events, _ = _scenario_events(scen)
-        cap = batch.capability
+        cap = one_level_capability(scen, batch.capability, batch.position)
         cap1 = np.where(np.all(cap == cap[..., :1], axis=-1), cap[..., 0], cap.mean(axis=-1))
         A = self.accommodation(scen)
         gen = self._generator(rng)

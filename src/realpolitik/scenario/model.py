@@ -308,6 +308,10 @@ def consistency_problems(issues: Any, actors: Any, events: Any) -> list[str]:
         elif parent is not None and parent not in first_actor and parent not in groups:
             # a parent must be an actor id or a group label (a state that is not itself a player)
             problems.append(f"actors.{k}.parent: unknown parent {parent!r} (not an actor id or group)")
+    if not any("parent" in p for p in problems):
+        from realpolitik.scenario.nested import nested_problems
+
+        problems.extend(nested_problems(actors, issues))
     entering = {
         _get(c, "actor") for e in events for c in (_get(e, "changes") or ()) if _get(c, "field") == "enter"
     }
@@ -380,6 +384,15 @@ class Scenario(_Frozen):
             from realpolitik.scenario.uncertainty import check_uncertainty
 
             problems.extend(check_uncertainty(self))
+            # nested actors: the parent keeps a share in every draw (the distributions' ends)
+            bounds: dict[str, tuple[float, float]] = {}
+            for uv in self.uncertainty:
+                if uv.field == "capability" and uv.issue is None:
+                    bounds[uv.actor] = uv.bounds(0.0, math.inf)
+            if bounds and not problems:
+                from realpolitik.scenario.nested import nested_problems
+
+                problems.extend(nested_problems(self.actors, self.issues, bounds))
         if self.war is not None:
             from realpolitik.scenario.war import check_war
 
