@@ -162,7 +162,8 @@ def test_crisis_backtest_split_by_crisis_and_trained_on_training_only(icb):
     grid = {"beta": (0.5,), "optimism": (1.0,), "horizon": (2.0, 5.0)}
     res = bc.run_crisis_backtest(icb, seed=5, draws=200, calibration_draws=60, grid_values=grid)
     names = {s.model for s in res.scores}
-    assert names == {"uniform", "marginal", "base-rates power", "base-rates violence", "base-rates power x violence", "war-bargaining"}
+    assert names == {"uniform", "marginal", "base-rates power", "war-bargaining", "calibrated logit",
+                     "calibrated logit + war layer"}  # nothing that reads violence, an outcome of the crisis
     uni = next(s for s in res.scores if s.model == "uniform")
     assert uni.brier == pytest.approx(0.75)
     for s in res.scores:
@@ -172,6 +173,7 @@ def test_crisis_backtest_split_by_crisis_and_trained_on_training_only(icb):
     res2 = bc.run_crisis_backtest(flipped, seed=5, draws=200, calibration_draws=60, grid_values=grid)
     assert res2.calibration.params() == res.calibration.params()
     assert res2.base_table == res.base_table
+    assert res2.logit.C == res.logit.C and res2.logit.cv_brier == res.logit.cv_brier
 
 
 @needs_data
@@ -205,5 +207,30 @@ def test_cli_markdown_output_is_a_table():
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert lines[0].startswith("**Crisis outcomes (ICB)")
-    assert "| model | Brier |" in r.stdout and "|---|---|---|---|---|" in r.stdout
-    assert any(line.startswith("| small, 1 |") for line in lines)
+    assert "| model | Brier | log score |" in r.stdout and "|---|---|---|---|---|---|" in r.stdout
+    assert any(line.startswith("| small |") for line in lines)
+
+
+@needs_data
+def test_crisis_models_never_read_violence_and_lone_actors_are_averaged(icb):
+    """Violence is an outcome of the crisis: changing it changes no forecast.  A lone crisis
+    actor's war-layer probabilities average over the training opponents' ranks."""
+    res = bc.run_crisis_backtest(icb, seed=7, draws=100, calibration_draws=40,
+                                 grid_values={"beta": (0.5,), "optimism": (1.0,), "horizon": (3.0,)})  # fmt: skip
+    shaken = replace(icb, actors=[replace(a, violence=5 - max(a.violence, 1)) for a in icb.actors])
+    res2 = bc.run_crisis_backtest(shaken, seed=7, draws=100, calibration_draws=40,
+                                  grid_values={"beta": (0.5,), "optimism": (1.0,), "horizon": (3.0,)})  # fmt: skip
+    assert [s.brier for s in res.scores] == pytest.approx([s.brier for s in res2.scores])
+    lone = [a for a in icb.scorable if a.lone]
+    assert len({a.crisno for a in lone}) == 155 and all(a.opp_rank == 0 for a in lone)
+    cells = np.random.default_rng(0).dirichlet(np.ones(4), size=(4, 4))
+    share = np.array([0.1, 0.2, 0.3, 0.4])
+    p = bc.layer_probabilities(cells, lone[:1], 2, share)
+    np.testing.assert_allclose(p[0], share @ cells[lone[0].rank - 1])
+
+
+@needs_data
+def test_calibrated_logit_beats_the_base_rates_on_the_default_split(icb):
+    res = bc.run_crisis_backtest(icb, bargaining=False)
+    assert res.score("calibrated logit").brier < res.base_brier
+    assert all(r["n"] > 0 for r in res.reliability[:3])

@@ -301,7 +301,7 @@ def crises_cmd(
     json_: JsonOpt = False,
     markdown: MarkdownOpt = False,
 ) -> None:
-    """Crisis outcomes: base rates by power and violence vs the war-bargaining layer (Brier, held-out crises)."""
+    """Crisis outcomes: base rates, a calibrated logit on pre-crisis covariates and the war layer (held-out crises)."""
     from realpolitik.analysis.backtest.crises import DEFAULT_SEED, crisis_repeats, load_icb, run_crisis_backtest
 
     _check_counts(draws=draws, calibration_draws=calibration_draws, repeats=repeats)

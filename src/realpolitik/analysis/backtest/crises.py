@@ -1,33 +1,42 @@
-"""Crisis outcomes (ICB): base rates by power and violence against the war-bargaining layer.
+"""Crisis outcomes (ICB): base rates, a calibrated multinomial model and the war-bargaining layer.
 
 ``load actors -> seeded split by crisis -> fit on training crises -> P(victory, compromise,
-stalemate, defeat) per test actor -> multi-class Brier score``.
+stalemate, defeat) per test actor -> multi-class Brier and log score``.
 
 Data: the International Crisis Behavior project's actor-level records (version 16): one
-record per crisis actor with its ``outcome`` (victory / compromise / stalemate / defeat;
-``other`` is kept in the counts but cannot be scored on the four classes), its power
-status (small / middle / great / super) and the crisis's highest ``violence`` (1 none,
-2 minor clashes, 3 serious clashes, 4 full-scale war).  The split is by crisis
-(``crisno``) so that no crisis has actors on both sides of it.
+record per crisis actor with its ``outcome`` (victory / compromise / stalemate / defeat as
+the actor perceived it; ``other`` is kept in the counts but cannot be scored on the four
+classes), its power status (small / middle / great / super), the gravity of the threat,
+whether the crisis lies in a protracted conflict, the number of actors involved and the
+year.  ``violence`` (the crisis's highest level of violence) is an *outcome* of the same
+crisis and is never used as an input.  The split is by crisis (``crisno``) so that no
+crisis has actors on both sides of it.
 
 Models:
 
 * ``uniform``: 1/4 for every class (the no-information reference);
-* ``marginal``: the training outcome shares;
-* ``base-rates power``, ``base-rates violence``, ``base-rates power x violence``: the
-  training shares in each cell, shrunk toward the marginal shares with the weight of
-  ``SHRINK`` = 4 pseudo-records (a cell with few records borrows from the margin);
+* ``marginal``: the training outcome shares; ``base-rates power``: the training shares by
+  power status, shrunk toward the marginal shares with ``SHRINK`` = 4 pseudo-records.
+  These two are the base rates a forecast has to beat;
+* ``calibrated logit``: a ridge multinomial logit on pre-crisis covariates only (power
+  status and the strongest other crisis actor's, gravity, protracted conflict, log number
+  of actors involved, era, a lone-crisis-actor flag), its penalty chosen by crisis-grouped
+  5-fold cross-validation on the training split only (scikit-learn);
 * ``war-bargaining``: the war layer's simulator
-  (:func:`realpolitik.models.war.simulator.simulate_war`) with the actor as side A.
-  Mapping (docs/backtests.md): power ranks 1-4; the opponent's rank is the highest rank
-  among the crisis's other actors (the data name no adversary; the training median rank
-  when the actor is alone); battle odds ``p = 1 / (1 + exp(-beta (r_actor - r_opponent)))``;
-  mutual optimism ``optimism * Exp(1)`` on the logit scale, Beta beliefs of 4
-  pseudo-battles, per-battle cost 0.02; fighting lasts at most ``horizon * (violence - 1)``
-  battles (no violence: bargaining only).  Outcome classes: a military win is victory, a
-  military loss defeat, no settlement by the horizon stalemate, a settlement with terms
-  ``x >= 1 - theta`` victory, ``x <= theta`` defeat, in between compromise.  ``beta``,
-  ``optimism``, ``horizon`` and ``theta`` are chosen on a grid by the training Brier score.
+  (:func:`realpolitik.models.war.simulator.simulate_war`) with the actor as side A:
+  battle odds ``1 / (1 + exp(-beta (r_actor - r_opponent)))`` from power ranks, mutual
+  optimism ``optimism * Exp(1)`` on the logit scale, Beta beliefs of 4 pseudo-battles,
+  per-battle cost 0.02, at most ``horizon`` battles; a military win is victory, a loss
+  defeat, no settlement stalemate, settlement terms ``x >= 1 - theta`` victory,
+  ``x <= theta`` defeat, else compromise; ``beta``, ``optimism``, ``horizon``, ``theta``
+  by the training Brier score.  ICB codes each crisis actor's *perceived* outcome and 155
+  crises have a single crisis actor, whose adversary was not itself in crisis: for them
+  (and where the adversaries' power is unknown) the class probabilities are averaged over
+  the training distribution of opponent ranks rather than read at one plugged-in rank;
+* ``calibrated logit + war layer``: the logit with the war layer's log class
+  probabilities as four more features; their weights are learned (and penalised) like the
+  others, and the war layer counts as skill only if this model beats the logit without it
+  on held-out crises.
 
 References
 ----------
@@ -35,6 +44,7 @@ Brecher, M. & Wilkenfeld, J. (2000). *A Study of Crisis*. University of Michigan
 ICB data version 16 (Brecher, Wilkenfeld, Beardsley, James & Quinn), actor level.
 Brier, G. W. (1950). Verification of forecasts expressed in terms of probability.
 *Monthly Weather Review* 78(1), 1-3 (the multi-class score used here).
+Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules. *JASA* 102(477).
 Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6).
 """
 
@@ -51,7 +61,15 @@ from typing import Any
 
 import numpy as np
 
-from realpolitik.analysis.backtest.scoring import DEFAULT_SEED, TEST_FRACTION, brier, repeat_summary, repeat_table, split
+from realpolitik.analysis.backtest.scoring import (
+    DEFAULT_SEED,
+    TEST_FRACTION,
+    brier,
+    log_score,
+    repeat_summary,
+    repeat_table,
+    split,
+)
 from realpolitik.errors import Problem, ScenarioError
 from realpolitik.models.base import Table
 
@@ -79,6 +97,10 @@ class CrisisActor:
     violence: int
     rank: int  # 0 = unknown
     opp_rank: int  # 0 = unknown (no other actor with a known rank)
+    gravity: int = 0  # gravity of the threat at the trigger (ICB 0-7)
+    protracted: bool = False  # the crisis occurs within a protracted conflict
+    n_actors: int = 0  # ICB's count of actors involved
+    lone: bool = False  # the only crisis actor of its crisis (ICB codes its perceived outcome)
 
 
 @dataclass
@@ -137,7 +159,9 @@ def parse_icb(raw: bytes, name: str) -> CrisisData:
         known = [x for x in others if x > 0]
         actors.append(
             CrisisActor(str(r.get("actor", "")), cr, str(r.get("crisname", "")), int(r.get("year") or 0), out,
-                        str(r["power"]).strip().lower(), v, rank, max(known) if known else 0)
+                        str(r["power"]).strip().lower(), v, rank, max(known) if known else 0,
+                        int(r.get("gravity") or 0), bool(r.get("protracted")), int(r.get("n_actors") or 0),
+                        len(by_crisis[cr]) == 1)
         )  # fmt: skip
     return CrisisData(name, hashlib.sha256(raw).hexdigest(), actors)
 
@@ -180,42 +204,36 @@ def base_rates(train: Sequence[CrisisActor], test: Sequence[CrisisActor], key: C
 
 
 # ------------------------------------------------------------------ war-bargaining layer
-def _ranks(actors: Sequence[CrisisActor], fill: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ranks(actors: Sequence[CrisisActor], fill: int) -> tuple[np.ndarray, np.ndarray]:
     r = np.array([a.rank or fill for a in actors])
-    o = np.array([a.opp_rank or fill for a in actors])
-    v = np.array([min(max(a.violence, 1), 4) for a in actors])
-    return r, o, v
+    o = np.array([a.opp_rank for a in actors])  # 0: no other crisis actor (lone) or unknown
+    return r, o
 
 
 def simulate_cells(beta: float, optimism: float, horizon: float, draws: int, seed: int):
-    """Outcome codes and terms for every cell ``(rank, opponent rank, violence)``: arrays
-    ``[4, 4, 4, draws]`` indexed by ``rank - 1, opp - 1, violence - 1``."""
+    """Outcome codes and terms for every cell ``(rank, opponent rank)``: arrays
+    ``[4, 4, draws]`` indexed by ``rank - 1, opp - 1``.  Fighting lasts at most
+    ``horizon`` battles: the crisis's violence is an outcome of the crisis, not an input."""
     from realpolitik.models.war.simulator import WarParams, make_integrator, simulate_war
 
     rng = np.random.default_rng(seed)
     ra, ro = np.meshgrid(np.arange(1, 5), np.arange(1, 5), indexing="ij")
     diff = (ra - ro).ravel()
-    p = np.repeat(1.0 / (1.0 + np.exp(-beta * diff)), draws)
-    p = np.clip(p, 1e-3, 1 - 1e-3)
-    codes = np.empty((4, 4, 4, draws), np.int8)
-    terms = np.empty((4, 4, 4, draws))
+    p = np.clip(np.repeat(1.0 / (1.0 + np.exp(-beta * diff)), draws), 1e-3, 1 - 1e-3)
     lp = np.log(p) - np.log1p(-p)
-    for v in range(1, 5):
-        lam = optimism * rng.exponential(1.0, size=p.size)
-        mA = 1.0 / (1.0 + np.exp(-(lp + lam)))
-        mB = 1.0 / (1.0 + np.exp(-(lp - lam)))
-        par = WarParams(N=10, k0=5, kappa_A=KAPPA, kappa_B=KAPPA, max_battles=int(round(horizon * (v - 1))), belief_eval="plug_in")
-        paths = simulate_war(
-            par, p, (mA * CONCENTRATION, (1 - mA) * CONCENTRATION), (mB * CONCENTRATION, (1 - mB) * CONCENTRATION),
-            rng=rng, integrator=make_integrator(par),
-        )  # fmt: skip
-        codes[:, :, v - 1] = paths.outcome.reshape(4, 4, draws)
-        terms[:, :, v - 1] = paths.terms.reshape(4, 4, draws)
-    return codes, terms
+    lam = optimism * rng.exponential(1.0, size=p.size)
+    mA = 1.0 / (1.0 + np.exp(-(lp + lam)))
+    mB = 1.0 / (1.0 + np.exp(-(lp - lam)))
+    par = WarParams(N=10, k0=5, kappa_A=KAPPA, kappa_B=KAPPA, max_battles=int(round(horizon)), belief_eval="plug_in")
+    paths = simulate_war(
+        par, p, (mA * CONCENTRATION, (1 - mA) * CONCENTRATION), (mB * CONCENTRATION, (1 - mB) * CONCENTRATION),
+        rng=rng, integrator=make_integrator(par),
+    )  # fmt: skip
+    return paths.outcome.reshape(4, 4, draws), paths.terms.reshape(4, 4, draws)
 
 
 def cell_probabilities(codes: np.ndarray, terms: np.ndarray, theta: float) -> np.ndarray:
-    """``[4, 4, 4, class]`` shares of victory / compromise / stalemate / defeat."""
+    """``[4, 4, class]`` shares of victory / compromise / stalemate / defeat."""
     from realpolitik.models.war.simulator import A_VICTORY, B_VICTORY, CONTINUING, SETTLED
 
     settled = codes == SETTLED
@@ -227,6 +245,17 @@ def cell_probabilities(codes: np.ndarray, terms: np.ndarray, theta: float) -> np
     return np.stack([vic.mean(-1), comp.mean(-1), stal.mean(-1), dft.mean(-1)], axis=-1)
 
 
+def layer_probabilities(cells: np.ndarray, actors: Sequence[CrisisActor], fill: int, opp_share: np.ndarray) -> np.ndarray:
+    """The war layer's class probabilities per actor.  A lone crisis actor (ICB records its
+    perceived outcome against an adversary that was not itself a crisis actor) or one whose
+    adversaries' power is unknown gets the average over the training distribution of
+    opponent ranks ``opp_share [4]``, not one plugged-in opponent."""
+    r, o = _ranks(actors, fill)
+    known = cells[r - 1, np.maximum(o, 1) - 1]
+    mixed = np.einsum("nok,o->nk", cells[r - 1], opp_share)
+    return np.where((o > 0)[:, None], known, mixed)
+
+
 @dataclass
 class CrisisCalibration:
     beta: float
@@ -235,11 +264,13 @@ class CrisisCalibration:
     theta: float
     train_brier: float
     fill_rank: int
+    opp_share: list[float] = field(default_factory=list)
     grid_results: list[dict[str, float]] = field(default_factory=list)
 
-    def params(self) -> dict[str, float]:
+    def params(self) -> dict[str, Any]:
         return {"beta": self.beta, "optimism": self.optimism, "horizon": self.horizon, "theta": self.theta,
-                "concentration": CONCENTRATION, "kappa": KAPPA, "fill_rank": self.fill_rank}  # fmt: skip
+                "concentration": CONCENTRATION, "kappa": KAPPA, "fill_rank": self.fill_rank,
+                "opponent_rank_shares": self.opp_share}  # fmt: skip
 
 
 def calibrate_bargaining(
@@ -251,37 +282,119 @@ def calibrate_bargaining(
 ) -> CrisisCalibration:
     gv = {**DEFAULT_GRID, **(grid_values or {})}
     fill = int(np.median([a.rank for a in train if a.rank])) if any(a.rank for a in train) else 2
-    r, o, v = _ranks(train, fill)
+    opp = np.array([sum(1 for a in train if a.opp_rank == k) for k in range(1, 5)], dtype=float)
+    opp_share = opp / opp.sum() if opp.sum() > 0 else np.full(4, 0.25)
     obs = onehot(train)
     best: CrisisCalibration | None = None
     results = []
     for beta, lam, hz in itertools.product(gv["beta"], gv["optimism"], gv["horizon"]):
         codes, terms = simulate_cells(beta, lam, hz, draws, seed)
         for th in thetas:
-            P = cell_probabilities(codes, terms, th)[r - 1, o - 1, v - 1]
+            P = layer_probabilities(cell_probabilities(codes, terms, th), train, fill, opp_share)
             b = brier(P, obs)
             results.append({"beta": beta, "optimism": lam, "horizon": hz, "theta": th, "train_brier": b})
             if best is None or b < best.train_brier:
-                best = CrisisCalibration(beta, lam, hz, th, b, fill)
+                best = CrisisCalibration(beta, lam, hz, th, b, fill, opp_share.tolist())
     assert best is not None
     best.grid_results = results
     return best
 
 
-def bargaining_probabilities(test: Sequence[CrisisActor], cal: CrisisCalibration, draws: int, seed: int) -> np.ndarray:
+def bargaining_probabilities(actors: Sequence[CrisisActor], cal: CrisisCalibration, draws: int, seed: int) -> np.ndarray:
     codes, terms = simulate_cells(cal.beta, cal.optimism, cal.horizon, draws, seed + 1)
-    r, o, v = _ranks(test, cal.fill_rank)
-    return cell_probabilities(codes, terms, cal.theta)[r - 1, o - 1, v - 1]
+    return layer_probabilities(cell_probabilities(codes, terms, cal.theta), actors, cal.fill_rank,
+                               np.asarray(cal.opp_share))  # fmt: skip
+
+
+# ------------------------------------------------------------------ calibrated multinomial model
+#: the regularisation strengths tried by crisis-grouped cross-validation (inverse ridge penalty)
+C_GRID = tuple(float(c) for c in np.logspace(-3, 1, 9))
+CV_FOLDS = 5
+ERAS = ((0, 1945), (1945, 1990), (1990, 10_000))
+
+
+def covariates(actors: Sequence[CrisisActor]) -> tuple[np.ndarray, list[str]]:
+    """Pre-crisis covariates only (never ``violence``, an outcome of the same crisis):
+    power status and the strongest other actor's (one-hot, unknown as its own level), gravity
+    of the threat, protracted conflict, log number of actors involved, era, lone crisis actor."""
+    names: list[str] = []
+    cols: list[np.ndarray] = []
+    for k, label in enumerate(("unknown", "small", "middle", "great", "super")):
+        cols.append(np.array([a.rank == k for a in actors], float))
+        names.append(f"power={label}")
+        cols.append(np.array([a.opp_rank == k and not a.lone for a in actors], float))
+        names.append(f"strongest other actor={label}")
+    cols.append(np.array([a.gravity for a in actors], float))
+    names.append("gravity")
+    cols.append(np.array([a.protracted for a in actors], float))
+    names.append("protracted conflict")
+    cols.append(np.log1p([max(a.n_actors, 0) for a in actors]))
+    names.append("log(1 + actors involved)")
+    for lo, hi in ERAS[1:]:
+        cols.append(np.array([lo <= a.year < hi for a in actors], float))
+        names.append(f"era {lo}-{hi - 1 if hi < 10_000 else ''}".rstrip("-"))
+    cols.append(np.array([a.lone for a in actors], float))
+    names.append("lone crisis actor")
+    return np.column_stack(cols), names
+
+
+@dataclass
+class LogitFit:
+    """A ridge multinomial logit tuned by crisis-grouped cross-validation on the training split."""
+
+    C: float
+    cv_brier: dict[float, float]
+    pipeline: Any = field(repr=False)
+    features: list[str] = field(default_factory=list)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        # columns in CLASSES order (the classes are coded 0..3)
+        P = np.zeros((X.shape[0], len(CLASSES)))
+        P[:, self.pipeline.classes_] = self.pipeline.predict_proba(X)
+        return P
+
+
+def fit_logit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, features: list[str], seed: int) -> LogitFit:
+    """Choose the ridge strength by grouped K-fold CV (crises never straddle folds) on the
+    multi-class Brier score, then refit on the whole training split."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def model(C: float):
+        return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000))
+
+    folds = list(GroupKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed % (2**32)).split(X, y, groups))
+    onehot_y = np.eye(len(CLASSES))[y]
+    cv: dict[float, float] = {}
+    for C in C_GRID:
+        scores = []
+        for tr, va in folds:
+            m = model(C).fit(X[tr], y[tr])
+            P = np.zeros((len(va), len(CLASSES)))
+            P[:, m.classes_] = m.predict_proba(X[va])
+            scores.append(brier(P, onehot_y[va]))
+        cv[C] = float(np.mean(scores))
+    best = min(cv, key=lambda c: (cv[c], c))
+    return LogitFit(best, cv, model(best).fit(X, y), features)
 
 
 # ------------------------------------------------------------------ entry point
+#: the base rates every forecast must beat (pre-crisis information only)
+BASE_RATES = ("marginal", "base-rates power")
+LOGIT = "calibrated logit"
+LOGIT_WAR = "calibrated logit + war layer"
+
+
 @dataclass
 class CrisisScore:
     model: str
     brier: float
-    skill: float  # vs the power x violence base rates
+    skill: float  # 1 - Brier / Brier of the best base rate on this split
     mean_predicted: list[float]
     observed: list[float]
+    log_score: float = math.nan  # mean log P(observed class), floored at 1e-4 (higher is better)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -298,6 +411,16 @@ class CrisisBacktest:
     scores: list[CrisisScore]
     calibration: CrisisCalibration | None
     base_table: dict[str, list[float]]
+    logit: LogitFit | None = None
+    logit_war: LogitFit | None = None
+    reliability: list[dict[str, Any]] = field(default_factory=list)
+
+    def score(self, model: str) -> CrisisScore | None:
+        return next((s for s in self.scores if s.model == model), None)
+
+    @property
+    def base_brier(self) -> float:
+        return min(s.brier for s in self.scores if s.model in BASE_RATES)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -312,7 +435,19 @@ class CrisisBacktest:
             "test_actors": self.n_test,
             "classes": list(CLASSES),
             "scores": [s.to_dict() for s in self.scores],
-            "base_rates_power_x_violence": self.base_table,
+            "base_rates_power": self.base_table,
+            "logit": None if self.logit is None else {
+                "C": self.logit.C, "cv_brier": {str(k): v for k, v in self.logit.cv_brier.items()},
+                "features": self.logit.features,
+                "standardised_coefficients": {
+                    CLASSES[k]: dict(zip(self.logit.features, row))
+                    for k, row in zip(self.logit.pipeline[-1].classes_, self.logit.pipeline[-1].coef_.tolist())
+                },
+            },
+            "logit_with_war_layer": None if self.logit_war is None else {
+                "C": self.logit_war.C, "cv_brier": {str(k): v for k, v in self.logit_war.cv_brier.items()},
+            },
+            "reliability": self.reliability,
             "war_bargaining": None if self.calibration is None else {
                 **self.calibration.params(), "train_brier": self.calibration.train_brier,
                 "grid": self.calibration.grid_results,
@@ -321,25 +456,49 @@ class CrisisBacktest:
 
     def tables(self) -> list[Table]:
         f = lambda xs: " / ".join(f"{x:.2f}" for x in xs)  # noqa: E731
-        rows = [[s.model, f"{s.brier:.4f}", f"{s.skill:+.3f}", f(s.mean_predicted), f(s.observed)]
+        rows = [[s.model, f"{s.brier:.4f}", f"{s.log_score:.3f}", f"{s.skill:+.3f}", f(s.mean_predicted), f(s.observed)]
                 for s in sorted(self.scores, key=lambda s: s.brier)]  # fmt: skip
         t = [
             Table(
                 f"Crisis outcomes (ICB): {self.n_test} test actors ({self.n_train} training), split by crisis, seed {self.seed}",
-                ["model", "Brier", "skill vs base rates", "mean P (V/C/S/D)", "observed (V/C/S/D)"],
+                ["model", "Brier", "log score", "skill vs base rates", "mean P (V/C/S/D)", "observed (V/C/S/D)"],
                 rows,
-                f"multi-class Brier (0 best, 2 worst); skill = 1 - Brier/Brier(power x violence base rates); "
-                f"{self.excluded_other} record(s) with outcome 'other' not scored",
+                f"multi-class Brier (0 best, 2 worst) and log score (higher is better); skill = 1 - Brier/Brier of the "
+                f"better base rate (marginal or by power); pre-crisis covariates only (violence is an outcome of "
+                f"the crisis, never an input); {self.excluded_other} record(s) with outcome 'other' not scored",
             )
         ]
+        if self.reliability:
+            t.append(Table(
+                "Reliability of the calibrated logit (test actors; one-vs-rest, the four classes pooled)",
+                ["P(class)", "n", "mean predicted", "observed", "observed 90% interval"],
+                [[r["bin"], r["n"], "-" if r["mean_predicted"] is None else f"{r['mean_predicted']:.2f}",
+                  "-" if r["observed"] is None else f"{r['observed']:.2f}",
+                  "-" if r["observed"] is None else f"{r['observed_low']:.2f}-{r['observed_high']:.2f}"]
+                 for r in self.reliability],
+                "calibrated: observed frequencies near the mean predicted probability in every bin (Wilson intervals)",
+            ))  # fmt: skip
         brows = [[k] + [f"{x:.2f}" for x in v] for k, v in self.base_table.items()]
-        t.append(Table("Base rates by (power, violence), training crises, shrunk to the margin",
-                       ["power, violence", *CLASSES], brows))  # fmt: skip
+        t.append(Table("Base rates by power status, training crises, shrunk to the margin",
+                       ["power", *CLASSES], brows))  # fmt: skip
+        if self.logit is not None:
+            gain = ""
+            if self.logit_war is not None:
+                a, b = self.score(LOGIT), self.score(LOGIT_WAR)
+                gain = (f"; the war layer as a feature: held-out Brier {b.brier:.4f} vs {a.brier:.4f} without it - "
+                        + ("it adds skill on this split" if b.brier < a.brier else "no gain, so it is not counted as skill"))  # fmt: skip
+            t.append(Table(
+                "Calibrated logit: ridge strength chosen by crisis-grouped 5-fold CV on the training crises",
+                ["C (inverse penalty)", "CV Brier"],
+                [[f"{c:g}" + (" (chosen)" if c == self.logit.C else ""), f"{v:.4f}"] for c, v in self.logit.cv_brier.items()],
+                "features: " + ", ".join(self.logit.features) + gain,
+            ))  # fmt: skip
         if self.calibration is not None:
             c = self.calibration
             t.append(Table("War-bargaining layer calibrated on the training crises",
-                           ["beta", "optimism", "horizon (battles per violence step)", "theta", "training Brier"],
-                           [[f"{c.beta:g}", f"{c.optimism:g}", f"{c.horizon:g}", f"{c.theta:g}", f"{c.train_brier:.4f}"]]))  # fmt: skip
+                           ["beta", "optimism", "horizon (battles)", "theta", "training Brier"],
+                           [[f"{c.beta:g}", f"{c.optimism:g}", f"{c.horizon:g}", f"{c.theta:g}", f"{c.train_brier:.4f}"]],
+                           "lone crisis actors and unknown adversaries: averaged over the training opponents' ranks"))  # fmt: skip
         return t
 
 
@@ -351,7 +510,11 @@ def run_crisis_backtest(
     calibration_draws: int = 300,
     grid_values: dict[str, Sequence[float]] | None = None,
     bargaining: bool = True,
+    logit: bool = True,
 ) -> CrisisBacktest:
+    """Split by crisis; fit the base rates, the calibrated logit (and the war layer and the
+    logit with the war layer's probabilities as features) on the training crises only;
+    score every model on the test crises."""
     actors = data.scorable
     if len(actors) < 10:
         raise ScenarioError(f"only {len(actors)} scorable record(s); the backtest needs at least 10", data.path)
@@ -359,25 +522,59 @@ def run_crisis_backtest(
     obs = onehot(test)
     preds: dict[str, np.ndarray] = {"uniform": np.full((len(test), len(CLASSES)), 1.0 / len(CLASSES))}
     preds["marginal"], _ = base_rates(train, test, None)
-    preds["base-rates power"], _ = base_rates(train, test, lambda a: a.power)
-    preds["base-rates violence"], _ = base_rates(train, test, lambda a: a.violence)
-    preds["base-rates power x violence"], table = base_rates(train, test, lambda a: (a.power, a.violence))
-    cal = None
+    preds["base-rates power"], table = base_rates(train, test, lambda a: a.power)
+    cal = fit = fit_war = None
     if bargaining:
         cal = calibrate_bargaining(train, grid_values, draws=calibration_draws, seed=seed)
         preds["war-bargaining"] = bargaining_probabilities(test, cal, draws, seed)
-    ref = brier(preds["base-rates power x violence"], obs)
+    reliability: list[dict[str, Any]] = []
+    if logit:
+        Xtr, names = covariates(train)
+        Xte, _ = covariates(test)
+        ytr = np.array([CLASSES.index(a.outcome) for a in train])
+        gtr = np.array([a.crisno for a in train])
+        fit = fit_logit(Xtr, ytr, gtr, names, seed)
+        preds[LOGIT] = fit.predict(Xte)
+        reliability = _reliability(preds[LOGIT], obs)
+        if cal is not None:
+            wtr = np.log(np.maximum(bargaining_probabilities(train, cal, draws, seed), 1e-3))
+            wte = np.log(np.maximum(preds["war-bargaining"], 1e-3))
+            wnames = [f"war layer log P({c})" for c in CLASSES]
+            fit_war = fit_logit(np.hstack([Xtr, wtr]), ytr, gtr, names + wnames, seed)
+            preds[LOGIT_WAR] = fit_war.predict(np.hstack([Xte, wte]))
+    ref = min(brier(preds[k], obs) for k in BASE_RATES)
     scores = [
-        CrisisScore(k, brier(p, obs), 1 - brier(p, obs) / ref if ref > 0 else math.nan, p.mean(0).tolist(), obs.mean(0).tolist())
+        CrisisScore(k, brier(p, obs), 1 - brier(p, obs) / ref if ref > 0 else math.nan, p.mean(0).tolist(),
+                    obs.mean(0).tolist(), log_score(p, obs))
         for k, p in preds.items()
-    ]
-    return CrisisBacktest(data, seed, test_fraction, len(train), len(test),
-                          len(data.actors) - len(actors), scores, cal, table)  # fmt: skip
+    ]  # fmt: skip
+    return CrisisBacktest(data, seed, test_fraction, len(train), len(test), len(data.actors) - len(actors),
+                          scores, cal, table, fit, fit_war, reliability)  # fmt: skip
+
+
+def _reliability(P: np.ndarray, obs: np.ndarray) -> list[dict[str, Any]]:
+    from realpolitik.analysis.backtest.scoring import reliability
+
+    return reliability(P.ravel(), obs.ravel(), bins=5)
 
 
 def crisis_repeats(results: list[CrisisBacktest]) -> tuple[dict[str, Any], Table]:
-    """Brier score per model over repeated splits (mean, sd, splits won)."""
-    per = [{s.model: {"brier": s.brier} for s in r.scores} for r in results]
-    summ = repeat_summary(per, {"brier": True})
+    """Brier and log score per model over repeated splits (mean, sd, splits won), and how
+    often the calibrated logit beat both base rates."""
+    per = [{s.model: {"brier": s.brier, "log_score": s.log_score} for s in r.scores} for r in results]
+    summ = repeat_summary(per, {"brier": True, "log_score": False})
     seeds = ", ".join(str(r.seed) for r in results)
-    return summ, repeat_table(summ, {"brier": "Brier"}, f"Crisis outcomes over {len(results)} seeded splits (seeds {seeds})", "brier")
+    table = repeat_table(summ, {"brier": "Brier", "log_score": "log score"},
+                         f"Crisis outcomes over {len(results)} seeded splits (seeds {seeds})", "brier")  # fmt: skip
+    notes = []
+    for name in (LOGIT, LOGIT_WAR, "war-bargaining"):
+        won = [r.score(name).brier < r.base_brier for r in results if r.score(name) is not None]
+        if won:
+            summ.setdefault(name, {})["beats_base_rates"] = int(sum(won))
+            notes.append(f"{name} beats both base rates on {sum(won)} of {len(won)} splits")
+    gain = [r.score(LOGIT_WAR).brier < r.score(LOGIT).brier for r in results
+            if r.score(LOGIT_WAR) is not None and r.score(LOGIT) is not None]  # fmt: skip
+    if gain:
+        notes.append(f"adding the war layer as a feature improves the held-out Brier on {sum(gain)} of {len(gain)} splits")
+    table.note = (table.note or "") + ("; " + "; ".join(notes) if notes else "")
+    return summ, table
