@@ -139,3 +139,34 @@ def test_uncertain_selects_the_values_with_distributions():
     assert [f.path for f in factors] == INPUTS
     with pytest.raises(OptionError, match="no value as a distribution"):
         select_factors(scenario(), ["uncertain"])
+
+
+# ------------------------------------------------------------------ resolution and the tornado (issue 12)
+def test_sobol_doubles_n_until_the_ranked_indices_are_resolved():
+    """Two inputs of similar weight need more samples than 8 to resolve; N doubles until
+    every ranked ST has a confidence interval narrower than itself, or says it has not."""
+    from realpolitik.analysis.sensitivity import NEGLIGIBLE, resolved
+
+    s = scenario(uncertainty=[{"path": "a.position.x", "dist": "uniform", "low": 0, "high": 100},
+                              {"path": "b.position.x", "dist": "uniform", "low": 40, "high": 100}])  # fmt: skip
+    res = analyze(s, get_model("weighted-mean"), inputs=["a.position.x", "b.position.x"], samples=8, seed=1,
+                  max_samples=512)  # fmt: skip
+    assert res.samples > 8 and res.options["start_samples"] == 8
+    idx = res.indices["x"]
+    assert all(resolved(v["ST"], v["ST_conf"]) for v in idx.values() if v["ST"] >= NEGLIGIBLE)
+    # without room to double, the table says which indices are not resolved
+    res = analyze(s, get_model("weighted-mean"), inputs=["a.position.x", "b.position.x"], samples=4, seed=1,
+                  max_samples=4)  # fmt: skip
+    text = " ".join(str(c) for t in res.tables() for row in t.rows for c in row) + " ".join(t.note for t in res.tables())
+    assert res.samples == 4 and ("not resolved" in text or "every ST resolved" in text)
+
+
+def test_a_flat_tornado_says_so_in_the_table_and_the_chart():
+    from realpolitik.analysis.sensitivity import tornado_figures
+
+    s = scenario()
+    res = analyze(s, get_model("weighted-median"), inputs=["*.capability"], samples=8, seed=2, spread=0.1)
+    assert all(r["swing"] == 0 for r in res.tornado["x"])
+    assert "no input moves this forecast on its own" in res.tables()[0].note
+    fig = tornado_figures(res)["x"]
+    assert any("no input moves" in t.get_text() for t in fig.axes[0].texts)

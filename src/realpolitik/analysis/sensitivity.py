@@ -53,6 +53,26 @@ from realpolitik.scenario.uncertainty import split_path
 
 Method = Literal["sobol", "morris"]
 DEFAULT_INPUTS = ("*.salience.*", "*.capability")
+#: Sobol indices below this are negligible: they need no resolution to be ranked last
+NEGLIGIBLE = 0.01
+#: the largest base sample Sobol doubles to while a ranked index is not resolved
+MAX_SOBOL_SAMPLES = 1024
+
+
+def resolved(value: float, conf: float) -> bool:
+    """An index is resolved when its 95 % confidence half-width is smaller than the index
+    itself (the interval excludes zero), or when the whole interval is negligible."""
+    if not (math.isfinite(value) and math.isfinite(conf)):
+        return False
+    return conf < abs(value) or abs(value) + conf < NEGLIGIBLE
+
+
+def fmt_index(value: float, conf: float) -> str:
+    """``0.31 ± 0.04``, or ``not resolved (0.02 ± 0.05)`` when the interval is wider than the index."""
+    if not math.isfinite(value):
+        return "-"
+    text = f"{value:.3f} ± {conf:.3f}"
+    return text if resolved(value, conf) else f"not resolved ({text})"
 
 
 @dataclass(frozen=True)
@@ -239,15 +259,29 @@ class SensitivityResult:
             rows = []
             for p, _ in self.ranking(iss.id)[:top]:
                 t = torn.get(p, {})
-                rows.append([p] + [idx[p].get(c, math.nan) for c in cols] + [t.get("low"), t.get("high"), t.get("swing")])
+                d = idx[p]
+                if self.method == "sobol":
+                    cells = [fmt_index(d.get("S1", math.nan), d.get("S1_conf", math.nan)),
+                             fmt_index(d.get("ST", math.nan), d.get("ST_conf", math.nan))]  # fmt: skip
+                else:
+                    cells = [d.get(c, math.nan) for c in cols]
+                rows.append([p] + cells + [t.get("low"), t.get("high"), t.get("swing")])
+            header = ["S1 ± 95% CI", "ST ± 95% CI"] if self.method == "sobol" else cols
+            note = f"top {min(top, len(idx))} of {len(idx)} inputs by {self.main_index}"
+            if self.method == "sobol":
+                unres = sum(1 for d in idx.values() if not resolved(d.get("ST", math.nan), d.get("ST_conf", math.nan)))
+                note += (f" (base sample N = {self.samples}" + (f", doubled from {self.options.get('start_samples')}"
+                         if self.options.get("start_samples") not in (None, self.samples) else "") + "; "
+                         + (f"{unres} ST not resolved: their confidence interval is wider than the index, so their "
+                            "place in the ranking is noise" if unres else "every ST resolved") + ")")  # fmt: skip
+            note += "; " + tornado_note(self.tornado.get(iss.id, []))
             out.append(
                 Table(
                     f"Sensitivity ({self.method}, {self.label}): {iss.label or iss.id} - point forecast "
                     f"{self.point.get(iss.id, math.nan):.2f}",
-                    ["input"] + cols + ["forecast at low", "at high", "swing"],
+                    ["input"] + header + ["forecast at low", "at high", "swing"],
                     rows,
-                    f"top {min(top, len(idx))} of {len(idx)} inputs by {self.main_index}; tornado: one input at its "
-                    "low/high end, the others at their point values",
+                    note,
                 )
             )
         return out
@@ -269,6 +303,17 @@ class SensitivityResult:
         return Result.for_scenario(
             self.scenario, self.model, self.options, self.point, details=details, seed=self.seed, elapsed=self.elapsed
         ).to_dict()
+
+
+def tornado_note(rows: Sequence[dict]) -> str:
+    """What the tornado shows, said even when it shows nothing."""
+    swings = [r["swing"] for r in rows if math.isfinite(r["swing"])]
+    if not swings or max(swings) == 0:
+        return ("tornado: no input moves this forecast on its own within its range (every one-at-a-time swing "
+                "is 0: the forecast sits on a plateau, e.g. a median held by one actor); see the Sobol ST for "
+                "inputs that matter only together")  # fmt: skip
+    moving = sum(1 for v in swings if v > 0)
+    return f"tornado: one input at its low/high end, the others at their point values ({moving} of {len(swings)} move it)"
 
 
 def _tornado(scenario, model, factors, engine, seed, chunk_size) -> tuple[dict[str, list[dict]], np.ndarray]:
@@ -304,6 +349,7 @@ def analyze(
     levels: int = 4,
     progress: Callable[[int], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
+    max_samples: int | None = None,
 ) -> SensitivityResult:
     """Sobol or Morris indices of every issue's forecast over the chosen inputs.
 
@@ -319,14 +365,14 @@ def analyze(
         Range of inputs without their own distribution (see the module docstring).
     levels
         Morris grid levels.
+    max_samples
+        Sobol only: while an index that ranks (ST of at least :data:`NEGLIGIBLE`) has a
+        confidence interval wider than itself, the base sample is doubled, up to this
+        (default :data:`MAX_SOBOL_SAMPLES`, at least ``samples``); what is still not
+        resolved then is said so in the tables.
     on_plan
         Called once with the total number of model runs (for a progress bar).
     """
-    from SALib.analyze import morris as morris_analyze
-    from SALib.analyze import sobol as sobol_analyze
-    from SALib.sample import morris as morris_sample
-    from SALib.sample import sobol as sobol_sample
-
     if method not in ("sobol", "morris"):
         raise OptionError([Problem("--method", f"unknown method {method!r}: expected sobol or morris")])
     if samples < 2:
@@ -341,27 +387,69 @@ def analyze(
     seed = int(seed)
     problem = {"num_vars": len(factors), "names": [f.path for f in factors], "bounds": [[f.low, f.high] for f in factors]}
     salib_seed = seed % (2**32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if method == "sobol":
-            X = sobol_sample.sample(problem, samples, calc_second_order=False, scramble=True, seed=salib_seed)
-        else:
-            X = morris_sample.sample(problem, samples, num_levels=levels, seed=salib_seed)
+    cap = max(samples, MAX_SOBOL_SAMPLES if max_samples is None else max_samples)
     D = len(factors)
-    if on_plan is not None:
-        on_plan(X.shape[0] + 2 * D + 1)
     own = not isinstance(engine, Engine)
     eng = get_engine(engine or "local")
     start = time.perf_counter()
+    start_samples, runs = samples, 0
     try:
         tornado, base_y = _tornado(scenario, model, factors, eng, seed, chunk_size)
-        if progress is not None:
-            progress(2 * D + 1)
-        Y = evaluate(scenario, model, factors, X, eng, seed, chunk_size, progress)
+        runs += 2 * D + 1
+        n = samples
+        while True:
+            X = _sample(method, problem, n, levels, salib_seed)
+            if on_plan is not None and n == samples:
+                on_plan(X.shape[0] + 2 * D + 1)
+            if progress is not None and n == samples:
+                progress(2 * D + 1)
+            Y = evaluate(scenario, model, factors, X, eng, seed, chunk_size, progress if n == samples else None)
+            runs += X.shape[0]
+            indices = _indices(method, problem, X, Y, scenario, factors, levels, salib_seed)
+            if method != "sobol" or n * 2 > cap or not _unresolved(indices):
+                break
+            n *= 2
+        samples = n
         info = eng.describe()
     finally:
         if own:
             eng.close()
+    point = {iid: float(base_y[c]) for c, iid in enumerate(scenario.issue_ids)}
+    return SensitivityResult(
+        model=model.name,
+        label=model.label or model.name,
+        method=method,
+        scenario=scenario,
+        factors=factors,
+        point=point,
+        indices=indices,
+        tornado=tornado,
+        runs=int(runs),
+        seed=seed,
+        samples=samples,
+        spread=spread,
+        dropped=dropped,
+        engine=info,
+        elapsed=time.perf_counter() - start,
+        options={**model.get_options(), "start_samples": start_samples},
+    )
+
+
+def _sample(method: str, problem: dict, n: int, levels: int, seed: int) -> np.ndarray:
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method == "sobol":
+            return sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
+        return morris_sample.sample(problem, n, num_levels=levels, seed=seed)
+
+
+def _indices(method, problem, X, Y, scenario, factors, levels, seed) -> dict[str, dict[str, dict[str, float]]]:
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+
     indices: dict[str, dict[str, dict[str, float]]] = {}
     for c, iid in enumerate(scenario.issue_ids):
         y = Y[:, c]
@@ -374,31 +462,19 @@ def analyze(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if method == "sobol":
-                res = sobol_analyze.analyze(problem, y, calc_second_order=False, print_to_console=False, seed=salib_seed)
+                res = sobol_analyze.analyze(problem, y, calc_second_order=False, print_to_console=False, seed=seed)
                 keys = ("S1", "S1_conf", "ST", "ST_conf")
             else:
-                res = morris_analyze.analyze(problem, X, y, num_levels=levels, print_to_console=False, seed=salib_seed)
+                res = morris_analyze.analyze(problem, X, y, num_levels=levels, print_to_console=False, seed=seed)
                 keys = ("mu", "mu_star", "sigma", "mu_star_conf")
         indices[iid] = {f.path: {k: float(np.asarray(res[k])[j]) for k in keys} for j, f in enumerate(factors)}
-    point = {iid: float(base_y[c]) for c, iid in enumerate(scenario.issue_ids)}
-    return SensitivityResult(
-        model=model.name,
-        label=model.label or model.name,
-        method=method,
-        scenario=scenario,
-        factors=factors,
-        point=point,
-        indices=indices,
-        tornado=tornado,
-        runs=int(X.shape[0] + 2 * D + 1),
-        seed=seed,
-        samples=samples,
-        spread=spread,
-        dropped=dropped,
-        engine=info,
-        elapsed=time.perf_counter() - start,
-        options=model.get_options(),
-    )
+    return indices
+
+
+def _unresolved(indices: dict[str, dict[str, dict[str, float]]]) -> list[tuple[str, str]]:
+    """(issue, input) whose ST ranks (at least NEGLIGIBLE) but is not resolved."""
+    return [(iid, p) for iid, d in indices.items() for p, v in d.items()
+            if v.get("ST", 0.0) >= NEGLIGIBLE and not resolved(v["ST"], v.get("ST_conf", math.inf))]  # fmt: skip
 
 
 def tornado_figures(result: SensitivityResult, top: int = 15, issues: Sequence[str] | None = None) -> dict[str, Any]:
@@ -409,9 +485,9 @@ def tornado_figures(result: SensitivityResult, top: int = 15, issues: Sequence[s
     for iss in result.scenario.issues:
         if issues and iss.id not in issues:
             continue
+        if iss.id not in result.tornado:
+            continue  # no forecast on this issue
         rows = result.tornado.get(iss.id, [])[:top]
-        if not rows:
-            continue
         figs[iss.id] = mpl_tornado(
             rows, base=result.point.get(iss.id), title=f"Tornado ({result.label}): {iss.label or iss.id}"
         )

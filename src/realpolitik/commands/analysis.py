@@ -246,6 +246,9 @@ def sensitivity(
         float, typer.Option("--spread", help="Range of inputs without a distribution: +- SPREAD x scale span (positions), x 100 (saliences), x value (capabilities).")
     ] = 0.2,
     levels: Annotated[int, typer.Option("--levels", help="Morris grid levels.")] = 4,
+    max_samples: Annotated[
+        int, typer.Option("--max-samples", help="Sobol: double N up to this while a ranked index's CI is wider than the index.")
+    ] = 1024,
     top: Annotated[int, typer.Option("--top", help="Inputs shown per issue.")] = 10,
     plot: Annotated[
         Optional[Path], typer.Option("--plot", help="Write a tornado chart (PNG, SVG or PDF by extension); one file per issue when several.")
@@ -283,7 +286,7 @@ def sensitivity(
     with _engine(engine, workers, scheduler) as eng, progress_bar(f"{key} {m.name}", total, not quiet) as advance:
         res = analyze(
             scen, m, method=key, inputs=input_, samples=samples, spread=spread, seed=seed, engine=eng,
-            chunk_size=chunk_size, levels=levels, progress=advance,
+            chunk_size=chunk_size, levels=levels, progress=advance, max_samples=max_samples,
         )  # fmt: skip
     _record(scen, res)
     written = []

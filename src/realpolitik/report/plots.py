@@ -465,6 +465,9 @@ def mpl_tornado(rows: Iterable[Any], base: float | None = None, title: str = "Se
     ax.set_yticks(y, labels=[n for n, _, _ in rs], fontsize=8)
     if base is not None:
         ax.axvline(base, color="#111111", linewidth=1)
+    if not rs or all(lo == hi for _, lo, hi in rs):  # never an empty chart without a word
+        ax.text(0.5, 0.5, "no input moves this forecast on its own within its range\n(every one-at-a-time swing is 0)",
+                ha="center", va="center", transform=ax.transAxes, color="#444444", fontsize=9)  # fmt: skip
     ax.set_xlabel("forecast (blue: input at low value, red: at high value)", fontsize=8)
     _mpl_style(ax)
     ax.grid(True, axis="x", color="#e5e5e5")
