@@ -341,9 +341,11 @@ def compare_distributions(
 ) -> DistributionComparison:
     """Monte Carlo of the baseline and of the what-if, same seed and chunk size.
 
-    The draws share their seeds; where the what-if changes which values are uncertain
-    (an actor removed, a value set) the streams differ from that point on, so the
-    comparison is of two distributions, not draw by draw.
+    The draws share their seeds and are paired draw by draw: a value the what-if
+    fixes (set, or changed by an event applied from the start) keeps its place in
+    the random stream as a point mass (:func:`paired_sampling_scenario`), so every
+    other uncertain value takes the same draw in both runs.  Only removing an actor
+    that has distributions shifts the streams of the values after it.
     """
     from realpolitik.analysis.montecarlo import simulate
     from realpolitik.engine import default_chunk_size
@@ -355,8 +357,45 @@ def compare_distributions(
         chunk_size = min(default_chunk_size(model, scenario), default_chunk_size(model, changed))
     kw = dict(draws=draws, seed=seed, spread=spread, engine=engine, chunk_size=chunk_size, progress=progress)
     base = simulate(scenario, model, **kw)
-    res = simulate(changed, model, **kw)
+    res = simulate(paired_sampling_scenario(scenario, changed), model, **kw)
+    res.scenario, res.uncertain_inputs = changed, len(changed.uncertainty)
     return DistributionComparison(whatif, base, res)
+
+
+def paired_sampling_scenario(scenario: Scenario, changed: Scenario) -> Scenario:
+    """``changed`` with the distributions it lost to fixed values kept as point masses.
+
+    Monte Carlo draws take one uniform per distribution, in the order of
+    ``scenario.uncertainty`` (:func:`~realpolitik.scenario.uncertainty.sample_batch`).
+    A what-if that sets a value drops that value's distribution; sampling the changed
+    scenario as it is would shift every later column of the stream, so the two runs
+    would not be paired draw by draw.  Here each dropped distribution of an actor still
+    taking part is replaced, in place, by a point mass (uniform from ``v`` to ``v``) at
+    the changed scenario's value: the stream keeps its shape and every other value
+    takes the same draw as in the baseline.  Use it only for sampling; the what-if's
+    own scenario stays as it is.
+    """
+    from realpolitik.scenario.uncertainty import UncertainValue
+
+    kept = {u.path: u for u in changed.uncertainty}
+    actors = {a.id: a for a in changed.actors}
+    out: list[UncertainValue] = []
+    for u in scenario.uncertainty:
+        if u.path in kept:
+            out.append(kept.pop(u.path))
+            continue
+        a = actors.get(u.actor)
+        if a is None or (u.issue is not None and u.field != "capability" and u.issue not in a.positions):
+            continue  # the actor (or its part in the issue) is gone: nothing to pair
+        if u.field == "capability":
+            v = a.capability if u.issue is None else a.capability_on(u.issue)
+        else:
+            v = (a.positions if u.field == "position" else a.saliences)[u.issue]
+        out.append(UncertainValue(path=u.path, dist="uniform", low=float(v), high=float(v)))
+    out.extend(kept.values())  # distributions only the what-if has, after the paired ones
+    if tuple(out) == changed.uncertainty:
+        return changed
+    return changed.model_copy(update={"uncertainty": tuple(out)})
 
 
 @dataclass

@@ -612,10 +612,13 @@ class RoundResult:
     undetermined: np.ndarray | None = None
     #: [B]: a compromise landed within rounding of its target (the next state is inexact)
     unrepresentable: np.ndarray | None = None
+    #: with ``full=True``: ``E^i(U_ij)`` and ``E^i(U_ji)`` of every dyad ``[B, n, n]`` (input order)
+    eu_challenge: np.ndarray | None = None
+    eu_challenged: np.ndarray | None = None
 
 
 def eu_round(
-    x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray, opt: ExpectedUtilityOptions
+    x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray, opt: ExpectedUtilityOptions, full: bool = False
 ) -> RoundResult:
     """One round of the model for a batch of draws (Appendix steps 2-11).
 
@@ -627,6 +630,8 @@ def eu_round(
     R : ndarray ``[B]``
         The range ``x_max - x_min`` used to normalise distances (positive).
     opt : ExpectedUtilityOptions
+    full : bool
+        Also return every dyad's two expected utilities (the actors' perceptions).
 
     Returns
     -------
@@ -793,8 +798,13 @@ def eu_round(
         np.put_along_axis(out, order, v, axis=1)
         return out
 
-    return RoundResult(unsort(new_x), unsort(target), unsort(kind), unsort(sel_a), unsort(sel_b), unsort(r), mu,
-                       unsort(undetermined), short.any(axis=1))
+    res = RoundResult(unsort(new_x), unsort(target), unsort(kind), unsort(sel_a), unsort(sel_b), unsort(r), mu,
+                      unsort(undetermined), short.any(axis=1))
+    if full:  # back to input order on both actor axes
+        rows = np.arange(B)[:, None, None]
+        res.eu_challenge = a[rows, inv[:, :, None], inv[:, None, :]]
+        res.eu_challenged = b[rows, inv[:, :, None], inv[:, None, :]]
+    return res
 
 
 # ----------------------------------------------------------------- driver
@@ -829,6 +839,9 @@ class Trajectory:
     undetermined_from: np.ndarray | None = None
     #: per round, draw 0 only: the actors whose choice was undetermined (they stayed put)
     undetermined: list[list[int]] = field(default_factory=list)
+    #: with ``perceive=True``: the first round's :class:`RoundResult` (``full``) and its actors
+    first_round: RoundResult | None = None
+    first_round_actors: np.ndarray | None = None
 
 
 def simulate(
@@ -840,6 +853,7 @@ def simulate(
     events: dict[int, list[Change]] | None = None,
     scale: float | None = None,
     log: bool = False,
+    perceive: bool = False,
 ) -> Trajectory:
     """Run ``opt.rounds`` rounds on one issue for ``B`` draws.
 
@@ -848,6 +862,8 @@ def simulate(
     (to every draw) at the start of round ``t`` (``t = 0`` and ``t = 1`` both before
     the first round's moves; round 0 of the history shows the state after round-0
     events).  Draws for which the stopping rule holds keep their positions.
+    ``perceive``: keep the first round's expected utilities of every dyad
+    (``Trajectory.first_round``, actors ``first_round_actors``).
     """
     events = events or {}
     x = np.array(x, dtype=float)
@@ -900,7 +916,9 @@ def simulate(
             R = np.maximum(R, cur)  # equals the initial range unless an event widens it
         Rsafe = np.where(R > 0, R, 1.0)
         if idx.size >= 2:
-            res = eu_round(x[:, idx], c[:, idx], s[:, idx], Rsafe, opt)
+            res = eu_round(x[:, idx], c[:, idx], s[:, idx], Rsafe, opt, full=perceive and t == 1)
+            if perceive and t == 1:
+                traj.first_round, traj.first_round_actors = res, idx.copy()
             frozen = stopped >= 0
             newx = np.where(frozen[:, None], x[:, idx], res.x)
             und = res.undetermined & ~frozen[:, None]
@@ -1163,6 +1181,41 @@ class ExpectedUtility(Model):
                 mean[lo:hi, :, col] = tr.mean.T
                 und[lo:hi, col] = tr.undetermined_from
         return {"median": med, "mean": mean, "undetermined_from": und}
+
+    def perceptions_batch(self, batch: ScenarioBatch) -> dict[str, dict[str, Any]]:
+        """The first round's expected utilities of every dyad, per issue, for a batch of draws.
+
+        What each actor perceives when the model plays its first round (after the
+        events of rounds 0 and 1): ``eu_challenge[d, i, j] = E^i(U_ij)`` (i's expected
+        utility of challenging j) and ``eu_challenged[d, i, j] = E^i(U_ji)`` (of being
+        challenged by j), eq. (25a/b) with the risk exponents of eqs. (33)-(34) - the
+        two axes of Fig. 6, from which the model classifies its offers.  Per issue:
+        ``{"actors": ids of the actors taking part, "eu_challenge": [draw, n, n],
+        "eu_challenged": [draw, n, n], "risk": [draw, n]}`` (``n`` actors taking part).
+        """
+        opt = self.options.model_copy(update={"rounds": 1, "tolerance": None})
+        scen = batch.base
+        universe = _universe(scen)
+        n0 = len(scen.actors)
+        out: dict[str, dict[str, Any]] = {}
+        for col, iss in enumerate(scen.issues):
+            x1, c1, s1, act, events = _issue_setup(scen, col, universe)
+            act[:n0] = ~np.isnan(batch.position[0, :, col])
+            D, N = batch.draws, len(universe)
+            x, c, s = (np.broadcast_to(v, (D, N)).copy() for v in (x1, c1, s1))
+            x[:, :n0], c[:, :n0], s[:, :n0] = (batch.position[:, :, col], batch.capability[:, :, col],
+                                               batch.salience[:, :, col])  # fmt: skip
+            tr = simulate(x, c, s, act, opt, events, scale=iss.span, perceive=True)
+            if tr.first_round is None:  # fewer than two actors take part
+                continue
+            fr = tr.first_round
+            out[iss.id] = {
+                "actors": [universe[k] for k in tr.first_round_actors],
+                "eu_challenge": fr.eu_challenge,
+                "eu_challenged": fr.eu_challenged,
+                "risk": fr.r,
+            }
+        return out
 
     # ------------------------------------------------------------ display
     def describe(self, result, scenario: Scenario) -> list[Table]:
