@@ -327,7 +327,10 @@ def _goal(scenario: Scenario, actor: str, target: Mapping[str, float] | None,
     return goal, weights
 
 
-def _overridden(scenario: Scenario, lever: Lever) -> str | None:
+def _overridden(scenario: Scenario, lever: Lever, model: Model) -> str | None:
+    """The event (and round) that resets the lever's value, in a model that applies events by round."""
+    if "rounds" not in type(model).Options.model_fields:
+        return None
     for ev in scenario.events:
         if ev.round is None:
             continue
@@ -432,7 +435,7 @@ def advise(
     mean_change = np.nanmean(ev.forecasts[1:] - ev.forecasts[:1], axis=1) if levers else np.empty((0, len(iid)))
     results = [
         LeverResult(lv, G[k], {i: float(mean_change[k, c]) for c, i in enumerate(iid)}, float(Gp[k]),
-                    _overridden(scenario, lv))  # fmt: skip
+                    _overridden(scenario, lv, m))  # fmt: skip
         for k, lv in enumerate(levers)
     ]
     order = sorted(range(len(results)), key=lambda k: (

@@ -20,7 +20,6 @@ what-if, seed and chunk size, so ``realpolitik whatif --set PATH=VALUE -n DRAWS
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -89,8 +88,10 @@ def candidate_levers(
     Own levers: the actor's position on each goal issue up and down by ``step`` % of
     the scale, its salience up and down by ``step`` points, and (when ``capability``)
     its capability up and down by ``step`` %.  Persuasion levers, for every other
-    actor taking part in a goal issue: its position moved toward the goal by ``step``
-    % of the scale (never past the goal), its salience up and down by ``step`` points.
+    actor taking part in a goal issue: its position up and down by ``step`` % of the
+    scale and its salience up and down by ``step`` points.  Both directions are
+    tried: which way helps depends on the model (moving an ally further out can pull
+    a weighted mean toward the goal; moving it can also break a median coalition).
     Moves are clipped to the valid range; a move that changes nothing is left out,
     and so is a lever equal to one already listed.
     """
@@ -108,7 +109,7 @@ def candidate_levers(
             out.append(lever)
 
     for step in steps:
-        for iid, target in goal.items():
+        for iid in goal:
             iss = scenario.issue(iid)
             d = step / 100.0 * iss.span
             if iid in a.positions:
@@ -124,15 +125,15 @@ def candidate_levers(
                 add("own", actor, "capability", None, c, c * (1.0 - step / 100.0), c)
     if persuade:
         for step in steps:
-            for iid, target in goal.items():
+            for iid in goal:
                 iss = scenario.issue(iid)
                 d = step / 100.0 * iss.span
                 for b in scenario.actors:
                     if b.id == actor or iid not in b.positions:
                         continue
                     x, s = b.positions[iid], b.saliences[iid]
-                    toward = x + math.copysign(min(d, abs(target - x)), target - x)
-                    add("persuade", b.id, "position", iid, x, _clip(toward, iss.min, iss.max), iss.span)
+                    add("persuade", b.id, "position", iid, x, _clip(x + d, iss.min, iss.max), iss.span)
+                    add("persuade", b.id, "position", iid, x, _clip(x - d, iss.min, iss.max), iss.span)
                     add("persuade", b.id, "salience", iid, s, _clip(s + step, 0.0, 100.0), 100.0)
                     add("persuade", b.id, "salience", iid, s, _clip(s - step, 0.0, 100.0), 100.0)
     return out
