@@ -51,7 +51,7 @@ class QuoteIndex:
 
 
 def sentences(text: str) -> list[str]:
-    """The text cut into sentences (at ., ! or ? followed by space and a capital or a quote)."""
+    """The text cut into sentences (at ., ! or ? - and a closing quote - before a capital or an opening quote)."""
     flat = _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
-    out = re.split(r"(?<=[.!?])\s+(?=[A-Z\u201c\"'\u2018(])", flat)
+    out = re.split(r"(?:(?<=[.!?])|(?<=[.!?][\u201d\"'\u2019)]))\s+(?=[A-Z\u201c\"'\u2018(])", flat)
     return [s.strip() for s in out if s.strip()]
