@@ -18,9 +18,12 @@ Quick start::
     model = rp.get_model("weighted-mean")     # the model protocol: options at construction,
     model.run(scenario, rng=7)                # run(scenario, rng) -> Result
 
+    advice = rp.advise("putin", draws=100, seed=7)   # levers ranked under uncertainty
+    d = rp.draft("commentary.txt")            # a draft scenario, every number with its quote
+
 Public names
 ------------
-:func:`forecast`, :func:`convert`, :func:`load_scenario`, :func:`get_model`,
+:func:`forecast`, :func:`convert`, :func:`advise`, :func:`draft`, :func:`load_scenario`, :func:`get_model`,
 :func:`available_models`, :class:`Scenario`, :class:`Result`, :class:`ScenarioError`
 (a user's mistake: ``.problems`` lists every ``Problem(location, message)``) and
 :class:`OptionError` (a bad model option).
@@ -36,7 +39,7 @@ except PackageNotFoundError:  # running from a source tree without install
 from realpolitik.errors import OptionError, Problem, ScenarioError  # noqa: E402
 from realpolitik.scenario import Scenario, load_scenario  # noqa: E402
 from realpolitik.models import Result, available_models, get_model  # noqa: E402
-from realpolitik.api import convert, forecast  # noqa: E402
+from realpolitik.api import advise, convert, draft, forecast  # noqa: E402
 
 __all__ = [
     "OptionError",
@@ -45,8 +48,10 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "advise",
     "available_models",
     "convert",
+    "draft",
     "forecast",
     "get_model",
     "load_scenario",

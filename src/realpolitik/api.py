@@ -112,3 +112,48 @@ def convert(
     scen = _scenario(source)
     write_scenario(scen, target, fmt, lossy=lossy)
     return scen
+
+
+def advise(
+    actor: str,
+    scenario: Scenario | str | os.PathLike[str] | None = None,
+    model: str | Model = "expected-utility",
+    **kwargs: Any,
+):
+    """Advice for ``actor``: its levers ranked by expected gain per unit of effort.
+
+    ``kwargs`` go to :func:`realpolitik.analysis.advise.advise` (``target``,
+    ``issues``, ``steps``, ``capability``, ``draws``, ``seed`` ...).  Returns an
+    :class:`~realpolitik.analysis.advise.Advice` (``.levers``, ``.tables()``,
+    ``.to_dict()``, ``.whatif_command()``).
+    """
+    from realpolitik.analysis.advise import advise as _advise
+
+    return _advise(_scenario(scenario), actor, model, **kwargs)
+
+
+def draft(text: str | os.PathLike[str], endpoint: str | None = None, model: str | None = None, **kwargs: Any):
+    """A draft scenario from a commentary (a path to a text file, or the text itself).
+
+    Offline by default (the deterministic extractor); with ``endpoint`` and
+    ``model``, any OpenAI-compatible endpoint (``api_key_env``, ``timeout`` go to
+    it).  Returns a :class:`~realpolitik.draft.Draft` (``.scenario``, ``.to_yaml()``,
+    ``.left_for_analyst``, ``.dropped``).
+    """
+    from pathlib import Path
+
+    from realpolitik.draft import draft_scenario
+
+    name = "text"
+    if isinstance(text, os.PathLike) or (isinstance(text, str) and "\n" not in text and len(text) < 4096
+                                         and Path(text).is_file()):  # fmt: skip
+        path = Path(text)
+        name, text = path.name, path.read_text(encoding="utf-8")
+    backend = None
+    if endpoint is not None:
+        from realpolitik.draft.endpoint import EndpointBackend
+
+        backend = EndpointBackend(endpoint, model or "", **kwargs)
+    elif kwargs or model is not None:
+        raise OptionError([Problem("draft", "model, api_key_env and timeout need an endpoint")])
+    return draft_scenario(str(text), name, backend)

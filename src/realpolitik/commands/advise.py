@@ -116,7 +116,7 @@ def advise(
 
 
 #: columns that may wrap; every other column keeps its cells on one line
-_WRAP = {"lever", "region over draws", "other", "actor"}
+_WRAP = {"lever", "region over draws"}
 
 
 def _render(t) -> None:

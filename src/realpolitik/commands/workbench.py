@@ -159,6 +159,11 @@ def report(
     fmt: Annotated[Optional[str], typer.Option("--format", help="html or pdf (default: from the --out extension).")] = None,
     seed: SeedOpt = None,
     db: DbOpt = None,
+    advise: Annotated[
+        Optional[list[str]],
+        typer.Option("--advise", help="Add advice for this actor (repeatable): levers, pivotality, quadrants "
+                     "(expected-utility model, 200 draws; see `realpolitik advise`)."),
+    ] = None,
 ) -> None:
     """Write a report: scenario table, each model's forecast and trajectory, plots, sources."""
     from realpolitik.cli import build_models, load, parse_options
@@ -181,7 +186,16 @@ def report(
     record_runs_safely(scen, results, source="cli", url=db)
     labels = {m.name: (m.label or m.name) for m in models}
     tables = {m.name: m.describe(r, scen) for m, r in zip(models, results)}
-    content = render_report(scen, results, fmt=kind, labels=labels, tables=tables)
+    extra = []
+    for actor in advise or []:
+        from realpolitik.analysis.advise import advise as run_advise
+        from realpolitik.report.advise import advice_section
+
+        err.print(f"advising {actor} ...")
+        adv = run_advise(scen, actor, seed=seed)
+        adv.scenario_arg = scenario
+        extra.append(advice_section(adv))
+    content = render_report(scen, results, fmt=kind, labels=labels, tables=tables, extra_sections=extra)
     atomic_write(out_file, content)
     err.print(f"wrote {out_file} ({len(content) / 1024:.0f} KiB)")
 

@@ -85,8 +85,10 @@ def mpl_quadrants(adv: Mapping[str, Any]):
         ax.plot([-lim, lim], [lim, -lim], color="#999999", linewidth=0.8, linestyle="--")
         for name, (fx, fy, ha, va) in _REGION_TEXT.items():
             ax.text(fx, fy, name, transform=ax.transAxes, ha=ha, va=va, fontsize=7, color="#777777")
-        ax.text(0.97, 0.55, "compromise\n(upper hand)", transform=ax.transAxes, ha="right", fontsize=7, color="#777777")
-        ax.text(0.03, 0.40, "capitulate", transform=ax.transAxes, ha="left", fontsize=7, color="#777777")
+        # below the axis on the right, above b = -a: j compromises; above the axis on the left, below it: i gives in
+        ax.text(0.97, 0.45, "compromise\n(upper hand)", transform=ax.transAxes, ha="right", va="top", fontsize=7,
+                color="#777777")  # fmt: skip
+        ax.text(0.03, 0.55, "capitulate", transform=ax.transAxes, ha="left", va="bottom", fontsize=7, color="#777777")
         for j, d in enumerate(dyads):
             if not (np.isfinite(a[j]) and np.isfinite(b[j])):
                 continue

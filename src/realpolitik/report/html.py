@@ -141,7 +141,7 @@ def _analysis_suffix(details: Mapping[str, Any] | None) -> str:
 
 
 def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str, str],
-             tables: Mapping[str, list[Table]]) -> dict[str, Any]:  # fmt: skip
+             tables: Mapping[str, list[Table]], extra_sections: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:  # fmt: skip
     from realpolitik import __version__
 
     svg = plots.figure_svg
@@ -168,6 +168,15 @@ def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str,
             "note": (r.details or {}).get("note") if isinstance((r.details or {}).get("note"), str) else None,
         }
         sections.append(sec)
+    for extra in extra_sections:  # analyses with their own tables and figures (e.g. advise)
+        sections.append({
+            "name": extra["name"], "label": extra["label"], "options": extra.get("options", ""),
+            "seed": extra.get("seed"), "elapsed": extra.get("elapsed", "-"), "note": extra.get("note"),
+            "tables": [{"title": t.title, "columns": t.columns, "rows": [[fmt_cell(c) for c in row] for row in t.rows],
+                        "note": t.note} for t in extra.get("tables", [])],
+            "charts": [svg(f) for f in extra.get("figures", [])],
+            "trajectory": None, "settlement": None, "histograms": [], "tornados": [],
+        })  # fmt: skip
     return {
         "s": scenario,
         "hash": scenario.content_hash(),
@@ -189,13 +198,18 @@ def _env():
 
 
 def render_html(scenario: Scenario, results: Sequence[Any], labels: Mapping[str, str] | None = None,
-                tables: Mapping[str, list[Table]] | None = None) -> str:  # fmt: skip
-    """The report as one self-contained HTML string."""
+                tables: Mapping[str, list[Table]] | None = None,
+                extra_sections: Sequence[Mapping[str, Any]] = ()) -> str:  # fmt: skip
+    """The report as one self-contained HTML string.
+
+    ``extra_sections``: further sections, each ``{"name", "label", "note", "tables": [Table],
+    "figures": [matplotlib figures]}`` (e.g. :func:`realpolitik.report.advise.advice_section`).
+    """
     from markupsafe import Markup
 
     rs = [_as_result(r) for r in results]
     tabs = dict(tables) if tables is not None else {r.model: model_tables(r, scenario) for r in rs}
-    ctx = _context(scenario, rs, labels or default_labels(rs), tabs)
+    ctx = _context(scenario, rs, labels or default_labels(rs), tabs, extra_sections)
     # the SVGs come from matplotlib, not from user input: mark them safe
     ctx["charts"]["forecasts"] = Markup(ctx["charts"]["forecasts"]) if ctx["charts"]["forecasts"] else None
     ctx["charts"]["actor_maps"] = [Markup(x) for x in ctx["charts"]["actor_maps"]]
@@ -203,13 +217,14 @@ def render_html(scenario: Scenario, results: Sequence[Any], labels: Mapping[str,
         for key in ("trajectory", "settlement"):
             if sec[key]:
                 sec[key] = Markup(sec[key])
-        for key in ("histograms", "tornados"):
-            sec[key] = [Markup(x) for x in sec[key]]
+        for key in ("histograms", "tornados", "charts"):
+            sec[key] = [Markup(x) for x in sec.get(key, [])]
     return _env().get_template("report.html.j2").render(**ctx)
 
 
 def render_pdf(scenario: Scenario, results: Sequence[Any], labels: Mapping[str, str] | None = None,
-               tables: Mapping[str, list[Table]] | None = None) -> bytes:  # fmt: skip
+               tables: Mapping[str, list[Table]] | None = None,
+               extra_sections: Sequence[Mapping[str, Any]] = ()) -> bytes:  # fmt: skip
     """The report as a PDF (matplotlib's PdfPages: text pages, tables and charts)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
@@ -246,6 +261,12 @@ def render_pdf(scenario: Scenario, results: Sequence[Any], labels: Mapping[str, 
                 pdf.savefig(plots.mpl_histogram(v, i, scenario))
             for i, rows in plots.tornado_of(d).items():
                 pdf.savefig(plots.mpl_tornado(rows[:15], base=r.forecast.get(i), title=f"Sensitivity: {i}"))
+        for extra in extra_sections:
+            for t in extra.get("tables", []):
+                pdf.savefig(_text_page(f"{extra['label']}: {t.title}", [t.note or ""],
+                                       ("", [str(c) for c in t.columns], [[fmt_cell(c) for c in row] for row in t.rows[:40]])))  # fmt: skip
+            for fig in extra.get("figures", []):
+                pdf.savefig(fig)
         src = [f"- {s.title}" + (f" ({s.citation})" if s.citation else "") + (f"\n    \"{s.quote}\"" if s.quote else "")
                for s in scenario.sources]  # fmt: skip
         if src:
@@ -300,10 +321,11 @@ def _text_page(title: str, lines: list[str], table: tuple[str, list[str], list[l
 
 
 def render_report(scenario: Scenario, results: Sequence[Any], fmt: str = "html",
-                  labels: Mapping[str, str] | None = None, tables: Mapping[str, list[Table]] | None = None) -> bytes:  # fmt: skip
+                  labels: Mapping[str, str] | None = None, tables: Mapping[str, list[Table]] | None = None,
+                  extra_sections: Sequence[Mapping[str, Any]] = ()) -> bytes:  # fmt: skip
     """The report as bytes: ``fmt`` is ``html`` or ``pdf``."""
     if fmt == "pdf":
-        return render_pdf(scenario, results, labels, tables)
+        return render_pdf(scenario, results, labels, tables, extra_sections)
     if fmt == "html":
-        return render_html(scenario, results, labels, tables).encode("utf-8")
+        return render_html(scenario, results, labels, tables, extra_sections).encode("utf-8")
     raise ValueError(f"unknown report format {fmt!r}: expected html or pdf")
