@@ -241,3 +241,27 @@ def test_cli_advise_errors():
     assert main(["advise", "nobody"]) == 2
     assert main(["advise", "putin", "--target", "settlement"]) == 2
     assert main(["advise", "putin", "--plot", "x.txt"]) == 2
+
+
+# ------------------------------------------------------------------ report and plots
+def test_report_section_html_and_pdf(default):
+    from realpolitik.report.advise import advice_section, mpl_quadrants, plotly_levers, plotly_quadrants
+    from realpolitik.report.html import render_report
+
+    adv = advise(default, "putin", "weighted-mean", draws=20, seed=2, issues=["settlement", "alignment"])
+    sec = advice_section(adv, top=8)
+    assert sec["label"].startswith("Advice for putin") and len(sec["figures"]) == 2
+    html = render_report(default, [get_model("weighted-mean").run(default)], "html", extra_sections=[sec]).decode()
+    assert "Advice for putin" in html and "Levers of putin" in html and "Who is pivotal on settlement" in html
+    assert html.count("<svg") >= 4
+    pdf = render_report(default, [], "pdf", extra_sections=[advice_section(adv)])
+    assert pdf.startswith(b"%PDF")
+    data = adv.to_dict()
+    assert plotly_levers(data)["data"] and len(plotly_quadrants(data)) == 2
+    assert mpl_quadrants({"actor": "x", "quadrants": []}) is None
+
+
+def test_cli_report_with_advice(tmp_path):
+    out = tmp_path / "r.html"
+    assert main(["report", "-m", "weighted-mean", "--advise", "israel", "--seed", "1", "--out", str(out)]) == 0
+    assert "Advice for israel" in out.read_text()

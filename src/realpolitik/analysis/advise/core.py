@@ -457,7 +457,8 @@ def advise(
     if pivotality:
         advice.pivotality = _pivotality(scenario, m, list(goal), batch, seed)
     if perception:
-        advice.quadrants, advice.quadrant_note = _quadrants(scenario, m, actor, batch)
+        dyads, advice.quadrant_note = _quadrants(scenario, m, actor, batch)
+        advice.quadrants = [d for d in dyads if d.issue in goal]
     advice.elapsed = time.perf_counter() - start
     return advice
 
