@@ -15,6 +15,7 @@ import typer
 from realpolitik.cli import JsonOpt, ScenarioArg, SeedOpt, app, emit_json, err, load, out
 from realpolitik.commands.analysis import (
     ChunkOpt, EngineOpt, ModelOpt, OptionOpt, QuietOpt, SchedulerOpt, WorkersOpt, _engine, _model, _write_json,
+    save_figure,
 )  # fmt: skip
 from realpolitik.errors import OptionError, Problem
 
@@ -60,6 +61,7 @@ def advise(
     """Advice for ACTOR: its levers ranked by expected gain per unit of effort, under uncertainty."""
     from realpolitik.analysis.advise import advise as run_advise, candidate_levers, parse_target
     from realpolitik.engine.progress import progress_bar
+    from realpolitik.report.text import render_table
 
     scen = load(scenario)
     m = _model(model, option)
@@ -94,11 +96,7 @@ def advise(
         if q is not None:
             figs.append((plot.with_name(f"{plot.stem}-quadrants{plot.suffix}"), q))
         for target_file, fig in figs:
-            try:
-                target_file.parent.mkdir(parents=True, exist_ok=True)
-                fig.savefig(target_file, bbox_inches="tight")
-            except OSError as exc:
-                raise OptionError([Problem(f"--plot {target_file}", f"cannot write the chart: {exc.strerror or exc}")]) from None
+            save_figure(fig, target_file)
             written.append(str(target_file))
         data["plots"] = written
     if out_file is not None:
@@ -108,7 +106,7 @@ def advise(
         emit_json(data)
         return
     for t in adv.tables(top=top, detail=False):
-        _render(t)
+        render_table(t, out, wrap=_WRAP)
     rate = (n_levers + 1) * draws / adv.elapsed if adv.elapsed else math.nan
     err.print(f"[dim]{n_levers} levers x {draws} draws in {adv.elapsed:.1f} s ({rate:,.0f} forecasts/s)[/dim]")
     for w in written:
@@ -117,19 +115,3 @@ def advise(
 
 #: columns that may wrap; every other column keeps its cells on one line
 _WRAP = {"lever", "region over draws"}
-
-
-def _render(t) -> None:
-    """A rich table whose number columns never wrap, so the lever names get the room."""
-    from rich.table import Table as RichTable
-
-    from realpolitik.report.text import fmt_number
-
-    rt = RichTable(title=t.title, title_justify="left")
-    for c in t.columns:
-        rt.add_column(str(c), no_wrap=c not in _WRAP, overflow="fold")
-    for row in t.rows:
-        rt.add_row(*[fmt_number(v) for v in row])
-    out.print(rt)
-    if t.note:
-        out.print(f"[dim]{t.note}[/dim]")

@@ -67,6 +67,15 @@ def _write_json(path: Path, data) -> None:
     atomic_write(Path(path), (json.dumps(data, indent=2, allow_nan=False, default=str) + "\n").encode())
 
 
+def save_figure(fig, target: Path) -> None:
+    """Write a chart for ``--plot`` (the format follows the extension); a user-facing error if it cannot."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(target, bbox_inches="tight")
+    except OSError as exc:
+        raise OptionError([Problem(f"--plot {target}", f"cannot write the chart: {exc.strerror or exc}")]) from None
+
+
 def _record(scen, res) -> None:
     """Keep the run in the run history (workbench store); never fails the command."""
     try:
@@ -294,11 +303,7 @@ def sensitivity(
         figs = tornado_figures(res, top=top)
         for iid, fig in figs.items():
             target = plot if len(figs) == 1 else plot.with_name(f"{plot.stem}-{iid}{plot.suffix}")
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                fig.savefig(target, bbox_inches="tight")
-            except OSError as exc:
-                raise OptionError([Problem(f"--plot {target}", f"cannot write the chart: {exc.strerror or exc}")]) from None
+            save_figure(fig, target)
             written.append(str(target))
     if json_:
         data = res.to_dict()

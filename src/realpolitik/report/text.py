@@ -28,10 +28,11 @@ def fmt_number(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
-def render_table(t: Table, console: Console) -> None:
+def render_table(t: Table, console: Console, wrap: set[str] | None = None) -> None:
+    """Print a table; with ``wrap``, only the named columns may wrap (numbers stay on one line)."""
     rt = RichTable(title=t.title, title_justify="left", show_lines=False)
     for c in t.columns:
-        rt.add_column(str(c), overflow="fold")
+        rt.add_column(str(c), overflow="fold", no_wrap=wrap is not None and c not in wrap)
     for row in t.rows:
         rt.add_row(*[fmt_number(v) for v in row])
     console.print(rt)
