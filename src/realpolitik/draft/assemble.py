@@ -5,9 +5,9 @@
 is dropped with its quote (and said so in ``dropped``); the quote kept is the
 text's own wording.  Actors and issues need a quote found in the text too.  What
 the scenario format requires but the text does not give - a capability, a salience
-- becomes a *placeholder*: a neutral value (capability 50 for everyone, salience
-50) with a note that begins ``PLACEHOLDER`` and no quote, listed in
-``left_for_analyst``.  No probability of an outcome is ever written.
+- becomes a *placeholder*: a neutral value (capability 50 for an actor without a
+parent, an equal share of its parent's for a sub-actor; salience 50) with a note
+that begins ``PLACEHOLDER`` and no quote, listed in ``placeholders``.  No probability of an outcome is ever written.
 
 The result is validated by the scenario model (:func:`realpolitik.scenario.build.build_scenario`)
 and rendered as YAML whose title starts with ``DRAFT`` and whose header and
@@ -87,6 +87,51 @@ class Draft:
             "# =============================================================================",
         ]
         return ("\n".join(head) + "\n").encode() + to_yaml(self.scenario)
+
+
+def _placeholder_capabilities(actors: list[dict[str, Any]], left: list[str]) -> None:
+    """Fill the capabilities the text does not give, keeping the nested-actor rule.
+
+    An actor without a parent gets :data:`PLACEHOLDER_CAPABILITY`.  A sub-actor's
+    capability is a share of its parent's (docs/scenario-format.md): the part of the
+    parent's capability its quoted sub-actors leave is split equally between the parent
+    and its sub-actors without a quoted capability.  A parent link that cannot be kept
+    (quoted sub-actors holding all of the parent's capability, or a cycle) is dropped
+    and said so.
+    """
+    by_id = {a["id"]: a for a in actors}
+    kids: dict[str, list[dict[str, Any]]] = {}
+    for a in actors:
+        if a.get("parent"):
+            kids.setdefault(a["parent"], []).append(a)
+
+    def fill(a: dict[str, Any], depth: int = 0) -> None:
+        if depth > len(actors):  # a cycle of parents
+            left.append(f"{a['id']}.parent: parent links form a cycle; link dropped")
+            a.pop("parent", None)
+        if a["capability"] is None:
+            p = by_id.get(a.get("parent", ""))
+            if p is None:
+                a["capability"] = PLACEHOLDER_CAPABILITY
+                text = f"no parent: {PLACEHOLDER_CAPABILITY:g}, as every actor without one"
+            else:
+                fill(p, depth + 1)
+                quoted = sum(k["capability"] for k in kids[p["id"]] if k["capability"] is not None)
+                open_ = [k for k in kids[p["id"]] if k["capability"] is None]
+                a["capability"] = (p["capability"] - quoted) / (len(open_) + 1)
+                text = (f"a sub-actor of {p['id']}: an equal share ({a['capability']:g}) of what {p['id']}'s "
+                        "capability leaves")  # fmt: skip
+            a["notes"].insert(0, {"field": "capability", "text": "PLACEHOLDER: the text gives no basis for a "
+                                  f"capability; {text} - set it"})  # fmt: skip
+
+    for a in actors:
+        fill(a)
+    for pid, ks in kids.items():
+        p = by_id[pid]
+        if sum(k["capability"] for k in ks) >= p["capability"] or any(k["capability"] <= 0 for k in ks):
+            for k in ks:
+                k.pop("parent", None)
+                left.append(f"{k['id']}.parent: its capability and its siblings' reach {pid}'s; parent link dropped")
 
 
 def assemble(proposal: Proposal, text: str, source_name: str, backend: str) -> Draft:
@@ -174,10 +219,8 @@ def assemble(proposal: Proposal, text: str, source_name: str, backend: str) -> D
         cap = check(ap.capability, f"{aid}.capability", 0, math.inf, open_low=True)
         a_notes = []
         if cap is None:
-            capability = PLACEHOLDER_CAPABILITY
+            capability = None  # a placeholder, set below once the parents are known
             placeholders.append(f"{aid}.capability")
-            a_notes.append({"field": "capability", "text": "PLACEHOLDER: the text gives no basis for a capability; "
-                            f"every actor without one gets {PLACEHOLDER_CAPABILITY:g} - set it"})  # fmt: skip
         else:
             capability = cap[0]
             a_notes.append({"field": "capability", "text": ap.capability.rationale or "proposed", "quote": cap[1],
@@ -191,6 +234,7 @@ def assemble(proposal: Proposal, text: str, source_name: str, backend: str) -> D
         parent = next((_id(p.parent) for p in proposal.actors if _id(p.id) == a["id"] and p.parent), None)
         if parent in ids and parent != a["id"]:
             a["parent"] = parent
+    _placeholder_capabilities(actors, left)
     used = {i for a in actors for i in a["positions"]}
     for iid in list(issues):
         if iid not in used:
