@@ -96,14 +96,19 @@ def test_quadrants_match_the_models_move_log():
     """On the emission case, the chosen dyads' E(U) are those the model logs for its round-1 moves."""
     from realpolitik.models.base import ScenarioBatch
 
-    s = load_scenario("ec-emissions")
     m = get_model("expected-utility")
-    moves = m.run(s).details["moves"][0]
+    for name in ("ec-emissions", None):  # the default scenario has nested actors and a round-1 event
+        s = load_scenario(name)
+        moves = m.run(s).details["moves"][0]
+        per = m.perceptions_batch(ScenarioBatch.repeat(s, 2))
+        assert moves
+        for mv in moves:
+            p = per[mv["issue"]]
+            i, j = p["actors"].index(mv["actor"]), p["actors"].index(mv["toward"])
+            assert p["eu_challenge"][0, i, j] == pytest.approx(mv["eu_challenge"], abs=1e-12)
+            assert p["eu_challenged"][1, i, j] == pytest.approx(mv["eu_challenged"], abs=1e-12)
+    s = load_scenario("ec-emissions")
     p = m.perceptions_batch(ScenarioBatch.repeat(s, 2))[s.issue_ids[0]]
-    for mv in moves:
-        i, j = p["actors"].index(mv["actor"]), p["actors"].index(mv["toward"])
-        assert p["eu_challenge"][0, i, j] == pytest.approx(mv["eu_challenge"], abs=1e-12)
-        assert p["eu_challenged"][1, i, j] == pytest.approx(mv["eu_challenged"], abs=1e-12)
     # Belgium compromises with France in round 1 (Scholz et al. 2011): b > 0 > a, b > |a|
     bel, fra = p["actors"].index("Belgium"), p["actors"].index("France")
     assert REGIONS[classify(p["eu_challenge"][0, bel, fra], p["eu_challenged"][0, bel, fra])] == "compromise (concede)"
@@ -182,8 +187,13 @@ def test_advice_uncertainty_and_tables(putin_advice):
     piv = {p["issue"]: p for p in data["pivotality"]}
     ss = [a["shapley_shubik"] for a in piv["settlement"]["actors"]]
     assert sum(ss) == pytest.approx(1.0)
-    putin = next(a for a in piv["settlement"]["actors"] if a["actor"] == "putin")
-    assert putin["shapley_shubik"] == max(ss)
+    # the weights are the models' own: the constituencies' shares are carved out of Putin's
+    from realpolitik.scenario.nested import one_level_capability
+
+    d = load_scenario(None)
+    own = one_level_capability(d)[:, 0] * d.arrays().salience[:, 0]
+    shares = {a["actor"]: a["weight_share"] for a in piv["settlement"]["actors"]}
+    assert shares["putin"] == pytest.approx(own[0] / own.sum())
     regions = {d["region"] for d in data["quadrants"]}
     assert regions <= set(REGIONS)
 

@@ -114,4 +114,4 @@ def advise(
 
 
 #: columns that may wrap; every other column keeps its cells on one line
-_WRAP = {"lever", "region over draws"}
+_WRAP = {"lever", "region over draws", "region"}

@@ -1197,14 +1197,14 @@ class ExpectedUtility(Model):
         scen = batch.base
         universe = _universe(scen)
         n0 = len(scen.actors)
+        own = one_level_capability(scen, batch.capability, batch.position)  # nested actors, as the model counts them
         out: dict[str, dict[str, Any]] = {}
         for col, iss in enumerate(scen.issues):
             x1, c1, s1, act, events = _issue_setup(scen, col, universe)
             act[:n0] = ~np.isnan(batch.position[0, :, col])
             D, N = batch.draws, len(universe)
             x, c, s = (np.broadcast_to(v, (D, N)).copy() for v in (x1, c1, s1))
-            x[:, :n0], c[:, :n0], s[:, :n0] = (batch.position[:, :, col], batch.capability[:, :, col],
-                                               batch.salience[:, :, col])  # fmt: skip
+            x[:, :n0], c[:, :n0], s[:, :n0] = batch.position[:, :, col], own[:, :, col], batch.salience[:, :, col]
             tr = simulate(x, c, s, act, opt, events, scale=iss.span, perceive=True)
             if tr.first_round is None:  # fewer than two actors take part
                 continue

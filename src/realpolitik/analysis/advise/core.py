@@ -246,10 +246,12 @@ class Advice:
                              pv.leave_one_out.get(a, math.nan)])  # fmt: skip
             out.append(Table(
                 f"Who is pivotal on {pv.issue}",
-                ["actor", "weight", "Shapley-Shubik", "Banzhaf", "S-S over draws", "leave-one-out"],
+                ["actor", "weight", "S-S", "Banzhaf", "S-S draws", "leave out"],
                 prow,
-                "power in the majority game over the weights c x s as entered (a coalition holding more than half "
-                "the weight carries the issue); leave-one-out: the forecast without the actor minus the baseline",
+                "S-S: Shapley-Shubik index (point values, and mean over the draws); Banzhaf: normalised; "
+                "power in the majority game over the models' weights c x s as entered (own capability: a "
+                "sub-actor's share is carved out of its parent's; a coalition holding more than half the weight "
+                "carries the issue); leave-one-out: the forecast without the actor minus the baseline",
             ))  # fmt: skip
         if self.quadrants:
             qrows = []
@@ -258,10 +260,10 @@ class Advice:
                 qrows.append([d.issue, d.other, d.eu_challenge, d.eu_challenged, d.region, shares])
             out.append(Table(
                 f"How {self.actor} sees the others (expected-utility perception quadrants)",
-                ["issue", "other", "E(U) challenge", "E(U) challenged", "region", "region over draws"],
+                ["issue", "other", "EU chal.", "EU chal.'d", "region", "region over draws"],
                 qrows,
-                f"E(U) challenge: {self.actor}'s expected utility of challenging the other; E(U) challenged: what "
-                f"{self.actor} believes the other expects from challenging it. " + self.quadrant_note,
+                f"EU chal.: {self.actor}'s expected utility of challenging the other, E^i(U_ij); EU chal.'d: what "
+                f"{self.actor} believes the other expects from challenging it, E^i(U_ji). " + self.quadrant_note,
             ))  # fmt: skip
         elif self.quadrant_note:
             out.append(Table("Perception quadrants", ["note"], [[self.quadrant_note]]))
@@ -480,17 +482,22 @@ def _finite_or(v: float, default: float) -> float:
 def _pivotality(scenario: Scenario, model: Model, issues: list[str], batch: ScenarioBatch, seed: int) -> list[Pivotality]:
     from realpolitik.analysis.whatif import leave_one_out
 
+    from realpolitik.scenario.nested import one_level_capability
+
     loo = leave_one_out(scenario, model, seed=seed)
     shift = loo.shift()
     arr = scenario.arrays()
+    # the weights the one-level models use: a sub-actor's capability is a share of its parent's
+    own0 = one_level_capability(scenario)
+    own = one_level_capability(scenario, batch.capability, batch.position)
     out = []
     for iid in issues:
         c = scenario.issue_ids.index(iid)
         act = arr.active[:, c]
         ids = [a for a, on in zip(scenario.actor_ids, act) if on]
-        w0 = arr.capability[act, c] * arr.salience[act, c]
+        w0 = own0[act, c] * arr.salience[act, c]
         pt = majority_indices(w0)
-        wd = batch.capability[:, act, c] * batch.salience[:, act, c]
+        wd = own[:, act, c] * batch.salience[:, act, c]
         dr = majority_indices(wd)
         tot = w0.sum()
         out.append(Pivotality(
