@@ -109,3 +109,33 @@ def test_cli_records_into_postgresql(pg_url):
     assert listed.returncode == 0, listed.stderr
     runs = json.loads(listed.stdout)
     assert any(r["model"] == "weighted-mean" for r in runs)
+
+
+def test_old_history_upgrades_in_place_on_postgresql(pg_url):
+    """A 0.1 history (written by the frozen old store code) in its own database: opening it
+    with today's store migrates it to HEAD and every old run is intact."""
+    from legacy_store_v0 import write_history
+    from sqlalchemy import create_engine, text
+
+    from realpolitik.store.migrate import HEAD, current_revision
+
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE legacy_history"))
+    admin.dispose()
+    url = pg_url.rsplit("/", 1)[0] + "/legacy_history"
+    scen = load_scenario("ec-emissions")
+    results = [get_model(m).run(scen, rng=5).to_dict() for m in ("weighted-mean", "weighted-median", "nash")]
+    ids = write_history(url, scen.to_data(), scen.content_hash(), scen.title, results, library_name="upload.yaml")
+    store = RunStore(url)
+    try:
+        assert current_revision(store.engine) == HEAD
+        assert store.count() == 3
+        for rid, res in zip(ids, results):
+            rec = store.get_run(rid)
+            assert rec.result == json.loads(json.dumps(res)) and rec.scenario == json.loads(json.dumps(scen.to_data()))
+        assert [e["name"] for e in store.library()] == ["upload.yaml"]
+        (new,) = store.save(scen, [get_model("nash").run(scen)])
+        assert new > max(ids) and store.ledger_entries() == []
+    finally:
+        store.dispose()

@@ -9,6 +9,7 @@ committed together or not at all.
 """
 
 from realpolitik.store.db import (
+    LedgerEntry,
     ENV_VAR,
     RunRecord,
     RunStore,
@@ -21,6 +22,7 @@ from realpolitik.store.db import (
 )
 
 __all__ = [
+    "LedgerEntry",
     "ENV_VAR",
     "RunRecord",
     "RunStore",

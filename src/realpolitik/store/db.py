@@ -11,9 +11,15 @@ Tables
     Result JSON, and the scenario hash.
 ``library``
     Scenarios a person uploaded or edited in the web app (name, origin, hash).
+``ledger_entries``
+    The forecast ledger (:mod:`realpolitik.ledger`): append-only, hash-chained
+    entries (question added, forecast sealed, question resolved), each the canonical
+    JSON ``body`` with its sha256 ``hash``.
 
 Only portable column types are used (Integer, String, Text, Float, DateTime,
-JSON), so SQLite and PostgreSQL both work.
+JSON), so SQLite and PostgreSQL both work.  The schema is created and upgraded by
+the alembic migrations in ``store/migrations`` (:mod:`realpolitik.store.migrate`), so
+an existing history upgrades in place.
 """
 
 from __future__ import annotations
@@ -27,9 +33,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, func, select
+from collections.abc import Callable
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from realpolitik.errors import OptionError, Problem
@@ -81,6 +102,45 @@ class LibraryRow(Base):
     origin: Mapped[str] = mapped_column(String(20), default="upload")  # upload | edit
     scenario_hash: Mapped[str] = mapped_column(ForeignKey("scenarios.hash"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class LedgerEntryRow(Base):
+    """One entry of the forecast ledger; ``body`` is the sealed text, the rest indexes it."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (UniqueConstraint("hash", name="uq_ledger_entries_hash"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20))
+    question_id: Mapped[str] = mapped_column(String(120), index=True)
+    model: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(80))
+    hash: Mapped[str] = mapped_column(String(80))
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A stored ledger entry as plain data (the body is the sealed canonical JSON text)."""
+
+    seq: int
+    kind: str
+    question_id: str
+    model: str | None
+    created_at: dt.datetime
+    run_id: int | None
+    body: str
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def from_row(cls, row: LedgerEntryRow) -> "LedgerEntry":
+        created = row.created_at
+        if created is not None and created.tzinfo is None:  # SQLite drops the zone
+            created = created.replace(tzinfo=dt.timezone.utc)
+        return cls(row.seq, row.kind, row.question_id, row.model, created, row.run_id, row.body, row.prev_hash, row.hash)
 
 
 # ---------------------------------------------------------------------- records
@@ -194,8 +254,11 @@ class RunStore:
             raise OptionError([Problem("--db", f"cannot use {parsed.get_backend_name()!r} databases here: {exc}")]) from None
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        from realpolitik.store.migrate import upgrade
+
         try:
-            Base.metadata.create_all(self.engine)
+            upgrade(self.engine)
         except SQLAlchemyError as exc:
             first = str(exc.orig if getattr(exc, "orig", None) is not None else exc).strip().splitlines()[0]
             raise OptionError([Problem("--db", f"cannot open the run history at {parsed.render_as_string(hide_password=True)}: {first}")]) from None
@@ -309,14 +372,61 @@ class RunStore:
             return {"id": lib.id, "name": lib.name, "origin": lib.origin, "hash": lib.scenario_hash,
                     "data": dict(scen.data) if scen else None}  # fmt: skip
 
+    # ------------------------------------------------------------ ledger
+    def append_entry(
+        self,
+        build: Callable[[int, str], tuple[str, str, dict[str, Any]]],
+        genesis: str,
+        attempts: int = 5,
+    ) -> LedgerEntry:
+        """Append one ledger entry after the current last one, in one transaction.
+
+        ``build(seq, prev_hash)`` returns ``(body, hash, columns)``: the sealed text, its
+        hash and the indexed columns (``kind``, ``question_id``, ``model``,
+        ``created_at``, ``run_id``).  The first entry's ``prev_hash`` is ``genesis``.  Two
+        writers racing for the same ``seq`` collide on the primary key; the loser builds
+        again on the new last entry (up to ``attempts`` times).
+        """
+        for attempt in range(attempts):
+            try:
+                with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                    last = session.scalars(select(LedgerEntryRow).order_by(LedgerEntryRow.seq.desc()).limit(1)).first()
+                    seq, prev = (1, genesis) if last is None else (last.seq + 1, last.hash)
+                    body, digest, cols = build(seq, prev)
+                    row = LedgerEntryRow(seq=seq, body=body, prev_hash=prev, hash=digest, **cols)
+                    session.add(row)
+                    session.flush()
+                    return LedgerEntry.from_row(row)
+            except IntegrityError:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def ledger_entries(self, question_id: str | None = None, kind: str | None = None) -> list[LedgerEntry]:
+        """Ledger entries in chain order (optionally of one question or one kind)."""
+        with Session(self.engine) as session:
+            q = select(LedgerEntryRow).order_by(LedgerEntryRow.seq)
+            if question_id is not None:
+                q = q.where(LedgerEntryRow.question_id == question_id)
+            if kind is not None:
+                q = q.where(LedgerEntryRow.kind == kind)
+            return [LedgerEntry.from_row(r) for r in session.scalars(q)]
+
     def dispose(self) -> None:
         self.engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # SQLAlchemy's recipe for real transactions on SQLite: the driver must not open (or
+    # skip) transactions itself, so that DDL - a schema migration - is transactional too
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 _STORES: dict[str, RunStore] = {}
