@@ -123,8 +123,24 @@ def forecast(
     details: Annotated[
         bool, typer.Option("--details", help="Show every model's detail tables (the default when one model runs).")
     ] = False,
+    question: Annotated[
+        Optional[str],
+        typer.Option("--question", "-q", help="Seal each model's forecast of this ledger question (see 'question list')."),
+    ] = None,
+    draws: Annotated[
+        int, typer.Option("--draws", help="With --question: Monte Carlo draws for rules that read a model's draws.")
+    ] = 1000,
 ) -> None:
     """Forecast a scenario with one or more models (no SCENARIO: the default scenario)."""
+    if question is not None:
+        from realpolitik.commands.ledger import seal_question
+
+        opts = parse_options(option)
+        for key, value in (("preset", preset), ("rounds", rounds), ("mode", mode)):
+            if value is not None:
+                opts[key] = value
+        seal_question(question, scenario, model, opts, seed, draws, json_)
+        return
     from realpolitik.report.text import forecast_table, render_table
     from realpolitik.scenario.writers import atomic_write
 
