@@ -242,3 +242,36 @@ def test_ensemble_intervals_are_read_as_quantiles():
     d = fc.distribution
     assert d.quantile(0.1) == pytest.approx(e["interval80"][0]) and d.quantile(0.9) == pytest.approx(e["interval80"][1])
     assert d.quantile(0.25) == pytest.approx(e["interval50"][0]) and d.quantile(0.75) == pytest.approx(e["interval50"][1])
+
+
+def test_report_and_plots_carry_the_ledger(db, capsys, tmp_path):
+    assert run(capsys, *BIN)[0] == 0
+    assert run(capsys, "forecast", "--question", "q-bin", "-m", "weighted-mean", "-m", "weighted-median", "--draws", "20")[0] == 0
+    assert run(capsys, "question", "resolve", "q-bin", "yes", "--source", "news", "--early")[0] == 0
+    code, _, err = run(capsys, "ledger", "score", "--plot", str(tmp_path / "s"))
+    assert code == 0, err
+    for name in ("s-reliability.png", "s-scores.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    out = tmp_path / "r.html"
+    code, _, err = run(capsys, "report", "ec-emissions", "-m", "weighted-mean", "--ledger", "--out", str(out))
+    assert code == 0, err
+    html = out.read_text()
+    assert "Forecast ledger" in html and "Reliability of sealed forecasts" in html and "q-bin" in html
+    assert "chain" in html and "intact" in html
+
+
+def test_readme_ledger_example_runs(db, tmp_path):
+    """The README's ledger lines, run as a shell script against a fresh database."""
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- ledger-example[^>]*-->\n```sh\n(.*?)```", text, re.S).group(1)
+    bindir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(["bash", "-e", "-c", block], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "chain intact" in proc.stdout and "settle-50" in proc.stdout

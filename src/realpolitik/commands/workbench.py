@@ -164,6 +164,10 @@ def report(
         typer.Option("--advise", help="Add advice for this actor (repeatable): levers, pivotality, quadrants "
                      "(expected-utility model, 200 draws; see `realpolitik advise`)."),
     ] = None,
+    ledger: Annotated[
+        bool, typer.Option("--ledger", help="Add the forecast ledger: scores of resolved questions, reliability, "
+                           "score over time (see `realpolitik ledger score`).")
+    ] = False,
 ) -> None:
     """Write a report: scenario table, each model's forecast and trajectory, plots, sources."""
     from realpolitik.cli import build_models, load, parse_options
@@ -195,6 +199,12 @@ def report(
         adv = run_advise(scen, actor, seed=seed)
         adv.scenario_arg = scenario
         extra.append(advice_section(adv))
+    if ledger:
+        from realpolitik.ledger import Ledger, ledger_scores
+        from realpolitik.report.ledger import ledger_section
+
+        book = Ledger.open(db)
+        extra.append(ledger_section(ledger_scores(book.states()), book.verify()))
     content = render_report(scen, results, fmt=kind, labels=labels, tables=tables, extra_sections=extra)
     atomic_write(out_file, content)
     err.print(f"wrote {out_file} ({len(content) / 1024:.0f} KiB)")

@@ -32,7 +32,6 @@ Good, I. J. (1952). Rational decisions. *JRSS B* 14(1), 107-114 (the log score).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,23 +51,26 @@ def class_probabilities(fc: Forecast, labels: Sequence[str]) -> np.ndarray:
     return np.array([fc.probabilities.get(k, 0.0) for k in labels])
 
 
-def brier(p: np.ndarray, k: int) -> float:
-    """Brier score of class probabilities ``p`` when class ``k`` happened: the sum over the
-    classes of ``scoringrules.brier_score`` (each class a binary event)."""
-    import scoringrules as sr
+def _onehot(n: int, k: int) -> np.ndarray:
+    o = np.zeros((1, n))
+    o[0, k] = 1.0
+    return o
 
-    o = np.zeros(len(p))
-    o[k] = 1.0
-    return float(np.sum(sr.brier_score(o, np.asarray(p, dtype=float))))
+
+def brier(p: np.ndarray, k: int) -> float:
+    """Brier score of class probabilities ``p`` when class ``k`` happened (the backtests'
+    :func:`~realpolitik.analysis.backtest.scoring.brier`, from ``scoringrules``)."""
+    from realpolitik.analysis.backtest.scoring import brier as mean_brier
+
+    return mean_brier(np.asarray(p, dtype=float)[None, :], _onehot(len(p), k))
 
 
 def log_score(p: np.ndarray, k: int, floor: float = LOG_FLOOR) -> float:
-    """log of the probability of the class that happened (floored): ``-scoringrules.log_score``
-    of that class as a binary event forecast with that probability."""
-    import scoringrules as sr
+    """log of the probability of the class that happened, floored (the backtests'
+    :func:`~realpolitik.analysis.backtest.scoring.log_score`, from ``scoringrules``)."""
+    from realpolitik.analysis.backtest.scoring import log_score as mean_log
 
-    pk = max(float(p[k]), floor)
-    return float(-sr.log_score(1.0, pk))
+    return mean_log(np.asarray(p, dtype=float)[None, :], _onehot(len(p), k), floor=floor)
 
 
 def crps_piecewise_linear(knots: Sequence[tuple[float, float]], y: float) -> float:
@@ -166,23 +168,8 @@ def time_average(
 
 # ------------------------------------------------------------------ reliability
 def reliability(p: Sequence[float], o: Sequence[float], bins: int = 5) -> list[dict[str, Any]]:
-    """Per equal-width bin of the forecast probability: n, mean forecast, observed
-    frequency and its 90 % Wilson interval (a thin bin reads as such)."""
-    p_arr = np.asarray(p, dtype=float).ravel()
-    o_arr = np.asarray(o, dtype=float).ravel()
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    z = 1.6448536269514722
-    rows = []
-    for k, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
-        sel = (p_arr >= lo) & ((p_arr < hi) if k < bins - 1 else (p_arr <= hi))
-        n = int(sel.sum())
-        row: dict[str, Any] = {"bin": f"{lo:.1f}-{hi:.1f}", "n": n, "mean_predicted": None, "observed": None,
-                               "observed_low": None, "observed_high": None}  # fmt: skip
-        if n:
-            f = float(o_arr[sel].mean())
-            c = (f + z * z / (2 * n)) / (1 + z * z / n)
-            h = z * math.sqrt(f * (1 - f) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-            row.update(mean_predicted=float(p_arr[sel].mean()), observed=f, observed_low=max(0.0, c - h),
-                       observed_high=min(1.0, c + h))  # fmt: skip
-        rows.append(row)
-    return rows
+    """Reliability diagram data: the backtests' :func:`~realpolitik.analysis.backtest.scoring.reliability`
+    (per equal-width bin: n, mean forecast, observed frequency with a 90 % Wilson interval)."""
+    from realpolitik.analysis.backtest.scoring import reliability as rel
+
+    return rel(np.asarray(p, dtype=float), np.asarray(o, dtype=float), bins=bins)

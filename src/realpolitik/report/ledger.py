@@ -89,8 +89,8 @@ def mpl_reliability(rep: Mapping[str, Any]):
             continue
         x = [r["mean_predicted"] for r in pts]
         y = [r["observed"] for r in pts]
-        lo = [r["observed"] - r["observed_low"] for r in pts]
-        hi = [r["observed_high"] - r["observed"] for r in pts]
+        lo = [max(0.0, r["observed"] - r["observed_low"]) for r in pts]
+        hi = [max(0.0, r["observed_high"] - r["observed"]) for r in pts]
         ax.errorbar(x, y, yerr=[lo, hi], marker="o", color=color(k), capsize=3, linewidth=1.2,
                     label=f"{who} (n={sum(r['n'] for r in pts)})")  # fmt: skip
     ax.set_xlim(-0.02, 1.02)
@@ -149,8 +149,8 @@ def plotly_reliability(rep: Mapping[str, Any]):
         fig.add_trace(go.Scatter(
             x=[r["mean_predicted"] for r in pts], y=[r["observed"] for r in pts], mode="lines+markers", name=who,
             line=dict(color=color(k)),
-            error_y=dict(type="data", symmetric=False, array=[r["observed_high"] - r["observed"] for r in pts],
-                         arrayminus=[r["observed"] - r["observed_low"] for r in pts]),
+            error_y=dict(type="data", symmetric=False, array=[max(0.0, r["observed_high"] - r["observed"]) for r in pts],
+                         arrayminus=[max(0.0, r["observed"] - r["observed_low"]) for r in pts]),
             text=[f"n={r['n']}" for r in pts],
         ))  # fmt: skip
     fig.update_layout(**_PLOTLY_LAYOUT, title="Reliability of sealed forecasts (binary questions)",
@@ -170,3 +170,15 @@ def plotly_score_over_time(qd: Mapping[str, Any]):
     fig.update_layout(**_PLOTLY_LAYOUT, title=f"{qd['id']}: {qd['metric']} of the standing forecast (lower is better)",
                       yaxis=dict(title=qd["metric"]))  # fmt: skip
     return fig
+
+
+def ledger_section(rep: Mapping[str, Any], verify: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The report's ledger section (an extra section of :func:`realpolitik.report.html.render_report`)."""
+    n = len(rep["questions"])
+    note = (f"{n} resolved question(s) scored; unresolved in the ledger: {', '.join(rep['unresolved']) or 'none'}. "
+            "Scores and conventions: docs/ledger.md.")  # fmt: skip
+    if verify is not None:
+        note += (f" Hash chain: {verify['entries']} entries, intact, head {verify['head']}." if verify["ok"]
+                 else f" Hash chain BROKEN: {verify['broken']['message']}.")  # fmt: skip
+    figures = [mpl_reliability(rep), mpl_score_over_time(rep)] if n else []
+    return {"name": "ledger", "label": "Forecast ledger", "note": note, "tables": score_tables(rep), "figures": figures}
