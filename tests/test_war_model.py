@@ -116,12 +116,15 @@ def test_default_scenario_what_if_table(default_result):
 def test_default_scenario_inputs(default_result):
     scen, model, r = default_result
     inp = r.details["inputs"]
-    assert inp["domestic_ratifiers"]["russia"] == ["russian_military", "russian_public", "russian_elites"]
-    assert inp["domestic_ratifiers"]["ukraine"] == []
-    assert inp["battles_before_start"] == ["kursk"]
-    # Kursk moved both beliefs toward Russia
-    assert inp["battle_win_belief"]["russia"] > battle_odds_from_war_win(0.8, 5, 10)
-    assert inp["battle_win_belief"]["ukraine"] > battle_odds_from_war_win(0.3, 5, 10)
+    assert inp["domestic_constituencies"]["russia"] == ["russian_military", "russian_public", "russian_elites"]
+    assert inp["domestic_constituencies"]["ukraine"] == []
+    # Kursk is dated as_of: part of the record the forecast is conditioned on
+    assert inp["battles_before_start"] == [] and inp["battles_in_record"] == ["kursk"]
+    # both sides learnt from the 11 battles of the record and Kursk's extra evidence (weight 1):
+    # each belief holds the weight of 10 (start) + 11 + 1 battles at the origin
+    for side in ("russia", "ukraine"):
+        assert sum(inp["beta_counts"][side]) == pytest.approx(10 + 11 + 1)
+    assert r.details["record"]["battles_in_record"] == 11
     rep = r.details["reputation"]
     assert set(rep["theatres"]) == {"syria", "iran"}
 
@@ -138,21 +141,24 @@ def test_domestic_winset_from_sub_actors_and_events(tmp_path):
     scen = small(tmp_path)
     war = scen.war
     tl = domestic_timeline(scen, war, max_battles=12)
-    # demands r_j = sq + s_j (x_j - sq) in A's share: hawk 0.4 + 0.5*0.5 = 0.65, dove 0.4 + 1.0*(-0.1) = 0.3
-    # weights c*s: hawk 20, dove 20 -> the first reaching half of the weight is the dove (0.3)
-    assert tl.lower[0] == pytest.approx(m.winset_bound([0.65, 0.3], [20.0, 20.0], 0.5))
-    assert tl.lower[0] == pytest.approx(0.3)
-    assert np.all(np.isinf(tl.upper))  # B has no ratifiers
-    # the shock (6 months = step 3) makes the hawk demand 1.0 with weight 40 > dove's 20: the
-    # ratifiers can bind the leader beyond his own position (0.7)
-    assert tl.lower[2] == pytest.approx(0.3) and tl.lower[3] == pytest.approx(1.0)
+    # pressure-weighted mean of the constituencies' positions (A-share), weights c*s:
+    # hawk 0.9 (40 * 0.5 = 20), dove 0.3 (20 * 1.0 = 20) -> 0.6; autonomy 0.5 (default)
+    # pulls the leader's 0.7 halfway: 0.65
+    assert tl.lower[0] == pytest.approx(m.domestic_bound(0.7, [0.9, 0.3], [20.0, 20.0], 0.5))
+    assert tl.lower[0] == pytest.approx(0.65)
+    assert np.all(np.isinf(tl.upper))  # B has no constituencies
+    # the shock (6 months = step 3) makes the hawk demand 1.0 with weight 40: pressure
+    # (40 + 6) / 60 = 0.7667, bound 0.7333 - beyond the leader's own position (0.7)
+    assert tl.lower[2] == pytest.approx(0.65) and tl.lower[3] == pytest.approx(0.35 + 0.5 * 46 / 60)
     assert tl.ratifiers == (("hawk", "dove"), ())
 
 
 def test_audience_costs_tighten_the_bound(tmp_path):
     scen = small(tmp_path, SMALL.replace("cost_per_month: 0.003,", "cost_per_month: 0.003, audience_cost_rate: 0.1,"))
     tl = domestic_timeline(scen, scen.war, max_battles=12, use_events=False)
-    assert tl.lower[0] == pytest.approx(0.3) and tl.lower[6] == pytest.approx(0.3 + 0.1 * 1.0)
+    assert tl.lower[0] == pytest.approx(0.65) and tl.lower[1] == pytest.approx(0.65 + 0.1 * 2 / 12)
+    # never beyond the leader's own position (0.7)
+    assert tl.lower[6] == pytest.approx(0.7) and tl.lower[12] == pytest.approx(0.7)
     assert np.all(np.diff(tl.lower) >= 0)
 
 

@@ -396,7 +396,7 @@ class Scenario(_Frozen):
         if self.war is not None:
             from realpolitik.scenario.war import check_war
 
-            problems.extend(check_war(self.war, self.actors, self.issues, self.events))
+            problems.extend(check_war(self.war, self.actors, self.issues, self.events, self.as_of))
         if problems:
             raise ValueError("\n".join(problems))
         return self

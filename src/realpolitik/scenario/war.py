@@ -13,6 +13,9 @@ Units
 * Costs and premiums are shares of the whole stake (value 1).
 * Time is in months; one battle (one step of the front line) lasts
   ``months_per_battle``.
+* With a ``history`` the war has a past: it began at ``history.start``, and the
+  record up to the scenario's ``as_of`` (periods fought, failed talks, broken
+  ceasefires) conditions the forecast (``docs/war.md``, "The war's past").
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$"
+DAYS_PER_MONTH = 365.25 / 12.0
 
 
 class _Frozen(BaseModel):
@@ -76,6 +80,31 @@ class Credibility(_Frozen):
     discount: float = Field(default=0.9, gt=0, lt=1, description="discount factor per year")
 
 
+class Autonomy(_Frozen):
+    """A leader's autonomy from its domestic constituencies, in [0, 1].
+
+    A number (``autonomy: 0.6``) or a triangular distribution
+    ``{low: 0.4, mode: 0.6, high: 0.85}`` drawn per Monte Carlo draw (the point
+    value is the mode).
+    """
+
+    low: float | None = Field(default=None, ge=0, le=1)
+    mode: float = Field(ge=0, le=1)
+    high: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both low and high (a triangular range) or neither (a number)")
+        if self.low is not None and not self.low <= self.mode <= self.high:
+            raise ValueError(f"mode {self.mode:g} lies outside low {self.low:g} to high {self.high:g}")
+        return self
+
+    @property
+    def uncertain(self) -> bool:
+        return self.low is not None and self.high is not None and self.high > self.low
+
+
 class Side(_Frozen):
     """One belligerent, linked to actors of the spatial scenario."""
 
@@ -91,7 +120,25 @@ class Side(_Frozen):
         default=None, description="this side's trust in the OTHER side's agreements"
     )
     audience_cost_rate: float = Field(default=0.0, ge=0, le=1, description="win-set tightening, shares per year")
-    ratification_threshold: float = Field(default=0.5, gt=0, le=1)
+    autonomy: Autonomy = Field(
+        default_factory=lambda: Autonomy(mode=0.5),
+        description="the leader's autonomy from its constituencies: 1 = its own position alone sets its bound "
+        "(personalist), 0 = the constituencies' pressure alone (parliamentary ratification)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced(cls, data):
+        if isinstance(data, dict) and "ratification_threshold" in data:
+            raise ValueError(
+                "ratification_threshold was replaced by autonomy (0-1: how far the leader's own position, rather "
+                "than its constituencies' pressure, sets the terms it can accept; see docs/war.md)"
+            )
+        if isinstance(data, dict) and isinstance(data.get("autonomy"), (int, float)) and not isinstance(
+            data.get("autonomy"), bool
+        ):
+            data = {**data, "autonomy": {"mode": data["autonomy"]}}
+        return data
 
 
 class Front(_Frozen):
@@ -175,6 +222,65 @@ class Reputation(_Frozen):
     theatres: tuple[Theatre, ...] = ()
 
 
+class Period(_Frozen):
+    """One battle of the war's past: ``start`` to ``end``, won by ``winner`` (a side id).
+
+    A period is one battle of ``months_per_battle`` months (its length must lie
+    within half a battle of that); ``winner`` is omitted (null) where the outcome
+    is not coded.  Battles of the past that no period covers are uncoded too.
+    """
+
+    start: dt.date
+    end: dt.date
+    winner: str | None = None
+    description: str = ""
+    source: str | None = None
+
+
+class Talks(_Frozen):
+    """Failed talks: on ``date`` the side ``offered_by`` offered ``terms`` (on the
+    settlement issue's scale; omitted when unknown) and the other side refused."""
+
+    date: dt.date
+    offered_by: str
+    terms: float | None = None
+    description: str = ""
+    source: str | None = None
+
+    _t = field_validator("terms")(lambda v: _finite(v))
+
+
+class BrokenCeasefire(_Frozen):
+    """A ceasefire (or other agreement to stop fighting) agreed on ``start`` that broke
+    on ``broken``.  ``broken_by`` is the side blamed; omitted, each side blames the
+    other.  It counts as a broken agreement in the credibility record of the side(s)
+    that did not break it (``sides[i].credibility``)."""
+
+    name: str = ""
+    start: dt.date
+    broken: dt.date
+    broken_by: str | None = None
+    description: str = ""
+    source: str | None = None
+
+
+class History(_Frozen):
+    """The war's past up to the scenario's ``as_of``.
+
+    ``start`` is the date the war began; ``elapsed_months`` (optional) must agree
+    with ``start`` and ``as_of`` within half a month.  The forecast is conditioned on
+    this record: the war fought ``round(elapsed / months_per_battle)`` battles
+    without a deal and without a military victory, with the coded outcomes of
+    ``periods``, and each of ``talks`` failed.
+    """
+
+    start: dt.date
+    elapsed_months: float | None = Field(default=None, ge=0, le=1200)
+    periods: tuple[Period, ...] = ()
+    talks: tuple[Talks, ...] = ()
+    ceasefires: tuple[BrokenCeasefire, ...] = ()
+
+
 class WarSpec(_Frozen):
     """The war section of a scenario.  See ``docs/war.md`` for every field."""
 
@@ -189,6 +295,7 @@ class WarSpec(_Frozen):
     battles: tuple[Battle, ...] = ()
     ceasefire: Ceasefire | None = None
     reputation: Reputation | None = None
+    history: History | None = None
 
     _f = field_validator("months_per_battle", "discount", "max_months")(lambda v: _finite(v))
 
@@ -209,13 +316,131 @@ class WarSpec(_Frozen):
             )
         return self
 
+    def broken_ceasefires(self, side: int) -> int:
+        """Ceasefires of the history that the OTHER side broke, as ``side`` counts them
+        (a ceasefire with no ``broken_by`` is blamed on the other side by both)."""
+        if self.history is None:
+            return 0
+        own = self.sides[side].id
+        return sum(1 for c in self.history.ceasefires if c.broken_by != own)
 
-def check_war(war: WarSpec, actors, issues, events) -> list[str]:
+
+def months_between(a: dt.date, b: dt.date) -> float:
+    """Months from ``a`` to ``b`` (365.25/12 days a month; negative when ``b`` is earlier)."""
+    return (b - a).days / DAYS_PER_MONTH
+
+
+def past_battles(history: History, as_of: dt.date, months_per_battle: float) -> int:
+    """Battles the war has fought by ``as_of``: ``round(elapsed / months_per_battle)``."""
+    return int(math.floor(months_between(history.start, as_of) / months_per_battle + 0.5))
+
+
+def battle_slot(day: dt.date, as_of: dt.date, months_per_battle: float) -> int:
+    """The battle of the past a date falls in: 1 = the battle ending at ``as_of``, 2 the one
+    before, ... (battles are laid back from ``as_of`` in steps of ``months_per_battle``)."""
+    return int(math.floor(months_between(day, as_of) / months_per_battle)) + 1
+
+
+def _mid(a: dt.date, b: dt.date) -> dt.date:
+    return a + (b - a) / 2
+
+
+def check_history(war: WarSpec, as_of: dt.date | None, issue=None) -> list[str]:
+    """The war's record: dates in order and before ``as_of``, periods one battle long and
+    in distinct battles, side ids known, offered terms on the issue's scale."""
+    h = war.history
+    if h is None:
+        return []
+    if as_of is None:
+        return ["war.history.start: the scenario needs an as_of date (the record runs from the war's start to as_of)"]
+    problems: list[str] = []
+    ids = [s.id for s in war.sides]
+    known = f"expected {ids[0]} or {ids[1]}"
+    mpb = war.months_per_battle
+    if h.start >= as_of:
+        return [f"war.history.start: {h.start} is not before the scenario's as_of {as_of}"]
+    elapsed = months_between(h.start, as_of)
+    if h.elapsed_months is not None and abs(h.elapsed_months - elapsed) > 0.5:
+        problems.append(
+            f"war.history.elapsed_months: {h.elapsed_months:g} disagrees with start {h.start} and as_of {as_of} "
+            f"({elapsed:.1f} months)"
+        )
+    n = past_battles(h, as_of, mpb)
+    slots: dict[int, int] = {}
+    for k, per in enumerate(h.periods):
+        where = f"war.history.periods.{k}"
+        if per.end <= per.start:
+            problems.append(f"{where}.end: {per.end} is not after its start {per.start}")
+            continue
+        if per.start < h.start:
+            problems.append(f"{where}.start: {per.start} is before the war's start {h.start}")
+        if per.end > as_of:
+            problems.append(f"{where}.end: {per.end} is after the scenario's as_of {as_of}")
+        if k and h.periods[k - 1].end > per.start and h.periods[k - 1].end > h.periods[k - 1].start:
+            problems.append(
+                f"{where}.start: {per.start} is before the end of the previous period ({h.periods[k - 1].end}); "
+                "periods must be in date order and must not overlap"
+            )
+        length = months_between(per.start, per.end)
+        if not 0.5 * mpb <= length <= 1.5 * mpb:
+            problems.append(
+                f"{where}: {length:.1f} months long, but a period is one battle of months_per_battle = {mpb:g} "
+                f"months (allowed {0.5 * mpb:g} to {1.5 * mpb:g}); split it or leave the months uncoded"
+            )
+            continue
+        if per.winner is not None and per.winner not in ids:
+            problems.append(f"{where}.winner: {per.winner!r} is not a side id ({known})")
+        slot = battle_slot(_mid(per.start, per.end), as_of, mpb)
+        if not 1 <= slot <= n:
+            problems.append(
+                f"{where}: its middle lies outside the {n} battles of {mpb:g} months laid back from as_of {as_of} "
+                f"(the war's {elapsed:.1f} months)"
+            )
+        elif slot in slots:
+            problems.append(
+                f"{where}: falls in the same {mpb:g}-month battle as periods.{slots[slot]} "
+                f"(battle {slot} before as_of); one period is one battle"
+            )
+        else:
+            slots[slot] = k
+    for k, t in enumerate(h.talks):
+        where = f"war.history.talks.{k}"
+        if not h.start <= t.date <= as_of:
+            problems.append(f"{where}.date: {t.date} lies outside the war's record ({h.start} to as_of {as_of})")
+        if k and t.date < h.talks[k - 1].date:
+            problems.append(f"{where}.date: {t.date} is before the previous talks ({h.talks[k - 1].date}); list them in date order")
+        if t.offered_by not in ids:
+            problems.append(f"{where}.offered_by: {t.offered_by!r} is not a side id ({known})")
+        if t.terms is not None and issue is not None and not issue.min <= t.terms <= issue.max:
+            problems.append(
+                f"{where}.terms: {t.terms:g} lies outside the issue scale [{issue.min:g}, {issue.max:g}]"
+            )
+    for k, c in enumerate(h.ceasefires):
+        where = f"war.history.ceasefires.{k}"
+        if c.broken < c.start:
+            problems.append(f"{where}.broken: {c.broken} is before the ceasefire's start {c.start}")
+        if c.broken > as_of:
+            problems.append(f"{where}.broken: {c.broken} is after the scenario's as_of {as_of}")
+        if k and c.start < h.ceasefires[k - 1].start:
+            problems.append(
+                f"{where}.start: {c.start} is before the previous ceasefire's start ({h.ceasefires[k - 1].start}); "
+                "list them in date order"
+            )
+        if c.broken_by is not None and c.broken_by not in ids:
+            problems.append(f"{where}.broken_by: {c.broken_by!r} is not a side id ({known})")
+    for k, bt in enumerate(war.battles):
+        if bt.date is not None and bt.date < h.start:
+            problems.append(f"war.battles.{k}.date: {bt.date} is before the war's start {h.start}")
+    return problems
+
+
+def check_war(war: WarSpec, actors, issues, events, as_of: dt.date | None = None) -> list[str]:
     """Cross-checks against the scenario: ``["war.path: message", ...]`` (empty when fine).
 
     Leaders must be actor ids; ``domestic`` labels must be the parent of at least
     one actor; the settlement issue must exist and both leaders must take part in
-    it with different positions; battle events must name scenario events.
+    it with different positions; battle events must name scenario events; the
+    history must fit between the war's start and ``as_of`` (:func:`check_history`).
     """
     problems: list[str] = []
     actor_ids = [a.id for a in actors]
@@ -260,6 +485,7 @@ def check_war(war: WarSpec, actors, issues, events) -> list[str]:
             problems.append(
                 f"war.ceasefire.line_status_quo: {sq:g} lies outside the issue scale [{iss.min:g}, {iss.max:g}]"
             )
+    problems.extend(check_history(war, as_of, iss))
     rep = war.reputation
     if rep is not None and rep.concession_below is not None and iss is not None:
         if not iss.min <= rep.concession_below <= iss.max:

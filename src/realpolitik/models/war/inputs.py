@@ -8,15 +8,15 @@ the timing of events live here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from realpolitik.models.war.mechanisms import gamblers_ruin, winset_bound
+from realpolitik.models.war.mechanisms import domestic_pressure, gamblers_ruin, pulled_bound
 from realpolitik.scenario.model import Scenario
-from realpolitik.scenario.war import Belief, WarSpec
+from realpolitik.scenario.war import DAYS_PER_MONTH, Belief, WarSpec
 
-DAYS_PER_MONTH = 365.25 / 12.0
 
 
 @dataclass(frozen=True)
@@ -65,19 +65,6 @@ def beta_counts(belief: Belief, k0: int, N: int) -> tuple[float, float]:
     return m * belief.concentration, (1.0 - m) * belief.concentration
 
 
-def event_month(scenario: Scenario, war: WarSpec, ev) -> float:
-    """Months after ``as_of`` at which a scenario event takes effect (>= 0).
-
-    A date wins over a round; a round ``r`` is ``r * months_per_round``.  Events
-    dated on or before ``as_of`` (and round-0 events) act from month 0.
-    """
-    if ev.date is not None and scenario.as_of is not None:
-        return max(0.0, (ev.date - scenario.as_of).days / DAYS_PER_MONTH)
-    if ev.round is not None:
-        return max(0.0, ev.round * war.months_per_round)
-    return 0.0
-
-
 def battle_month(scenario: Scenario, war: WarSpec, bt) -> float:
     """Months after ``as_of`` of a battle (negative: before the scenario starts)."""
     if bt.month is not None:
@@ -86,10 +73,7 @@ def battle_month(scenario: Scenario, war: WarSpec, bt) -> float:
         if scenario.as_of is None:
             return 0.0
         return (bt.date - scenario.as_of).days / DAYS_PER_MONTH
-    ev = next(e for e in scenario.events if e.id == bt.event)
-    if ev.date is not None and scenario.as_of is not None:
-        return (ev.date - scenario.as_of).days / DAYS_PER_MONTH
-    return (ev.round or 0) * war.months_per_round
+    return signed_event_month(scenario, war, next(e for e in scenario.events if e.id == bt.event))
 
 
 def ratifiers(scenario: Scenario, war: WarSpec, side: int) -> list[int]:
@@ -101,22 +85,53 @@ def ratifiers(scenario: Scenario, war: WarSpec, side: int) -> list[int]:
 
 @dataclass(frozen=True)
 class DomesticTimeline:
-    """Win-set bounds (A-share units) at each simulator step, and their ingredients."""
+    """Domestic bounds (A-share units) at each simulator step, and their ingredients.
 
-    lower: np.ndarray  # [..., T+1]; -inf: A unconstrained
-    upper: np.ndarray  # [..., T+1]; +inf: B unconstrained
-    ratifiers: tuple[tuple[str, ...], tuple[str, ...]]
-    start: tuple[float, float]  # bounds at step 0 (first draw), NaN if none
-
-
-def ratifier_demands(position_share, salience, sq_share, side: int):
-    """Each ratifier's demand in A-share units [D].
-
-    A ratifier insists on the fraction ``s_j`` (its salience) of the way from the
-    status quo to its own position: ``r_j = sq + s_j (x_j - sq)``.  Derived for
-    realpolitik (a salience-weighted reservation point), not a published rule.
+    Column ``g`` is global step ``g``: with ``past`` steps of history, column 0 is the
+    war's start and column ``past`` the scenario's ``as_of``.
     """
-    return sq_share + salience * (position_share - sq_share)
+
+    lower: np.ndarray  # [..., past + T+1]; -inf: A unconstrained
+    upper: np.ndarray  # [..., past + T+1]; +inf: B unconstrained
+    ratifiers: tuple[tuple[str, ...], tuple[str, ...]]
+    start: tuple[float, float]  # bounds at as_of (first draw), NaN if none
+    past: int = 0
+
+    def unconstrained(self) -> "DomesticTimeline":
+        return DomesticTimeline(
+            np.full_like(self.lower, -np.inf), np.full_like(self.upper, np.inf), self.ratifiers,
+            (math.nan, math.nan), self.past,
+        )  # fmt: skip
+
+    def repeat(self, reps: int) -> "DomesticTimeline":
+        """Each draw's row repeated ``reps`` times (wars per scenario draw)."""
+        rep = lambda a: np.repeat(a, reps, axis=0) if a.ndim > 1 else a  # noqa: E731
+        return DomesticTimeline(rep(self.lower), rep(self.upper), self.ratifiers, self.start, self.past)
+
+
+def signed_event_month(scenario: Scenario, war: WarSpec, ev) -> float:
+    """Months after ``as_of`` of a scenario event (negative: before ``as_of``)."""
+    if ev.date is not None and scenario.as_of is not None:
+        return (ev.date - scenario.as_of).days / DAYS_PER_MONTH
+    if ev.round is not None:
+        return ev.round * war.months_per_round
+    return 0.0
+
+
+def draw_autonomy(war: WarSpec, key: tuple[int, ...] | None, n: int) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """Each side's leader autonomy: the point value, or per-draw triangular draws
+    (inverse CDF, stream ``[*key, 7 + side]``) when the scenario gives a range."""
+    out = []
+    for i, s in enumerate(war.sides):
+        a = s.autonomy
+        if key is None or not a.uncertain:
+            out.append(a.mode)
+            continue
+        u = np.random.default_rng([*key, 7 + i]).random(n)
+        lo, md, hi = a.low, a.mode, a.high
+        c = (md - lo) / (hi - lo)
+        out.append(np.where(u < c, lo + np.sqrt(u * (hi - lo) * (md - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - md))))
+    return out[0], out[1]
 
 
 def domestic_timeline(
@@ -129,65 +144,65 @@ def domestic_timeline(
     pressure_shift: float = 0.0,
     use_events: bool = True,
     skip_events: frozenset = frozenset(),
+    autonomy=None,
+    past_steps: int = 0,
 ) -> DomesticTimeline:
-    """Domestic win-set bounds of both sides over the simulator's steps.
+    """Domestic bounds of both sides over the simulator's steps [D].
 
+    A side with domestic constituencies (actors whose parent is its ``domestic``
+    label) has the bound of :func:`~realpolitik.models.war.mechanisms.domestic_bound`:
+    its leader's position pulled toward the constituencies' pressure-weighted mean
+    position by ``1 - autonomy``; a side without constituencies has none.
     ``position``/``salience``/``capability`` are optional arrays ``[..., actor,
-    issue]`` (a batch of scenario draws); default the scenario's own values.
-    Timed scenario events change ratifiers' values at their month (see
-    :func:`event_month`).  ``pressure_shift`` moves every ratifier's demand
-    toward its own side's end by that many shares (a what-if).  Each side's
-    bound rises with its audience-cost rate (shares per year) but never beyond
-    its leader's own position.
+    issue]`` (a batch of scenario draws), ``autonomy`` optional per-draw values
+    ``(A, B)`` (default each side's point value).  Steps run from ``-past_steps``
+    (the war's start) to ``max_battles``; timed scenario events change values from
+    the first step at or after their month (:func:`signed_event_month`).
+    ``pressure_shift`` moves every constituency's position toward its own side's end
+    by that many shares (a what-if).  Each bound tightens with its side's audience-cost
+    rate (shares per year after ``as_of``, looser before it) but never beyond its
+    leader's own position.
     """
     arr = scenario.arrays()
     j = scenario.issue_ids.index(war.issue)
     pos = np.asarray(arr.position if position is None else position, float).copy()
     sal = np.asarray(arr.salience if salience is None else salience, float).copy()
     cap = np.asarray(arr.capability if capability is None else capability, float).copy()
-    lead = pos.shape[:-2]
     orient = orientation(scenario, war)
-    iss = scenario.issue(war.issue)
-    sq_val = iss.status_quo if iss.status_quo is not None else (iss.min + iss.max) / 2.0
-    sq = float(orient.to_share(sq_val))
     rows = [ratifiers(scenario, war, 0), ratifiers(scenario, war, 1)]
     ids = scenario.actor_ids
-    # event states: month -> list of changes, applied cumulatively
+    aut = [s.autonomy.mode for s in war.sides] if autonomy is None else list(autonomy)
     changes: list[tuple[float, object]] = []
     if use_events:
         for ev in scenario.events:
             if ev.id is not None and ev.id in skip_events:
                 continue
-            m = event_month(scenario, war, ev)
+            m = signed_event_month(scenario, war, ev)
             for ch in ev.changes:
                 changes.append((m, ch))
     changes.sort(key=lambda mc: mc[0])
-    months = np.arange(max_battles + 1) * war.months_per_battle
-    T = max_battles + 1
-    lower = np.full(lead + (T,), -np.inf)
-    upper = np.full(lead + (T,), np.inf)
+    months = np.arange(-past_steps, max_battles + 1) * war.months_per_battle
     leaders = [ids.index(s.leader) for s in war.sides]
-    lead_share = [orient.to_share(pos[..., leaders[0], j]), orient.to_share(pos[..., leaders[1], j])]
-    weight_alive = np.ones(len(ids), bool)
+    alive = np.ones(len(ids), bool)
 
-    def bounds_now():
+    def pressure_now():
+        """Per side: (leader's share, constituencies' pressure-weighted mean share) or None."""
         out = []
         for side in (0, 1):
-            r = [i for i in rows[side] if weight_alive[i]]
+            r = [i for i in rows[side] if alive[i]]
             if not r:
                 out.append(None)
                 continue
-            x = orient.to_share(pos[..., r, j])
             shift = pressure_shift if side == 0 else -pressure_shift
-            d = ratifier_demands(x, sal[..., r, j], sq, side) + shift
+            x = orient.to_share(pos[..., r, j]) + shift
             w = cap[..., r, j] * sal[..., r, j]
-            thr = war.sides[side].ratification_threshold
-            out.append(winset_bound(d, w, thr, "A" if side == 0 else "B"))
+            out.append((np.asarray(orient.to_share(pos[..., leaders[side], j])), np.asarray(domestic_pressure(x, w))))
         return out
 
     ci = 0
-    current = bounds_now()
-    for t in range(T):
+    current = pressure_now()
+    cols: list[list] = [[], []]  # per side and step: (leader, pressure) or None
+    for t in range(months.size):
         applied = False
         while ci < len(changes) and changes[ci][0] <= months[t] + 1e-9:
             _, ch = changes[ci]
@@ -202,22 +217,37 @@ def domestic_timeline(
             elif ch.field == "capability":
                 cap[..., r, :] = ch.value
             elif ch.field == "leave":
-                weight_alive[r] = False
+                alive[r] = False
             applied = True
         if applied:
-            current = bounds_now()
-            lead_share = [orient.to_share(pos[..., leaders[0], j]), orient.to_share(pos[..., leaders[1], j])]
-        years = months[t] / 12.0
-        if current[0] is not None:
-            tight = current[0] + war.sides[0].audience_cost_rate * years
-            lower[..., t] = np.minimum(tight, np.maximum(current[0], lead_share[0]))
-        if current[1] is not None:
-            tight = current[1] - war.sides[1].audience_cost_rate * years
-            upper[..., t] = np.maximum(tight, np.minimum(current[1], lead_share[1]))
+            current = pressure_now()
+        for side in (0, 1):
+            cols[side].append(current[side])
+    years = months / 12.0
+    bounds = []
+    for side, sign in ((0, 1.0), (1, -1.0)):
+        if all(c is None for c in cols[side]):
+            bounds.append(np.full(months.shape, -np.inf * sign))
+            continue
+        none = np.array([c is None for c in cols[side]])
+        shape = np.broadcast_shapes(*(np.shape(c[0]) for c in cols[side] if c is not None))
+        pick = lambda i: np.stack([np.broadcast_to(c[i], shape) if c is not None else np.full(shape, np.nan)  # noqa: E731
+                                   for c in cols[side]], axis=-1)
+        lead, press = pick(0), pick(1)
+        a = np.asarray(aut[side], float)[..., None]
+        b = pulled_bound(lead, press, a)  # mechanisms.domestic_bound, step by step
+        tight = b + sign * war.sides[side].audience_cost_rate * years
+        # audience costs tighten the bound, but never beyond the leader's own position
+        out = np.minimum(tight, np.maximum(b, lead)) if side == 0 else np.maximum(tight, np.minimum(b, lead))
+        bounds.append(np.where(none, -np.inf * sign, out))
+    shape = np.broadcast_shapes(bounds[0].shape, bounds[1].shape)
+    lower = np.broadcast_to(bounds[0], shape).astype(float)
+    upper = np.broadcast_to(bounds[1], shape).astype(float)
     first = lambda a: float(np.ravel(a)[0]) if np.isfinite(np.ravel(a)[0]) else float("nan")  # noqa: E731
     return DomesticTimeline(
         lower,
         upper,
         (tuple(ids[i] for i in rows[0]), tuple(ids[i] for i in rows[1])),
-        (first(lower[..., 0]), first(upper[..., 0])),
+        (first(lower[..., past_steps]), first(upper[..., past_steps])),
+        past_steps,
     )

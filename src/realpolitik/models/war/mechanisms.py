@@ -33,6 +33,8 @@ Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6),
 783-813.
 Tarar, A. (2001). International bargaining with two-sided domestic constraints.
 *JCR* 45(3), 320-340.
+Weeks, J. L. (2008). Autocratic audience costs: regime type and signaling
+resolve. *International Organization* 62(1), 35-64.
 """
 
 from __future__ import annotations
@@ -494,6 +496,66 @@ def winset_bound(demands, weights, threshold: float = 0.5, side: str = "A"):
     k = np.argmax(share >= threshold - 1e-12, axis=-1)
     out = np.take_along_axis(rs, k[..., None], axis=-1)[..., 0]
     out = np.where(total[..., 0] > 0, out, np.nan)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def domestic_pressure(positions, weights):
+    """The pressure-weighted mean of the constituencies' positions [D].
+
+    ``sum_j w_j x_j / sum_j w_j`` over the last axis (weights: capability x
+    salience), NaN where no constituency has weight.  Smooth in every position and
+    weight while the total weight is positive:
+    ``d/dx_j = w_j / W`` and ``d/dw_j = (x_j - mean) / W``.
+    """
+    x = np.asarray(positions, float)
+    w = np.asarray(weights, float)
+    x, w = np.broadcast_arrays(x, w)
+    total = w.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(total > 0, (w * x).sum(axis=-1) / np.where(total > 0, total, 1.0), np.nan)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def domestic_bound(leader, positions, weights, autonomy):
+    """The least (side A) or most (side B) a leader can accept at home [D].
+
+    ``bound = a * x_L + (1 - a) * sum_j w_j x_j / sum_j w_j``: the leader's own
+    position ``x_L`` (share units) pulled toward the pressure-weighted mean position
+    of its domestic constituencies (:func:`domestic_pressure`; weights capability x
+    salience) by ``1 - a``, where ``a`` in [0, 1] is the leader's autonomy.  ``a = 1``:
+    the leader's position alone sets the bound (a personalist leader whom no domestic
+    group can sanction); ``a = 0``: the constituencies' pressure alone sets it (the
+    analogue of parliamentary ratification).  Without any weighted constituency the
+    bound is the leader's position.  Vectorised (constituencies on the last axis;
+    ``leader`` and ``autonomy`` broadcast against the leading axes).
+
+    The bound moves continuously in every position, capability and salience: a change
+    ``dx`` of one constituency's position moves it by at most ``(1 - a) dx``; of the
+    leader's, by ``a dx``; a relative change ``e`` of one constituency's weight by at
+    most ``(1 - a) e |x_j - mean|`` (the threshold rule it replaces, a weighted
+    quantile of demands, jumped whenever one constituency's share of the weight
+    crossed the threshold).
+
+    Sources: Putnam (1988) [V, abstract]: leaders must win ratification, formal or
+    informal, from their constituents; [K] the more autonomous the leader from its
+    Level II constituents, the larger its win-set.  Tarar (2001) [V, abstract]:
+    constrained negotiators on both sides.  Weeks (2008) [V, abstract]: a leader's
+    domestic accountability depends on whether domestic groups can coordinate to
+    punish it; [K] personalist regimes are where they cannot.  The linear pull and
+    the autonomy weight are a **derived** reduced form for realpolitik, not a
+    published model.
+    """
+    return pulled_bound(leader, domestic_pressure(positions, weights), autonomy)
+
+
+def pulled_bound(leader, pressure, autonomy):
+    """``a x_L + (1 - a) P``: the leader's position pulled toward the constituencies'
+    pressure-weighted mean position ``P`` (NaN: no constituency, the bound is ``x_L``) [D].
+    See :func:`domestic_bound`."""
+    lead = np.asarray(leader, float)
+    a = np.asarray(autonomy, float)
+    d = np.asarray(pressure, float)
+    out = np.where(np.isfinite(d), a * lead + (1.0 - a) * np.where(np.isfinite(d), d, 0.0), lead)
     return float(out) if np.ndim(out) == 0 else out
 
 

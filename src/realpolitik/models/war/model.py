@@ -1,58 +1,43 @@
 """The registered ``war`` model: the war-time bargaining layer as a forecast.
 
-Reads the scenario's ``war`` section (:mod:`realpolitik.scenario.war`), simulates
-the war (:mod:`realpolitik.models.war.simulator`) with seeded Monte Carlo draws and
-reports the probability of a negotiated settlement by each horizon, the expected
-terms on the settlement issue, each side's probability of military victory, the
-expected duration, Monte Carlo intervals, a what-if table (credibility of
-agreements, domestic pressure, the Kursk update) and, where the section has
-other theatres, the chance that each challenger moves.
+Reads the scenario's ``war`` section (:mod:`realpolitik.scenario.war`), conditions
+seeded Monte Carlo draws on the war's past (:mod:`realpolitik.models.war.setup`),
+simulates the war on from the forecast origin
+(:mod:`realpolitik.models.war.simulator`) and reports the probability of a negotiated
+settlement by each horizon and per battle period (hazards), the expected terms of a
+settlement *if one is reached*, each side's probability of military victory, the
+expected duration, the effective sample size, Monte Carlo intervals, a what-if table
+(credibility of agreements, domestic pressure, the Kursk update) and, where the
+section has other theatres, the chance that each challenger moves.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from scipy.special import betaincinv, ndtri
 
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
-from realpolitik.models.war.inputs import (
-    DomesticTimeline,
-    Orientation,
-    battle_month,
-    beta_counts,
-    domestic_timeline,
-    orientation,
-)
+from realpolitik.models.war.inputs import domestic_timeline
 from realpolitik.models.war.mechanisms import (
     ceasefire_peace_set,
     challenges,
-    credibility_premium,
     gamblers_ruin,
     reputation_update,
     reputation_used,
 )
-from realpolitik.models.war.simulator import (
-    A_VICTORY,
-    B_VICTORY,
-    SETTLED,
-    CeasefireParams,
-    WarParams,
-    WarPaths,
-    simulate_war,
-)
+from realpolitik.models.war.setup import Conditioned, WarSetup
+from realpolitik.models.war.simulator import A_VICTORY, B_VICTORY, SETTLED, WarPaths
+from realpolitik.models.war.summary import TERMS_NOTE, hkey, summarise, wilson
 from realpolitik.scenario.model import Scenario
-from realpolitik.scenario.war import WarSpec
-
-Z95 = 1.959963984540054
 
 LABELS_NOTE = (
     "Labels: [V] checked against the paper's text; [K] standard textbook form; "
     "[D] derived reduced form for realpolitik, not a published result. The settlement test with "
-    "subjective war values, the credibility premium, the domestic win-set rule and the "
+    "subjective war values, the credibility premium, the domestic-pressure rule and the "
     "ceasefire-line constraint are [D]; the front line is a gambler's ruin [K] with non-common "
     "Beta beliefs (Smith & Stam 2004 [K])."
 )
@@ -61,20 +46,27 @@ LABELS_NOTE = (
 class WarOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    draws: int = Field(4000, ge=1, le=5_000_000, description="Monte Carlo draws (simulated wars)")
+    draws: int = Field(4000, ge=1, le=5_000_000, description="Monte Carlo draws consistent with the war's record (target)")
     horizons: tuple[float, ...] = Field((6.0, 12.0, 24.0), description="horizons in months for the probabilities")
     belief_eval: str = Field("quadrature", description="E_F[V(k)]: 'quadrature' (Gauss-Legendre) or 'plug_in'")
     quadrature_nodes: int = Field(32, ge=2, le=200, description="Gauss-Legendre nodes per panel")
     quadrature_panels: int = Field(8, ge=1, le=200, description="panels of the composite rule on (0, 1)")
     what_if: bool = Field(True, description="also run the what-if table (credibility, domestic pressure, Kursk)")
     pressure_shift: float = Field(
-        0.1, ge=0, le=1, description="what-if: ratifiers' demands move this share of the scale toward their side"
+        0.1, ge=0, le=1, description="what-if: constituencies' positions move this share of the scale toward their side"
     )
     spread_points: int = Field(
         32, ge=2, le=100_000, description="equiprobable quantiles that discretise a belief's spread"
     )
     batch_paths: int = Field(64, ge=1, le=100_000, description="wars simulated per scenario draw in forecast_batch")
     chunk: int = Field(20_000, ge=100, le=1_000_000, description="draws per chunk (memory bound)")
+    max_proposals: int = Field(
+        400_000, ge=1, le=50_000_000, description="most draws proposed while looking for draws consistent with the record"
+    )
+    min_ess: int = Field(
+        200, ge=1, le=5_000_000, description="fewest consistent draws a forecast may rest on (fewer: an error)"
+    )
+    as_of: dt.date | None = Field(None, description="forecast origin (a date on or after the scenario's as_of)")
 
     @field_validator("belief_eval")
     @classmethod
@@ -90,212 +82,6 @@ class WarOptions(BaseModel):
         if not v or any((not math.isfinite(h)) or h <= 0 for h in v):
             raise ValueError("horizons must be positive numbers of months")
         return tuple(sorted(set(float(h) for h in v)))
-
-
-def _hkey(h: float) -> str:
-    return str(int(h)) if float(h).is_integer() else f"{h:g}"
-
-
-def _wilson(k: float, n: int) -> list[float]:
-    """95% Wilson score interval for a Monte Carlo proportion."""
-    if n <= 0:
-        return [math.nan, math.nan]
-    ph = k / n
-    den = 1 + Z95**2 / n
-    c = (ph + Z95**2 / (2 * n)) / den
-    half = Z95 * math.sqrt(ph * (1 - ph) / n + Z95**2 / (4 * n * n)) / den
-    return [max(0.0, c - half), min(1.0, c + half)]
-
-
-class _Setup:
-    """Everything the simulator needs from one scenario (plus what-if variants)."""
-
-    def __init__(self, scenario: Scenario, war: WarSpec, opts: WarOptions):
-        self.scenario, self.war, self.opts = scenario, war, opts
-        self.orient: Orientation = orientation(scenario, war)
-        self.N = war.front.positions
-        self.k0 = war.front.k0
-        self.mpb = war.months_per_battle
-        self.max_battles = max(1, int(math.floor(war.max_months / self.mpb + 1e-9)))
-        self.kappa = tuple(s.cost_per_month * self.mpb for s in war.sides)
-        self.prior = [beta_counts(s.belief, self.k0, self.N) for s in war.sides]
-        self.true = beta_counts(war.true_odds, self.k0, self.N)
-        ids = [s.id for s in war.sides]
-        self.side_ids = ids
-        self.past, self.future = [], []  # battles: (month or step, a_won, weight, id, event)
-        for bt in war.battles:
-            m = battle_month(scenario, war, bt)
-            rec = (bt.winner == ids[0], bt.weight, bt.id or bt.event or "battle", bt.event)
-            if m <= 1e-9:
-                self.past.append(rec)
-            else:
-                self.future.append((max(1, int(math.ceil(m / self.mpb - 1e-9))),) + rec)
-        self.ceasefire = None
-        if war.ceasefire is not None:
-            cf = war.ceasefire
-            iss = scenario.issue(war.issue)
-            sq = cf.line_status_quo if cf.line_status_quo is not None else iss.status_quo
-            self.ceasefire = CeasefireParams(
-                cf.p_shift, cf.kappa, float(self.orient.to_share(sq)), cf.war_cost_a, cf.war_cost_b, cf.discount
-            )
-
-    # ------------------------------------------------------------------
-    def params(self, timeline: DomesticTimeline, battles_future=None) -> WarParams:
-        fut = self.future if battles_future is None else battles_future
-        return WarParams(
-            N=self.N,
-            k0=self.k0,
-            kappa_A=self.kappa[0],
-            kappa_B=self.kappa[1],
-            delta=self.war.discount,
-            max_battles=self.max_battles,
-            lower=timeline.lower,
-            upper=timeline.upper,
-            battle_events=tuple((st, a, w) for st, a, w, *_ in fut),
-            ceasefire=self.ceasefire,
-            belief_eval=self.opts.belief_eval,
-            quadrature_nodes=self.opts.quadrature_nodes,
-            quadrature_panels=self.opts.quadrature_panels,
-        )
-
-    def timeline(self, **kw) -> DomesticTimeline:
-        return domestic_timeline(self.scenario, self.war, self.max_battles, **kw)
-
-    def priors(self, past=None, seed: int | None = None, n: int = 1):
-        """Both sides' Beta counts after the battles that happened before month 0.
-
-        With ``seed``, a belief with ``spread > 0`` gets a per-draw mean (logit-normal
-        around the stated mean, discretised to ``spread_points`` equiprobable quantiles,
-        stream ``[seed, 4 + side]``); the counts are then arrays.
-        """
-        counts = []
-        for i, s in enumerate(self.war.sides):
-            a, b = self.prior[i]
-            if seed is not None and s.belief.spread > 0:
-                conc = a + b
-                # equiprobable quantiles of the normal (so belief states repeat and are
-                # evaluated once per step), one drawn per Monte Carlo draw
-                q = self.opts.spread_points
-                pick = np.random.default_rng([seed, 4 + i]).integers(0, q, size=n)
-                z = ndtri((pick + 0.5) / q)
-                logit = np.log(a / b) + s.belief.spread * z
-                m = 1.0 / (1.0 + np.exp(-logit))
-                a, b = m * conc, (1.0 - m) * conc
-            counts.append((a, b))
-        (aA, bA), (aB, bB) = counts
-        for a_won, w, *_ in self.past if past is None else past:
-            if a_won:
-                aA, aB = aA + w, aB + w
-            else:
-                bA, bB = bA + w, bB + w
-        return (aA, bA), (aB, bB)
-
-    def draw_inputs(self, seed: int, n: int, credible: bool = False, broken_factor: float = 1.0):
-        """Per-draw true battle odds and credibility premiums.
-
-        Each component has its own stream (``default_rng([seed, component])``) so
-        a what-if that changes one component leaves the others' draws unchanged
-        (common random numbers).
-        """
-        a, b = self.true
-        g = np.random.default_rng([seed, 1])
-        p_true = g.beta(a, b, size=n) if (a + b) < 1e8 else np.full(n, a / (a + b))
-        prem = []
-        for i, s in enumerate(self.war.sides):
-            cr = s.credibility
-            if cr is None or cr.breach_loss == 0:
-                prem.append(np.zeros(n))
-                continue
-            # inverse-CDF draws from one uniform stream: a worse record gives every draw a
-            # lower (never higher) rho, so credibility what-ifs are monotone draw by draw
-            u = np.random.default_rng([seed, 2 + i]).random(n)
-            rho = betaincinv(cr.prior_a + cr.honoured, cr.prior_b + cr.broken * broken_factor, u)
-            if credible:
-                rho = np.ones(n)
-            prem.append(credibility_premium(cr.breach_loss, 0.0, rho, cr.discount))
-        return p_true, prem[0], prem[1]
-
-    def run(self, seed: int, timeline: DomesticTimeline, *, credible=False, broken_factor=1.0, past=None, future=None) -> WarPaths:
-        n = self.opts.draws
-        p_true, pA, pB = self.draw_inputs(seed, n, credible, broken_factor)
-        (aA, bA), (aB, bB) = self.priors(past, seed, n)
-        params = self.params(timeline, future)
-        full = lambda v: np.broadcast_to(np.asarray(v, float), (n,))  # noqa: E731
-        return simulate_war(
-            params, p_true, (full(aA), full(bA)), (full(aB), full(bB)), pA, pB,
-            np.random.default_rng([seed, 0]), chunk=self.opts.chunk,
-        )  # fmt: skip
-
-
-def summarise(paths: WarPaths, setup: _Setup, horizons) -> dict[str, Any]:
-    """Probabilities by horizon with 95% Monte Carlo intervals, terms, duration."""
-    n = paths.outcome.size
-    months = paths.end_step * setup.mpb
-    ids = setup.side_ids
-    out: dict[str, Any] = {
-        "settlement_probability": {},
-        "settlement_probability_interval": {},
-        "war_continues_probability": {},
-        "war_continues_probability_interval": {},
-        "victory_probability_by_horizon": {ids[0]: {}, ids[1]: {}},
-    }
-    for h in horizons:
-        key = _hkey(h)
-        by = months <= h + 1e-9
-        settled = int(np.sum((paths.outcome == SETTLED) & by))
-        va = int(np.sum((paths.outcome == A_VICTORY) & by))
-        vb = int(np.sum((paths.outcome == B_VICTORY) & by))
-        cont = n - settled - va - vb
-        out["settlement_probability"][key] = settled / n
-        out["settlement_probability_interval"][key] = _wilson(settled, n)
-        out["war_continues_probability"][key] = cont / n
-        out["war_continues_probability_interval"][key] = _wilson(cont, n)
-        out["victory_probability_by_horizon"][ids[0]][key] = va / n
-        out["victory_probability_by_horizon"][ids[1]][key] = vb / n
-    va = int(np.sum(paths.outcome == A_VICTORY))
-    vb = int(np.sum(paths.outcome == B_VICTORY))
-    st = int(np.sum(paths.outcome == SETTLED))
-    out["victory_probability"] = {ids[0]: va / n, ids[1]: vb / n}
-    out["victory_probability_interval"] = {ids[0]: _wilson(va, n), ids[1]: _wilson(vb, n)}
-    out["settlement_probability_by_end"] = st / n
-    out["war_continues_probability_by_end"] = (n - st - va - vb) / n
-    dur = months.astype(float)
-    out["expected_duration_months"] = float(dur.mean())
-    se = float(dur.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    out["expected_duration_interval"] = [float(dur.mean()) - Z95 * se, float(dur.mean()) + Z95 * se]
-    out["duration_censored_share"] = float(np.mean(paths.outcome == 0))
-    terms = paths.terms[paths.outcome == SETTLED]
-    if terms.size:
-        scale = setup.orient.to_scale(terms)
-        m = float(scale.mean())
-        se = float(scale.std(ddof=1) / math.sqrt(scale.size)) if scale.size > 1 else math.nan
-        q = np.quantile(scale, [0.05, 0.25, 0.5, 0.75, 0.95])
-        out["settlement_terms"] = {
-            "mean": m,
-            "mean_interval": [m - Z95 * se, m + Z95 * se],
-            "quantiles": {"5": q[0], "25": q[1], "50": q[2], "75": q[3], "95": q[4]},
-            "share_mean": float(terms.mean()),
-            "settled_draws": int(terms.size),
-            # corner solutions (design doc: clipping is reported): share of settlements whose
-            # terms a bound moved away from the unconstrained Nash split
-            "clipped_share": {
-                ids[0]: float(np.mean(paths.clipped[paths.outcome == SETTLED] == 1)),
-                ids[1]: float(np.mean(paths.clipped[paths.outcome == SETTLED] == -1)),
-            },
-        }
-    else:
-        out["settlement_terms"] = {"mean": math.nan, "settled_draws": 0}
-    # settlement probability by month, on the step grid
-    steps = np.arange(setup.max_battles + 1)
-    cum = np.cumsum(np.bincount(paths.end_step[paths.outcome == SETTLED], minlength=steps.size))[: steps.size] / n
-    ivs = [_wilson(c * n, n) for c in cum]
-    out["settlement_by_month"] = {
-        "months": (steps * setup.mpb).tolist(),
-        "probability": cum.tolist(),
-        "low": [iv[0] for iv in ivs],
-        "high": [iv[1] for iv in ivs],
-    }
-    return out
 
 
 @register
@@ -327,12 +113,16 @@ class WarBargaining(Model):
     """
 
     name = "war"
-    label = "War bargaining"
+    label = "War bargaining (terms if a deal is reached)"
     Options = WarOptions
     stochastic = True
     vectorised = True
 
     # ------------------------------------------------------------------ run
+    def setup(self, scenario: Scenario) -> WarSetup:
+        """The machinery of one forecast (origin: the ``as_of`` option or the scenario's)."""
+        return WarSetup(scenario, scenario.war, self.options, self.options.as_of)
+
     def _run(self, scenario: Scenario, rng: np.random.Generator | None) -> Any:
         rng = np.random.default_rng() if rng is None else rng
         war = scenario.war
@@ -346,71 +136,139 @@ class WarBargaining(Model):
                 },
             )
         opts = self.options
-        setup = _Setup(scenario, war, opts)
+        setup = self.setup(scenario)
         base_seed = int(rng.integers(0, 2**63 - 1))
-        tl = setup.timeline()
-        paths = setup.run(base_seed, tl)
-        summary = summarise(paths, setup, opts.horizons)
+        cond = setup.condition(base_seed)
+        paths = setup.future(base_seed, cond)
+        summary = self._summary(setup, paths)
         details: dict[str, Any] = {"applicable": True, **summary}
         details["issue"] = war.issue
         details["sides"] = {"A": setup.side_ids[0], "B": setup.side_ids[1]}
-        details["draws"] = opts.draws
+        details["draws"] = cond.size
+        details["effective_sample_size"] = cond.size
+        details["origin"] = None if setup.origin is None else setup.origin.isoformat()
         details["horizons_months"] = list(opts.horizons)
-        details["inputs"] = self._inputs(setup, tl, paths)
+        details["record"] = self._record(setup, cond)
+        details["inputs"] = self._inputs(setup, cond, paths)
         if war.reputation is not None:
             details["reputation"] = self._reputation(setup, paths)
         if opts.what_if:
-            details["what_if"] = self._what_ifs(setup, base_seed, summary)
-        late = [h for h in opts.horizons if h > war.max_months + 1e-9]
+            details["what_if"] = self._what_ifs(setup, base_seed, cond, summary)
+        late = [h for h in opts.horizons if h > setup.months(setup.max_battles) + 1e-9]
         if late:
             details["note"] = (
-                f"horizons {', '.join(_hkey(h) for h in late)} lie beyond the simulated {war.max_months:g} months: "
-                "wars still running at the end are counted as continuing there"
+                f"horizons {', '.join(hkey(h) for h in late)} lie beyond the simulated "
+                f"{float(setup.months(setup.max_battles)):g} months: wars still running at the end are counted as "
+                "continuing there"
             )
+        st = summary["settlement_terms"]
+        details["forecast_note"] = (
+            f"The forecast on '{war.issue}' is the expected terms of the wars that end in a negotiated settlement "
+            f"({summary['settlement_probability_by_end']:.0%} of them within "
+            f"{float(setup.months(setup.max_battles)):g} months); {TERMS_NOTE}."
+        )
         details["labels_note"] = LABELS_NOTE
-        forecast = {war.issue: summary["settlement_terms"]["mean"]}
-        return self.make_result(scenario, forecast, details=details)
+        return self.make_result(scenario, {war.issue: st["mean"]}, details=details)
+
+    def _summary(self, setup: WarSetup, paths: WarPaths) -> dict[str, Any]:
+        months = setup.months(np.arange(setup.max_battles + 1))
+        return summarise(paths, months, setup.side_ids, setup.orient, self.options.horizons, setup.mpb)
 
     # ------------------------------------------------------------------ parts
-    def _inputs(self, setup: _Setup, tl: DomesticTimeline, paths: WarPaths) -> dict[str, Any]:
-        (aA, bA), (aB, bB) = setup.priors()
-        pA = aA / (aA + bA)
-        pB = aB / (aB + bB)
-        pt = setup.true[0] / sum(setup.true)
-        win = lambda p: gamblers_ruin(p, setup.k0, setup.N)[0]  # noqa: E731
+    def _record(self, setup: WarSetup, cond: Conditioned) -> dict[str, Any]:
+        """What the forecast is conditioned on, and how many draws survived it."""
+        h = setup.war.history
+        ids = setup.side_ids
+        out: dict[str, Any] = {
+            "conditioned": setup.conditioned_on_record,
+            "effective_sample_size": cond.size,
+            "proposed_draws": cond.proposals if setup.conditioned_on_record else cond.size,
+            "batches": max(cond.batches, 1),
+            "consistent_draws": cond.consistent,
+            "consistent_share": cond.consistent / cond.proposals if cond.proposals else 1.0,
+            "rejected": dict(cond.rejected),
+            "battles_in_record": setup.R,
+            "battles_before_as_of": setup.R_past,
+        }
+        if h is not None and setup.as_of is not None:
+            from realpolitik.scenario.war import months_between
+
+            out.update({
+                "war_start": h.start.isoformat(),
+                "elapsed_months": months_between(h.start, setup.origin),
+                "coded_battles": dict(setup.coded),
+                "uncoded_battles": setup.R - sum(setup.coded.values()),
+                "failed_talks": len(h.talks),
+                "talks_with_terms": len(setup.record.talks),
+                "broken_ceasefires": {ids[i]: setup.war.broken_ceasefires(i) for i in (0, 1)},
+            })  # fmt: skip
+        if setup.conditioned_on_record:
+            out["note"] = (
+                f"{cond.consistent} of {cond.proposals} simulated wars ({out['consistent_share']:.1%}) are consistent "
+                f"with the record: no deal and no military end in {setup.R} battles to {setup.origin}"
+                + (", every refused offer refused" if setup.record.talks else "")
+                + f"; the forecast rests on {cond.size} of them (effective sample size)"
+            )
+            if cond.size < self.options.draws:
+                out["note"] += (
+                    f"; fewer than the {self.options.draws} wanted after {cond.proposals} proposals "
+                    f"(max_proposals {self.options.max_proposals})"
+                )
+        else:
+            out["note"] = "no record: the forecast starts the war at the origin (a deal may be struck at once)"
+        return out
+
+    def _inputs(self, setup: WarSetup, cond: Conditioned, paths: WarPaths) -> dict[str, Any]:
+        pA = cond.aA / (cond.aA + cond.bA)
+        pB = cond.aB / (cond.aB + cond.bB)
+        a0, b0 = setup.prior[0]
+        a1, b1 = setup.prior[1]
+        ta, tb = setup.true
+        win = lambda p, k=setup.k0: float(gamblers_ruin(p, k, setup.N)[0])  # noqa: E731
+        k_mean = float(np.mean(cond.k))
+        kq = np.quantile(cond.k, [0.05, 0.5, 0.95])
         o = setup.orient
         ids = setup.side_ids
+        tl = setup.timeline()
         info: dict[str, Any] = {
             "a_prefers": "top of the scale" if o.a_high else "bottom of the scale",
             "front": {"positions": setup.N, "start": setup.k0, "months_per_battle": setup.mpb},
+            "front_at_origin": {"mean": k_mean, "5": float(kq[0]), "50": float(kq[1]), "95": float(kq[2])},
             "max_battles": setup.max_battles,
             "cost_per_battle": {ids[0]: setup.kappa[0], ids[1]: setup.kappa[1]},
-            "battle_win_belief": {ids[0]: pA, ids[1]: pB, "analyst": pt},
-            "war_win_belief": {ids[0]: win(pA), ids[1]: win(pB), "analyst": win(pt)},
-            "beta_counts": {ids[0]: [aA, bA], ids[1]: [aB, bB]},
-            "battles_before_start": [r[2] for r in setup.past],
-            "war_value_at_start": {
+            "battle_win_belief_at_start": {ids[0]: a0 / (a0 + b0), ids[1]: a1 / (a1 + b1), "analyst": ta / (ta + tb)},
+            "battle_win_belief": {ids[0]: float(pA.mean()), ids[1]: float(pB.mean()),
+                                  "analyst": float(cond.p_true.mean())},
+            "beta_counts": {ids[0]: [float(cond.aA.mean()), float(cond.bA.mean())],
+                            ids[1]: [float(cond.aB.mean()), float(cond.bB.mean())]},
+            "war_win_belief": {ids[0]: win(float(pA.mean()), round(k_mean)), ids[1]: win(float(pB.mean()), round(k_mean)),
+                               "analyst": win(float(cond.p_true.mean()), round(k_mean))},
+            "battles_before_start": [r[0] for r in setup.evidence][: len(setup.prior_evidence)],
+            "battles_in_record": [r[0] for r in setup.evidence][len(setup.prior_evidence):],
+            "war_value_at_origin": {
                 ids[0]: float(np.mean(paths.first_ev[:, 0])),
                 ids[1]: float(np.mean(paths.first_ev[:, 1])),
             },
-            "domestic_ratifiers": {ids[0]: list(tl.ratifiers[0]), ids[1]: list(tl.ratifiers[1])},
-            "domestic_bound_at_start": {
+            "autonomy": {ids[i]: float(np.mean(cond.autonomy[i])) for i in (0, 1)},
+            "domestic_constituencies": {ids[0]: list(tl.ratifiers[0]), ids[1]: list(tl.ratifiers[1])},
+            "domestic_bound_at_as_of": {
                 ids[0]: o.to_scale(tl.start[0]).item() if math.isfinite(tl.start[0]) else None,
                 ids[1]: o.to_scale(tl.start[1]).item() if math.isfinite(tl.start[1]) else None,
             },
-        }
+        }  # fmt: skip
         if setup.ceasefire is not None:
             cf = setup.ceasefire
-            ps = ceasefire_peace_set(win(pt), cf.d_A, cf.d_B, cf.delta, cf.p_shift, cf.kappa, cf.x_sq)
-            info["ceasefire_peace_set_at_start"] = {
+            pt = float(cond.p_true.mean())
+            ps = ceasefire_peace_set(win(pt, round(k_mean)), cf.d_A, cf.d_B, cf.delta, cf.p_shift, cf.kappa, cf.x_sq)
+            info["ceasefire_peace_set_at_origin"] = {
                 "g_A_star": ps.g_A_star,
                 "g_B_star": ps.g_B_star,
                 "lines": None if ps.interval is None else sorted(o.to_scale(list(ps.interval)).tolist()),
-                "judged_with": "the analyst's war-win estimate",
+                "judged_with": "the analyst's war-win estimate at the mean front position",
             }
         return info
 
-    def _reputation(self, setup: _Setup, paths: WarPaths) -> dict[str, Any]:
+    def _reputation(self, setup: WarSetup, paths: WarPaths) -> dict[str, Any]:
         rep = setup.war.reputation
         o = setup.orient
         d_is_a = rep.defender == setup.side_ids[0]
@@ -442,41 +300,43 @@ class WarBargaining(Model):
                 "challenger": th.challenger,
                 "threshold": th.gain / (th.gain + th.loss),
                 "challenge_probability": k / n,
-                "interval": _wilson(k, n),
+                "interval": wilson(k, n),
             }
         return out
 
-    def _what_ifs(self, setup: _Setup, seed: int, base: dict[str, Any]) -> list[dict[str, Any]]:
+    def _what_ifs(self, setup: WarSetup, seed: int, cond: Conditioned, base: dict[str, Any]) -> list[dict[str, Any]]:
+        """Interventions at the origin: the same consistent draws fight on under changed rules."""
         war = setup.war
         rows: list[tuple[str, str, dict]] = []
-        tl = setup.timeline()
+        tl = setup.timeline(autonomy=cond.autonomy)
         has_cred = any(s.credibility is not None and s.credibility.breach_loss > 0 for s in war.sides)
         if has_cred:
             rows.append(("credible agreements", "every agreement certain to hold (rho = 1): no credibility premium",
                          {"timeline": tl, "credible": True}))
             rows.append(("twice the broken agreements", "the record of broken agreements counted twice",
                          {"timeline": tl, "broken_factor": 2.0}))
-        rows.append(("no domestic constraint", "win-sets removed: the leaders ratify alone",
-                     {"timeline": DomesticTimeline(np.full_like(tl.lower, -np.inf), np.full_like(tl.upper, np.inf),
-                                                   tl.ratifiers, (math.nan, math.nan))}))
+        rows.append(("no domestic constraint", "domestic bounds removed: the leaders decide alone",
+                     {"timeline": tl.unconstrained()}))
         shift = self.options.pressure_shift
         rows.append(("domestic pressure up",
-                     f"every ratifier demands {shift:.0%} of the scale more for its own side",
-                     {"timeline": setup.timeline(pressure_shift=shift)}))
-        if setup.past or setup.future:
+                     f"every constituency's position {shift:.0%} of the scale further toward its own side",
+                     {"timeline": setup.timeline(autonomy=cond.autonomy, pressure_shift=shift)}))
+        rows.append(("leaders fully autonomous", "autonomy 1: each leader's own position alone sets its bound",
+                     {"timeline": setup.timeline(autonomy=(1.0, 1.0))}))
+        if setup.evidence or setup.future_events:
             rows.append(("without the battle updates", "no battle evidence (e.g. Kursk) in either side's beliefs",
-                         {"timeline": tl, "past": [], "future": []}))
-            evs = frozenset(r[3] for r in setup.past + [f[1:] for f in setup.future] if r[3])
+                         {"timeline": tl, "evidence": False}))
+            evs = frozenset(e[1] for e in setup.evidence if e[1]) | frozenset(f[4] for f in setup.future_events if f[4])
             if evs:
                 rows.append(("without the battle events", f"neither the belief update nor the domestic changes of "
                              f"event(s) {', '.join(sorted(evs))}",
-                             {"timeline": setup.timeline(skip_events=evs), "past": [], "future": []}))  # fmt: skip
+                             {"timeline": setup.timeline(autonomy=cond.autonomy, skip_events=evs), "evidence": False}))
         out = [self._row("baseline", "the scenario as given", base)]
         for name, desc, kw in rows:
             timeline = kw.pop("timeline")
-            paths = setup.run(seed, timeline, **kw)
-            out.append(self._row(name, desc, summarise(paths, setup, self.options.horizons)))
-        return out
+            paths = setup.future(seed, cond, timeline, **kw)
+            out.append(self._row(name, desc, self._summary(setup, paths)))
+        return out  # fmt: skip
 
     @staticmethod
     def _row(name: str, desc: str, s: dict[str, Any]) -> dict[str, Any]:
@@ -494,29 +354,53 @@ class WarBargaining(Model):
     def forecast_batch(self, batch: ScenarioBatch, rng: np.random.Generator | None = None) -> np.ndarray:
         """Expected settlement terms ``[draw, issue]`` for a batch of scenario draws.
 
-        Vectorised: each scenario draw gets its own domestic win-sets (from its
-        sub-actors' values) and ``batch_paths`` simulated wars; the forecast is
-        the mean terms of the settled ones (NaN where none settles, and on
-        issues other than the settlement issue).
+        Vectorised: each scenario draw gets its own domestic bounds (from its
+        constituencies' values) and ``batch_paths`` wars consistent with the war's
+        record (more are proposed when the record rejects some: the number proposed
+        per scenario draw is scaled by the acceptance of a pilot run); the forecast is
+        the mean terms of the settled ones (NaN where none settles, and on issues
+        other than the settlement issue).
         """
         rng = np.random.default_rng() if rng is None else rng
         scen = batch.base
         out = np.full((batch.draws, len(scen.issues)), np.nan)
         if scen.war is None:
             return out
-        opts = self.options.model_copy(update={"draws": batch.draws * self.options.batch_paths, "what_if": False})
-        setup = _Setup(scen, scen.war, opts)
-        tl = domestic_timeline(
-            scen, scen.war, setup.max_battles, position=batch.position, salience=batch.salience,
-            capability=batch.capability,
-        )  # fmt: skip
         reps = self.options.batch_paths
-        tl = DomesticTimeline(np.repeat(tl.lower, reps, axis=0), np.repeat(tl.upper, reps, axis=0), tl.ratifiers, tl.start)
-        paths = setup.run(int(rng.integers(0, 2**63 - 1)), tl)
-        terms = np.where(paths.outcome == SETTLED, paths.terms, np.nan).reshape(batch.draws, reps)
-        with np.errstate(invalid="ignore"):
-            cnt = np.sum(np.isfinite(terms), axis=1)
-            mean = np.where(cnt > 0, np.nansum(terms, axis=1) / np.maximum(cnt, 1), np.nan)
+        seed = int(rng.integers(0, 2**63 - 1))
+        pilot = WarSetup(scen, scen.war, self.options.model_copy(update={"what_if": False}), self.options.as_of)
+        mult = 1
+        if pilot.conditioned_on_record:
+            n0 = min(2000, max(200, batch.draws * reps))
+            c, _ = pilot._propose(seed, 99, n0)
+            mult = int(min(32, math.ceil(1.25 * n0 / max(c.size, 1))))
+        per = reps * mult
+        opts = self.options.model_copy(update={"draws": batch.draws * per, "what_if": False, "min_ess": 1,
+                                               "max_proposals": batch.draws * per})  # fmt: skip
+        setup = WarSetup(scen, scen.war, opts, self.options.as_of)
+        expand = lambda a: np.repeat(a, per, axis=0)  # noqa: E731
+        key = (seed, 0)
+        n = batch.draws * per
+        p_true, u_rho, ((aA, bA), (aB, bB)), aut = setup.proposals(key, n)
+        tl = domestic_timeline(
+            scen, scen.war, setup.s0 + setup.max_battles, position=expand(batch.position),
+            salience=expand(batch.salience), capability=expand(batch.capability), autonomy=aut,
+            past_steps=setup.R_past,
+        )  # fmt: skip
+        owner = np.repeat(np.arange(batch.draws), per)
+        cond = setup.condition_with(key, p_true, u_rho, (aA, bA), (aB, bB), aut, tl)
+        keep = cond.index
+        sub = lambda a: a[keep] if np.ndim(a) > 1 else a  # noqa: E731
+        from realpolitik.models.war.inputs import DomesticTimeline
+
+        tl_kept = DomesticTimeline(sub(tl.lower), sub(tl.upper), tl.ratifiers, tl.start, tl.past)
+        paths = setup.future(seed, cond, tl_kept)
+        terms = np.where(paths.outcome == SETTLED, paths.terms, np.nan)
+        who = owner[keep]
+        cnt = np.bincount(who, weights=np.isfinite(terms), minlength=batch.draws)
+        tot = np.bincount(who, weights=np.nan_to_num(terms), minlength=batch.draws)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
         j = scen.issue_ids.index(scen.war.issue)
         out[:, j] = setup.orient.to_scale(mean)
         return out

@@ -149,24 +149,28 @@ class BeliefIntegrator:
         tabs = self.tables_fn(m)
         return [np.asarray(tabs[i])[rows, k] for i in (range(len(tabs)) if which is None else which)]
 
-    def expect(self, a, b, k, which=None) -> list[np.ndarray]:
+    def expect(self, a, b, k, which=None, codes=None) -> list[np.ndarray]:
         """Expectations of the tables ``which`` (default all), for draws with beliefs
         ``(a, b)`` at positions ``k``.
 
         Draws that share a belief state ``(a, b, k)`` (all draws of a run start from
         the same priors, so at step ``t`` there are at most ``t + 1`` states) are
         evaluated once; once the states stop repeating (per-draw priors), the check is
-        skipped until :meth:`reset`.
+        skipped until :meth:`reset`.  ``codes`` (optional) are integer state codes the
+        caller maintains (equal code implies equal ``(a, b, k)``): the states are then
+        found without sorting.
         """
         a = np.asarray(a, float)
         b = np.asarray(b, float)
         k = np.asarray(k)
         if self.mode == "quadrature" and self.dedupe and a.size > 64:
-            keys = np.stack([a, b, k.astype(float)], axis=1)
-            uniq, inv = np.unique(keys, axis=0, return_inverse=True)
-            if uniq.shape[0] < a.size // 2:
-                vals = self._expect(uniq[:, 0], uniq[:, 1], uniq[:, 2].astype(int), which)
-                return [v[inv.ravel()] for v in vals]
+            if codes is not None:
+                n_states, first, inv = factorize(np.asarray(codes, np.int64))
+            else:
+                n_states, first, inv = factorize(state_codes(a, b, k))
+            if n_states < a.size // 2:
+                vals = self._expect(a[first], b[first], k[first], which)
+                return [v[inv] for v in vals]
             self.dedupe = False
         return self._expect(a, b, k, which)
 
@@ -191,6 +195,43 @@ class BeliefIntegrator:
             for o, v in zip(out, pi):
                 o[sharp] = v
         return out
+
+
+def factorize(codes: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """Distinct values of integer ``codes``: ``(count, representative index of each,
+    inverse)`` with ``codes == codes[first][inverse]``.  Dense lookup (no sort) when the
+    codes are small, ``np.unique`` otherwise."""
+    n = codes.size
+    top = int(codes.max()) + 1 if n else 1
+    if codes.min(initial=0) >= 0 and top <= 64 * max(n, 1024):
+        lut = np.full(top, -1, np.int64)
+        lut[codes] = np.arange(n)
+        present = np.flatnonzero(lut >= 0)
+        rank = np.empty(top, np.int64)
+        rank[present] = np.arange(present.size)
+        return int(present.size), lut[present], rank[codes]
+    uc, first, inv = np.unique(codes, return_index=True, return_inverse=True)
+    return int(uc.size), first, inv.ravel()
+
+
+def state_codes(*columns) -> np.ndarray:
+    """Exact integer codes ``0..U-1`` of the rows of equal-length numeric columns
+    (equal code if and only if equal row): one sort of a hash of the bits, checked for
+    collisions (a collision falls back to factorising column by column)."""
+    cols = [np.ascontiguousarray(np.asarray(c, float)) for c in columns]
+    h = np.zeros(cols[0].size, np.int64)
+    for i, c in enumerate(cols):
+        h = (h * np.int64(1000003)) ^ (c.view(np.int64) * np.int64(998244353 + 2 * i))
+    _, first, inv = np.unique(h, return_index=True, return_inverse=True)
+    inv = inv.ravel()
+    if all(np.array_equal(c[first][inv], c) for c in cols):
+        return inv.astype(np.int64)
+    code = np.zeros(cols[0].size, np.int64)
+    for c in cols:
+        _, ic = np.unique(c, return_inverse=True)
+        _, code = np.unique(code * (int(ic.max()) + 1) + ic.ravel(), return_inverse=True)
+        code = code.ravel().astype(np.int64)
+    return code
 
 
 def value_tables(N: int, kappa_A: float, kappa_B: float, delta: float, with_pwin: bool):
@@ -219,6 +260,7 @@ def simulate_war(
     rng: np.random.Generator | None = None,
     chunk: int = 20_000,
     integrator: BeliefIntegrator | None = None,
+    k_start: np.ndarray | None = None,
 ) -> WarPaths:
     """Simulate ``len(p_true)`` wars (see the module docstring).  Pure given ``rng``.
 
@@ -226,7 +268,8 @@ def simulate_war(
     per-battle win probability; ``premium_*`` the per-draw credibility premiums
     (shares).  Random numbers: one uniform per draw and battle step (used or not),
     drawn in chunk order, so a fixed seed (and chunk size) gives identical paths and
-    draw ``d`` sees the same battle luck in every what-if.
+    draw ``d`` sees the same battle luck in every what-if.  ``k_start`` (per draw)
+    overrides ``params.k0`` (wars that already have a past, :func:`condition_on_record`).
     """
     rng = np.random.default_rng() if rng is None else rng
     p_true = np.asarray(p_true, float)
@@ -249,6 +292,7 @@ def simulate_war(
     first = np.zeros((D, 2))
     k_end = np.zeros(D, int)
     clipped = np.zeros(D, np.int8)
+    ks = None if k_start is None else np.broadcast_to(np.asarray(k_start, int), (D,))
     for s in range(0, D, chunk):
         e = min(D, s + chunk)
         _run_chunk(
@@ -256,6 +300,7 @@ def simulate_war(
             events, rng,
             p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e],
             outcome[s:e], end[s:e], terms[s:e], first[s:e], k_end[s:e], clipped[s:e],
+            None if ks is None else ks[s:e],
         )  # fmt: skip
     belief_end = np.stack([aA / (aA + bA), aB / (aB + bB)], axis=1)
     return WarPaths(outcome, end, terms, first, belief_end, k_end, clipped)
@@ -270,11 +315,50 @@ def make_integrator(params: WarParams) -> BeliefIntegrator:
     )
 
 
-def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB, outcome, end, terms, first, k, clipped):
-    n = p.shape[0]
-    k[:] = params.k0
-    alive = np.ones(n, bool)
+def _acceptable(params, integ, lo_row, hi_row, aA, bA, aB, bB, k, pA, pB, codes=(None, None)):
+    """What each side accepts now: ``(war_lo, war_hi, lower, upper)`` in A-share units.
+
+    A accepts ``x >= max(war_lo, lower)`` and B ``x <= min(war_hi, upper)``:
+    ``war_lo = E_A[V_A(k)] + premium_A`` and ``war_hi = 1 - E_B[V_B(k)] - premium_B``
+    (the values of fighting on), ``lower``/``upper`` the domestic bounds and, with a
+    ceasefire line, the peace set as each side judges it (clipped to [0, 1]).
+    Also returns ``E_A[V_A]`` and ``E_B[V_B]``.
+    """
     cf = params.ceasefire
+    exA = integ.expect(aA, bA, k, (0, 2) if cf is not None else (0,), codes[0])
+    exB = integ.expect(aB, bB, k, (1, 2) if cf is not None else (1,), codes[1])
+    war_lo = exA[0] + pA
+    war_hi = 1.0 - (exB[0] + pB)
+    lower = np.maximum(lo_row, 0.0)
+    upper = np.minimum(hi_row, 1.0)
+    if cf is not None:
+        gA, gB = ceasefire_thresholds(exA[1], exB[1], cf.d_A, cf.d_B, cf.delta)
+        clo, chi = ceasefire_line_bounds(gA, gB, cf.p_shift, cf.kappa, cf.x_sq)
+        lower = np.maximum(lower, clo)
+        upper = np.minimum(upper, chi)
+    return war_lo, war_hi, lower, upper, exA[0], exB[0]
+
+
+def _deal(war_lo, war_hi, lower, upper):
+    """Terms of the constrained Nash solution (NaN: no deal) and the unconstrained midpoint."""
+    wl, wh = np.clip(war_lo, 0.0, 1.0), np.clip(war_hi, 0.0, 1.0)
+    x = constrained_nash(wl, wh, lower, upper)
+    return np.where(war_lo <= war_hi, x, np.nan), (wl + wh) / 2.0
+
+
+def _row(arr, t, idx):
+    return arr[t] if arr.ndim == 1 else arr[idx, t]
+
+
+def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB, outcome, end, terms, first, k, clipped, k_start=None):
+    n = p.shape[0]
+    k[:] = params.k0 if k_start is None else k_start
+    alive = np.ones(n, bool)
+    # state codes: a draw's state at step t is its start state and its wins so far
+    # (battle evidence is common to all draws), so equal codes mean equal states
+    codeA = state_codes(aA, bA, k) * np.int64(params.max_battles + 1)
+    codeB = state_codes(aB, bB, k) * np.int64(params.max_battles + 1)
+    wins = np.zeros(n, np.int64)
     for t in range(params.max_battles + 1):
         for a_won, weight in events.get(t, ()):
             if a_won:
@@ -286,31 +370,18 @@ def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB
         idx = np.flatnonzero(alive)
         if idx.size == 0:
             break
-        kk = k[idx]
-        cfw = cf is not None
-        exA = integ.expect(aA[idx], bA[idx], kk, (0, 2) if cfw else (0,))
-        exB = integ.expect(aB[idx], bB[idx], kk, (1, 2) if cfw else (1,))
-        evA, evB = exA[0], exB[0]
+        war_lo, war_hi, lower, upper, evA, evB = _acceptable(
+            params, integ, _row(lo_t, t, idx), _row(hi_t, t, idx), aA[idx], bA[idx], aB[idx], bB[idx], k[idx],
+            pA[idx], pB[idx], (codeA[idx] + wins[idx], codeB[idx] + wins[idx]),
+        )  # fmt: skip
         if t == 0:
             first[idx, 0] = evA
             first[idx, 1] = evB
-        war_lo = evA + pA[idx]
-        war_hi = 1.0 - (evB + pB[idx])
-        lower = np.maximum(lo_t[t] if lo_t.ndim == 1 else lo_t[idx, t], 0.0)
-        upper = np.minimum(hi_t[t] if hi_t.ndim == 1 else hi_t[idx, t], 1.0)
-        if cf is not None:
-            gA, gB = ceasefire_thresholds(exA[1], exB[1], cf.d_A, cf.d_B, cf.delta)
-            clo, chi = ceasefire_line_bounds(gA, gB, cf.p_shift, cf.kappa, cf.x_sq)
-            lower = np.maximum(lower, clo)
-            upper = np.minimum(upper, chi)
-        wl, wh = np.clip(war_lo, 0.0, 1.0), np.clip(war_hi, 0.0, 1.0)
-        x = constrained_nash(wl, wh, lower, upper)
-        x = np.where(war_lo <= war_hi, x, np.nan)
+        x, mid = _deal(war_lo, war_hi, lower, upper)
         deal = np.isfinite(x)
         if deal.any():
             di = idx[deal]
-            mid = (wl[deal] + wh[deal]) / 2.0
-            clipped[di] = np.where(x[deal] > mid + 1e-12, 1, np.where(x[deal] < mid - 1e-12, -1, 0))
+            clipped[di] = np.where(x[deal] > mid[deal] + 1e-12, 1, np.where(x[deal] < mid[deal] - 1e-12, -1, 0))
             outcome[di] = SETTLED
             end[di] = t
             terms[di] = x[deal]
@@ -323,19 +394,161 @@ def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB
         # one uniform per draw and battle (alive or not): draw d always gets the same
         # numbers, so what-ifs that change who settles keep common random numbers
         won = rng.random(n)[idx] < p[idx]
-        k[idx] += np.where(won, 1, -1)
-        aA[idx] += won
-        aB[idx] += won
-        bA[idx] += ~won
-        bB[idx] += ~won
-        ka = k[idx]
-        vic_a = ka >= params.N
-        vic_b = ka <= 0
-        if vic_a.any():
-            outcome[idx[vic_a]] = A_VICTORY
-            end[idx[vic_a]] = t + 1
-            alive[idx[vic_a]] = False
-        if vic_b.any():
-            outcome[idx[vic_b]] = B_VICTORY
-            end[idx[vic_b]] = t + 1
-            alive[idx[vic_b]] = False
+        wins[idx] += won
+        _battle(params, k, aA, bA, aB, bB, idx, won, outcome, end, alive, t)
+
+
+def _battle(params, k, aA, bA, aB, bB, idx, won, outcome, end, alive, t):
+    """One battle for draws ``idx``: the front moves, both sides learn, ``k = 0, N`` ends the war."""
+    k[idx] += np.where(won, 1, -1)
+    aA[idx] += won
+    aB[idx] += won
+    bA[idx] += ~won
+    bB[idx] += ~won
+    ka = k[idx]
+    for code, hit in ((A_VICTORY, ka >= params.N), (B_VICTORY, ka <= 0)):
+        if hit.any():
+            outcome[idx[hit]] = code
+            end[idx[hit]] = t + 1
+            alive[idx[hit]] = False
+
+
+# ------------------------------------------------------------------ the war's past
+@dataclass(frozen=True)
+class Record:
+    """What the war's past says, on the simulator's step grid (step 0 = the war's start).
+
+    ``forced[g]`` is the outcome of battle ``g -> g + 1`` for the ``R = len(forced)``
+    battles of the record: ``+1`` side A won, ``-1`` side B won, ``0`` not coded (drawn
+    from the draw's true odds).  A consistent path strikes no deal at any step
+    ``0..R`` (the war is still on at the origin), ends in no military victory, and at
+    each of ``talks`` = ``(step, offering side 0/1, offered A-share)`` the other side
+    would refuse the offer.  ``battle_events`` are ``(step, a_won, weight)`` evidence
+    both sides observe (no front move), applied at steps ``1..R``.
+    """
+
+    forced: np.ndarray
+    talks: tuple[tuple[int, int, float], ...] = ()
+    battle_events: tuple[tuple[int, bool, float], ...] = ()
+
+    @property
+    def steps(self) -> int:
+        return int(len(self.forced))
+
+
+@dataclass
+class RecordPaths:
+    """Per-draw result of conditioning on the record: consistency and the state at step R."""
+
+    consistent: np.ndarray  # bool [D]
+    k: np.ndarray  # int [D]: front position at the origin
+    aA: np.ndarray
+    bA: np.ndarray
+    aB: np.ndarray
+    bB: np.ndarray
+    failed: np.ndarray  # int8 [D]: 0 consistent, 1 a deal existed, 2 military victory, 3 a talk offer acceptable
+    wins: np.ndarray  # int [D]: battles side A won in the record
+
+
+def condition_on_record(
+    params: WarParams,
+    record: Record,
+    p_true: np.ndarray,
+    belief_A: tuple[np.ndarray, np.ndarray],
+    belief_B: tuple[np.ndarray, np.ndarray],
+    premium_A: np.ndarray | float = 0.0,
+    premium_B: np.ndarray | float = 0.0,
+    rng: np.random.Generator | None = None,
+    chunk: int = 20_000,
+    integrator: BeliefIntegrator | None = None,
+) -> RecordPaths:
+    """Simulate every draw from the war's start through the record and keep the consistent ones.
+
+    Battles with a coded outcome are forced, the others drawn from ``p_true`` (one
+    uniform per draw and step); the settlement test of the forward simulator is run
+    at every step ``0..R`` with the domestic bounds of those steps (``params.lower``/
+    ``upper`` columns ``0..R``).  A draw is inconsistent when a deal exists at some
+    step, the front reaches 0 or N, or the side receiving a recorded offer would have
+    accepted it.  Rejection sampling: the kept draws are an exact sample of the
+    model conditioned on the record (no weights).
+    """
+    rng = np.random.default_rng() if rng is None else rng
+    p_true = np.asarray(p_true, float)
+    D = p_true.shape[0]
+    R = record.steps
+    aA, bA = (np.broadcast_to(np.asarray(v, float), (D,)).copy() for v in belief_A)
+    aB, bB = (np.broadcast_to(np.asarray(v, float), (D,)).copy() for v in belief_B)
+    pA = np.broadcast_to(np.asarray(premium_A, float), (D,))
+    pB = np.broadcast_to(np.asarray(premium_B, float), (D,))
+    integ = make_integrator(params) if integrator is None else integrator
+    integ.reset()
+    lo_t, hi_t = params.bounds()
+    if lo_t.shape[-1] < R + 1 or hi_t.shape[-1] < R + 1:
+        raise ValueError(f"the domestic bounds cover {lo_t.shape[-1]} steps, the record needs {R + 1}")
+    events: dict[int, list[tuple[bool, float]]] = {}
+    for step, a_won, weight in record.battle_events:
+        if 1 <= step <= R:
+            events.setdefault(int(step), []).append((bool(a_won), float(weight)))
+    talks: dict[int, list[tuple[int, float]]] = {}
+    for step, side, x in record.talks:
+        talks.setdefault(int(step), []).append((int(side), float(x)))
+    forced = np.asarray(record.forced, np.int8)
+    k = np.full(D, params.k0, int)
+    failed = np.zeros(D, np.int8)
+    wins = np.zeros(D, int)
+    for s in range(0, D, chunk):
+        e = min(D, s + chunk)
+        _record_chunk(
+            params, integ, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e], forced,
+            events, talks, rng, p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e], k[s:e],
+            failed[s:e], wins[s:e],
+        )  # fmt: skip
+    return RecordPaths(failed == 0, k, aA, bA, aB, bB, failed, wins)
+
+
+def _record_chunk(params, integ, lo_t, hi_t, forced, events, talks, rng, p, aA, bA, aB, bB, pA, pB, k, failed, wins):
+    n = p.shape[0]
+    R = forced.size
+    alive = np.ones(n, bool)
+    codeA = state_codes(aA, bA, k) * np.int64(R + 1)
+    codeB = state_codes(aB, bB, k) * np.int64(R + 1)
+    dummy_out = np.zeros(n, np.int8)
+    dummy_end = np.zeros(n, int)
+    for t in range(R + 1):
+        for a_won, weight in events.get(t, ()):
+            if a_won:
+                aA += weight
+                aB += weight
+            else:
+                bA += weight
+                bB += weight
+        idx = np.flatnonzero(alive)
+        if idx.size == 0:
+            break
+        war_lo, war_hi, lower, upper, _, _ = _acceptable(
+            params, integ, _row(lo_t, t, idx), _row(hi_t, t, idx), aA[idx], bA[idx], aB[idx], bB[idx], k[idx],
+            pA[idx], pB[idx], (codeA[idx] + wins[idx], codeB[idx] + wins[idx]),
+        )  # fmt: skip
+        x, _ = _deal(war_lo, war_hi, lower, upper)
+        bad = np.isfinite(x)
+        failed[idx[bad]] = 1
+        for side, offer in talks.get(t, ()):
+            # the receiving side refused: an offer it would have accepted is inconsistent
+            if side == 1:
+                acc = offer >= np.maximum(np.clip(war_lo, 0.0, 1.0), lower)
+            else:
+                acc = offer <= np.minimum(np.clip(war_hi, 0.0, 1.0), upper)
+            failed[idx[acc & ~bad]] = 3
+            bad |= acc
+        alive[idx[bad]] = False
+        if t == R:
+            break
+        u = rng.random(n)  # one uniform per draw and step, used or not
+        idx = np.flatnonzero(alive)
+        if idx.size == 0:
+            break
+        won = (u[idx] < p[idx]) if forced[t] == 0 else np.full(idx.size, forced[t] > 0)
+        wins[idx] += won
+        dummy_out[idx] = 0
+        _battle(params, k, aA, bA, aB, bB, idx, won, dummy_out, dummy_end, alive, t)
+        failed[idx[dummy_out[idx] != 0]] = 2

@@ -1,0 +1,376 @@
+"""One war forecast's machinery: from a scenario to draws conditioned on the war's past.
+
+:class:`WarSetup` turns a scenario's ``war`` section into the simulator's inputs
+(orientation, costs, priors, the record of the war's past on the step grid, the
+domestic bounds over time) and runs the two phases of a forecast:
+
+1. **the record** (:meth:`WarSetup.condition`): every Monte Carlo draw (true battle
+   odds, both sides' beliefs at the war's start, credibility premiums, leaders'
+   autonomy) is simulated from the war's start through the record with
+   :func:`~realpolitik.models.war.simulator.condition_on_record`; draws in which a
+   deal would have been struck before the forecast origin, the front would have
+   collapsed, or a refused offer would have been accepted are rejected.  More
+   draws are proposed until ``draws`` consistent ones exist (or ``max_proposals``
+   is spent): the effective sample size is the number of consistent draws.
+2. **the forecast** (:meth:`WarSetup.future`): the consistent draws go on from
+   their state at the origin (front position, beliefs) with
+   :func:`~realpolitik.models.war.simulator.simulate_war`.  What-ifs are
+   interventions at the origin: they change the future phase only and reuse the
+   same consistent draws and the same battle luck (common random numbers).
+
+Without a ``history`` and with the origin at ``as_of`` the record is empty: every
+draw is kept and the forecast is the unconditioned one (a war that starts now).
+
+Step grid: step 0 is the war's start (with a history) and battles of
+``months_per_battle`` months are laid back from ``as_of``, so step ``R_past`` is
+``as_of``; a forecast origin ``d`` after ``as_of`` (``realpolitik timeline``) adds
+the steps up to the last one on or before ``d`` to the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import betaincinv, ndtri
+
+from realpolitik.errors import Problem, ScenarioError
+from realpolitik.models.war.inputs import (
+    DomesticTimeline,
+    Orientation,
+    battle_month,
+    beta_counts,
+    domestic_timeline,
+    draw_autonomy,
+    orientation,
+)
+from realpolitik.models.war.mechanisms import credibility_premium
+from realpolitik.models.war.simulator import (
+    CeasefireParams,
+    Record,
+    WarParams,
+    WarPaths,
+    condition_on_record,
+    make_integrator,
+    simulate_war,
+)
+from realpolitik.scenario.model import Scenario
+from realpolitik.scenario.war import WarSpec, battle_slot, months_between, past_battles
+
+REJECT_REASONS = {1: "a deal existed", 2: "military victory", 3: "a refused offer was acceptable"}
+
+
+@dataclass
+class Conditioned:
+    """The draws consistent with the record and their state at the forecast origin."""
+
+    p_true: np.ndarray
+    u_rho: tuple[np.ndarray, np.ndarray]  # credibility uniforms (inverse-CDF draws of rho)
+    autonomy: tuple[np.ndarray | float, np.ndarray | float]
+    k: np.ndarray
+    aA: np.ndarray
+    bA: np.ndarray
+    aB: np.ndarray
+    bB: np.ndarray
+    prior_mean: tuple[np.ndarray, np.ndarray]  # both sides' belief means at the war's start
+    wins: np.ndarray  # battles side A won in the record
+    proposals: int = 0
+    batches: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    index: np.ndarray | None = None  # which of the proposed draws were kept (condition_with)
+    consistent: int = 0  # consistent draws found (the sample keeps at most the target)
+
+    @property
+    def size(self) -> int:
+        return int(self.p_true.size)
+
+
+class WarSetup:
+    """Everything the simulator needs from one scenario, as of one forecast origin."""
+
+    def __init__(self, scenario: Scenario, war: WarSpec, opts, origin: dt.date | None = None):
+        self.scenario, self.war, self.opts = scenario, war, opts
+        self.orient: Orientation = orientation(scenario, war)
+        self.N = war.front.positions
+        self.k0 = war.front.k0
+        self.mpb = war.months_per_battle
+        self.max_battles = max(1, int(math.floor(war.max_months / self.mpb + 1e-9)))
+        self.kappa = tuple(s.cost_per_month * self.mpb for s in war.sides)
+        self.prior = [beta_counts(s.belief, self.k0, self.N) for s in war.sides]
+        self.true = beta_counts(war.true_odds, self.k0, self.N)
+        self.side_ids = [s.id for s in war.sides]
+        as_of = scenario.as_of
+        self.as_of = as_of
+        # ---- the origin: as_of, or a later date of the timeline
+        self.origin = origin if origin is not None else as_of
+        self.offset = 0.0 if origin is None or as_of is None else months_between(as_of, origin)
+        if self.offset < -1e-9:
+            raise ScenarioError([Problem("--as-of", f"{origin} is before the scenario's as_of {as_of}")])
+        self.s0 = int(math.floor(self.offset / self.mpb + 1e-9))
+        self.frac = self.offset - self.s0 * self.mpb  # months from the last recorded step to the origin
+        # ---- the record on the step grid
+        h = war.history
+        self.R_past = past_battles(h, as_of, self.mpb) if h is not None and as_of is not None else 0
+        self.R = self.R_past + self.s0
+        forced = np.zeros(self.R, np.int8)
+        self.coded = {self.side_ids[0]: 0, self.side_ids[1]: 0}
+        talks = []
+        if h is not None and as_of is not None:
+            for per in h.periods:
+                if per.winner is None:
+                    continue
+                slot = battle_slot(per.start + (per.end - per.start) / 2, as_of, self.mpb)
+                forced[self.R_past - slot] = 1 if per.winner == self.side_ids[0] else -1
+                self.coded[per.winner] += 1
+            for t in h.talks:
+                if t.terms is None:
+                    continue
+                step = self.R_past - int(math.floor(months_between(t.date, as_of) / self.mpb + 0.5))
+                side = self.side_ids.index(t.offered_by)
+                talks.append((max(0, step), side, float(self.orient.to_share(t.terms))))
+        # ---- battles both sides observe: before the start -> priors, record, future
+        self.prior_evidence, rec_events, self.future_events = [], [], []
+        self.evidence = []  # (name, event, a_won, weight) of every battle up to the origin
+        for bt in war.battles:
+            m = battle_month(scenario, war, bt)
+            g = self.R_past + int(math.ceil(m / self.mpb - 1e-9))
+            a_won = bt.winner == self.side_ids[0]
+            name = bt.id or bt.event or "battle"
+            if g <= 0:
+                self.prior_evidence.append((a_won, bt.weight))
+            elif g <= self.R:
+                rec_events.append((g, a_won, bt.weight))
+            else:
+                self.future_events.append((g - self.R, a_won, bt.weight, name, bt.event))
+                continue
+            self.evidence.append((name, bt.event, a_won, bt.weight))
+        self.record = Record(forced, tuple(talks), tuple(rec_events))
+        # the analyst's odds were stated before the record: its coded battles update them
+        # (conjugate Beta update, exactly what keeping the simulated paths that reproduce
+        # the coded outcomes would do); the uncoded battles are drawn and filtered
+        self.true_prior = self.true
+        self.true = (self.true[0] + self.coded[self.side_ids[0]], self.true[1] + self.coded[self.side_ids[1]])
+        self.conditioned_on_record = self.R > 0 or self.offset > 0
+        self.ceasefire = None
+        if war.ceasefire is not None:
+            cf = war.ceasefire
+            iss = scenario.issue(war.issue)
+            sq = cf.line_status_quo if cf.line_status_quo is not None else iss.status_quo
+            self.ceasefire = CeasefireParams(
+                cf.p_shift, cf.kappa, float(self.orient.to_share(sq)), cf.war_cost_a, cf.war_cost_b, cf.discount
+            )
+        self._integrator = None
+
+    # ------------------------------------------------------------------ pieces
+    @property
+    def integrator(self):
+        if self._integrator is None:
+            self._integrator = make_integrator(self._params(None, self.max_battles))
+        return self._integrator
+
+    def months(self, steps) -> np.ndarray:
+        """Months from the origin of forecast step(s) (step 0 = the last recorded step)."""
+        return np.asarray(steps, float) * self.mpb - self.frac
+
+    def _params(self, tl: DomesticTimeline | None, max_battles: int, cols=None, events=()) -> WarParams:
+        return WarParams(
+            N=self.N, k0=self.k0, kappa_A=self.kappa[0], kappa_B=self.kappa[1], delta=self.war.discount,
+            max_battles=max_battles,
+            lower=None if tl is None else tl.lower[..., cols], upper=None if tl is None else tl.upper[..., cols],
+            battle_events=tuple(events), ceasefire=self.ceasefire, belief_eval=self.opts.belief_eval,
+            quadrature_nodes=self.opts.quadrature_nodes, quadrature_panels=self.opts.quadrature_panels,
+        )  # fmt: skip
+
+    def timeline(self, autonomy=None, record_only: bool = False, **kw) -> DomesticTimeline:
+        """Domestic bounds on every step from the war's start to the end of the forecast
+        (``record_only``: to the origin)."""
+        last = self.s0 if record_only else self.s0 + self.max_battles
+        return domestic_timeline(self.scenario, self.war, last, autonomy=autonomy, past_steps=self.R_past, **kw)
+
+    def priors(self, key, n: int):
+        """Both sides' Beta counts at the war's start, per draw.
+
+        A belief with ``spread > 0`` gets a per-draw mean (logit-normal around the
+        stated mean, discretised to ``spread_points`` equiprobable quantiles so that
+        belief states repeat and are evaluated once per step; stream ``[*key, 4 + side]``).
+        Battles dated before the war's start (or, without a history, before ``as_of``)
+        are added to both sides' counts.
+        """
+        counts = []
+        for i, s in enumerate(self.war.sides):
+            a, b = self.prior[i]
+            if s.belief.spread > 0:
+                conc = a + b
+                q = self.opts.spread_points
+                pick = np.random.default_rng([*key, 4 + i]).integers(0, q, size=n)
+                z = ndtri((pick + 0.5) / q)
+                m = 1.0 / (1.0 + np.exp(-(np.log(a / b) + s.belief.spread * z)))
+                a, b = m * conc, (1.0 - m) * conc
+            counts.append((np.broadcast_to(np.asarray(a, float), (n,)).copy(), np.broadcast_to(np.asarray(b, float), (n,)).copy()))
+        (aA, bA), (aB, bB) = counts
+        for a_won, w in self.prior_evidence:
+            if a_won:
+                aA += w
+                aB += w
+            else:
+                bA += w
+                bB += w
+        return (aA, bA), (aB, bB)
+
+    def premiums(self, u_rho, credible: bool = False, broken_factor: float = 1.0):
+        """Each side's credibility premium from its uniforms (inverse CDF of the Beta of rho).
+
+        A worse record gives every draw a lower (never higher) rho, so credibility
+        what-ifs are monotone draw by draw.  Ceasefires of the history that the other
+        side broke count as broken agreements.
+        """
+        out = []
+        for i, s in enumerate(self.war.sides):
+            cr = s.credibility
+            u = u_rho[i]
+            if cr is None or cr.breach_loss == 0:
+                out.append(np.zeros(u.shape))
+                continue
+            broken = (cr.broken + self.war.broken_ceasefires(i)) * broken_factor
+            rho = np.ones(u.shape) if credible else betaincinv(cr.prior_a + cr.honoured, cr.prior_b + broken, u)
+            out.append(credibility_premium(cr.breach_loss, 0.0, rho, cr.discount))
+        return out[0], out[1]
+
+    def proposals(self, key, n: int):
+        """Draws of everything uncertain about a war: true odds, credibility uniforms,
+        beliefs at the start, autonomy.  Each component has its own stream
+        (``default_rng([*key, component])``), so what-ifs keep common random numbers."""
+        a, b = self.true
+        g = np.random.default_rng([*key, 1])
+        p_true = g.beta(a, b, size=n) if (a + b) < 1e8 else np.full(n, a / (a + b))
+        u_rho = tuple(np.random.default_rng([*key, 2 + i]).random(n) for i in range(2))
+        priors = self.priors(key, n)
+        aut = draw_autonomy(self.war, key, n)
+        return p_true, u_rho, priors, aut
+
+    # ------------------------------------------------------------------ phase 1
+    def condition(self, seed: int, target: int | None = None) -> Conditioned:
+        """Draws consistent with the record (rejection sampling, see the module docstring).
+
+        Proposes ``target`` draws, then more (sized by the acceptance so far, at most
+        ``max_proposals`` in all) until ``target`` are consistent.  Raises a located
+        error when fewer than ``min_ess`` survive: the record is then too unlikely
+        under the scenario's inputs for the forecast to be more than noise.
+        """
+        target = self.opts.draws if target is None else target
+        parts: list[Conditioned] = []
+        kept = total = batch = 0
+        rejected = {v: 0 for v in REJECT_REASONS.values()}
+        while True:
+            if batch == 0:
+                n = target
+            else:
+                acc = max(kept, 1) / total
+                n = int(min(self.opts.max_proposals - total, math.ceil(1.05 * (target - kept) / acc) + 64))
+            c, rej = self._propose(seed, batch, n)
+            parts.append(c)
+            for k, v in rej.items():
+                rejected[k] += v
+            kept += c.size
+            total += n
+            batch += 1
+            if kept >= target or total >= self.opts.max_proposals or not self.conditioned_on_record:
+                break
+        min_ess = min(self.opts.min_ess, target)
+        if kept < min_ess:
+            why = ", ".join(f"{v} in {k}" for k, v in rejected.items() if v)
+            raise ScenarioError([Problem(
+                "war.history",
+                f"only {kept} of {total} simulated wars are consistent with the record to {self.origin} "
+                f"(rejected: {why}); a forecast from so few draws would be noise - revisit the beliefs, costs "
+                f"and domestic bounds, or raise -o max_proposals (now {self.opts.max_proposals})",
+            )])  # fmt: skip
+        # the first `target` consistent draws (in proposal order): the sample size is the target
+        keep = min(kept, target)
+        cat = lambda name: np.concatenate([getattr(p, name) for p in parts])[:keep]  # noqa: E731
+        cat2 = lambda name, i: np.concatenate([np.broadcast_to(getattr(p, name)[i], (p.size,)) for p in parts])[:keep]  # noqa: E731
+
+        def aut(i):  # a certain autonomy stays one number (the domestic bounds stay one row)
+            vals = [p.autonomy[i] for p in parts]
+            return vals[0] if all(np.ndim(v) == 0 for v in vals) else cat2("autonomy", i)
+
+        return Conditioned(
+            cat("p_true"), (cat2("u_rho", 0), cat2("u_rho", 1)), (aut(0), aut(1)),
+            cat("k"), cat("aA"), cat("bA"), cat("aB"), cat("bB"), (cat2("prior_mean", 0), cat2("prior_mean", 1)),
+            cat("wins"), total, batch, rejected, consistent=kept,
+        )  # fmt: skip
+
+    def _propose(self, seed: int, batch: int, n: int) -> tuple[Conditioned, dict[str, int]]:
+        key = (seed, batch)
+        p_true, u_rho, priors, aut = self.proposals(key, n)
+        tl = self.timeline(autonomy=aut, record_only=True) if self.conditioned_on_record else None
+        c = self.condition_with(key, p_true, u_rho, *priors, aut, tl)
+        return c, c.rejected
+
+    def condition_with(self, key, p_true, u_rho, belief_A, belief_B, aut, tl: DomesticTimeline | None) -> Conditioned:
+        """Condition given draws on the record (``tl``: their domestic bounds, per draw or
+        shared); the result's ``index`` lists the draws kept."""
+        (aA, bA), (aB, bB) = belief_A, belief_B
+        n = p_true.size
+        prior_mean = (aA / (aA + bA), aB / (aB + bB))
+        if not self.conditioned_on_record:
+            return Conditioned(p_true, u_rho, aut, np.full(n, self.k0), aA, bA, aB, bB, prior_mean,
+                               np.zeros(n, int), proposals=n, batches=1, index=np.arange(n), consistent=n)  # fmt: skip
+        params = self._params(tl, self.R, slice(0, self.R + 1))
+        pA, pB = self.premiums(u_rho)
+        rec = condition_on_record(
+            params, self.record, p_true, (aA, bA), (aB, bB), pA, pB, np.random.default_rng([*key, 3]),
+            chunk=self.opts.chunk, integrator=self.integrator,
+        )  # fmt: skip
+        ok = rec.consistent
+        pick = lambda v: v[ok] if np.ndim(v) else v  # noqa: E731
+        rejected = {name: int(np.sum(rec.failed == code)) for code, name in REJECT_REASONS.items()}
+        return Conditioned(
+            p_true[ok], (u_rho[0][ok], u_rho[1][ok]), (pick(aut[0]), pick(aut[1])), rec.k[ok], rec.aA[ok],
+            rec.bA[ok], rec.aB[ok], rec.bB[ok], (prior_mean[0][ok], prior_mean[1][ok]), rec.wins[ok],
+            proposals=n, batches=1, rejected=rejected, index=np.flatnonzero(ok), consistent=int(ok.sum()),
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ phase 2
+    def future(
+        self,
+        seed: int,
+        cond: Conditioned,
+        timeline: DomesticTimeline | None = None,
+        *,
+        credible: bool = False,
+        broken_factor: float = 1.0,
+        evidence: bool = True,
+    ) -> WarPaths:
+        """The consistent draws fought on from the origin (what-ifs: interventions there).
+
+        ``timeline`` defaults to the domestic bounds with each draw's autonomy;
+        ``evidence=False`` removes every battle's evidence (before and after the origin)
+        from both sides' beliefs.
+        """
+        n = cond.size
+        tl = self.timeline(autonomy=cond.autonomy) if timeline is None else timeline
+        pA, pB = self.premiums(cond.u_rho, credible, broken_factor)
+        aA, bA, aB, bB = cond.aA.copy(), cond.bA.copy(), cond.aB.copy(), cond.bB.copy()
+        events = [(st, a, w) for st, a, w, *_ in self.future_events]
+        if not evidence:
+            events = []
+            for a_won, w in self._origin_evidence():
+                if a_won:
+                    aA -= w
+                    aB -= w
+                else:
+                    bA -= w
+                    bB -= w
+        cols = slice(self.R, self.R + self.max_battles + 1)
+        params = self._params(tl, self.max_battles, cols, events)
+        return simulate_war(
+            params, cond.p_true, (aA, bA), (aB, bB), pA, pB, np.random.default_rng([seed, 0]),
+            chunk=self.opts.chunk, integrator=self.integrator, k_start=cond.k,
+        )  # fmt: skip
+
+    def _origin_evidence(self) -> list[tuple[bool, float]]:
+        """Evidence of the battles up to the origin (priors and record), as (a_won, weight)."""
+        return [(a_won, w) for _, _, a_won, w in self.evidence]
