@@ -200,7 +200,9 @@ class WarBargaining(Model):
                 "uncoded_battles": setup.R - sum(setup.coded.values()),
                 "failed_talks": len(h.talks),
                 "talks_with_terms": len(setup.record.talks),
-                "broken_ceasefires": {ids[i]: setup.war.broken_ceasefires(i) for i in (0, 1)},
+                # ceasefires the other side broke, counted in each side's credibility record
+                "broken_ceasefires": {ids[i]: setup.war.broken_ceasefires(i) for i in (0, 1)
+                                      if setup.war.sides[i].credibility is not None},
             })  # fmt: skip
         if setup.conditioned_on_record:
             out["note"] = (
@@ -422,32 +424,72 @@ class WarBargaining(Model):
                 f"{d['victory_probability_by_horizon'][ids[0]][key]:.1%}",
                 f"{d['victory_probability_by_horizon'][ids[1]][key]:.1%}",
             ])  # fmt: skip
+        rec = d.get("record") or {}
+        origin = d.get("origin")
+        cond = (
+            f"conditioned on the record to {origin}: {d['draws']} simulated wars consistent with it "
+            f"(effective sample size; {rec.get('consistent_share', 1.0):.1%} of those proposed)"
+            if rec.get("conditioned") else f"{d['draws']} simulated wars, no record"
+        )  # fmt: skip
         tables.append(Table(
-            f"War bargaining: how the war ends ({d['draws']} simulated wars, 95% Monte Carlo intervals)",
+            f"War bargaining: how the war ends, months from {origin or 'the start'} ({cond}; 95% Monte Carlo intervals)",
             ["months", "negotiated settlement by then", "war continues", f"{ids[0]} military victory",
              f"{ids[1]} military victory"],
             rows,
-            note="Settlement test with subjective war values, credibility premium and domestic win-sets: "
+            note="Settlement test with subjective war values, credibility premium and domestic bounds: "
                  "a derived reduced form for realpolitik [D], not a published model. " + LABELS_NOTE,
             summary=True,
         ))  # fmt: skip
+        hz = (d.get("hazards") or {}).get("periods") or []
+        if hz:
+            tables.append(Table(
+                "War bargaining: hazard of a negotiated settlement - P(settlement in the period | no deal and no "
+                "military end before it)",
+                ["months", "wars at risk", "settlement hazard (95% MC)", "per month (equivalent)",
+                 "military end hazard", "P(settlement) by the period's end"],
+                [[f"{r['to_month']:g}" if i == 0 else f"{r['from_month']:g}-{r['to_month']:g}", r["at_risk"],
+                  f"{r['settlement_hazard']:.1%} ({r['settlement_hazard_interval'][0]:.1%}-"
+                  f"{r['settlement_hazard_interval'][1]:.1%})",
+                  f"{r['monthly_equivalent']:.1%}", f"{r['military_end_hazard']:.1%}", f"{r['cumulative_settlement']:.1%}"]
+                 for i, r in enumerate(hz) if r["at_risk"]],
+                note=f"A deal can be struck only between battles ({hz[0].get('to_month', 0):g} = the origin, then "
+                     f"every {d['hazards']['months_per_period']:g} months); the monthly equivalent spreads a period's "
+                     "hazard evenly over its months. "
+                     + ("The origin row is 0: the record says there is no deal there." if rec.get("conditioned") else
+                        "Without a record the origin is the war's start: a deal there is possible."),
+                summary=True,
+            ))  # fmt: skip
+        if rec.get("conditioned"):
+            coded = rec.get("coded_battles") or {}
+            tables.append(Table(
+                "War bargaining: the record the forecast is conditioned on",
+                ["war began", "months to origin", "battles", "coded (won by)", "failed talks", "broken ceasefires",
+                 "consistent draws", "effective sample size"],
+                [[rec.get("war_start", "-"), f"{rec.get('elapsed_months', 0):.1f}", rec["battles_in_record"],
+                  ", ".join(f"{k} {v}" for k, v in coded.items()) + f", uncoded {rec.get('uncoded_battles', 0)}",
+                  rec.get("failed_talks", 0), ", ".join(f"{k} counts {v}" for k, v in
+                                                        (rec.get("broken_ceasefires") or {}).items()) or "-",
+                  f"{rec['consistent_draws']} of {rec['proposed_draws']}", rec["effective_sample_size"]]],
+                note=rec.get("note", "") + "; rejected draws: " + ", ".join(
+                    f"{k} {v}" for k, v in (rec.get("rejected") or {}).items() if v) + ".",
+            ))  # fmt: skip
         st = d["settlement_terms"]
         iss = scenario.issue(d["issue"])
         if st.get("settled_draws", 0):
             q = st["quantiles"]
             p = iss.nearest_point(st["mean"])
             tables.append(Table(
-                f"War bargaining: expected terms of a negotiated settlement, if one is reached within "
-                f"{scenario.war.max_months:g} months ({st['settled_draws']} of {d['draws']} wars), on "
-                f"'{iss.label or iss.id}' ({iss.min:g}-{iss.max:g})",
-                ["expected terms", "95% MC interval of the mean", "5-95% of settlements", "nearest labelled point",
-                 "expected duration (months)"],
+                f"War bargaining: expected terms of a negotiated settlement - only for the wars that end in one "
+                f"({st['settled_draws']} of {d['draws']} wars, {d['settlement_probability_by_end']:.0%}, within "
+                f"{d['settlement_by_month']['months'][-1]:g} months), on '{iss.label or iss.id}' ({iss.min:g}-{iss.max:g})",
+                ["expected terms if a deal is reached", "95% MC interval of the mean", "5-95% of settlements",
+                 "nearest labelled point", "expected duration (months)"],
                 [[f"{st['mean']:.1f}", f"{st['mean_interval'][0]:.1f}-{st['mean_interval'][1]:.1f}",
                   f"{q['5']:.1f}-{q['95']:.1f}", f"{p.value:g}: {p.label}" if p else "-",
                   f"{d['expected_duration_months']:.1f}"]],
-                note=f"Terms: Nash bargaining with war as the disagreement point, clipped to the domestic win-sets [D]; "
-                     f"{ids[0]}'s bounds (win-set, ceasefire line) set the terms in {st['clipped_share'][ids[0]]:.0%} of "
-                     f"settlements, {ids[1]}'s in {st['clipped_share'][ids[1]]:.0%}. "
+                note=f"The {TERMS_NOTE}. Terms: Nash bargaining with war as the disagreement point, clipped to the "
+                     f"domestic bounds [D]; {ids[0]}'s bounds (domestic, ceasefire line) set the terms in "
+                     f"{st['clipped_share'][ids[0]]:.0%} of settlements, {ids[1]}'s in {st['clipped_share'][ids[1]]:.0%}. "
                      f"Duration is censored at the simulation limit ({d['duration_censored_share']:.0%} of wars "
                      "still running there).",
                 summary=True,
