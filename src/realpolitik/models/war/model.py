@@ -139,7 +139,7 @@ class WarBargaining(Model):
         setup = self.setup(scenario)
         base_seed = int(rng.integers(0, 2**63 - 1))
         cond = setup.condition(base_seed)
-        paths = setup.future(base_seed, cond)
+        paths = setup.future(cond)
         summary = self._summary(setup, paths)
         details: dict[str, Any] = {"applicable": True, **summary}
         details["issue"] = war.issue
@@ -153,7 +153,7 @@ class WarBargaining(Model):
         if war.reputation is not None:
             details["reputation"] = self._reputation(setup, paths)
         if opts.what_if:
-            details["what_if"] = self._what_ifs(setup, base_seed, cond, summary)
+            details["what_if"] = self._what_ifs(setup, cond, summary)
         late = [h for h in opts.horizons if h > setup.months(setup.max_battles) + 1e-9]
         if late:
             details["note"] = (
@@ -306,7 +306,7 @@ class WarBargaining(Model):
             }
         return out
 
-    def _what_ifs(self, setup: WarSetup, seed: int, cond: Conditioned, base: dict[str, Any]) -> list[dict[str, Any]]:
+    def _what_ifs(self, setup: WarSetup, cond: Conditioned, base: dict[str, Any]) -> list[dict[str, Any]]:
         """Interventions at the origin: the same consistent draws fight on under changed rules."""
         war = setup.war
         rows: list[tuple[str, str, dict]] = []
@@ -336,7 +336,7 @@ class WarBargaining(Model):
         out = [self._row("baseline", "the scenario as given", base)]
         for name, desc, kw in rows:
             timeline = kw.pop("timeline")
-            paths = setup.future(seed, cond, timeline, **kw)
+            paths = setup.future(cond, timeline, **kw)
             out.append(self._row(name, desc, self._summary(setup, paths)))
         return out  # fmt: skip
 
@@ -396,7 +396,7 @@ class WarBargaining(Model):
         from realpolitik.models.war.inputs import DomesticTimeline
 
         tl_kept = DomesticTimeline(sub(tl.lower), sub(tl.upper), tl.ratifiers, tl.start, tl.past)
-        paths = setup.future(seed, cond, tl_kept)
+        paths = setup.future(cond, tl_kept)
         terms = np.where(paths.outcome == SETTLED, paths.terms, np.nan)
         who = owner[keep]
         cnt = np.bincount(who, weights=np.isfinite(terms), minlength=batch.draws)

@@ -76,6 +76,7 @@ class Conditioned:
     bB: np.ndarray
     prior_mean: tuple[np.ndarray, np.ndarray]  # both sides' belief means at the war's start
     wins: np.ndarray  # battles side A won in the record
+    luck: np.ndarray  # [draw, battle] uniforms deciding the battles after the origin
     proposals: int = 0
     batches: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
@@ -250,6 +251,12 @@ class WarSetup:
         aut = draw_autonomy(self.war, key, n)
         return p_true, u_rho, priors, aut
 
+    def luck(self, key, n: int, steps: int, component: int) -> np.ndarray:
+        """``[n, steps]`` battle uniforms, row by row from stream ``[*key, component]``: draw
+        ``i`` gets the same row however many draws are proposed with it (so a change of an
+        input that rejects other draws does not reshuffle its luck)."""
+        return np.random.default_rng([*key, component]).random((n, steps))
+
     # ------------------------------------------------------------------ phase 1
     def condition(self, seed: int, target: int | None = None) -> Conditioned:
         """Draws consistent with the record (rejection sampling, see the module docstring).
@@ -299,7 +306,7 @@ class WarSetup:
         return Conditioned(
             cat("p_true"), (cat2("u_rho", 0), cat2("u_rho", 1)), (aut(0), aut(1)),
             cat("k"), cat("aA"), cat("bA"), cat("aB"), cat("bB"), (cat2("prior_mean", 0), cat2("prior_mean", 1)),
-            cat("wins"), total, batch, rejected, consistent=kept,
+            cat("wins"), cat("luck"), total, batch, rejected, consistent=kept,
         )  # fmt: skip
 
     def _propose(self, seed: int, batch: int, n: int) -> tuple[Conditioned, dict[str, int]]:
@@ -315,28 +322,28 @@ class WarSetup:
         (aA, bA), (aB, bB) = belief_A, belief_B
         n = p_true.size
         prior_mean = (aA / (aA + bA), aB / (aB + bB))
+        luck = self.luck(key, n, self.max_battles, 11)
         if not self.conditioned_on_record:
             return Conditioned(p_true, u_rho, aut, np.full(n, self.k0), aA, bA, aB, bB, prior_mean,
-                               np.zeros(n, int), proposals=n, batches=1, index=np.arange(n), consistent=n)  # fmt: skip
+                               np.zeros(n, int), luck, proposals=n, batches=1, index=np.arange(n), consistent=n)  # fmt: skip
         params = self._params(tl, self.R, slice(0, self.R + 1))
         pA, pB = self.premiums(u_rho)
         rec = condition_on_record(
-            params, self.record, p_true, (aA, bA), (aB, bB), pA, pB, np.random.default_rng([*key, 3]),
-            chunk=self.opts.chunk, integrator=self.integrator,
+            params, self.record, p_true, (aA, bA), (aB, bB), pA, pB, None, chunk=self.opts.chunk,
+            integrator=self.integrator, uniforms=self.luck(key, n, max(self.R, 1), 10),
         )  # fmt: skip
         ok = rec.consistent
         pick = lambda v: v[ok] if np.ndim(v) else v  # noqa: E731
         rejected = {name: int(np.sum(rec.failed == code)) for code, name in REJECT_REASONS.items()}
         return Conditioned(
             p_true[ok], (u_rho[0][ok], u_rho[1][ok]), (pick(aut[0]), pick(aut[1])), rec.k[ok], rec.aA[ok],
-            rec.bA[ok], rec.aB[ok], rec.bB[ok], (prior_mean[0][ok], prior_mean[1][ok]), rec.wins[ok],
+            rec.bA[ok], rec.aB[ok], rec.bB[ok], (prior_mean[0][ok], prior_mean[1][ok]), rec.wins[ok], luck[ok],
             proposals=n, batches=1, rejected=rejected, index=np.flatnonzero(ok), consistent=int(ok.sum()),
         )  # fmt: skip
 
     # ------------------------------------------------------------------ phase 2
     def future(
         self,
-        seed: int,
         cond: Conditioned,
         timeline: DomesticTimeline | None = None,
         *,
@@ -367,8 +374,8 @@ class WarSetup:
         cols = slice(self.R, self.R + self.max_battles + 1)
         params = self._params(tl, self.max_battles, cols, events)
         return simulate_war(
-            params, cond.p_true, (aA, bA), (aB, bB), pA, pB, np.random.default_rng([seed, 0]),
-            chunk=self.opts.chunk, integrator=self.integrator, k_start=cond.k,
+            params, cond.p_true, (aA, bA), (aB, bB), pA, pB, None, chunk=self.opts.chunk,
+            integrator=self.integrator, k_start=cond.k, uniforms=cond.luck,
         )  # fmt: skip
 
     def _origin_evidence(self) -> list[tuple[bool, float]]:

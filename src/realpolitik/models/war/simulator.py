@@ -261,6 +261,7 @@ def simulate_war(
     chunk: int = 20_000,
     integrator: BeliefIntegrator | None = None,
     k_start: np.ndarray | None = None,
+    uniforms: np.ndarray | None = None,
 ) -> WarPaths:
     """Simulate ``len(p_true)`` wars (see the module docstring).  Pure given ``rng``.
 
@@ -269,7 +270,10 @@ def simulate_war(
     (shares).  Random numbers: one uniform per draw and battle step (used or not),
     drawn in chunk order, so a fixed seed (and chunk size) gives identical paths and
     draw ``d`` sees the same battle luck in every what-if.  ``k_start`` (per draw)
-    overrides ``params.k0`` (wars that already have a past, :func:`condition_on_record`).
+    overrides ``params.k0`` (wars that already have a past, :func:`condition_on_record`);
+    ``uniforms`` ``[draw, max_battles]`` gives each draw its own battle luck (column
+    ``t`` decides battle ``t + 1``) instead of ``rng``, so that a draw keeps its luck
+    whatever other draws are simulated with it.
     """
     rng = np.random.default_rng() if rng is None else rng
     p_true = np.asarray(p_true, float)
@@ -300,7 +304,7 @@ def simulate_war(
             events, rng,
             p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e],
             outcome[s:e], end[s:e], terms[s:e], first[s:e], k_end[s:e], clipped[s:e],
-            None if ks is None else ks[s:e],
+            None if ks is None else ks[s:e], None if uniforms is None else uniforms[s:e],
         )  # fmt: skip
     belief_end = np.stack([aA / (aA + bA), aB / (aB + bB)], axis=1)
     return WarPaths(outcome, end, terms, first, belief_end, k_end, clipped)
@@ -350,7 +354,7 @@ def _row(arr, t, idx):
     return arr[t] if arr.ndim == 1 else arr[idx, t]
 
 
-def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB, outcome, end, terms, first, k, clipped, k_start=None):
+def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB, outcome, end, terms, first, k, clipped, k_start=None, U=None):
     n = p.shape[0]
     k[:] = params.k0 if k_start is None else k_start
     alive = np.ones(n, bool)
@@ -393,7 +397,7 @@ def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB
             break
         # one uniform per draw and battle (alive or not): draw d always gets the same
         # numbers, so what-ifs that change who settles keep common random numbers
-        won = rng.random(n)[idx] < p[idx]
+        won = (rng.random(n)[idx] if U is None else U[idx, t]) < p[idx]
         wins[idx] += won
         _battle(params, k, aA, bA, aB, bB, idx, won, outcome, end, alive, t)
 
@@ -461,6 +465,7 @@ def condition_on_record(
     rng: np.random.Generator | None = None,
     chunk: int = 20_000,
     integrator: BeliefIntegrator | None = None,
+    uniforms: np.ndarray | None = None,
 ) -> RecordPaths:
     """Simulate every draw from the war's start through the record and keep the consistent ones.
 
@@ -470,7 +475,8 @@ def condition_on_record(
     ``upper`` columns ``0..R``).  A draw is inconsistent when a deal exists at some
     step, the front reaches 0 or N, or the side receiving a recorded offer would have
     accepted it.  Rejection sampling: the kept draws are an exact sample of the
-    model conditioned on the record (no weights).
+    model conditioned on the record (no weights).  ``uniforms`` ``[draw, R]`` (optional)
+    ties each draw's luck in the uncoded battles to the draw, as in :func:`simulate_war`.
     """
     rng = np.random.default_rng() if rng is None else rng
     p_true = np.asarray(p_true, float)
@@ -501,12 +507,12 @@ def condition_on_record(
         _record_chunk(
             params, integ, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e], forced,
             events, talks, rng, p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e], k[s:e],
-            failed[s:e], wins[s:e],
+            failed[s:e], wins[s:e], None if uniforms is None else uniforms[s:e],
         )  # fmt: skip
     return RecordPaths(failed == 0, k, aA, bA, aB, bB, failed, wins)
 
 
-def _record_chunk(params, integ, lo_t, hi_t, forced, events, talks, rng, p, aA, bA, aB, bB, pA, pB, k, failed, wins):
+def _record_chunk(params, integ, lo_t, hi_t, forced, events, talks, rng, p, aA, bA, aB, bB, pA, pB, k, failed, wins, U=None):
     n = p.shape[0]
     R = forced.size
     alive = np.ones(n, bool)
@@ -543,7 +549,7 @@ def _record_chunk(params, integ, lo_t, hi_t, forced, events, talks, rng, p, aA, 
         alive[idx[bad]] = False
         if t == R:
             break
-        u = rng.random(n)  # one uniform per draw and step, used or not
+        u = rng.random(n) if U is None else U[:, t]  # one uniform per draw and step, used or not
         idx = np.flatnonzero(alive)
         if idx.size == 0:
             break
