@@ -172,8 +172,9 @@ class WarSetup:
         return self._integrator
 
     def months(self, steps) -> np.ndarray:
-        """Months from the origin of forecast step(s) (step 0 = the last recorded step)."""
-        return np.asarray(steps, float) * self.mpb - self.frac
+        """Months from the origin of forecast step(s) (step 0 = the last recorded step, on or
+        before the origin: month 0)."""
+        return np.maximum(np.asarray(steps, float) * self.mpb - self.frac, 0.0)
 
     def _params(self, tl: DomesticTimeline | None, max_battles: int, cols=None, events=()) -> WarParams:
         return WarParams(
@@ -272,7 +273,7 @@ class WarSetup:
         rejected = {v: 0 for v in REJECT_REASONS.values()}
         while True:
             if batch == 0:
-                n = target
+                n = min(target, self.opts.max_proposals)
             else:
                 acc = max(kept, 1) / total
                 n = int(min(self.opts.max_proposals - total, math.ceil(1.05 * (target - kept) / acc) + 64))

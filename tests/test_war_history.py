@@ -1,0 +1,272 @@
+"""The war's past: its validation, and forecasts conditioned on it (issue 13, items 1-2).
+
+Conditioning is rejection sampling: every draw is simulated from the war's start through
+the record (coded battles forced, the others drawn) and kept only if no deal and no
+military end happened before the origin and every refused offer would have been refused.
+The tests pin the choice against a brute-force long simulation, the exact posterior of
+the true odds, the effective sample size, hazards and the absence of a lump at month 0.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from realpolitik.errors import ScenarioError
+from realpolitik.models import get_model
+from realpolitik.models.war.setup import WarSetup
+from realpolitik.models.war.simulator import SETTLED, simulate_war
+from realpolitik.scenario import load_scenario
+from test_war_model import SMALL, small
+
+HISTORY = """
+  history:
+    start: 2023-01-01
+    periods:
+      - {start: 2023-01-01, end: 2023-03-01, winner: A}
+      - {start: 2023-03-01, end: 2023-05-01, winner: B}
+    talks:
+      - {date: 2023-06-01, offered_by: B, terms: 45}
+    ceasefires:
+      - {name: truce, start: 2023-07-01, broken: 2023-08-01, broken_by: B}
+"""
+# at the war's start the sides disagree more than in SMALL (B expects to win), and the
+# analyst is unsure of both beliefs: some draws fight on, others would have settled
+SMALL_H = (
+    SMALL.replace("belief: {war_win: 0.4, concentration: 20}", "belief: {war_win: 0.15, concentration: 20, spread: 0.8}")
+    .replace("belief: {war_win: 0.7, concentration: 20}", "belief: {war_win: 0.7, concentration: 20, spread: 0.8}")
+    .rstrip("\n")
+    + "\n"
+    + HISTORY.strip("\n")
+    + "\n"
+)
+
+
+def hist(tmp_path, text=SMALL_H):
+    return small(tmp_path, text)
+
+
+def run(scen, **opts):
+    opts.setdefault("draws", 800)
+    opts.setdefault("what_if", False)
+    return get_model("war", **opts).run(scen, rng=4)
+
+
+# ------------------------------------------------------------------ validation
+def test_history_is_valid_and_counted(tmp_path):
+    r = run(hist(tmp_path))
+    rec = r.details["record"]
+    # 12 months of two-month battles before as_of, two of them coded
+    assert rec["conditioned"] and rec["battles_in_record"] == 6
+    assert rec["coded_battles"] == {"A": 1, "B": 1} and rec["uncoded_battles"] == 4
+    assert rec["elapsed_months"] == pytest.approx(12.0, abs=0.05)
+    assert rec["failed_talks"] == 1 and rec["broken_ceasefires"] == {"A": 1}
+
+
+@pytest.mark.parametrize(
+    "old,new,where,what",
+    [
+        ("start: 2023-01-01\n", "start: 2024-03-01\n", "war.history.start", "is not before the scenario's as_of"),
+        ("end: 2023-05-01, winner: B", "end: 2024-02-01, winner: B", "war.history.periods.1.end", "after the scenario's as_of"),
+        ("{start: 2023-03-01, end: 2023-05-01", "{start: 2023-02-01, end: 2023-04-01", "war.history.periods.1.start",
+         "periods must be in date order"),
+        ("end: 2023-05-01, winner: B", "end: 2023-09-01, winner: B", "war.history.periods.1", "a period is one battle"),
+        ("winner: A}", "winner: C}", "war.history.periods.0.winner", "not a side id"),
+        ("{start: 2023-01-01, end: 2023-03-01", "{start: 2022-12-01, end: 2023-02-01", "war.history.periods.0.start",
+         "before the war's start"),
+        ("date: 2023-06-01", "date: 2022-06-01", "war.history.talks.0.date", "outside the war's record"),
+        ("offered_by: B", "offered_by: C", "war.history.talks.0.offered_by", "not a side id"),
+        ("terms: 45}", "terms: 140}", "war.history.talks.0.terms", "outside the issue scale"),
+        ("broken: 2023-08-01", "broken: 2023-06-01", "war.history.ceasefires.0.broken", "before the ceasefire's start"),
+        ("broken: 2023-08-01", "broken: 2024-08-01", "war.history.ceasefires.0.broken", "after the scenario's as_of"),
+        ("broken_by: B}", "broken_by: C}", "war.history.ceasefires.0.broken_by", "not a side id"),
+        ("start: 2023-01-01\n", "start: 2023-01-01\n    elapsed_months: 20\n", "war.history.elapsed_months",
+         "disagrees with start"),
+        ("as_of: 2024-01-01\n", "", "war.history.start", "needs an as_of date"),
+        ("cost_per_month: 0.003,", "cost_per_month: 0.003, ratification_threshold: 0.5,", "war.sides.0",
+         "replaced by autonomy"),
+        ("cost_per_month: 0.003,", "cost_per_month: 0.003, autonomy: {low: 0.5, mode: 0.2, high: 0.9},",
+         "war.sides.0.autonomy", "lies outside low"),
+    ],
+)
+def test_bad_histories_are_one_located_line(tmp_path, old, new, where, what):
+    assert old in SMALL_H
+    with pytest.raises(ScenarioError) as exc:
+        hist(tmp_path, SMALL_H.replace(old, new, 1))
+    lines = exc.value.lines()
+    assert all("\n" not in ln for ln in lines)
+    assert any(where in ln and what in ln and re.search(r"small\.yaml:\d+", ln) for ln in lines), lines
+
+
+def test_two_periods_in_one_battle(tmp_path):
+    text = SMALL_H.replace(
+        "    talks:",
+        "      - {start: 2023-05-01, end: 2023-06-03}\n      - {start: 2023-06-03, end: 2023-07-05}\n    talks:",
+    )
+    with pytest.raises(ScenarioError) as exc:
+        hist(tmp_path, text)
+    assert any("war.history.periods.3" in ln and "same 2-month battle as periods.2" in ln for ln in exc.value.lines())
+
+
+def test_bad_history_in_the_cli_is_one_line(tmp_path, capsys):
+    from realpolitik.cli import main
+
+    p = tmp_path / "bad.yaml"
+    p.write_text(SMALL_H.replace("winner: A}", "winner: Z}"))
+    assert main(["validate", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "war.history.periods.0.winner" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ conditioning
+def test_without_a_record_nothing_is_conditioned(tmp_path):
+    r = run(small(tmp_path))
+    rec = r.details["record"]
+    assert rec["conditioned"] is False and rec["proposed_draws"] == rec["effective_sample_size"] == 800
+
+
+@pytest.mark.parametrize("which", ["small", "default"])
+def test_a_war_under_way_puts_no_lump_on_month_zero(tmp_path, which):
+    scen = hist(tmp_path) if which == "small" else load_scenario()
+    d = run(scen).details
+    assert d["settlement_by_month"]["months"][0] == 0.0 and d["settlement_by_month"]["probability"][0] == 0.0
+    assert d["hazards"]["periods"][0]["settlement_hazard"] == 0.0
+    # the hazards and the cumulative curve agree
+    n = d["draws"]
+    cum = 0.0
+    for row in d["hazards"]["periods"][1:]:
+        cum += row["settlement_hazard"] * row["at_risk"] / n
+        assert row["cumulative_settlement"] == pytest.approx(cum)
+    assert d["settlement_by_month"]["probability"][-1] == pytest.approx(cum)
+
+
+def test_two_phases_equal_one_long_simulation_filtered(tmp_path):
+    """The choice, pinned: conditioning through the record and then forecasting is the same
+    as simulating every draw from the war's start over record and forecast together and
+    keeping the paths still at war at the origin (equal in distribution, 4 standard errors)."""
+    text = SMALL_H.replace("winner: A}", "}").replace("winner: B}", "}")
+    text = text[: text.index("    talks:")]  # no talks, no ceasefire: nothing but the record
+    scen = hist(tmp_path, text)
+    model = get_model("war", draws=6000, what_if=False)
+    setup = model.setup(scen)
+    cond = setup.condition(21)
+    cut = setup.months(np.arange(setup.max_battles + 1))
+    two = setup.future(cond)
+    p_two = np.array([np.mean((two.outcome == SETTLED) & (two.end_step <= t)) for t in range(cut.size)])
+    # brute force: one simulation over record + forecast, fresh draws
+    n = 60_000
+    p_true, u_rho, ((aA, bA), (aB, bB)), aut = setup.proposals((99, 0), n)
+    tl = setup.timeline(autonomy=aut)
+    R = setup.R
+    events = list(setup.record.battle_events) + [(g + R, a, w) for g, a, w, *_ in setup.future_events]
+    params = setup._params(tl, R + setup.max_battles, slice(0, R + 1 + setup.max_battles), events)
+    pA, pB = setup.premiums(u_rho)
+    long = simulate_war(params, p_true, (aA, bA), (aB, bB), pA, pB, np.random.default_rng(5))
+    alive = long.end_step > R
+    assert 0.05 < alive.mean() < 0.95  # the record does reject draws
+    end, out = long.end_step[alive] - R, long.outcome[alive]
+    p_one = np.array([np.mean((out == SETTLED) & (end <= t)) for t in range(cut.size)])
+    se = np.sqrt(p_two * (1 - p_two) / cond.size + p_one * (1 - p_one) / alive.sum()) + 1e-9
+    assert np.all(np.abs(p_two - p_one) <= 4 * se), (p_two, p_one)
+    assert cond.consistent / cond.proposals == pytest.approx(alive.mean(), abs=4 * np.sqrt(0.25 / cond.proposals))
+
+
+def test_coded_battles_fix_the_front_and_update_the_true_odds(tmp_path):
+    """All six battles coded (4 won by A): the front at the origin is the start + 2, and the
+    true odds of the kept draws are the conjugate Beta posterior (the consistency of a fully
+    coded record does not depend on the true odds)."""
+    periods = "".join(
+        f"      - {{start: {a}, end: {b}, winner: {w}}}\n"
+        for a, b, w in [("2023-01-01", "2023-03-01", "A"), ("2023-03-01", "2023-05-01", "B"),
+                        ("2023-05-01", "2023-07-01", "A"), ("2023-07-01", "2023-09-01", "A"),
+                        ("2023-09-01", "2023-11-01", "B"), ("2023-11-01", "2024-01-01", "A")]
+    )  # fmt: skip
+    text = SMALL_H[: SMALL_H.index("    periods:")] + "    periods:\n" + periods
+    scen = hist(tmp_path, text)
+    setup = get_model("war", draws=5000, what_if=False).setup(scen)
+    cond = setup.condition(8)
+    assert np.all(cond.k == 5 + 2)
+    a, b = 0.52 * 50 + 4, 0.48 * 50 + 2  # true_odds {battle_win: 0.52, concentration: 50}
+    mean, var = a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))
+    assert cond.p_true.mean() == pytest.approx(mean, abs=4 * np.sqrt(var / cond.size))
+
+
+def test_refused_offers_condition_the_draws(tmp_path):
+    # B offered A everything: every draw's A would have accepted -> nothing is consistent
+    scen = hist(tmp_path, SMALL_H.replace("terms: 45}", "terms: 100}"))
+    with pytest.raises(ScenarioError) as exc:
+        run(scen)
+    (line,) = exc.value.lines()
+    assert line.startswith("war.history:") and "only 0 of" in line and "noise" in line
+    # an offer no draw's A would accept changes nothing
+    base = run(hist(tmp_path, SMALL_H.replace("    talks:\n      - {date: 2023-06-01, offered_by: B, terms: 45}\n", "")))
+    same = run(hist(tmp_path, SMALL_H.replace("terms: 45}", "terms: 0}")))
+    assert same.details["settlement_probability"] == base.details["settlement_probability"]
+
+
+def test_more_draws_until_the_target_is_reached():
+    d = run(load_scenario(), draws=500).details
+    rec = d["record"]
+    assert rec["consistent_share"] < 0.5 and rec["batches"] >= 2
+    assert d["effective_sample_size"] == d["draws"] == 500 and rec["consistent_draws"] >= 500
+
+
+def test_too_few_consistent_draws_is_an_error_not_a_forecast(capsys):
+    with pytest.raises(ScenarioError) as exc:
+        run(load_scenario(), draws=500, max_proposals=300, min_ess=200)
+    (line,) = exc.value.lines()
+    assert line.startswith("war.history: only") and "of 300 simulated wars" in line
+    from realpolitik.cli import main
+
+    assert main(["forecast", "-m", "war", "-o", "max_proposals=300", "-o", "what_if=false"]) == 2
+    err = capsys.readouterr().err
+    assert "war.history: only" in err and "Traceback" not in err
+
+
+def test_broken_ceasefires_count_as_broken_agreements(tmp_path):
+    scen = hist(tmp_path)  # A's credibility: broken 2, plus the truce B broke
+    manual = hist(tmp_path, SMALL_H.replace("broken: 2,", "broken: 3,").replace("broken_by: B}", "broken_by: A}"))
+    u = (np.linspace(0.01, 0.99, 50), np.linspace(0.01, 0.99, 50))
+    opts = get_model("war").options
+    pa, _ = WarSetup(scen, scen.war, opts).premiums(u)
+    pm, _ = WarSetup(manual, manual.war, opts).premiums(u)
+    assert np.array_equal(pa, pm)
+
+
+def test_what_ifs_are_interventions_at_the_origin():
+    d = run(load_scenario(), draws=1000, what_if=True).details
+    rows = {w["name"]: w for w in d["what_if"]}
+    assert rows["baseline"]["settlement_probability"] == d["settlement_probability"]
+    for h in ("6", "12", "24"):
+        base = rows["baseline"]["settlement_probability"][h]
+        assert rows["no domestic constraint"]["settlement_probability"][h] >= base
+        assert rows["credible agreements"]["settlement_probability"][h] >= base
+        assert rows["twice the broken agreements"]["settlement_probability"][h] <= base
+
+
+def test_a_later_origin_extends_the_record(tmp_path):
+    scen = hist(tmp_path)
+    later = run(scen, as_of="2024-05-15").details
+    rec = later["record"]
+    # 4.5 months after as_of: two more (uncoded) battles without a deal are part of the record
+    assert rec["battles_in_record"] == 8 and rec["battles_before_as_of"] == 6
+    assert later["origin"] == "2024-05-15"
+    # horizons count from the origin: the first chance of a deal is 1.5 months after it
+    assert later["settlement_by_month"]["months"][:2] == pytest.approx([0.0, 3 * 2 - 135 / (365.25 / 12)])
+    with pytest.raises(ScenarioError) as exc:
+        run(scen, as_of="2023-06-01")
+    assert "--as-of" in exc.value.lines()[0] and "before the scenario's as_of" in exc.value.lines()[0]
+
+
+# ------------------------------------------------------------------ labels
+def test_terms_are_labelled_as_holding_only_for_wars_that_end_in_a_deal():
+    model = get_model("war", draws=400, what_if=False)
+    scen = load_scenario()
+    r = model.run(scen, rng=1)
+    assert "if a deal is reached" in model.label
+    assert "only for wars that end in a negotiated settlement" in r.details["settlement_terms"]["note"]
+    assert "only for wars that end in a negotiated settlement" in r.details["forecast_note"]
+    terms_table = next(t for t in model.describe(r, scen) if "expected terms" in t.title)
+    assert "only for the wars that end in one" in terms_table.title
