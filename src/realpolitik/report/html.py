@@ -21,6 +21,7 @@ from typing import Any
 
 from realpolitik.models.base import Result, Table
 from realpolitik.report import plots
+from realpolitik.report.timeline import mpl_timeline
 from realpolitik.scenario.model import Scenario
 
 
@@ -70,6 +71,10 @@ def analysis_tables(result: Result, scenario: Scenario) -> list[Table]:
                              [[r.get("name"), r.get("low"), r.get("high"), r.get("swing")] for r in rows[:10]],
                              "one input at its low/high end, the others at their point values"))  # fmt: skip
         return out
+    if kind == "timeline":
+        from realpolitik.report.timeline import timeline_table
+
+        return [timeline_table(d)]
     return []
 
 
@@ -166,6 +171,7 @@ def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str,
             "tornados": [svg(plots.mpl_tornado(rows[:15], base=r.forecast.get(i), title=f"Sensitivity: {i}"))
                          for i, rows in plots.tornado_of(d).items()],  # fmt: skip
             "note": (r.details or {}).get("note") if isinstance((r.details or {}).get("note"), str) else None,
+            "timeline": svg(mpl_timeline(r.details)) if (r.details or {}).get("analysis") == "timeline" else None,
         }
         sections.append(sec)
     for extra in extra_sections:  # analyses with their own tables and figures (e.g. advise)
@@ -214,7 +220,7 @@ def render_html(scenario: Scenario, results: Sequence[Any], labels: Mapping[str,
     ctx["charts"]["forecasts"] = Markup(ctx["charts"]["forecasts"]) if ctx["charts"]["forecasts"] else None
     ctx["charts"]["actor_maps"] = [Markup(x) for x in ctx["charts"]["actor_maps"]]
     for sec in ctx["sections"]:
-        for key in ("trajectory", "settlement"):
+        for key in ("trajectory", "settlement", "timeline"):
             if sec[key]:
                 sec[key] = Markup(sec[key])
         for key in ("histograms", "tornados", "charts"):

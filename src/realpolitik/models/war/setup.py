@@ -109,8 +109,9 @@ class WarSetup:
         self.offset = 0.0 if origin is None or as_of is None else months_between(as_of, origin)
         if self.offset < -1e-9:
             raise ScenarioError([Problem("--as-of", f"{origin} is before the scenario's as_of {as_of}")])
-        self.s0 = int(math.floor(self.offset / self.mpb + 1e-9))
-        self.frac = self.offset - self.s0 * self.mpb  # months from the last recorded step to the origin
+        # the last step on or before the origin (two days' slack: calendar months are not 365.25/12 days)
+        self.s0 = int(math.floor((self.offset + 2.0 / 30.4375) / self.mpb))
+        self.frac = max(0.0, self.offset - self.s0 * self.mpb)  # months from the last recorded step to the origin
         # ---- the record on the step grid
         h = war.history
         self.R_past = past_battles(h, as_of, self.mpb) if h is not None and as_of is not None else 0
