@@ -251,14 +251,20 @@ def wars_cmd(
     calibration_draws: Annotated[int, typer.Option("--calibration-draws", help="Simulated wars per training war and grid point.")] = 300,
     no_simulator: Annotated[bool, typer.Option("--no-simulator", help="Survival baselines only.")] = False,
     repeats: RepeatsOpt = 1,
+    landmark: Annotated[
+        Optional[str],
+        typer.Option("--landmark", help="Also score forecasts of the remaining duration of test wars still running at these ages (months), e.g. 6,12,24."),
+    ] = None,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
     markdown: MarkdownOpt = False,
 ) -> None:
     """War durations: Kaplan-Meier, Weibull AFT, Cox and the calibrated war simulator on held-out wars."""
+    from realpolitik.analysis.backtest.landmark import landmark_repeats, parse_landmarks, run_landmarks
     from realpolitik.analysis.backtest.wars import DEFAULT_SEED, load_wars, run_war_backtest, war_repeats
 
     _check_counts(draws=draws, calibration_draws=calibration_draws, repeats=repeats)
+    ages = parse_landmarks(landmark) if landmark is not None else None
     data = load_wars(_file(file))
     base = DEFAULT_SEED if seed is None else seed
     runs = []
@@ -276,6 +282,19 @@ def wars_cmd(
         summ, rep_table = war_repeats(runs)
         payload["repeats"] = {"seeds": [r.seed for r in runs], "summary": summ,
                               "simulator": [r.calibration.params() if r.calibration else None for r in runs]}  # fmt: skip
+    lm_tables = []
+    if ages is not None:
+        lms = []
+        for k, r in enumerate(runs):
+            if not (quiet or json_):
+                err.print(f"[dim]landmarks {', '.join(f'{a:g}' for a in ages)} months (split {k + 1}/{len(runs)})[/dim]")
+            lms.append(run_landmarks(r.train, r.test, ages, r.calibration, draws=draws, seed=r.seed))
+        payload["landmarks"] = lms[0].to_dict()
+        lm_tables = lms[0].tables(res.seed)
+        if repeats > 1:
+            lsumm, ltable = landmark_repeats(lms, [r.seed for r in runs])
+            payload["landmarks"]["repeats"] = lsumm
+            lm_tables.append(ltable)
     summary = {k: v for k, v in payload.items() if k != "simulator"}
     summary["simulator"] = None if res.calibration is None else res.calibration.params()
     payload["stored_runs"] = _store_summary(
@@ -286,7 +305,7 @@ def wars_cmd(
     if json_:
         emit_json(payload)
         return
-    _render(res.tables() + ([rep_table] if rep_table is not None else []), markdown)
+    _render(res.tables() + ([rep_table] if rep_table is not None else []) + lm_tables, markdown)
 
 
 @backtest_app.command("crises")
