@@ -1,9 +1,19 @@
-"""Benchmark: the vectorised war simulator against a per-draw loop of the same algorithm.
+"""Benchmarks of the war layer.
 
-Run: ``.venv/bin/python benchmarks/war_simulator.py [draws]``.  Prints the time per
-simulated war of both paths (the baseline is measured in the same run on fewer
-draws), their ratio, the outcome shares of both (they must agree within Monte
-Carlo error), and the peak memory of the process.
+Run: ``.venv/bin/python benchmarks/bench_war.py [draws]``.
+
+1. The vectorised war simulator against a per-draw loop of the same algorithm: the time
+   per simulated war of both paths (the baseline is measured in the same run on fewer
+   draws), their ratio, the outcome shares of both (they must agree within Monte Carlo
+   error).
+2. The default forecast conditioned on the war's record (``realpolitik forecast -m war``,
+   what-ifs included) against today's path, the unconditioned forecast of issue 13's
+   starting point - the default scenario's war section as it was before it had a history
+   (beliefs stated at as_of with 40 battles' weight, true odds 0.53 held with 60, a
+   front of 10 from 5, Kursk weighted 2, three broken agreements in the credibility
+   record) - measured in the same run (best of ``REPS`` interleaved runs each).  Target:
+   the conditioned forecast within 2x.  Also the same scenario with its history removed.
+3. Peak memory: of the conditioned forecast (tracemalloc) and of the process (max RSS).
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from __future__ import annotations
 import resource
 import sys
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -75,6 +86,63 @@ def main() -> None:
     print(f"outcome shares [continuing, settled, A wins, B wins]: loop {np.round(share(ref), 3)}, "
           f"vectorised {np.round(share(res.outcome), 3)}")
     print(f"peak memory (max RSS): {peak:.0f} MB")
+    forecast_benchmark()
+
+
+REPS = 9
+
+
+def todays_scenario(scen):
+    """The default scenario's war section as it was before it had a history (issue 13)."""
+    from realpolitik.scenario.model import Scenario
+
+    data = scen.model_dump()
+    w = data["war"]
+    w["history"] = None
+    w["sides"][0]["belief"] = {"war_win": 0.8, "concentration": 40, "spread": 0.3, "battle_win": None}
+    w["sides"][1]["belief"] = {"war_win": 0.3, "concentration": 40, "spread": 0.3, "battle_win": None}
+    w["sides"][0]["credibility"]["broken"] = 3
+    w["true_odds"] = {"battle_win": 0.53, "concentration": 60, "war_win": None, "spread": 0.0}
+    w["front"] = {"positions": 10, "start": 5}
+    w["battles"][0]["weight"] = 2
+    return Scenario.model_validate(data)
+
+
+def forecast_benchmark() -> None:
+    from realpolitik.models import get_model
+    from realpolitik.scenario import load_scenario
+    from realpolitik.scenario.model import Scenario
+
+    scen = load_scenario()
+    today = todays_scenario(scen)
+    data = scen.model_dump()
+    data["war"]["history"] = None
+    no_history = Scenario.model_validate(data)
+    model = get_model("war")
+    model.run(today, rng=1)  # warm-up (imports, quadrature tables)
+    times = {"conditioned": [], "today": [], "no history": []}
+    for _ in range(REPS):
+        for name, sc in (("conditioned", scen), ("today", today), ("no history", no_history)):
+            t0 = time.perf_counter()
+            r = model.run(sc, rng=7)
+            times[name].append(time.perf_counter() - t0)
+            if name == "conditioned":
+                rec = r.details["record"]
+    best = {k: min(v) for k, v in times.items()}
+    tracemalloc.start()
+    model.run(scen, rng=7)
+    _, traced = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print()
+    print("default forecast (realpolitik forecast -m war, 4000 draws, what-ifs included), best of", REPS)
+    print(f"today's path (unconditioned, section as before issue 13): {best['today']:7.3f} s")
+    print(f"same scenario, history removed (unconditioned)          : {best['no history']:7.3f} s")
+    print(f"conditioned on the record                               : {best['conditioned']:7.3f} s "
+          f"({rec['proposed_draws']} draws proposed, {rec['effective_sample_size']} kept)")
+    print(f"ratio conditioned / today's path: {best['conditioned'] / best['today']:5.2f}x  (target <= 2x)")
+    print(f"ratio conditioned / history removed: {best['conditioned'] / best['no history']:5.2f}x")
+    print(f"peak traced memory of the conditioned forecast: {traced / 2**20:.0f} MB; "
+          f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -270,3 +270,56 @@ def test_terms_are_labelled_as_holding_only_for_wars_that_end_in_a_deal():
     assert "only for wars that end in a negotiated settlement" in r.details["forecast_note"]
     terms_table = next(t for t in model.describe(r, scen) if "expected terms" in t.title)
     assert "only for the wars that end in one" in terms_table.title
+
+
+@pytest.mark.parametrize("which", ["small", "default"])
+def test_record_consistency_equals_a_per_draw_sequential_reference(tmp_path, which):
+    """Exact: the vectorised record (paths laid out first, steps checked out of order) keeps
+    the same draws as walking each draw through the record battle by battle."""
+    from realpolitik.models.war.simulator import CounterLuck, _acceptable, condition_on_record
+
+    setup = get_model("war").setup(hist(tmp_path) if which == "small" else load_scenario())
+    key, n = (3, 0), 400
+    p_true, u_rho, (A, B), aut = setup.proposals(key, n)
+    tl = setup.timeline(autonomy=aut, record_only=True)
+    params = setup._params(tl, setup.R, slice(0, setup.R + 1))
+    pA, pB = setup.premiums(u_rho)
+    luck = CounterLuck((*key, 10))
+    rec = condition_on_record(params, setup.record, p_true, A, B, pA, pB, None, integrator=setup.integrator, luck=luck)
+    lo, hi = params.bounds()
+    events = {}
+    for g, a_won, w in setup.record.battle_events:
+        events.setdefault(g, []).append((a_won, w))
+    talks = {}
+    for g, side, x in setup.record.talks:
+        talks.setdefault(g, []).append((side, x))
+    for d in range(n):
+        aA, bA, aB, bB, k, ok = A[0][d], A[1][d], B[0][d], B[1][d], params.k0, True
+        for t in range(setup.R + 1):
+            for a_won, w in events.get(t, ()):
+                aA, aB, bA, bB = (aA + w, aB + w, bA, bB) if a_won else (aA, aB, bA + w, bB + w)
+            one = lambda v: np.array([v], float)  # noqa: E731
+            war_lo, war_hi, lower, upper, _, _ = _acceptable(
+                params, setup.integrator, lo[t], hi[t], one(aA), one(bA), one(aB), one(bB), np.array([k]),
+                one(pA[d]), one(pB[d]),
+            )  # fmt: skip
+            lower, upper = np.ravel(lower), np.ravel(upper)
+            wl, wh = min(max(war_lo[0], 0), 1), min(max(war_hi[0], 0), 1)
+            if war_lo[0] <= war_hi[0] and max(wl, lower[0]) <= min(wh, upper[0]):
+                ok = False
+            for side, x in talks.get(t, ()):
+                if (x >= max(wl, lower[0])) if side == 1 else (x <= min(wh, upper[0])):
+                    ok = False
+            if not ok or t == setup.R:
+                break
+            f = setup.record.forced[t]
+            won = (f > 0) if f else bool(luck(np.array([d]), t)[0] < p_true[d])
+            k += 1 if won else -1
+            aA, aB, bA, bB = (aA + 1, aB + 1, bA, bB) if won else (aA, aB, bA + 1, bB + 1)
+            if k <= 0 or k >= params.N:
+                ok = False
+                break
+        assert ok == rec.consistent[d], d
+        if ok:
+            assert (k, aA, bB) == (rec.k[d], pytest.approx(rec.aA[d]), pytest.approx(rec.bB[d]))
+    assert 0 < rec.consistent.sum() < n

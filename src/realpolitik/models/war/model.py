@@ -59,7 +59,7 @@ class WarOptions(BaseModel):
         32, ge=2, le=100_000, description="equiprobable quantiles that discretise a belief's spread"
     )
     batch_paths: int = Field(64, ge=1, le=100_000, description="wars simulated per scenario draw in forecast_batch")
-    chunk: int = Field(20_000, ge=100, le=1_000_000, description="draws per chunk (memory bound)")
+    chunk: int = Field(100_000, ge=100, le=1_000_000, description="draws per chunk (memory bound)")
     max_proposals: int = Field(
         400_000, ge=1, le=50_000_000, description="most draws proposed while looking for draws consistent with the record"
     )

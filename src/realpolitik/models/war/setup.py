@@ -49,6 +49,7 @@ from realpolitik.models.war.inputs import (
 from realpolitik.models.war.mechanisms import credibility_premium
 from realpolitik.models.war.simulator import (
     CeasefireParams,
+    CounterLuck,
     Record,
     WarParams,
     WarPaths,
@@ -208,8 +209,8 @@ class WarSetup:
                 conc = a + b
                 q = self.opts.spread_points
                 pick = np.random.default_rng([*key, 4 + i]).integers(0, q, size=n)
-                z = ndtri((pick + 0.5) / q)
-                m = 1.0 / (1.0 + np.exp(-(np.log(a / b) + s.belief.spread * z)))
+                z = ndtri((np.arange(q) + 0.5) / q)
+                m = (1.0 / (1.0 + np.exp(-(np.log(a / b) + s.belief.spread * z))))[pick]
                 a, b = m * conc, (1.0 - m) * conc
             counts.append((np.broadcast_to(np.asarray(a, float), (n,)).copy(), np.broadcast_to(np.asarray(b, float), (n,)).copy()))
         (aA, bA), (aB, bB) = counts
@@ -253,11 +254,12 @@ class WarSetup:
         aut = draw_autonomy(self.war, key, n)
         return p_true, u_rho, priors, aut
 
-    def luck(self, key, n: int, steps: int, component: int) -> np.ndarray:
-        """``[n, steps]`` battle uniforms, row by row from stream ``[*key, component]``: draw
-        ``i`` gets the same row however many draws are proposed with it (so a change of an
-        input that rejects other draws does not reshuffle its luck)."""
-        return np.random.default_rng([*key, component]).random((n, steps))
+    @staticmethod
+    def luck(key, component: int) -> CounterLuck:
+        """Battle luck of the draws proposed under ``key``: draw ``i`` gets the same
+        uniforms however many draws are proposed with it (so a change of an input that
+        rejects other draws does not reshuffle its luck)."""
+        return CounterLuck((*key, component))
 
     # ------------------------------------------------------------------ phase 1
     def condition(self, seed: int, target: int | None = None) -> Conditioned:
@@ -324,22 +326,24 @@ class WarSetup:
         (aA, bA), (aB, bB) = belief_A, belief_B
         n = p_true.size
         prior_mean = (aA / (aA + bA), aB / (aB + bB))
-        luck = self.luck(key, n, self.max_battles, 11)
+        ids = np.arange(n)
         if not self.conditioned_on_record:
+            luck = self.luck(key, 11).matrix(ids, self.max_battles)
             return Conditioned(p_true, u_rho, aut, np.full(n, self.k0), aA, bA, aB, bB, prior_mean,
                                np.zeros(n, int), luck, proposals=n, batches=1, index=np.arange(n), consistent=n)  # fmt: skip
         params = self._params(tl, self.R, slice(0, self.R + 1))
         pA, pB = self.premiums(u_rho)
         rec = condition_on_record(
             params, self.record, p_true, (aA, bA), (aB, bB), pA, pB, None, chunk=self.opts.chunk,
-            integrator=self.integrator, uniforms=self.luck(key, n, max(self.R, 1), 10),
+            integrator=self.integrator, luck=self.luck(key, 10),
         )  # fmt: skip
         ok = rec.consistent
+        luck = self.luck(key, 11).matrix(ids[ok], self.max_battles)
         pick = lambda v: v[ok] if np.ndim(v) else v  # noqa: E731
         rejected = {name: int(np.sum(rec.failed == code)) for code, name in REJECT_REASONS.items()}
         return Conditioned(
             p_true[ok], (u_rho[0][ok], u_rho[1][ok]), (pick(aut[0]), pick(aut[1])), rec.k[ok], rec.aA[ok],
-            rec.bA[ok], rec.aB[ok], rec.bB[ok], (prior_mean[0][ok], prior_mean[1][ok]), rec.wins[ok], luck[ok],
+            rec.bA[ok], rec.aB[ok], rec.bB[ok], (prior_mean[0][ok], prior_mean[1][ok]), rec.wins[ok], luck,
             proposals=n, batches=1, rejected=rejected, index=np.flatnonzero(ok), consistent=int(ok.sum()),
         )  # fmt: skip
 

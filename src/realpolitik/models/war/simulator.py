@@ -142,6 +142,12 @@ class BeliefIntegrator:
         self.logs = np.stack([np.log(self.nodes), np.log1p(-self.nodes)])  # [2, G]
         self.plug_in_above = plug_in_above
         self.dedupe = True
+        # states evaluated before (all tables), sorted by a hash of (a, b, k): the draws of a
+        # forecast revisit the same belief states in every what-if and proposal batch
+        self._keys = np.empty(0, np.int64)
+        self._abk = np.empty((0, 3))
+        self._vals = np.empty((0, len(self.tables)))
+        self.cache_limit = 200_000
 
     def plug_in(self, a, b, k, which=None) -> list[np.ndarray]:
         m = a / (a + b)
@@ -169,10 +175,37 @@ class BeliefIntegrator:
             else:
                 n_states, first, inv = factorize(state_codes(a, b, k))
             if n_states < a.size // 2:
-                vals = self._expect(a[first], b[first], k[first], which)
+                vals = self._expect_cached(a[first], b[first], k[first], which)
                 return [v[inv] for v in vals]
             self.dedupe = False
         return self._expect(a, b, k, which)
+
+    def _expect_cached(self, a, b, k, which=None) -> list[np.ndarray]:
+        """:meth:`_expect` of distinct states, remembering every state evaluated (exact:
+        a state is reused only when its ``a``, ``b`` and ``k`` are equal bit for bit)."""
+        idx = range(len(self.tables)) if which is None else which
+        kf = k.astype(float)
+        h = (a.view(np.int64) * np.int64(1000003)) ^ (b.view(np.int64) * np.int64(998244353)) ^ (
+            k.astype(np.int64) * np.int64(7919)
+        )
+        pos = np.searchsorted(self._keys, h)
+        pos = np.minimum(pos, max(self._keys.size - 1, 0))
+        hit = np.zeros(a.size, bool)
+        if self._keys.size:
+            hit = (self._keys[pos] == h) & (self._abk[pos, 0] == a) & (self._abk[pos, 1] == b) & (self._abk[pos, 2] == kf)
+        vals = np.empty((a.size, len(self.tables)))
+        vals[hit] = self._vals[pos[hit]]
+        miss = ~hit
+        if miss.any():
+            new = np.stack(self._expect(a[miss], b[miss], k[miss]), axis=1)
+            vals[miss] = new
+            if self._keys.size + int(miss.sum()) <= self.cache_limit:
+                keys = np.concatenate([self._keys, h[miss]])
+                order = np.argsort(keys, kind="stable")
+                self._keys = keys[order]
+                self._abk = np.concatenate([self._abk, np.stack([a[miss], b[miss], kf[miss]], axis=1)])[order]
+                self._vals = np.concatenate([self._vals, new])[order]
+        return [vals[:, i] for i in idx]
 
     def reset(self) -> None:
         self.dedupe = True
@@ -247,6 +280,45 @@ def value_tables(N: int, kappa_A: float, kappa_B: float, delta: float, with_pwin
         return out
 
     return fn
+
+
+# ------------------------------------------------------------------ battle luck
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser (Steele, Lea & Flood 2014), element-wise on uint64."""
+    with np.errstate(over="ignore"):
+        z = x + _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+class CounterLuck:
+    """Battle luck by counter: the uniform of draw ``row`` at step ``t`` is a fixed
+    function of ``(key, row, t)`` (SplitMix64 of a counter), computed only where it is
+    needed.  A draw keeps its luck whatever other draws are simulated with it, and the
+    luck of the draws a forecast keeps costs nothing for the draws it rejects."""
+
+    def __init__(self, key: tuple[int, ...]):
+        base = np.uint64(0x2545F4914F6CDD1D)
+        for part in key:
+            base = _splitmix64(np.asarray(base ^ np.uint64(int(part) % 2**64), np.uint64))
+        self.base = np.uint64(base)
+
+    def __call__(self, rows: np.ndarray, t: int) -> np.ndarray:
+        """Uniforms on [0, 1) for draws ``rows`` at step ``t`` (``t < 4096``)."""
+        with np.errstate(over="ignore"):
+            ctr = np.asarray(rows, np.uint64) * np.uint64(4096) + np.uint64(t)
+            z = _splitmix64(self.base + ctr * _GOLDEN)
+        return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+    def matrix(self, rows: np.ndarray, steps: int) -> np.ndarray:
+        """``[len(rows), steps]`` uniforms (column ``t`` = step ``t``)."""
+        return np.stack([self(rows, t) for t in range(steps)], axis=1) if steps else np.empty((len(rows), 0))
 
 
 # ------------------------------------------------------------------ simulator
@@ -465,7 +537,7 @@ def condition_on_record(
     rng: np.random.Generator | None = None,
     chunk: int = 20_000,
     integrator: BeliefIntegrator | None = None,
-    uniforms: np.ndarray | None = None,
+    luck: CounterLuck | None = None,
 ) -> RecordPaths:
     """Simulate every draw from the war's start through the record and keep the consistent ones.
 
@@ -475,8 +547,10 @@ def condition_on_record(
     ``upper`` columns ``0..R``).  A draw is inconsistent when a deal exists at some
     step, the front reaches 0 or N, or the side receiving a recorded offer would have
     accepted it.  Rejection sampling: the kept draws are an exact sample of the
-    model conditioned on the record (no weights).  ``uniforms`` ``[draw, R]`` (optional)
-    ties each draw's luck in the uncoded battles to the draw, as in :func:`simulate_war`.
+    model conditioned on the record (no weights).  ``luck`` (optional, a
+    :class:`CounterLuck`) ties each draw's luck in the uncoded battles to the draw (row
+    ``d`` of the batch), as ``uniforms`` do in :func:`simulate_war`; without it ``rng``
+    draws one uniform per draw and step.
     """
     rng = np.random.default_rng() if rng is None else rng
     p_true = np.asarray(p_true, float)
@@ -507,54 +581,77 @@ def condition_on_record(
         _record_chunk(
             params, integ, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e], forced,
             events, talks, rng, p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e], k[s:e],
-            failed[s:e], wins[s:e], None if uniforms is None else uniforms[s:e],
+            failed[s:e], wins[s:e], None if luck is None else (lambda rows, t, s=s: luck(rows + s, t)),
         )  # fmt: skip
     return RecordPaths(failed == 0, k, aA, bA, aB, bB, failed, wins)
 
 
 def _record_chunk(params, integ, lo_t, hi_t, forced, events, talks, rng, p, aA, bA, aB, bB, pA, pB, k, failed, wins, U=None):
+    """The record for one chunk.
+
+    Whether a draw is consistent does not depend on the order in which its steps are
+    checked.  The war's start is checked first (no battle yet: most rejected draws go
+    there); then the survivors' whole paths are laid out (coded battles forced, the others
+    drawn), paths that reach either end of the front are rejected, and the settlement
+    test runs from the origin backwards (beliefs are most alike late in the record, where
+    deals appear), so that rejected draws cost as few tests as possible.
+    """
     n = p.shape[0]
     R = forced.size
+    evA = np.zeros(R + 1)  # evidence both sides observe, by step (applied before the step's test)
+    evB = np.zeros(R + 1)
+    for t, items in events.items():
+        for a_won, weight in items:
+            (evA if a_won else evB)[t] += weight
+    evA, evB = np.cumsum(evA), np.cumsum(evB)
+    cA = state_codes(aA, bA, k) * np.int64(R + 1)
+    cB = state_codes(aB, bB, k) * np.int64(R + 1)
     alive = np.ones(n, bool)
-    codeA = state_codes(aA, bA, k) * np.int64(R + 1)
-    codeB = state_codes(aB, bB, k) * np.int64(R + 1)
-    dummy_out = np.zeros(n, np.int8)
-    dummy_end = np.zeros(n, int)
-    for t in range(R + 1):
-        for a_won, weight in events.get(t, ()):
-            if a_won:
-                aA += weight
-                aB += weight
-            else:
-                bA += weight
-                bB += weight
-        idx = np.flatnonzero(alive)
-        if idx.size == 0:
-            break
+
+    def test(t, idx, w_t, k_t):
+        l_t = t - w_t
         war_lo, war_hi, lower, upper, _, _ = _acceptable(
-            params, integ, _row(lo_t, t, idx), _row(hi_t, t, idx), aA[idx], bA[idx], aB[idx], bB[idx], k[idx],
-            pA[idx], pB[idx], (codeA[idx] + wins[idx], codeB[idx] + wins[idx]),
+            params, integ, _row(lo_t, t, idx), _row(hi_t, t, idx), aA[idx] + w_t + evA[t], bA[idx] + l_t + evB[t],
+            aB[idx] + w_t + evA[t], bB[idx] + l_t + evB[t], k_t, pA[idx], pB[idx], (cA[idx] + w_t, cB[idx] + w_t),
         )  # fmt: skip
-        x, _ = _deal(war_lo, war_hi, lower, upper)
-        bad = np.isfinite(x)
+        wl, wh = np.clip(war_lo, 0.0, 1.0), np.clip(war_hi, 0.0, 1.0)
+        bad = (war_lo <= war_hi) & (np.maximum(wl, lower) <= np.minimum(wh, upper))  # a deal exists
         failed[idx[bad]] = 1
         for side, offer in talks.get(t, ()):
             # the receiving side refused: an offer it would have accepted is inconsistent
-            if side == 1:
-                acc = offer >= np.maximum(np.clip(war_lo, 0.0, 1.0), lower)
-            else:
-                acc = offer <= np.minimum(np.clip(war_hi, 0.0, 1.0), upper)
+            acc = offer >= np.maximum(wl, lower) if side == 1 else offer <= np.minimum(wh, upper)
             failed[idx[acc & ~bad]] = 3
             bad |= acc
         alive[idx[bad]] = False
-        if t == R:
+
+    idx = np.arange(n)
+    test(0, idx, np.zeros(n, np.int64), k)
+    # the paths of the draws still consistent: won[t] decides battle t -> t + 1
+    idx = np.flatnonzero(alive)
+    m = idx.size
+    won = np.empty((R, m), bool)
+    for t in range(R):
+        won[t] = (forced[t] > 0) if forced[t] != 0 else ((rng.random(n)[idx] if U is None else U(idx, t)) < p[idx])
+    cumw = np.zeros((R + 1, m), np.int64)  # battles A won before step t
+    np.cumsum(won, axis=0, out=cumw[1:])
+    kt = k[idx][None, :] + 2 * cumw - np.arange(R + 1)[:, None]  # front position at step t
+    ended = np.any((kt <= 0) | (kt >= params.N), axis=0)
+    failed[idx[ended]] = 2
+    alive[idx[ended]] = False
+    pos = np.full(n, -1)
+    pos[idx] = np.arange(m)
+    for t in range(R, 0, -1):
+        sub = np.flatnonzero(alive)
+        if sub.size == 0:
             break
-        u = rng.random(n) if U is None else U[:, t]  # one uniform per draw and step, used or not
-        idx = np.flatnonzero(alive)
-        if idx.size == 0:
-            break
-        won = (u[idx] < p[idx]) if forced[t] == 0 else np.full(idx.size, forced[t] > 0)
-        wins[idx] += won
-        dummy_out[idx] = 0
-        _battle(params, k, aA, bA, aB, bB, idx, won, dummy_out, dummy_end, alive, t)
-        failed[idx[dummy_out[idx] != 0]] = 2
+        j = pos[sub]
+        test(t, sub, cumw[t, j], kt[t, j])
+    # the state at the origin (step R) of the draws kept
+    keep = np.flatnonzero(alive)
+    j = pos[keep]
+    wins[keep] = cumw[R, j]
+    aA[keep] += cumw[R, j] + evA[R]
+    aB[keep] += cumw[R, j] + evA[R]
+    bA[keep] += (R - cumw[R, j]) + evB[R]
+    bB[keep] += (R - cumw[R, j]) + evB[R]
+    k[keep] = kt[R, j]
