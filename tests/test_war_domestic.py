@@ -71,17 +71,18 @@ def test_full_autonomy_in_the_scenario_ignores_the_constituencies():
     assert np.allclose(tl.lower, lead)
     # and none of his constituencies' values matters
     moved = scen.with_value("russian_military", "position", 95.0, "settlement").with_value(
-        "russian_public", "capability", 60.0
+        "russian_public", "capability", 40.0
     )
     assert np.array_equal(domestic_timeline(moved, moved.war, 4, autonomy=(1.0, 1.0)).lower, tl.lower)
 
 
 def test_old_knife_edge_is_gone():
-    """Military capability 45 -> 35 used to move Russia's bound from 78.64 to 74 at once."""
+    """Military capability 45 -> 35 (27 -> 21 since capabilities are shares of the Kremlin's
+    100) used to move Russia's bound from 78.64 to 74 at once."""
     scen = load_scenario()
-    caps = np.arange(30.0, 61.0)
+    caps = np.arange(12.0, 45.0)
     b = [domestic_timeline(scen.with_value("russian_military", "capability", c), scen.war, 0).lower[0] * 100 for c in caps]
-    assert np.all(np.abs(np.diff(b)) < 0.05), b  # points of the scale per unit of capability
+    assert np.all(np.abs(np.diff(b)) < 0.1), b  # points of the scale per unit of capability (the old jump: 4.6)
 
 
 # ------------------------------------------------------------------ the forecast
@@ -120,7 +121,8 @@ def test_terms_and_probabilities_are_continuous_over_a_grid(base, which, point):
     moves the expected terms by at most 1 point and P(settlement within 12 months) by at
     most 0.03 (same seed: common random numbers)."""
     actor, field = which
-    lo, hi = {"capability": (20.0, 90.0), "salience": (20.0, 100.0), "position": (0.0, 100.0)}[field]
+    # capabilities: the constituencies' shares of the Kremlin's 100 must stay below it (nested actors)
+    lo, hi = {"capability": (5.0, 50.0), "salience": (20.0, 100.0), "position": (0.0, 100.0)}[field]
     if actor == "putin":
         lo = 45.0  # keep Putin on Russia's side of Zelensky (the settlement issue separates the leaders)
     if actor == "zelensky" and field == "position":
