@@ -222,7 +222,14 @@ class Reputation(_Frozen):
     theatres: tuple[Theatre, ...] = ()
 
 
-class Period(_Frozen):
+class _Recorded(_Frozen):
+    """An entry of the war's record: what happened (``description``) and the source id."""
+
+    description: str = ""
+    source: str | None = None
+
+
+class Period(_Recorded):
     """One battle of the war's past: ``start`` to ``end``, won by ``winner`` (a side id).
 
     A period is one battle of ``months_per_battle`` months (its length must lie
@@ -233,24 +240,20 @@ class Period(_Frozen):
     start: dt.date
     end: dt.date
     winner: str | None = None
-    description: str = ""
-    source: str | None = None
 
 
-class Talks(_Frozen):
+class Talks(_Recorded):
     """Failed talks: on ``date`` the side ``offered_by`` offered ``terms`` (on the
     settlement issue's scale; omitted when unknown) and the other side refused."""
 
     date: dt.date
     offered_by: str
     terms: float | None = None
-    description: str = ""
-    source: str | None = None
 
     _t = field_validator("terms")(lambda v: _finite(v))
 
 
-class BrokenCeasefire(_Frozen):
+class BrokenCeasefire(_Recorded):
     """A ceasefire (or other agreement to stop fighting) agreed on ``start`` that broke
     on ``broken``.  ``broken_by`` is the side blamed; omitted, each side blames the
     other.  It counts as a broken agreement in the credibility record of the side(s)
@@ -260,8 +263,6 @@ class BrokenCeasefire(_Frozen):
     start: dt.date
     broken: dt.date
     broken_by: str | None = None
-    description: str = ""
-    source: str | None = None
 
 
 class History(_Frozen):
