@@ -68,10 +68,16 @@ def _write_json(path: Path, data) -> None:
 
 
 def save_figure(fig, target: Path) -> None:
-    """Write a chart for ``--plot`` (the format follows the extension); a user-facing error if it cannot."""
+    """Write a chart for ``--plot`` (the format follows the extension), atomically; a
+    user-facing error if it cannot."""
+    import io
+
+    from realpolitik.scenario.writers import atomic_write
+
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(target, bbox_inches="tight")
+        buf = io.BytesIO()
+        fig.savefig(buf, format=target.suffix.lower().lstrip(".") or "png", bbox_inches="tight")
+        atomic_write(target, buf.getvalue())
     except OSError as exc:
         raise OptionError([Problem(f"--plot {target}", f"cannot write the chart: {exc.strerror or exc}")]) from None
 

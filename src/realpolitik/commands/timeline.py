@@ -107,25 +107,19 @@ def timeline(
 
 
 def _write_plot(data: dict, target: Path) -> str:
+    from realpolitik.commands.analysis import save_figure
     from realpolitik.errors import OptionError as _OE
 
+    if target.suffix.lower() != ".html":
+        from realpolitik.report.timeline import mpl_timeline
+
+        save_figure(mpl_timeline(data), target)
+        return str(target)
+    from realpolitik.report.timeline import plotly_timeline
+    from realpolitik.scenario.writers import atomic_write
+
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.suffix.lower() == ".html":
-            from realpolitik.report.timeline import plotly_timeline
-            from realpolitik.scenario.writers import atomic_write
-
-            html = plotly_timeline(data).to_html(include_plotlyjs=True, full_html=True)
-            atomic_write(target, html.encode("utf-8"))
-        else:
-            import io
-
-            from realpolitik.report.timeline import mpl_timeline
-            from realpolitik.scenario.writers import atomic_write
-
-            buf = io.BytesIO()
-            mpl_timeline(data).savefig(buf, format=target.suffix.lower().lstrip("."), bbox_inches="tight")
-            atomic_write(target, buf.getvalue())
+        atomic_write(target, plotly_timeline(data).to_html(include_plotlyjs=True, full_html=True).encode("utf-8"))
     except OSError as exc:
         raise _OE([Problem(f"--plot {target}", f"cannot write the chart: {exc.strerror or exc}")]) from None
     return str(target)
