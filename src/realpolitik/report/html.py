@@ -221,7 +221,7 @@ def render_html(scenario: Scenario, results: Sequence[Any], labels: Mapping[str,
     ctx["charts"]["actor_maps"] = [Markup(x) for x in ctx["charts"]["actor_maps"]]
     for sec in ctx["sections"]:
         for key in ("trajectory", "settlement", "timeline"):
-            if sec[key]:
+            if sec.get(key):
                 sec[key] = Markup(sec[key])
         for key in ("histograms", "tornados", "charts"):
             sec[key] = [Markup(x) for x in sec.get(key, [])]
@@ -263,6 +263,8 @@ def render_pdf(scenario: Scenario, results: Sequence[Any], labels: Mapping[str, 
                 pdf.savefig(plots.mpl_positions(d, scenario))
             if plots.settlement_series(d):
                 pdf.savefig(plots.mpl_settlement(d))
+            if (r.details or {}).get("analysis") == "timeline":
+                pdf.savefig(mpl_timeline(r.details))
             for i, v in plots.histograms_of(d).items():
                 pdf.savefig(plots.mpl_histogram(v, i, scenario))
             for i, rows in plots.tornado_of(d).items():
