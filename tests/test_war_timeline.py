@@ -109,3 +109,14 @@ def test_default_scenario_timeline_runs():
     tl = war_timeline(load_scenario(), {"draws": 300}, seed=5, every=12, until=dt.date(2025, 10, 17))
     assert [r["date"] for r in tl.rows] == ["2024-10-17", "2025-10-17"]
     assert tl.rows[1]["battles_in_record"] == tl.rows[0]["battles_in_record"] + 4
+
+
+def test_report_html_and_pdf_carry_the_timeline(tmp_path):
+    from realpolitik.report.html import render_report
+
+    scen = hist(tmp_path)
+    tl = war_timeline(scen, {"draws": 300}, seed=1, keep_results=True)
+    results = [tl.results["2024-01-01"], tl.to_result(scen)]
+    html = render_report(scen, results, fmt="html").decode()
+    assert "Timeline: re-forecast at each date" in html and "War bargaining timeline" in html
+    assert render_report(scen, results, fmt="pdf")[:4] == b"%PDF"
