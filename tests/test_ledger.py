@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sqlite3
 
 import pytest
@@ -275,3 +276,41 @@ def test_readme_ledger_example_runs(db, tmp_path):
     proc = subprocess.run(["bash", "-e", "-c", block], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "chain intact" in proc.stdout and "settle-50" in proc.stdout
+
+
+def test_multiple_choice_from_paths_and_from_option_ranges(db):
+    """The war layer's outcomes at 12 months as options (paths), and the settlement scale's
+    labelled points as options (ranges of a distribution); both scored after resolution."""
+    scen = load_scenario()
+    war = get_model("war", draws=400).run(scen, rng=4).to_dict()
+    h = "12"
+    q = parse_question({
+        "id": "war-12", "title": "How does the war stand 12 months after as-of?", "type": "multiple_choice",
+        "resolution_criteria": "The state of the war on the date, as the major agencies report it.",
+        "scheduled_close_time": "2099-01-01",
+        "options": ["settlement", "russia wins", "ukraine wins", "still at war"],
+        "realpolitik": {"mapping": [{"models": ["war"], "probabilities": {
+            "settlement": f"details.settlement_probability.{h}",
+            "russia wins": f"details.victory_probability_by_horizon.russia.{h}",
+            "ukraine wins": f"details.victory_probability_by_horizon.ukraine.{h}",
+            "still at war": f"details.war_continues_probability.{h}"}}]}})  # fmt: skip
+    fc, _, _ = answer(q, "war", war, Context())
+    assert sum(fc.probabilities.values()) == pytest.approx(1.0)
+    assert fc.probabilities["settlement"] == war["details"]["settlement_probability"][h]
+    pts = [p.value for p in scen.issue("settlement").points]
+    cuts = [0.0] + [(a + b) / 2 for a, b in zip(pts[:-1], pts[1:])] + [100.0]
+    q2 = parse_question({
+        "id": "terms-point", "title": "Which labelled point will the terms be nearest?", "type": "multiple_choice",
+        "resolution_criteria": "The labelled point of the settlement scale nearest the agreed terms.",
+        "scheduled_close_time": "2099-01-01",
+        "options": [{"label": f"{v:g}", "range": [lo, hi]} for v, lo, hi in zip(pts, cuts[:-1], cuts[1:])],
+        "realpolitik": {"scenario": "russia-ukraine-2024", "issue": "settlement"}})  # fmt: skip
+    book = Ledger.open(db)
+    book.add_question(q2)
+    out = forecast_question(book, "terms-point", models=["weighted-mean"], draws=60, seed=1)
+    (o,) = out
+    assert o.run == "monte-carlo" and sum(o.forecast.probabilities.values()) == pytest.approx(1.0)
+    book.resolve("terms-point", "40", "a treaty text", early=True)
+    (qd,) = ledger_scores(book.states())["questions"]
+    p40 = o.forecast.probabilities["40"]
+    assert qd["rows"][0]["last_scores"]["log"] == pytest.approx(math.log(max(p40, 1e-4)))
