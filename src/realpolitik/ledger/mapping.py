@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -133,7 +134,10 @@ def distribution_of(rule: Rule, q: Question, result: dict[str, Any], ctx: Contex
                 return Distribution.from_samples(vals, lo, hi), f"{vals.size} draws {fill(spec, result, ctx)}"
             if kind == "quantiles":
                 levels = {float(lvl): _number(get(result, path, ctx), path) for lvl, path in spec.items()}
-                what = "quantiles " + ", ".join(f"{lvl}: {fill(p, result, ctx)}" for lvl, p in spec.items())
+                paths = [fill(p, result, ctx) for p in spec.values()]
+                common = os.path.commonprefix(paths)
+                common = common[: common.rfind(".") + 1] if "." in common else ""
+                what = f"quantiles {'/'.join(spec)} of {common}" + "{" + ", ".join(p[len(common):] for p in paths) + "}"
                 return Distribution.from_quantiles(levels, lo, hi), what
             value = _number(get(result, spec, ctx), spec)
             return Distribution.from_point(value, lo, hi), f"point {fill(spec, result, ctx)} = {value:.4g}"
