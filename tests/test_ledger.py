@@ -314,3 +314,20 @@ def test_multiple_choice_from_paths_and_from_option_ranges(db):
     (qd,) = ledger_scores(book.states())["questions"]
     p40 = o.forecast.probabilities["40"]
     assert qd["rows"][0]["last_scores"]["log"] == pytest.approx(math.log(max(p40, 1e-4)))
+
+
+def test_baselines_stated_and_overridden(db, capsys):
+    args = [*BIN[:-2], "--threshold", "settlement>=50", "--baseline", "base-rate:0.3:COW wars settled within 3 years"]
+    assert run(capsys, *args)[0] == 0
+    assert run(capsys, "forecast", "--question", "q-bin", "-m", "weighted-mean", "-m", "weighted-median",
+               "--draws", "30", "--seed", "5")[0] == 0  # fmt: skip
+    assert run(capsys, "question", "resolve", "q-bin", "no", "--source", "news", "--early")[0] == 0
+    own = json.loads(run(capsys, "ledger", "score", "--json")[1])["questions"][0]
+    assert own["baseline"].startswith("base rate p=0.3") and own["baseline_scores"]["brier"] == pytest.approx(2 * 0.3**2)
+    uni = json.loads(run(capsys, "ledger", "score", "--json", "--baseline", "uniform")[1])["questions"][0]
+    assert uni["baseline_scores"]["brier"] == pytest.approx(0.5)
+    vs = json.loads(run(capsys, "ledger", "score", "--json", "--baseline", "model:weighted-mean")[1])["questions"][0]
+    rows = {r["forecaster"]: r for r in vs["rows"]}
+    wm, med = rows["weighted-mean"], rows["weighted-median"]
+    assert wm["vs_baseline"]["brier"] == pytest.approx(0.0)
+    assert med["vs_baseline"]["brier"] == pytest.approx(wm["time_avg"]["brier"] - med["time_avg"]["brier"])
