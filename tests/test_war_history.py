@@ -157,13 +157,13 @@ def test_two_phases_equal_one_long_simulation_filtered(tmp_path):
     p_two = np.array([np.mean((two.outcome == SETTLED) & (two.end_step <= t)) for t in range(cut.size)])
     # brute force: one simulation over record + forecast, fresh draws
     n = 60_000
-    p_true, u_rho, ((aA, bA), (aB, bB)), aut = setup.proposals((99, 0), n)
-    tl = setup.timeline(autonomy=aut)
+    prop = setup.proposals((99, 0), n)
+    tl = setup.timeline(autonomy=prop.autonomy)
     R = setup.R
-    events = list(setup.record.battle_events) + [(g + R, a, w) for g, a, w, *_ in setup.future_events]
+    events = [(b.step, b.a_won, prop.weights[b.index]) for b in setup.battles if b.phase != "prior"]
     params = setup._params(tl, R + setup.max_battles, slice(0, R + 1 + setup.max_battles), events)
-    pA, pB = setup.premiums(u_rho)
-    long = simulate_war(params, p_true, (aA, bA), (aB, bB), pA, pB, np.random.default_rng(5))
+    pA, pB = setup.premiums(prop.u_rho)
+    long = simulate_war(params, prop.p_true, prop.belief_A, prop.belief_B, pA, pB, np.random.default_rng(5))
     alive = long.end_step > R
     assert 0.05 < alive.mean() < 0.95  # the record does reject draws
     end, out = long.end_step[alive] - R, long.outcome[alive]
@@ -272,24 +272,36 @@ def test_terms_are_labelled_as_holding_only_for_wars_that_end_in_a_deal():
     assert "only for the wars that end in one" in terms_table.title
 
 
-@pytest.mark.parametrize("which", ["small", "default"])
+UNCERTAIN_BATTLE = SMALL_H.replace(
+    "{id: early, date: 2023-12-01, winner: A, weight: 2}",
+    "{id: early, date: 2023-12-01, winner: A, weight: {low: 1, mode: 2, high: 4}, probability: 0.5}",
+)
+
+
+@pytest.mark.parametrize("which", ["small", "default", "uncertain battle"])
 def test_record_consistency_equals_a_per_draw_sequential_reference(tmp_path, which):
     """Exact: the vectorised record (paths laid out first, steps checked out of order) keeps
     the same draws as walking each draw through the record battle by battle."""
-    from realpolitik.models.war.simulator import CounterLuck, _acceptable, condition_on_record
+    from realpolitik.models.war.simulator import CounterLuck, Record, _acceptable, condition_on_record
 
-    setup = get_model("war").setup(hist(tmp_path) if which == "small" else load_scenario())
+    scen = {"small": lambda: hist(tmp_path), "default": load_scenario,
+            "uncertain battle": lambda: hist(tmp_path, UNCERTAIN_BATTLE)}[which]()  # fmt: skip
+    setup = get_model("war").setup(scen)
     key, n = (3, 0), 400
-    p_true, u_rho, (A, B), aut = setup.proposals(key, n)
-    tl = setup.timeline(autonomy=aut, record_only=True)
+    prop = setup.proposals(key, n)
+    p_true, A, B = prop.p_true, prop.belief_A, prop.belief_B
+    tl = setup.timeline(autonomy=prop.autonomy, record_only=True)
     params = setup._params(tl, setup.R, slice(0, setup.R + 1))
-    pA, pB = setup.premiums(u_rho)
+    pA, pB = setup.premiums(prop.u_rho)
     luck = CounterLuck((*key, 10))
-    rec = condition_on_record(params, setup.record, p_true, A, B, pA, pB, None, integrator=setup.integrator, luck=luck)
+    record = Record(setup.record.forced, setup.record.talks,
+                    tuple((b.step, b.a_won, prop.weights[b.index]) for b in setup.battles if b.phase == "record"))
+    rec = condition_on_record(params, record, p_true, A, B, pA, pB, None, integrator=setup.integrator, luck=luck)
     lo, hi = params.bounds()
     events = {}
-    for g, a_won, w in setup.record.battle_events:
-        events.setdefault(g, []).append((a_won, w))
+    for b in setup.battles:
+        if b.phase == "record":
+            events.setdefault(b.step, []).append((b.a_won, np.broadcast_to(prop.weights[b.index], (n,))))
     talks = {}
     for g, side, x in setup.record.talks:
         talks.setdefault(g, []).append((side, x))
@@ -297,6 +309,7 @@ def test_record_consistency_equals_a_per_draw_sequential_reference(tmp_path, whi
         aA, bA, aB, bB, k, ok = A[0][d], A[1][d], B[0][d], B[1][d], params.k0, True
         for t in range(setup.R + 1):
             for a_won, w in events.get(t, ()):
+                w = w[d]
                 aA, aB, bA, bB = (aA + w, aB + w, bA, bB) if a_won else (aA, aB, bA + w, bB + w)
             one = lambda v: np.array([v], float)  # noqa: E731
             war_lo, war_hi, lower, upper, _, _ = _acceptable(
@@ -323,3 +336,34 @@ def test_record_consistency_equals_a_per_draw_sequential_reference(tmp_path, whi
         if ok:
             assert (k, aA, bB) == (rec.k[d], pytest.approx(rec.aA[d]), pytest.approx(rec.bB[d]))
     assert 0 < rec.consistent.sum() < n
+
+
+def test_uncertain_battles_are_drawn_per_draw(tmp_path):
+    assert "probability: 0.5" in UNCERTAIN_BATTLE
+    scen = hist(tmp_path, UNCERTAIN_BATTLE)
+    setup = get_model("war").setup(scen)
+    w = setup.weights((1, 0), 20_000)[0]
+    # counts in half the draws, then with a triangular(1, 2, 4) weight (mean 7/3)
+    assert np.mean(w == 0) == pytest.approx(0.5, abs=0.02)
+    assert w[w > 0].mean() == pytest.approx(7 / 3, abs=0.03) and w.max() <= 4 and w[w > 0].min() >= 1
+    r = run(scen)
+    assert r.details["inputs"]["battle_weights"]["early"] == pytest.approx(0.5 * 7 / 3, abs=0.25)
+    # the 'without the battle updates' what-if removes each draw's own evidence
+    d = run(scen, what_if=True).details
+    assert {w["name"] for w in d["what_if"]} >= {"without the battle updates"}
+
+
+@pytest.mark.parametrize(
+    "new,where,what",
+    [
+        ("weight: {low: 3, mode: 2, high: 4}", "war.battles.0.weight", "lies outside low"),
+        ("weight: 2, probability: 0", "war.battles.0.probability", "greater than 0"),
+        ("weight: {low: 1, high: 3}", "war.battles.0.weight", "mode"),
+    ],
+)
+def test_bad_battle_uncertainty_is_located(tmp_path, new, where, what):
+    text = SMALL_H.replace("weight: 2}", new + "}", 1)
+    assert text != SMALL_H
+    with pytest.raises(ScenarioError) as exc:
+        hist(tmp_path, text)
+    assert any(where in ln and what in ln for ln in exc.value.lines()), exc.value.lines()

@@ -80,17 +80,21 @@ class Credibility(_Frozen):
     discount: float = Field(default=0.9, gt=0, lt=1, description="discount factor per year")
 
 
-class Autonomy(_Frozen):
-    """A leader's autonomy from its domestic constituencies, in [0, 1].
+class Triangular(_Frozen):
+    """A number, or a triangular distribution ``{low, mode, high}`` drawn per Monte Carlo
+    draw (the point value is the mode).  Written as a plain number in a file, it is the
+    mode with no range."""
 
-    A number (``autonomy: 0.6``) or a triangular distribution
-    ``{low: 0.4, mode: 0.6, high: 0.85}`` drawn per Monte Carlo draw (the point
-    value is the mode).
-    """
+    low: float | None = None
+    mode: float
+    high: float | None = None
 
-    low: float | None = Field(default=None, ge=0, le=1)
-    mode: float = Field(ge=0, le=1)
-    high: float | None = Field(default=None, ge=0, le=1)
+    @model_validator(mode="before")
+    @classmethod
+    def _number(cls, data):
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return {"mode": data}
+        return data
 
     @model_validator(mode="after")
     def _order(self):
@@ -103,6 +107,34 @@ class Autonomy(_Frozen):
     @property
     def uncertain(self) -> bool:
         return self.low is not None and self.high is not None and self.high > self.low
+
+    def quantile(self, u):
+        """Inverse CDF at uniforms ``u`` (the mode when the value is certain)."""
+        import numpy as np
+
+        u = np.asarray(u, float)
+        if not self.uncertain:
+            return np.full(u.shape, float(self.mode))
+        lo, md, hi = self.low, self.mode, self.high
+        c = (md - lo) / (hi - lo)
+        return np.where(u < c, lo + np.sqrt(u * (hi - lo) * (md - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - md)))
+
+
+class Autonomy(Triangular):
+    """A leader's autonomy from its domestic constituencies, in [0, 1]: a number
+    (``autonomy: 0.6``) or ``{low: 0.4, mode: 0.6, high: 0.85}`` drawn per draw."""
+
+    low: float | None = Field(default=None, ge=0, le=1)
+    mode: float = Field(ge=0, le=1)
+    high: float | None = Field(default=None, ge=0, le=1)
+
+
+class Weight(Triangular):
+    """A battle's weight (battles' worth of evidence): a number or ``{low, mode, high}``."""
+
+    low: float | None = Field(default=None, ge=0, le=1000)
+    mode: float = Field(gt=0, le=1000)
+    high: float | None = Field(default=None, ge=0, le=1000)
 
 
 class Side(_Frozen):
@@ -134,10 +166,6 @@ class Side(_Frozen):
                 "ratification_threshold was replaced by autonomy (0-1: how far the leader's own position, rather "
                 "than its constituencies' pressure, sets the terms it can accept; see docs/war.md)"
             )
-        if isinstance(data, dict) and isinstance(data.get("autonomy"), (int, float)) and not isinstance(
-            data.get("autonomy"), bool
-        ):
-            data = {**data, "autonomy": {"mode": data["autonomy"]}}
         return data
 
 
@@ -164,7 +192,10 @@ class Battle(_Frozen):
     Timed by ``date``, ``month`` (months after the scenario's ``as_of``) or by
     the scenario ``event`` it belongs to.  Battles at or before month 0 update the
     starting beliefs; later ones update both sides' beliefs at that month.
-    ``weight`` counts the battle as that many battles' worth of evidence.
+    ``weight`` counts the battle as that many battles' worth of evidence (a number or
+    ``{low, mode, high}``, drawn per Monte Carlo draw); ``probability`` is the chance
+    that it counts at all (drawn per draw).  A battle tied to an uncertain ``event``
+    counts only in the draws in which the event happens.
     """
 
     id: str | None = None
@@ -172,7 +203,8 @@ class Battle(_Frozen):
     date: dt.date | None = None
     month: float | None = None
     winner: str
-    weight: float = Field(default=1.0, gt=0, le=1000)
+    weight: Weight = Field(default_factory=lambda: Weight(mode=1.0))
+    probability: float = Field(default=1.0, gt=0, le=1)
     description: str = ""
 
     @model_validator(mode="after")

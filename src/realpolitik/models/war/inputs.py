@@ -127,10 +127,7 @@ def draw_autonomy(war: WarSpec, key: tuple[int, ...] | None, n: int) -> tuple[np
         if key is None or not a.uncertain:
             out.append(a.mode)
             continue
-        u = np.random.default_rng([*key, 7 + i]).random(n)
-        lo, md, hi = a.low, a.mode, a.high
-        c = (md - lo) / (hi - lo)
-        out.append(np.where(u < c, lo + np.sqrt(u * (hi - lo) * (md - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - md))))
+        out.append(a.quantile(np.random.default_rng([*key, 7 + i]).random(n)))
     return out[0], out[1]
 
 

@@ -245,8 +245,9 @@ class WarBargaining(Model):
                             ids[1]: [float(cond.aB.mean()), float(cond.bB.mean())]},
             "war_win_belief": {ids[0]: win(float(pA.mean()), round(k_mean)), ids[1]: win(float(pB.mean()), round(k_mean)),
                                "analyst": win(float(cond.p_true.mean()), round(k_mean))},
-            "battles_before_start": [r[0] for r in setup.evidence][: len(setup.prior_evidence)],
-            "battles_in_record": [r[0] for r in setup.evidence][len(setup.prior_evidence):],
+            "battles_before_start": [b.name for b in setup.battles if b.phase == "prior"],
+            "battles_in_record": [b.name for b in setup.battles if b.phase == "record"],
+            "battle_weights": {b.name: float(np.mean(cond.weights[b.index])) for b in setup.battles},
             "war_value_at_origin": {
                 ids[0]: float(np.mean(paths.first_ev[:, 0])),
                 ids[1]: float(np.mean(paths.first_ev[:, 1])),
@@ -325,10 +326,10 @@ class WarBargaining(Model):
                      {"timeline": setup.timeline(autonomy=cond.autonomy, pressure_shift=shift)}))
         rows.append(("leaders fully autonomous", "autonomy 1: each leader's own position alone sets its bound",
                      {"timeline": setup.timeline(autonomy=(1.0, 1.0))}))
-        if setup.evidence or setup.future_events:
+        if setup.battles:
             rows.append(("without the battle updates", "no battle evidence (e.g. Kursk) in either side's beliefs",
                          {"timeline": tl, "evidence": False}))
-            evs = frozenset(e[1] for e in setup.evidence if e[1]) | frozenset(f[4] for f in setup.future_events if f[4])
+            evs = frozenset(b.event for b in setup.battles if b.event)
             if evs:
                 rows.append(("without the battle events", f"neither the belief update nor the domestic changes of "
                              f"event(s) {', '.join(sorted(evs))}",
@@ -383,14 +384,14 @@ class WarBargaining(Model):
         expand = lambda a: np.repeat(a, per, axis=0)  # noqa: E731
         key = (seed, 0)
         n = batch.draws * per
-        p_true, u_rho, ((aA, bA), (aB, bB)), aut = setup.proposals(key, n)
+        prop = setup.proposals(key, n)
         tl = domestic_timeline(
             scen, scen.war, setup.s0 + setup.max_battles, position=expand(batch.position),
-            salience=expand(batch.salience), capability=expand(batch.capability), autonomy=aut,
+            salience=expand(batch.salience), capability=expand(batch.capability), autonomy=prop.autonomy,
             past_steps=setup.R_past,
         )  # fmt: skip
         owner = np.repeat(np.arange(batch.draws), per)
-        cond = setup.condition_with(key, p_true, u_rho, (aA, bA), (aB, bB), aut, tl)
+        cond = setup.condition_with(key, prop, tl)
         keep = cond.index
         sub = lambda a: a[keep] if np.ndim(a) > 1 else a  # noqa: E731
         from realpolitik.models.war.inputs import DomesticTimeline

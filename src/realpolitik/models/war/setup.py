@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.special import betaincinv, ndtri
@@ -63,6 +64,35 @@ from realpolitik.scenario.war import WarSpec, battle_slot, months_between, past_
 REJECT_REASONS = {1: "a deal existed", 2: "military victory", 3: "a refused offer was acceptable"}
 
 
+@dataclass(frozen=True)
+class BattlePlan:
+    """Where a battle of the war section acts: its global step and phase (before the war's
+    start: the priors; up to the origin: the record; after it: the forecast)."""
+
+    index: int
+    step: int
+    a_won: bool
+    name: str
+    event: str | None
+    phase: str
+    spec: Any
+
+    @property
+    def certain(self) -> bool:
+        return not self.spec.weight.uncertain and self.spec.probability >= 1.0
+
+
+class Proposals(NamedTuple):
+    """Draws of everything uncertain about a war (one row per draw)."""
+
+    p_true: np.ndarray
+    u_rho: tuple[np.ndarray, np.ndarray]
+    belief_A: tuple[np.ndarray, np.ndarray]
+    belief_B: tuple[np.ndarray, np.ndarray]
+    autonomy: tuple[Any, Any]
+    weights: list[Any]  # per battle: a number, or one weight per draw
+
+
 @dataclass
 class Conditioned:
     """The draws consistent with the record and their state at the forecast origin."""
@@ -78,6 +108,7 @@ class Conditioned:
     prior_mean: tuple[np.ndarray, np.ndarray]  # both sides' belief means at the war's start
     wins: np.ndarray  # battles side A won in the record
     luck: np.ndarray  # [draw, battle] uniforms deciding the battles after the origin
+    weights: list[Any]  # per battle of the war section: its weight (a number, or one per draw)
     proposals: int = 0
     batches: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
@@ -134,22 +165,15 @@ class WarSetup:
                 side = self.side_ids.index(t.offered_by)
                 talks.append((max(0, step), side, float(self.orient.to_share(t.terms))))
         # ---- battles both sides observe: before the start -> priors, record, future
-        self.prior_evidence, rec_events, self.future_events = [], [], []
-        self.evidence = []  # (name, event, a_won, weight) of every battle up to the origin
-        for bt in war.battles:
+        self.battles: list[BattlePlan] = []
+        for i, bt in enumerate(war.battles):
             m = battle_month(scenario, war, bt)
             g = self.R_past + int(math.ceil(m / self.mpb - 1e-9))
-            a_won = bt.winner == self.side_ids[0]
-            name = bt.id or bt.event or "battle"
-            if g <= 0:
-                self.prior_evidence.append((a_won, bt.weight))
-            elif g <= self.R:
-                rec_events.append((g, a_won, bt.weight))
-            else:
-                self.future_events.append((g - self.R, a_won, bt.weight, name, bt.event))
-                continue
-            self.evidence.append((name, bt.event, a_won, bt.weight))
-        self.record = Record(forced, tuple(talks), tuple(rec_events))
+            phase = "prior" if g <= 0 else ("record" if g <= self.R else "future")
+            self.battles.append(BattlePlan(i, g, bt.winner == self.side_ids[0], bt.id or bt.event or "battle", bt.event,
+                                           phase, bt))  # fmt: skip
+        self.record = Record(forced, tuple(talks), tuple((b.step, b.a_won, b.spec.weight.mode) for b in self.battles
+                                                         if b.phase == "record"))  # fmt: skip
         # the analyst's odds were stated before the record: its coded battles update them
         # (conjugate Beta update, exactly what keeping the simulated paths that reproduce
         # the coded outcomes would do); the uncoded battles are drawn and filtered
@@ -193,7 +217,7 @@ class WarSetup:
         last = self.s0 if record_only else self.s0 + self.max_battles
         return domestic_timeline(self.scenario, self.war, last, autonomy=autonomy, past_steps=self.R_past, **kw)
 
-    def priors(self, key, n: int):
+    def priors(self, key, n: int, weights: list[Any] | None = None):
         """Both sides' Beta counts at the war's start, per draw.
 
         A belief with ``spread > 0`` gets a per-draw mean (logit-normal around the
@@ -214,14 +238,31 @@ class WarSetup:
                 a, b = m * conc, (1.0 - m) * conc
             counts.append((np.broadcast_to(np.asarray(a, float), (n,)).copy(), np.broadcast_to(np.asarray(b, float), (n,)).copy()))
         (aA, bA), (aB, bB) = counts
-        for a_won, w in self.prior_evidence:
-            if a_won:
-                aA += w
-                aB += w
-            else:
-                bA += w
-                bB += w
+        for b in self.battles:
+            if b.phase == "prior":
+                w = b.spec.weight.mode if weights is None else weights[b.index]
+                if b.a_won:
+                    aA += w
+                    aB += w
+                else:
+                    bA += w
+                    bB += w
         return (aA, bA), (aB, bB)
+
+    def weights(self, key, n: int) -> list[Any]:
+        """Each battle's weight per draw: its number when certain, else its triangular
+        weight (stream ``[*key, 20 + battle]``) times whether it counts at all (its
+        ``probability``, stream ``[*key, 40 + battle]``)."""
+        out: list[Any] = []
+        for b in self.battles:
+            if b.certain:
+                out.append(float(b.spec.weight.mode))
+                continue
+            w = b.spec.weight.quantile(np.random.default_rng([*key, 20 + b.index]).random(n))
+            if b.spec.probability < 1.0:
+                w = np.where(np.random.default_rng([*key, 40 + b.index]).random(n) < b.spec.probability, w, 0.0)
+            out.append(w)
+        return out
 
     def premiums(self, u_rho, credible: bool = False, broken_factor: float = 1.0):
         """Each side's credibility premium from its uniforms (inverse CDF of the Beta of rho).
@@ -242,7 +283,7 @@ class WarSetup:
             out.append(credibility_premium(cr.breach_loss, 0.0, rho, cr.discount))
         return out[0], out[1]
 
-    def proposals(self, key, n: int):
+    def proposals(self, key, n: int) -> Proposals:
         """Draws of everything uncertain about a war: true odds, credibility uniforms,
         beliefs at the start, autonomy.  Each component has its own stream
         (``default_rng([*key, component])``), so what-ifs keep common random numbers."""
@@ -250,9 +291,10 @@ class WarSetup:
         g = np.random.default_rng([*key, 1])
         p_true = g.beta(a, b, size=n) if (a + b) < 1e8 else np.full(n, a / (a + b))
         u_rho = tuple(np.random.default_rng([*key, 2 + i]).random(n) for i in range(2))
-        priors = self.priors(key, n)
+        weights = self.weights(key, n)
+        belief_A, belief_B = self.priors(key, n, weights)
         aut = draw_autonomy(self.war, key, n)
-        return p_true, u_rho, priors, aut
+        return Proposals(p_true, u_rho, belief_A, belief_B, aut, weights)
 
     @staticmethod
     def luck(key, component: int) -> CounterLuck:
@@ -303,6 +345,12 @@ class WarSetup:
         cat = lambda name: np.concatenate([getattr(p, name) for p in parts])[:keep]  # noqa: E731
         cat2 = lambda name, i: np.concatenate([np.broadcast_to(getattr(p, name)[i], (p.size,)) for p in parts])[:keep]  # noqa: E731
 
+        def weight(i):  # a certain battle weight stays one number
+            vals = [p.weights[i] for p in parts]
+            if all(np.ndim(v) == 0 for v in vals):
+                return vals[0]
+            return np.concatenate([np.broadcast_to(v, (p.size,)) for v, p in zip(vals, parts)])[:keep]
+
         def aut(i):  # a certain autonomy stays one number (the domestic bounds stay one row)
             vals = [p.autonomy[i] for p in parts]
             return vals[0] if all(np.ndim(v) == 0 for v in vals) else cat2("autonomy", i)
@@ -310,31 +358,36 @@ class WarSetup:
         return Conditioned(
             cat("p_true"), (cat2("u_rho", 0), cat2("u_rho", 1)), (aut(0), aut(1)),
             cat("k"), cat("aA"), cat("bA"), cat("aB"), cat("bB"), (cat2("prior_mean", 0), cat2("prior_mean", 1)),
-            cat("wins"), cat("luck"), total, batch, rejected, consistent=kept,
+            cat("wins"), cat("luck"), [weight(i) for i in range(len(self.battles))], total, batch, rejected,
+            consistent=kept,
         )  # fmt: skip
 
     def _propose(self, seed: int, batch: int, n: int) -> tuple[Conditioned, dict[str, int]]:
         key = (seed, batch)
-        p_true, u_rho, priors, aut = self.proposals(key, n)
-        tl = self.timeline(autonomy=aut, record_only=True) if self.conditioned_on_record else None
-        c = self.condition_with(key, p_true, u_rho, *priors, aut, tl)
+        prop = self.proposals(key, n)
+        tl = self.timeline(autonomy=prop.autonomy, record_only=True) if self.conditioned_on_record else None
+        c = self.condition_with(key, prop, tl)
         return c, c.rejected
 
-    def condition_with(self, key, p_true, u_rho, belief_A, belief_B, aut, tl: DomesticTimeline | None) -> Conditioned:
+    def condition_with(self, key, prop: Proposals, tl: DomesticTimeline | None) -> Conditioned:
         """Condition given draws on the record (``tl``: their domestic bounds, per draw or
         shared); the result's ``index`` lists the draws kept."""
-        (aA, bA), (aB, bB) = belief_A, belief_B
+        p_true, u_rho, aut, weights = prop.p_true, prop.u_rho, prop.autonomy, prop.weights
+        (aA, bA), (aB, bB) = prop.belief_A, prop.belief_B
         n = p_true.size
         prior_mean = (aA / (aA + bA), aB / (aB + bB))
         ids = np.arange(n)
         if not self.conditioned_on_record:
             luck = self.luck(key, 11).matrix(ids, self.max_battles)
             return Conditioned(p_true, u_rho, aut, np.full(n, self.k0), aA, bA, aB, bB, prior_mean,
-                               np.zeros(n, int), luck, proposals=n, batches=1, index=np.arange(n), consistent=n)  # fmt: skip
+                               np.zeros(n, int), luck, weights, proposals=n, batches=1, index=np.arange(n),
+                               consistent=n)  # fmt: skip
         params = self._params(tl, self.R, slice(0, self.R + 1))
         pA, pB = self.premiums(u_rho)
+        record = Record(self.record.forced, self.record.talks,
+                        tuple((b.step, b.a_won, weights[b.index]) for b in self.battles if b.phase == "record"))
         rec = condition_on_record(
-            params, self.record, p_true, (aA, bA), (aB, bB), pA, pB, None, chunk=self.opts.chunk,
+            params, record, p_true, (aA, bA), (aB, bB), pA, pB, None, chunk=self.opts.chunk,
             integrator=self.integrator, luck=self.luck(key, 10),
         )  # fmt: skip
         ok = rec.consistent
@@ -344,6 +397,7 @@ class WarSetup:
         return Conditioned(
             p_true[ok], (u_rho[0][ok], u_rho[1][ok]), (pick(aut[0]), pick(aut[1])), rec.k[ok], rec.aA[ok],
             rec.bA[ok], rec.aB[ok], rec.bB[ok], (prior_mean[0][ok], prior_mean[1][ok]), rec.wins[ok], luck,
+            [w if np.ndim(w) == 0 else w[ok] for w in weights],
             proposals=n, batches=1, rejected=rejected, index=np.flatnonzero(ok), consistent=int(ok.sum()),
         )  # fmt: skip
 
@@ -367,11 +421,14 @@ class WarSetup:
         tl = self.timeline(autonomy=cond.autonomy) if timeline is None else timeline
         pA, pB = self.premiums(cond.u_rho, credible, broken_factor)
         aA, bA, aB, bB = cond.aA.copy(), cond.bA.copy(), cond.aB.copy(), cond.bB.copy()
-        events = [(st, a, w) for st, a, w, *_ in self.future_events]
+        events = [(b.step - self.R, b.a_won, cond.weights[b.index]) for b in self.battles if b.phase == "future"]
         if not evidence:
             events = []
-            for a_won, w in self._origin_evidence():
-                if a_won:
+            for b in self.battles:
+                if b.phase == "future":
+                    continue
+                w = cond.weights[b.index]
+                if b.a_won:
                     aA -= w
                     aB -= w
                 else:
@@ -383,7 +440,3 @@ class WarSetup:
             params, cond.p_true, (aA, bA), (aB, bB), pA, pB, None, chunk=self.opts.chunk,
             integrator=self.integrator, k_start=cond.k, uniforms=cond.luck,
         )  # fmt: skip
-
-    def _origin_evidence(self) -> list[tuple[bool, float]]:
-        """Evidence of the battles up to the origin (priors and record), as (a_won, weight)."""
-        return [(a_won, w) for _, _, a_won, w in self.evidence]

@@ -36,7 +36,7 @@ Slantchev, B. L. (2003). The principle of convergence in wartime negotiations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -81,7 +81,7 @@ class WarParams:
     max_battles: int = 36
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
-    battle_events: tuple[tuple[int, bool, float], ...] = ()
+    battle_events: tuple[tuple[int, bool, Any], ...] = ()  # weight: a number, or one per draw
     ceasefire: CeasefireParams | None = None
     belief_eval: Literal["quadrature", "plug_in"] = "quadrature"
     quadrature_nodes: int = 32
@@ -358,10 +358,7 @@ def simulate_war(
         integrator = make_integrator(params)
     integrator.reset()
     lo_t, hi_t = params.bounds()
-    events: dict[int, list[tuple[bool, float]]] = {}
-    for step, a_won, weight in params.battle_events:
-        if step >= 1:
-            events.setdefault(int(step), []).append((bool(a_won), float(weight)))
+    events = _events(params.battle_events, 1, params.max_battles, D)
     outcome = np.zeros(D, np.int8)
     end = np.full(D, params.max_battles, int)
     terms = np.full(D, np.nan)
@@ -373,7 +370,7 @@ def simulate_war(
         e = min(D, s + chunk)
         _run_chunk(
             params, integrator, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e],
-            events, rng,
+            _chunk_events(events, s, e), rng,
             p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e],
             outcome[s:e], end[s:e], terms[s:e], first[s:e], k_end[s:e], clipped[s:e],
             None if ks is None else ks[s:e], None if uniforms is None else uniforms[s:e],
@@ -389,6 +386,27 @@ def make_integrator(params: WarParams) -> BeliefIntegrator:
         params.quadrature_nodes,
         params.quadrature_panels,
     )
+
+
+def _events(battle_events, first: int, last: int, D: int) -> dict[int, list[tuple[bool, Any]]]:
+    """``{step: [(a_won, weight), ...]}`` for steps ``first..last``; a weight is a number or
+    an array of one weight per draw (``D``)."""
+    out: dict[int, list[tuple[bool, Any]]] = {}
+    for step, a_won, weight in battle_events:
+        if first <= step <= last:
+            w = float(weight) if np.ndim(weight) == 0 else np.broadcast_to(np.asarray(weight, float), (D,))
+            out.setdefault(int(step), []).append((bool(a_won), w))
+    return out
+
+
+def _chunk_events(events, s: int, e: int):
+    """The events of draws ``s:e`` (per-draw weights sliced)."""
+    return {t: [(a, w if np.ndim(w) == 0 else w[s:e]) for a, w in items] for t, items in events.items()}
+
+
+def _event_columns(events) -> list[np.ndarray]:
+    """The per-draw weights among ``events`` (they tell draws' states apart)."""
+    return [w for items in events.values() for _, w in items if np.ndim(w) > 0]
 
 
 def _acceptable(params, integ, lo_row, hi_row, aA, bA, aB, bB, k, pA, pB, codes=(None, None)):
@@ -432,8 +450,9 @@ def _run_chunk(params, integ, lo_t, hi_t, events, rng, p, aA, bA, aB, bB, pA, pB
     alive = np.ones(n, bool)
     # state codes: a draw's state at step t is its start state and its wins so far
     # (battle evidence is common to all draws), so equal codes mean equal states
-    codeA = state_codes(aA, bA, k) * np.int64(params.max_battles + 1)
-    codeB = state_codes(aB, bB, k) * np.int64(params.max_battles + 1)
+    cols = _event_columns(events)  # per-draw evidence to come also tells states apart
+    codeA = state_codes(aA, bA, k, *cols) * np.int64(params.max_battles + 1)
+    codeB = state_codes(aB, bB, k, *cols) * np.int64(params.max_battles + 1)
     wins = np.zeros(n, np.int64)
     for t in range(params.max_battles + 1):
         for a_won, weight in events.get(t, ()):
@@ -565,10 +584,7 @@ def condition_on_record(
     lo_t, hi_t = params.bounds()
     if lo_t.shape[-1] < R + 1 or hi_t.shape[-1] < R + 1:
         raise ValueError(f"the domestic bounds cover {lo_t.shape[-1]} steps, the record needs {R + 1}")
-    events: dict[int, list[tuple[bool, float]]] = {}
-    for step, a_won, weight in record.battle_events:
-        if 1 <= step <= R:
-            events.setdefault(int(step), []).append((bool(a_won), float(weight)))
+    events = _events(record.battle_events, 1, R, D)
     talks: dict[int, list[tuple[int, float]]] = {}
     for step, side, x in record.talks:
         talks.setdefault(int(step), []).append((int(side), float(x)))
@@ -580,7 +596,7 @@ def condition_on_record(
         e = min(D, s + chunk)
         _record_chunk(
             params, integ, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e], forced,
-            events, talks, rng, p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e], k[s:e],
+            _chunk_events(events, s, e), talks, rng, p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e], k[s:e],
             failed[s:e], wins[s:e], None if luck is None else (lambda rows, t, s=s: luck(rows + s, t)),
         )  # fmt: skip
     return RecordPaths(failed == 0, k, aA, bA, aB, bB, failed, wins)
@@ -598,21 +614,26 @@ def _record_chunk(params, integ, lo_t, hi_t, forced, events, talks, rng, p, aA, 
     """
     n = p.shape[0]
     R = forced.size
-    evA = np.zeros(R + 1)  # evidence both sides observe, by step (applied before the step's test)
-    evB = np.zeros(R + 1)
+    # evidence both sides observe, cumulated by step (applied before the step's test):
+    # [R + 1], or [R + 1, draw] when some weight differs from draw to draw
+    cols = _event_columns(events)
+    evA = np.zeros((R + 1, n) if cols else R + 1)
+    evB = np.zeros_like(evA)
     for t, items in events.items():
         for a_won, weight in items:
             (evA if a_won else evB)[t] += weight
-    evA, evB = np.cumsum(evA), np.cumsum(evB)
-    cA = state_codes(aA, bA, k) * np.int64(R + 1)
-    cB = state_codes(aB, bB, k) * np.int64(R + 1)
+    evA, evB = np.cumsum(evA, axis=0), np.cumsum(evB, axis=0)
+    ev = (lambda E, t, idx: E[t][idx]) if cols else (lambda E, t, idx: E[t])  # noqa: E731
+    cA = state_codes(aA, bA, k, *cols) * np.int64(R + 1)
+    cB = state_codes(aB, bB, k, *cols) * np.int64(R + 1)
     alive = np.ones(n, bool)
 
     def test(t, idx, w_t, k_t):
         l_t = t - w_t
+        eA, eB = ev(evA, t, idx), ev(evB, t, idx)
         war_lo, war_hi, lower, upper, _, _ = _acceptable(
-            params, integ, _row(lo_t, t, idx), _row(hi_t, t, idx), aA[idx] + w_t + evA[t], bA[idx] + l_t + evB[t],
-            aB[idx] + w_t + evA[t], bB[idx] + l_t + evB[t], k_t, pA[idx], pB[idx], (cA[idx] + w_t, cB[idx] + w_t),
+            params, integ, _row(lo_t, t, idx), _row(hi_t, t, idx), aA[idx] + w_t + eA, bA[idx] + l_t + eB,
+            aB[idx] + w_t + eA, bB[idx] + l_t + eB, k_t, pA[idx], pB[idx], (cA[idx] + w_t, cB[idx] + w_t),
         )  # fmt: skip
         wl, wh = np.clip(war_lo, 0.0, 1.0), np.clip(war_hi, 0.0, 1.0)
         bad = (war_lo <= war_hi) & (np.maximum(wl, lower) <= np.minimum(wh, upper))  # a deal exists
@@ -650,8 +671,9 @@ def _record_chunk(params, integ, lo_t, hi_t, forced, events, talks, rng, p, aA, 
     keep = np.flatnonzero(alive)
     j = pos[keep]
     wins[keep] = cumw[R, j]
-    aA[keep] += cumw[R, j] + evA[R]
-    aB[keep] += cumw[R, j] + evA[R]
-    bA[keep] += (R - cumw[R, j]) + evB[R]
-    bB[keep] += (R - cumw[R, j]) + evB[R]
+    eA, eB = ev(evA, R, keep), ev(evB, R, keep)
+    aA[keep] += cumw[R, j] + eA
+    aB[keep] += cumw[R, j] + eA
+    bA[keep] += (R - cumw[R, j]) + eB
+    bB[keep] += (R - cumw[R, j]) + eB
     k[keep] = kt[R, j]
