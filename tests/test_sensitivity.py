@@ -162,7 +162,7 @@ def test_sobol_doubles_n_until_the_ranked_indices_are_resolved():
 
 
 def test_a_flat_tornado_says_so_in_the_table_and_the_chart():
-    from realpolitik.analysis.sensitivity import tornado_figures
+    from realpolitik.report.plots import tornado_figures
 
     s = scenario()
     res = analyze(s, get_model("weighted-median"), inputs=["*.capability"], samples=8, seed=2, spread=0.1)

@@ -274,7 +274,7 @@ def test_stochastic_transitions_equal_oracle_draw_for_draw(pce_model):
 
 
 def test_memory_blocks_do_not_change_results(monkeypatch):
-    import realpolitik.models.smp as smp_mod
+    import realpolitik.models.smp.params as smp_mod  # where the block size lives
 
     rng = np.random.default_rng(21)
     pos, sal, cap = _random_arrays(rng, 9, 2)

@@ -29,17 +29,11 @@ Public names
 :class:`OptionError` (a bad model option).
 """
 
-from importlib.metadata import PackageNotFoundError, version as _version
-
-try:
-    __version__ = _version("realpolitik")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
-
-from realpolitik.errors import OptionError, Problem, ScenarioError  # noqa: E402
-from realpolitik.scenario import Scenario, load_scenario  # noqa: E402
-from realpolitik.models import Result, available_models, get_model  # noqa: E402
-from realpolitik.api import advise, convert, draft, forecast  # noqa: E402
+from realpolitik._version import __version__
+from realpolitik.errors import OptionError, Problem, ScenarioError
+from realpolitik.scenario import Scenario, load_scenario
+from realpolitik.models import Result, available_models, get_model
+from realpolitik.api import advise, convert, draft, forecast
 
 __all__ = [
     "OptionError",

@@ -44,7 +44,7 @@ from realpolitik.api import DEFAULT_MODELS as DEFAULT_FORECAST_MODELS  # noqa: E
 
 def _version_callback(value: bool) -> None:
     if value:
-        from realpolitik import __version__
+        from realpolitik._version import __version__
 
         out.print(f"realpolitik {__version__}")
         raise typer.Exit()

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from realpolitik.engine.base import Chunk, Engine, chunk_rng, default_chunk_size, get_engine, plan_chunks
+from realpolitik.engine import Chunk, Engine, chunk_rng, default_chunk_size, get_engine, plan_chunks
 from realpolitik.errors import OptionError, Problem
 from realpolitik.models.base import Model, Result, Table
 from realpolitik.scenario.model import Scenario

@@ -45,9 +45,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from realpolitik.engine.base import DEFAULT_CHUNK_SIZE, Chunk, Engine, chunk_rng, default_chunk_size, get_engine, plan_chunks
+from realpolitik.engine import DEFAULT_CHUNK_SIZE, Chunk, Engine, chunk_rng, default_chunk_size, get_engine, plan_chunks
 from realpolitik.errors import OptionError, Problem
-from realpolitik.models.base import Model, Result, ScenarioBatch, Table
+from realpolitik.models.base import Model, Result, Table
+from realpolitik.scenario.batch import ScenarioBatch
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.uncertainty import split_path
 
@@ -475,20 +476,3 @@ def _unresolved(indices: dict[str, dict[str, dict[str, float]]]) -> list[tuple[s
     """(issue, input) whose ST ranks (at least NEGLIGIBLE) but is not resolved."""
     return [(iid, p) for iid, d in indices.items() for p, v in d.items()
             if v.get("ST", 0.0) >= NEGLIGIBLE and not resolved(v["ST"], v.get("ST_conf", math.inf))]  # fmt: skip
-
-
-def tornado_figures(result: SensitivityResult, top: int = 15, issues: Sequence[str] | None = None) -> dict[str, Any]:
-    """Matplotlib tornado figures per issue (drawn by :func:`realpolitik.report.plots.mpl_tornado`)."""
-    from realpolitik.report.plots import mpl_tornado
-
-    figs = {}
-    for iss in result.scenario.issues:
-        if issues and iss.id not in issues:
-            continue
-        if iss.id not in result.tornado:
-            continue  # no forecast on this issue
-        rows = result.tornado.get(iss.id, [])[:top]
-        figs[iss.id] = mpl_tornado(
-            rows, base=result.point.get(iss.id), title=f"Tornado ({result.label}): {iss.label or iss.id}"
-        )
-    return figs

@@ -277,7 +277,8 @@ def sensitivity(
     quiet: QuietOpt = False,
 ) -> None:
     """Sensitivity: Sobol or Morris indices and a tornado of the inputs each forecast hinges on."""
-    from realpolitik.analysis.sensitivity import analyze, tornado_figures
+    from realpolitik.analysis.sensitivity import analyze
+    from realpolitik.report.plots import tornado_figures
     from realpolitik.engine.progress import progress_bar
     from realpolitik.report.text import render_table
 

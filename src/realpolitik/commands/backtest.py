@@ -117,7 +117,7 @@ def cases_cmd(
         cases, models, draws=draws, seed=bt.DEFAULT_SEED if seed is None else seed, spread=spread,
         progress=_progress(quiet or json_),
     )  # fmt: skip
-    stored = bt.record(res)
+    stored = _record_runs(res)
     data = res.to_dict()
     data["skipped_models"] = skipped
     data["stored_runs"] = stored
@@ -151,12 +151,23 @@ class _DatasetRecord:
         return self._data
 
 
+def _record_runs(result) -> int:
+    """Store every model run of a backtest in the run history (never fails); returns runs stored."""
+    from realpolitik.store import record_runs_safely
+
+    n = 0
+    for scen, results in result.run_results:
+        if results:
+            n += len(record_runs_safely(scen, results, source="backtest"))
+    return n
+
+
 def _store_summary(title: str, sha256: str, model: str, data: dict, info: dict, headline: dict | None = None) -> int:
     """Record a backtest summary in the run history (never fails); returns runs stored.
 
     ``headline`` (e.g. ``{"cox CRPS": 285.3}``) is stored as the run's forecast, so that
     ``realpolitik runs show`` lists the main scores."""
-    from realpolitik import __version__
+    from realpolitik._version import __version__
     from realpolitik.store import record_runs_safely
 
     payload = {

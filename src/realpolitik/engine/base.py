@@ -83,9 +83,21 @@ def chunk_rng(seed: np.random.SeedSequence, stream: int) -> np.random.Generator:
 
 
 class Engine(ABC):
-    """Maps a picklable top-level function over tasks; results come back in task order."""
+    """Maps a picklable top-level function over tasks; results come back in task order.
+
+    An engine is found by ``name`` (or one of its ``aliases``) through the registry in
+    :mod:`realpolitik.engine`, which builds it with :meth:`from_options`.
+    """
 
     name: str = ""
+    aliases: tuple[str, ...] = ()
+    #: True when the engine can reach a scheduler given by address
+    takes_scheduler: bool = False
+
+    @classmethod
+    @abstractmethod
+    def from_options(cls, workers: int | None = None, scheduler: str | None = None, processes: bool = True) -> "Engine":
+        """Build the engine from the options every front end offers."""
 
     @abstractmethod
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any], progress: Progress | None = None) -> list[Any]:
@@ -113,6 +125,10 @@ class LocalEngine(Engine):
 
     name = "local"
 
+    @classmethod
+    def from_options(cls, workers: int | None = None, scheduler: str | None = None, processes: bool = True) -> "LocalEngine":
+        return cls()
+
     def map(self, fn, tasks, progress=None):
         out = []
         for k, t in enumerate(tasks):
@@ -131,6 +147,11 @@ class ProcessEngine(Engine):
     """
 
     name = "process"
+    aliases = ("processes", "pool")
+
+    @classmethod
+    def from_options(cls, workers: int | None = None, scheduler: str | None = None, processes: bool = True) -> "ProcessEngine":
+        return cls(workers)
 
     def __init__(self, workers: int | None = None):
         if workers is not None and workers < 1:
@@ -172,27 +193,3 @@ class ProcessEngine(Engine):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-
-
-def get_engine(
-    name: str | Engine | None = "local",
-    workers: int | None = None,
-    scheduler: str | None = None,
-    processes: bool = True,
-) -> Engine:
-    """An engine by name: ``local``, ``process`` (``workers``) or ``dask`` (``scheduler``,
-    or a LocalCluster with ``workers`` workers; ``processes=False`` for threads)."""
-    if isinstance(name, Engine):
-        return name
-    key = (name or "local").strip().lower()
-    if scheduler is not None and key != "dask":
-        raise OptionError([Problem("--scheduler", "a scheduler address needs --engine dask")])
-    if key == "local":
-        return LocalEngine()
-    if key in ("process", "processes", "pool"):
-        return ProcessEngine(workers)
-    if key == "dask":
-        from realpolitik.engine.dask import DaskEngine
-
-        return DaskEngine(scheduler=scheduler, workers=workers, processes=processes)
-    raise OptionError([Problem("--engine", f"unknown engine {name!r}: expected local, process or dask")])

@@ -28,6 +28,11 @@ class DaskEngine(Engine):
     """
 
     name = "dask"
+    takes_scheduler = True
+
+    @classmethod
+    def from_options(cls, workers: int | None = None, scheduler: str | None = None, processes: bool = True) -> "DaskEngine":
+        return cls(scheduler=scheduler, workers=workers, processes=processes)
 
     def __init__(
         self, scheduler: str | None = None, workers: int | None = None, processes: bool = True, timeout: str = "10s"

@@ -147,7 +147,7 @@ def _analysis_suffix(details: Mapping[str, Any] | None) -> str:
 
 def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str, str],
              tables: Mapping[str, list[Table]], extra_sections: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:  # fmt: skip
-    from realpolitik import __version__
+    from realpolitik._version import __version__
 
     svg = plots.figure_svg
     charts: dict[str, Any] = {"forecasts": svg(plots.mpl_forecasts(results, scenario)) if results else None}

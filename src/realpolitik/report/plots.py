@@ -475,6 +475,21 @@ def mpl_tornado(rows: Iterable[Any], base: float | None = None, title: str = "Se
     return fig
 
 
+def tornado_figures(result: Any, top: int = 15, issues: Sequence[str] | None = None) -> dict[str, Any]:
+    """Matplotlib tornado figures per issue of a :class:`~realpolitik.analysis.sensitivity.SensitivityResult`."""
+    figs = {}
+    for iss in result.scenario.issues:
+        if issues and iss.id not in issues:
+            continue
+        if iss.id not in result.tornado:
+            continue  # no forecast on this issue
+        rows = result.tornado.get(iss.id, [])[:top]
+        figs[iss.id] = mpl_tornado(
+            rows, base=result.point.get(iss.id), title=f"Tornado ({result.label}): {iss.label or iss.id}"
+        )
+    return figs
+
+
 def mpl_settlement(result: Any):
     """War layer: probability of a settlement by each horizon, with its interval."""
     r = as_dict(result)

@@ -11,6 +11,7 @@ from realpolitik.scenario.model import (
     ScenarioArrays,
     Source,
 )
+from realpolitik.scenario.batch import ScenarioBatch
 from realpolitik.scenario.io import (
     DEFAULT_SCENARIO,
     builtin_names,
@@ -30,6 +31,7 @@ __all__ = [
     "ScalePoint",
     "Scenario",
     "ScenarioArrays",
+    "ScenarioBatch",
     "Source",
     "builtin_names",
     "builtin_path",

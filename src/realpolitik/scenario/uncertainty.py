@@ -18,7 +18,7 @@ addressed by a path ``actor.field[.issue]`` such as ``putin.position.settlement`
 triangular, ``Position_sd`` [``Position_mean``] = normal); see
 :mod:`realpolitik.scenario.loaders.table`.
 
-:func:`sample_batch` draws a :class:`~realpolitik.models.base.ScenarioBatch`
+:func:`sample_batch` draws a :class:`~realpolitik.scenario.batch.ScenarioBatch`
 (arrays ``[draw, actor, issue]``) by inverse-CDF sampling from one uniform matrix
 ``[draw, value]``, vectorised over draws and values.  A global ``spread`` perturbs
 every value that has no distribution of its own (see :func:`sample_batch`).
@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from scipy.special import ndtr, ndtri
 
 if TYPE_CHECKING:  # pragma: no cover
-    from realpolitik.models.base import ScenarioBatch
+    from realpolitik.scenario.batch import ScenarioBatch
     from realpolitik.scenario.model import Scenario
 
 Kind = Literal["uniform", "triangular", "normal"]
@@ -382,7 +382,7 @@ def sample_batch(
         ``capability``, ``position``, ``salience`` (fraction) of shape
         ``[draw, actor, issue]``.
     """
-    from realpolitik.models.base import ScenarioBatch
+    from realpolitik.scenario.batch import ScenarioBatch
 
     if spread < 0 or not math.isfinite(spread):
         raise ValueError(f"spread must be a finite number >= 0, got {spread!r}")

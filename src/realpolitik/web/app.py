@@ -91,7 +91,7 @@ def _finite_or_none(v: Any) -> Any:
 
 def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UPLOAD) -> FastAPI:
     """Build the workbench app; ``db_url`` is the run history (default: as the CLI)."""
-    from realpolitik import __version__
+    from realpolitik._version import __version__
     from realpolitik.models import available_models
     from realpolitik.report import plots
     from realpolitik.scenario import DEFAULT_SCENARIO, Scenario, builtin_names, load_bytes, load_scenario
@@ -440,7 +440,7 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UP
     @app.get("/workbench", response_class=HTMLResponse, include_in_schema=False)
     def workbench(request: Request, scenario: str | None = None, model: str | None = None):
         ref, s, name = resolve(scenario)
-        from realpolitik.cli import DEFAULT_FORECAST_MODELS
+        from realpolitik.api import DEFAULT_MODELS as DEFAULT_FORECAST_MODELS
 
         reg = available_models()
         boot = {"ref": ref, "name": name, "data": s.to_data(), "models": models_info(),

@@ -638,14 +638,3 @@ def run_backtest(
         scores.extend(loo_scores(scores, cases))
     names = sorted({m.name for m in runs} | {m.name for m in learners})
     return BacktestResult(scores, list(cases), names, draws, seed, spread, na, stored)
-
-
-def record(result: BacktestResult) -> int:
-    """Store every model run of the backtest in the run history (never fails); returns runs stored."""
-    from realpolitik.store import record_runs_safely
-
-    n = 0
-    for scen, results in result.run_results:
-        if results:
-            n += len(record_runs_safely(scen, results, source="backtest"))
-    return n

@@ -42,15 +42,15 @@ def _json_locator(text: str, name: str, nested: bool):
 def _build(text: str, name: str, nested: bool):
     import yaml
 
-    from realpolitik.scenario.loaders.yaml_format import _Loader, _line_map, yaml_locator
+    from realpolitik.scenario.loaders._yaml_lines import SAFE_LOADER, line_map, yaml_locator
 
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError:
         return simple_locator(name)
     if node is None:
         return simple_locator(name)
-    lines = _line_map(node)
+    lines = line_map(node)
     if nested:
         lines = {k[1:]: v for k, v in lines.items() if k[:1] == ("scenario_data",)}
     return yaml_locator(name, lines)

@@ -222,7 +222,7 @@ class _Reader:
         self.where: dict[tuple, str] = {}
 
     def number(self, sh: _Sheet, rownum: int, key: str, what: str, expected: str = "a number") -> float | None:
-        from realpolitik.scenario.loaders.table import parse_number
+        from realpolitik.scenario.loaders._flat import parse_number
 
         v = sh.rows_by_num[rownum].get(key)
         if _blank(v):
@@ -382,7 +382,7 @@ def _load_book(wb, name: str, salience_scale: str | None):
         if aid is None:
             continue
         if not re.fullmatch(ID_PATTERN, aid):  # e.g. "EUR/JPN": an id like the flat tables make
-            from realpolitik.scenario.loaders.table import _slug
+            from realpolitik.scenario.loaders._flat import _slug
 
             if aid not in index and _slug(aid) not in index:
                 r = {**r, "name": r.get("name") if not _blank(r.get("name")) else aid}
@@ -565,7 +565,7 @@ def _load_book(wb, name: str, salience_scale: str | None):
 
 
 def _load_flat(wb, name: str, salience_scale: str | None):
-    from realpolitik.scenario.loaders.table import rows_to_data, split_meta
+    from realpolitik.scenario.loaders._flat import rows_to_data, split_meta
 
     meta_extra: dict[str, str] = {}
     for ws in wb.worksheets:

@@ -11,37 +11,9 @@ from typing import Any
 import yaml
 
 from realpolitik.errors import Problem, ScenarioError
-from realpolitik.scenario.build import Locator, dotted
+from realpolitik.scenario.build import Locator
 from realpolitik.scenario.io import Format, decode_text, register_loader
-
-
-def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
-    out = {} if out is None else out
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            k = key.value
-            out[path + (k,)] = key.start_mark.line + 1
-            _line_map(value, path + (k,), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_map(item, path + (i,), out)
-    return out
-
-
-def yaml_locator(name: str, lines: dict[tuple, int]) -> Locator:
-    def locate(path: tuple) -> str:
-        norm = tuple(str(p) if not isinstance(p, int) else p for p in path)
-        for cut in range(len(norm), -1, -1):
-            line = lines.get(norm[:cut])
-            if line is not None:
-                return f"{name}:{line} ({dotted(path)})" if path else f"{name}:{line}"
-        return f"{name} ({dotted(path)})"
-
-    return locate
-
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from realpolitik.scenario.loaders._yaml_lines import SAFE_LOADER as _Loader, line_map as _line_map, yaml_locator
 
 
 def _lazy_locator(text: str, name: str) -> Locator:

@@ -1,0 +1,188 @@
+"""The SMP driver: the turns of a batch of runs, scenario events, and KTAB's stop rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from realpolitik.models.smp.params import MIN_DELTA_RATIO, MIN_ITER, MIN_SIG_DELTA, Params
+from realpolitik.models.smp.state import (
+    StateSetup,
+    TurnRecord,
+    new_ideals,
+    reported_probabilities,
+    setup_state,
+    turn,
+)
+
+
+@dataclass
+class SMPRun:
+    """A batch of SMP runs (arrays on KTAB's [0, 1] scale; ``T[b]`` states per run)."""
+
+    positions: np.ndarray  # [B, T, n, m] (padded with the final state after a run stops)
+    probabilities: np.ndarray  # [B, T, n]
+    risk: np.ndarray  # [B, T, n]
+    states: np.ndarray  # [B] number of states (turns + 1)
+    turns: list[TurnRecord]
+    effective_power: np.ndarray  # [B, n]
+    salience_scaled: np.ndarray | None = None  # [B] saliences were normalised (sums above 1)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A value change of a scenario event on KTAB's scales (``field``: position on [0, 1],
+    salience as a raw fraction before normalisation, or capability)."""
+
+    field: str  # "position" | "salience" | "capability"
+    actor: int
+    issue: int  # -1 for capability
+    value: float
+
+
+def run_smp(
+    pos0,
+    sal,
+    cap,
+    prm: Params,
+    accom: np.ndarray | None = None,
+    rng=None,
+    report: bool = True,
+    events: dict[int, list[Change]] | None = None,
+    salience_normalisation: str | None = None,
+) -> SMPRun:
+    """Run the SMP on a batch: ``pos0``/``sal`` ``[B, n, m]`` on [0, 1], ``cap`` ``[B, n]``.
+
+    ``events`` maps a turn t to value changes applied to the state that turn t starts from
+    (t = 0: to the input state).  With ``salience_normalisation`` ("mean" / "per-actor")
+    ``sal`` holds raw saliences, normalised here (also after salience events) by
+    :func:`normalise_saliences`; without it ``sal`` is used as given.
+    """
+    pos = np.array(pos0, dtype=float)
+    cap = np.array(cap, dtype=float)
+    raw = np.array(sal, dtype=float)
+    events = events or {}
+    B, n, m = pos.shape
+    over = None
+    if salience_normalisation is not None:
+        # one decision for the whole run (the input and every salience event), no switching
+        probe = raw.copy()
+        tot_over = np.any(probe.sum(-1) > 1.0, axis=-1)
+        for t in sorted(events):
+            for ch in events[t]:
+                if ch.field == "salience":
+                    probe[:, ch.actor, ch.issue] = ch.value
+                    tot_over |= np.any(probe.sum(-1) > 1.0, axis=-1)
+        over = tot_over[:, None, None]
+
+    def norm(x):
+        return x if salience_normalisation is None else normalise_saliences(x, salience_normalisation, over)
+
+    def apply(changes, pos, ideal, raw, cap, act):
+        pos, ideal, raw, cap = pos.copy(), ideal.copy(), raw.copy(), cap.copy()
+        for ch in changes:
+            if ch.field == "position":
+                pos[act, ch.actor, ch.issue] = ch.value
+                ideal[act, ch.actor, ch.issue] = ch.value  # the actor's stance itself moved
+            elif ch.field == "salience":
+                raw[act, ch.actor, ch.issue] = ch.value
+            elif ch.field == "capability":
+                cap[act, ch.actor] = ch.value
+        return pos, ideal, raw, cap
+
+    ideal = pos.copy()
+    if 0 in events:
+        pos, ideal, raw, cap = apply(events[0], pos, ideal, raw, cap, np.ones(B, bool))
+        ideal = pos.copy()
+    sal = norm(raw)
+    sal_tot = sal.sum(-1)
+    W = sal_tot * cap
+    if accom is not None and np.allclose(accom, np.eye(n), rtol=0, atol=1e-10):
+        accom = None
+    hist = [pos.copy()]
+    probs, risks, turns = [], [], []
+    done = np.zeros(B, bool)
+    states = np.ones(B, int)
+    d01 = np.zeros(B)
+    for it in range(1, prm.max_iter + 1):
+        st = setup_state(ideal, pos, sal, cap, prm)
+        risks.append(st.R)
+        if report:
+            probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
+        act = ~done
+        if it in events:
+            # the recorded state it-1 stays as computed; the turn starts from the changed one
+            pos, ideal, raw, cap = apply(events[it], pos, ideal, raw, cap, act)
+            sal = norm(raw)
+            sal_tot = sal.sum(-1)
+            W = sal_tot * cap
+            st = setup_state(ideal, pos, sal, cap, prm)
+        new = pos.copy()
+        if act.all():
+            new, rec = turn(pos, ideal, sal, cap, sal_tot, W, st, prm, rng)
+        else:
+            sub = StateSetup(st.D[act], st.R[act], st.r[act])
+            new_a, rec = turn(pos[act], ideal[act], sal[act], cap[act], sal_tot[act], W[act], sub, prm, rng)
+            new[act] = new_a
+            rec = _expand(rec, act, B)
+        turns.append(rec)
+        ideal = np.where(act[:, None, None], new_ideals(ideal, new, accom), ideal)
+        step = np.sqrt(((new - pos) ** 2).sum(-1)).sum(-1)
+        if it == 1:
+            d01 = step
+        pos = np.where(act[:, None, None], new, pos)
+        hist.append(pos.copy())
+        states = np.where(act, it + 1, states)
+        stop = (it >= prm.max_iter) | ((it >= MIN_ITER) & (step / (d01 + MIN_SIG_DELTA) < MIN_DELTA_RATIO))
+        done = done | stop
+        if done.all():
+            break
+    st = setup_state(ideal, pos, sal, cap, prm)
+    risks.append(st.R)
+    if report:
+        probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
+    T = len(hist)
+    P = np.stack(hist, 1)
+    Pr = np.stack(probs, 1) if report else np.zeros((B, T, n))
+    Rk = np.stack(risks, 1)
+    # (a stopped run's positions are frozen, so its later entries already repeat its final state)
+    scaled = np.zeros(B, bool) if over is None else np.broadcast_to(over[:, 0, 0], (B,)).copy()
+    return SMPRun(P, Pr, Rk, states, turns, W, scaled)
+
+
+def _expand(rec: TurnRecord, act: np.ndarray, B: int) -> TurnRecord:
+    def ex(x, fill):
+        out = np.full((B,) + x.shape[1:], fill, dtype=x.dtype)
+        out[act] = x
+        return out
+
+    return TurnRecord(
+        target=ex(rec.target, -1),
+        phi=ex(rec.phi, np.nan),
+        gain=ex(rec.gain, 0.0),
+        bargain_init=ex(rec.bargain_init, np.nan),
+        bargain_rcvr=ex(rec.bargain_rcvr, np.nan),
+        choice_init=ex(rec.choice_init, -1),
+        choice_prob=ex(rec.choice_prob, np.nan),
+    )
+
+
+def normalise_saliences(sal: np.ndarray, how: str = "mean", over: np.ndarray | None = None) -> np.ndarray:
+    """Saliences ``[..., actor, issue]`` (fractions) made to sum to at most 1 per actor.
+
+    KTAB's saliences are shares of an actor's attention (sum <= 1, and KTAB's reader
+    refuses more); ours are per-issue importances on 0-100 that may sum to more.  Nothing
+    changes unless some actor's total exceeds 1 (so KTAB data is used as is).  Then
+    ``how="mean"`` divides every actor's saliences by the number of issues (the total
+    becomes the actor's mean salience: relative engagement across actors is kept), and
+    ``how="per-actor"`` scales only the actors above 1 down to a total of 1.
+    """
+    tot = sal.sum(-1, keepdims=True)
+    if over is None:  # ``over`` lets a run with events decide once for all its states
+        over = np.any(tot > 1.0, axis=(-2, -1), keepdims=True)
+    if how == "mean":
+        return np.where(over, sal / sal.shape[-1], sal)
+    if how == "per-actor":
+        return np.where(tot > 1.0, sal / np.where(tot > 0, tot, 1.0), sal)
+    raise ValueError(f"unknown salience normalisation {how!r}")

@@ -1,0 +1,282 @@
+"""The registered ``smp`` model: scenario in, Result out (KTAB's scales, parameters, display)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from realpolitik.errors import OptionError, Problem, ScenarioError
+from realpolitik.models.base import Model, ScenarioBatch, Table, register
+from realpolitik.models.smp.driver import Change, run_smp
+from realpolitik.models.smp.params import KTAB_DEFAULTS, POS_TOL, _ALIASES, Params, SMPOptions
+from realpolitik.scenario.model import Scenario
+from realpolitik.scenario.nested import one_level_capability
+
+
+def _scenario_arrays(scenario: Scenario, how: str = "mean"):
+    """KTAB-scale arrays of a scenario: positions on [0, 1], saliences with sum <= 1."""
+    a = scenario.arrays()
+    span = a.scale_max - a.scale_min
+    pos = (a.position - a.scale_min) / span
+    problems = []
+    fill = np.where(np.isnan(a.status_quo), 0.5, (a.status_quo - a.scale_min) / span)
+    pos = np.where(a.active, pos, fill[None, :])
+    sal = np.where(a.active, a.salience, 0.0)
+    for r, aid in enumerate(a.actors):
+        if not np.any(sal[r] > 0):
+            problems.append(Problem(f"actors.{aid}", "SMP needs a positive salience on at least one issue"))
+    if problems:
+        raise ScenarioError(problems)
+    cap = one_level_capability(scenario)  # nested actors: a sub-actor's capability is a share of its parent's
+    cap1 = np.where(np.all(cap == cap[:, :1], axis=1), cap[:, 0], cap.mean(axis=1))
+    return pos, sal, cap1
+
+
+def _scenario_events(scenario: Scenario) -> tuple[dict[int, list[Change]], list[str]]:
+    """The scenario's timed events as value changes per turn (KTAB scales), and what is
+    skipped: actors entering or leaving (KTAB's actor set is fixed), events without a round."""
+    a = scenario.arrays()
+    span = a.scale_max - a.scale_min
+    actor = {aid: k for k, aid in enumerate(scenario.actor_ids)}
+    issue = {iid: k for k, iid in enumerate(scenario.issue_ids)}
+    out: dict[int, list[Change]] = {}
+    skipped: list[str] = []
+    for e_k, ev in enumerate(scenario.events):
+        name = ev.id or f"events.{e_k}"
+        if ev.round is None:
+            skipped.append(f"{name}: no round (dated events need a round for SMP turns)")
+            continue
+        for ch in ev.changes:
+            if ch.field in ("enter", "leave") or ch.actor not in actor:
+                skipped.append(f"{name}: {ch.field} of {ch.actor} (SMP keeps a fixed set of actors, as KTAB)")
+                continue
+            k = actor[ch.actor]
+            if ch.field == "position":
+                c = issue[ch.issue]
+                out.setdefault(ev.round, []).append(
+                    Change("position", k, c, float((ch.value - a.scale_min[c]) / span[c]))
+                )
+            elif ch.field == "salience":
+                out.setdefault(ev.round, []).append(Change("salience", k, issue[ch.issue], float(ch.value) / 100.0))
+            elif ch.field == "capability":
+                out.setdefault(ev.round, []).append(Change("capability", k, -1, float(ch.value)))
+    return out, skipped
+
+
+@register
+class SMP(Model):
+    """KTAB's spatial model of politics (SMP), default parameters as in ``smpc``.
+
+    Issues are the dimensions of one policy space (scaled to [0, 1]); saliences weight
+    the dimensions and their total scales an actor's clout (``S c``).  Each turn every
+    actor challenges its most profitable target, the pair's bargain is interpolated, and
+    every actor adopts the bargain (or keeps its position) that wins a probabilistic
+    Condorcet election over the resulting states.  The forecast per issue is the position
+    with the highest winning probability in the final state.
+
+    Options use KTAB's names (:class:`SMPOptions`); a KTAB XML scenario's
+    ``<ModelParameters>`` and ``<IdealAdjustment>`` are the defaults.
+
+    References
+    ----------
+    KTAB (KAPSARC Toolkit for Behavioral Analysis), ``examples/smp/libsrc/smp.cpp``,
+    ``smpbcn.cpp`` and ``KTAB/kmodel/libsrc/kmodel.cpp`` (MIT licence), the
+    ``smpc`` program whose outputs the golden tests compare against.
+    KTAB's SMP documentation (``examples/smp/doc``) and ``KTAB/kmodel/doc/markov-incentives.tex``
+    (utility ``(1-d)(1+dR)``, risk from the PCE, the turn, the MarkovIncentive PCE).
+    Efird, B., Lester, S., & Wise, B. (2016). *J. East Asian Studies* 16, 117-145.
+    """
+
+    name = "smp"
+    label = "Spatial model of politics (KTAB SMP)"
+    Options = SMPOptions
+    vectorised = True
+    stochastic = True
+
+    # ------------------------------------------------------------ parameters
+    def params(self, scenario: Scenario | None = None) -> Params:
+        """Resolved parameters: explicit option > scenario's KTAB parameters > KTAB default."""
+        o = self.options
+        ext = ((scenario.extensions or {}).get("ktab") or {}) if scenario is not None else {}
+        given = ext.get("parameters") or {}
+        out: dict[str, Any] = {}
+        problems = []
+        for key, default in KTAB_DEFAULTS.items():
+            v = getattr(o, key)
+            if v is None:
+                v = _ALIASES.get(str(given.get(key, default)), given.get(key, default))
+                allowed = SMPOptions.model_fields[key].annotation.__args__[0].__args__
+                if v not in allowed:
+                    problems.append(
+                        Problem(f"extensions.ktab.parameters.{key}", f"{v!r} is not one of {', '.join(allowed)}")
+                    )
+                    continue
+            out[key] = v
+        if problems:
+            raise OptionError(problems)
+        return Params(**out, max_iter=o.max_iter)
+
+    def accommodation(self, scenario: Scenario) -> np.ndarray | None:
+        ext = (scenario.extensions or {}).get("ktab") or {}
+        A = ext.get("ideal_adjustment")
+        if A is None or not self.options.use_ideal_adjustment:
+            return None
+        A = np.asarray(A, dtype=float)
+        n = len(scenario.actors)
+        if A.shape != (n, n):
+            raise ScenarioError(
+                f"ideal_adjustment is {A.shape[0]}x{A.shape[1] if A.ndim > 1 else 0}, expected {n}x{n}",
+                "extensions.ktab.ideal_adjustment",
+            )
+        return A
+
+    # ------------------------------------------------------------ protocol
+    def run(self, scenario: Scenario, rng: np.random.Generator | int | None = None):
+        """As :meth:`Model.run`; without a seed (``rng=None`` and no ``seed`` option) a KTAB
+        XML scenario's ``prngSeed`` seeds the stochastic transitions, as in ``smpc``."""
+        xml_seed = ((scenario.extensions or {}).get("ktab") or {}).get("prng_seed")
+        if rng is None and self.options.seed is None and xml_seed is not None:
+            return super().run(scenario, rng=int(xml_seed))
+        return super().run(scenario, rng=rng)
+
+    def _generator(self, rng):
+        if self.options.seed is not None:
+            return np.random.default_rng(self.options.seed)
+        return rng if rng is not None else np.random.default_rng()
+
+    def _run(self, scenario: Scenario, rng):
+        prm = self.params(scenario)
+        ids = scenario.actor_ids
+        pos, sal, cap = _scenario_arrays(scenario)
+        A = self.accommodation(scenario)
+        events, skipped = _scenario_events(scenario)
+        how = self.options.salience_normalisation
+        out = run_smp(pos[None], sal[None], cap[None], prm, A, self._generator(rng), events=events,
+                      salience_normalisation=how)
+        a = scenario.arrays()
+        lo, span = a.scale_min, a.scale_max - a.scale_min
+        T = int(out.states[0])
+        hist = out.positions[0, :T] * span + lo  # [T, n, m]
+        probs = out.probabilities[0, :T]
+        final_p = probs[-1]
+        best = int(np.argmax(final_p))
+        forecast = dict(zip(scenario.issue_ids, hist[-1, best].tolist()))
+        issues = scenario.issue_ids
+        bargains = []
+        for t, rec in enumerate(out.turns[: T - 1], start=1):
+            rows = []
+            for i in range(len(scenario.actors)):
+                j = int(rec.target[0, i])
+                if j < 0:
+                    continue
+                rows.append(
+                    {
+                        "initiator": ids[i],
+                        "receiver": ids[j],
+                        "prob_initiator_wins": float(rec.phi[0, i]),
+                        "expected_gain": float(rec.gain[0, i]),
+                        "initiator_position": (rec.bargain_init[0, i] * span + lo).tolist(),
+                        "receiver_position": (rec.bargain_rcvr[0, i] * span + lo).tolist(),
+                    }
+                )
+            chosen = {
+                ids[k]: (
+                    None if rec.choice_init[0, k] < 0 else ids[int(rec.choice_init[0, k])]
+                )
+                for k in range(len(scenario.actors))
+            }
+            bargains.append({"turn": t, "bargains": rows, "adopted_from": chosen})
+        history = {
+            "positions": hist.tolist(),
+            "median": {},
+            "mean": {iid: hist[:, :, c].mean(axis=1).tolist() for c, iid in enumerate(issues)},
+        }
+        details = {
+            "parameters": prm.as_dict(),
+            "states": T,
+            "turns": T - 1,
+            "winning_probabilities": probs.tolist(),
+            "most_probable": {
+                "actor": ids[best],
+                "probability": float(final_p[best]),
+                "position": forecast,
+                # actors whose final position KTAB counts as the same (within posTol on [0, 1])
+                "shared_by": [
+                    ids[k]
+                    for k in np.flatnonzero(
+                        np.sqrt(((out.positions[0, T - 1] - out.positions[0, T - 1, best]) ** 2).sum(-1)) < POS_TOL
+                    )
+                ],
+            },
+            "risk_attitudes": out.risk[0, :T].tolist(),
+            "effective_power": dict(zip(ids, out.effective_power[0].tolist())),
+            "bargains": bargains,
+            "salience_normalisation": (
+                how if out.salience_scaled[0] else "none (every actor's saliences sum to at most 100)"
+            ),
+            "events_applied": [{"before_turn": t, "changes": len(ch)} for t, ch in sorted(events.items()) if t < T],
+            "events_skipped": skipped
+            + [f"{len(ch)} change(s) at round {t}: the run ended first" for t, ch in sorted(events.items()) if t >= T],
+            "ideal_adjustment": A is not None,
+        }
+        res = self.make_result(scenario, forecast, history=history, details=details)
+        res.options = {**self.get_options(), **prm.as_dict()}
+        return res
+
+    def forecast_batch(self, batch: ScenarioBatch, rng=None) -> np.ndarray:
+        """Most probable final position per issue for every draw ``[draw, issue]``."""
+        scen = batch.base
+        prm = self.params(scen)
+        a = scen.arrays()
+        lo, span = a.scale_min, a.scale_max - a.scale_min
+        pos = (batch.position - lo) / span
+        fill = np.where(np.isnan(a.status_quo), 0.5, (a.status_quo - lo) / span)
+        pos = np.where(a.active[None], pos, fill[None, None, :])
+        sal = np.where(a.active[None], batch.salience, 0.0)
+        events, _ = _scenario_events(scen)
+        cap = one_level_capability(scen, batch.capability, batch.position)
+        cap1 = np.where(np.all(cap == cap[..., :1], axis=-1), cap[..., 0], cap.mean(axis=-1))
+        A = self.accommodation(scen)
+        gen = self._generator(rng)
+        out = np.empty((batch.draws, len(scen.issues)))
+        B = batch.draws
+        n = len(scen.actors)
+        chunk = max(1, int(2e7 // max(1, n**3)))
+        for s in range(0, B, chunk):
+            e = min(B, s + chunk)
+            r = run_smp(pos[s:e], sal[s:e], cap1[s:e], prm, A, gen, events=events,
+                        salience_normalisation=self.options.salience_normalisation)
+            T = r.states
+            fin_pos = r.positions[np.arange(e - s), T - 1]
+            fin_p = r.probabilities[np.arange(e - s), T - 1]
+            best = np.argmax(fin_p, axis=-1)
+            out[s:e] = fin_pos[np.arange(e - s), best] * span + lo
+        return out
+
+    def describe(self, result, scenario) -> list[Table]:
+        d = result.details
+        pos = result.history.get("positions") or []
+        if not pos:
+            return []
+        final = pos[-1]
+        probs = (d.get("winning_probabilities") or [[]])[-1]
+        rows = []
+        for k, aid in enumerate(result.actors):
+            rows.append([aid] + [f"{x:.2f}" for x in final[k]] + [f"{probs[k]:.4f}" if k < len(probs) else ""])
+        mp = d.get("most_probable") or {}
+        tables = [
+            Table(
+                f"SMP final positions after {d.get('turns')} turns ({d.get('states')} states)",
+                ["actor"] + list(result.issues) + ["P(win)"],
+                rows,
+                note="P(win): probability that the actor's final position wins (KTAB pDist); actors on one position share it.",
+            ),
+            Table(
+                "SMP most probable outcome",
+                ["issue", "position", "probability"],
+                [[iid, f"{v:.2f}", f"{mp.get('probability', float('nan')):.4f}"] for iid, v in (mp.get("position") or {}).items()],
+                note=f"position of {', '.join(mp.get('shared_by') or [mp.get('actor', '')])}; turns: {d.get('turns')}",
+            ),
+        ]
+        return tables
