@@ -84,11 +84,11 @@ def main() -> None:
         per_round[n] = (w, cpu)
         print(f"{n:>5} {w * 1e3:>10.2f} {cpu * 1e3:>10.2f}")
     model = get_model("expected-utility", rounds=10)
-    from realpolitik.models.expected_utility import simulate
+    from realpolitik.models.expected_utility import run_rounds
 
     x, c, s = random_inputs(200)
     w0, c0 = time.perf_counter(), time.process_time()
-    simulate(x, c, s, np.ones(200, bool), model.options)
+    run_rounds(x, c, s, np.ones(200, bool), model.options)
     print(f"200 actors x 10 rounds: wall {time.perf_counter() - w0:.3f} s, cpu {time.process_time() - c0:.3f} s"
           "  (target < 1 s)")
 

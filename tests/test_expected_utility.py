@@ -22,7 +22,7 @@ from realpolitik.models.expected_utility import (
     ExpectedUtility,
     ExpectedUtilityOptions,
     eu_round,
-    simulate,
+    run_rounds,
     win_probability,
 )
 from realpolitik.models.stability import settle
@@ -408,7 +408,7 @@ def test_positions_stay_in_the_hull_of_the_start(seed, n, preset):
     x = rng.integers(0, 11, (4, n)).astype(float)
     c = rng.uniform(0.01, 1, (4, n))
     s = rng.uniform(0, 1, (4, n))
-    tr = simulate(x, c, s, np.ones(n, bool), ExpectedUtilityOptions(preset=preset, rounds=6))
+    tr = run_rounds(x, c, s, np.ones(n, bool), ExpectedUtilityOptions(preset=preset, rounds=6))
     lo, hi = x.min(axis=1), x.max(axis=1)
     assert np.all(tr.positions >= lo[None, :, None] - 1e-9) and np.all(tr.positions <= hi[None, :, None] + 1e-9)
     assert np.all(np.isfinite(tr.median)) and np.all(np.isfinite(tr.mean))

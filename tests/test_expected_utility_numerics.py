@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from realpolitik.cli import app
 from realpolitik.models import get_model
-from realpolitik.models.expected_utility import ExpectedUtilityOptions, simulate
+from realpolitik.models.expected_utility import ExpectedUtilityOptions, run_rounds
 
 HERE = Path(__file__).resolve().parent
 ANCHORS = HERE.parents[1] / "shared" / "anchors" / "bdm"
@@ -139,7 +139,7 @@ def test_knife_edge_inputs_match_exact_arithmetic_or_are_flagged(seed, n, ulps, 
     the 60-digit run on the same (binary) inputs: positions, medians and means."""
     opt = ExpectedUtilityOptions(rounds=3, **opts)
     x, c, s = _knife_edge(seed, n, ulps)
-    tr = simulate(x[None], c[None], s[None], np.ones(n, bool), opt)
+    tr = run_rounds(x[None], c[None], s[None], np.ones(n, bool), opt)
     xs, meds, means, _ = oracle.oracle_run(list(x), list(c), list(s), opt, dps=60, binary=True)
     k = oracle._determined(tr, 0, 3) + 1
     scale = max(1.0, x.max() - x.min())
@@ -190,8 +190,8 @@ def test_permuting_actors_changes_no_trajectory(seed, n, perm_seed, opts, revers
     x, c, s = rng.uniform(0, 100, (3, n)), rng.uniform(0.05, 1, (3, n)), rng.uniform(0.05, 1, (3, n))
     p = np.arange(n)[::-1] if reverse else np.random.default_rng(perm_seed).permutation(n)
     opt = ExpectedUtilityOptions(rounds=4, **opts)
-    a = simulate(x, c, s, np.ones(n, bool), opt)
-    b = simulate(x[:, p], c[:, p], s[:, p], np.ones(n, bool), opt)
+    a = run_rounds(x, c, s, np.ones(n, bool), opt)
+    b = run_rounds(x[:, p], c[:, p], s[:, p], np.ones(n, bool), opt)
     for d in range(3):
         k = min(oracle._determined(a, d, 4), oracle._determined(b, d, 4)) + 1
         np.testing.assert_allclose(b.positions[:k, d, :], a.positions[:k, d, p], atol=1e-9 * 100, rtol=0)

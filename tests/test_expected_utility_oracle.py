@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from realpolitik.models.expected_utility import ExpectedUtilityOptions, eu_round, simulate
+from realpolitik.models.expected_utility import ExpectedUtilityOptions, eu_round, run_rounds
 
 KINDS = {"confrontation": 1, "compromise": 2, "capitulation": 3}
 
@@ -280,7 +280,7 @@ def _compare(x, c, s, opt, rounds=3):
     """The core equals the float64 oracle in every round it does not mark undetermined
     (there a float64 loop is no oracle: the knife-edge tests compare with mpmath)."""
     xs, meds, means, logs = oracle_run(list(x), list(c), list(s), opt, rounds=rounds)
-    tr = simulate(np.array([x]), np.array([c]), np.array([s]), np.ones(len(x), bool), opt, log=True)
+    tr = run_rounds(np.array([x]), np.array([c]), np.array([s]), np.ones(len(x), bool), opt, log=True)
     scale = max(1.0, max(x) - min(x))
     rounds = _determined(tr, 0, rounds)
     assert np.allclose(tr.positions[: rounds + 1, 0, :], np.array(xs[: rounds + 1]), atol=1e-9 * scale, rtol=0)
@@ -317,7 +317,7 @@ def test_batched_core_matches_oracle_per_draw(seed, n, grid, preset, mode):
     opt = ExpectedUtilityOptions(preset=preset, probability_mode=mode, rounds=3)
     B = 5
     x, c, s = _random_inputs(seed, n, grid, batch=B)
-    tr = simulate(x, c, s, np.ones(n, bool), opt)
+    tr = run_rounds(x, c, s, np.ones(n, bool), opt)
     for d in range(B):
         xs, meds, means, _ = oracle_run(x[d].tolist(), c[d].tolist(), s[d].tolist(), opt, rounds=3)
         scale = max(1.0, x[d].max() - x[d].min())

@@ -42,7 +42,7 @@ def build_models(
         cls = registry.get(key)
         if cls is None:
             get_model(key)  # raises the helpful unknown-model error
-        mine = {k: v for k, v in options.items() if k in cls.Options.model_fields}
+        mine = {k: v for k, v in options.items() if k in cls.option_keys()}
         used |= set(mine)
         built.append(get_model(key, **mine))
     unused = sorted(set(options) - used)

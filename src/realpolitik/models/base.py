@@ -224,6 +224,18 @@ class Model(ABC):
                 problems.append(Problem(f"{self.name} option {loc}", msg))
             raise OptionError(problems) from None
 
+    @classmethod
+    def option_keys(cls) -> frozenset[str]:
+        """Every key the options accept: field names and their accepted old names (aliases)."""
+        keys = set(cls.Options.model_fields)
+        for f in cls.Options.model_fields.values():
+            alias = f.validation_alias
+            if isinstance(alias, str):
+                keys.add(alias)
+            elif alias is not None:  # AliasChoices
+                keys.update(a for a in alias.choices if isinstance(a, str))
+        return frozenset(keys)
+
     # -------------------------------------------------------------- protocol
     def get_options(self) -> dict[str, Any]:
         return self.options.model_dump(mode="json")

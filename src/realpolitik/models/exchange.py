@@ -90,7 +90,7 @@ def _dec(v: float) -> Decimal:
 
 # ====================================================================== set-up
 @dataclass
-class _Setup:
+class _ScaledInputs:
     """Numbers of one scenario draw on the internal 0-100 scale."""
 
     exact: bool  # Decimal (object arrays) or float64
@@ -108,7 +108,7 @@ class _Setup:
         return Decimal(0) if self.exact else 0.0
 
 
-def _setup_from_arrays(scenario: Scenario, cap, pos, sal, exact: bool, row_order=None) -> _Setup:
+def _setup_from_arrays(scenario: Scenario, cap, pos, sal, exact: bool, row_order=None) -> _ScaledInputs:
     ids = list(scenario.actor_ids)
     n, m = pos.shape
     # an actor with no salience or no power on an issue has nothing to trade there
@@ -145,7 +145,7 @@ def _setup_from_arrays(scenario: Scenario, cap, pos, sal, exact: bool, row_order
         if sorted(idx) != sorted(np.nonzero(active[:, u])[0].tolist()):
             idx = np.nonzero(active[:, u])[0].tolist()
         order.append(np.array(idx, dtype=np.int64))
-    return _Setup(exact, n, m, active, x, s, c, order, lower, step)
+    return _ScaledInputs(exact, n, m, active, x, s, c, order, lower, step)
 
 
 def _seqsum(terms: np.ndarray, exact: bool):
@@ -179,7 +179,7 @@ class _Round:
     ``#D`` order; in float mode sums are cached per issue and updated by differences.
     """
 
-    def __init__(self, st: _Setup, x: np.ndarray, *, strict_sides: bool,
+    def __init__(self, st: _ScaledInputs, x: np.ndarray, *, strict_sides: bool,
                  tie_tolerance: float, tie_break: str, rng=None, p: float = 0.0):
         self.st = st
         self.exact = st.exact
@@ -765,7 +765,7 @@ class ExchangeModel(Model):
                 "exchanges": rounds_ex, "ties": ties, "events": applied}
 
     @staticmethod
-    def _apply_event(ev, st: _Setup, x, ids, scenario):
+    def _apply_event(ev, st: _ScaledInputs, x, ids, scenario):
         for ch in ev.changes:
             if ch.actor not in ids:
                 continue
@@ -790,7 +790,7 @@ class ExchangeModel(Model):
 
     # ------------------------------------------------------------ helpers
     @staticmethod
-    def _denorm(v, st: _Setup, u: int) -> float:
+    def _denorm(v, st: _ScaledInputs, u: int) -> float:
         if len(st.order[u]) == 0:  # nobody takes part in the issue: no outcome
             return math.nan
         if st.exact:
@@ -806,7 +806,7 @@ class ExchangeModel(Model):
         return self._result(scenario, sim)
 
     def _result(self, scenario: Scenario, sim: dict[str, Any], extra: dict | None = None) -> Result:
-        st: _Setup = sim["setup"]
+        st: _ScaledInputs = sim["setup"]
         iids, aids = scenario.issue_ids, scenario.actor_ids
         dn = lambda v, u: self._denorm(v, st, u)  # noqa: E731
 

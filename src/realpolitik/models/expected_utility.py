@@ -18,7 +18,7 @@ The module has two layers:
   The win probabilities of all ``n^2`` dyads, with the all-pairs denominator,
   cost O(n^2 log n) per draw: prefix sums over voters sorted by position
   (:func:`win_probability`, :func:`_numerator_sorted`).
-* :func:`simulate` - the rounds, with scenario events applied at their round,
+* :func:`run_rounds` - the rounds, with scenario events applied at their round,
   the optional stopping rule, and the move log.
 
 :class:`ExpectedUtility` is the registered model (``expected-utility``).  Every
@@ -172,7 +172,7 @@ CHUNK_ELEMENTS = 4_000_000
 BATCH_ELEMENTS = 2**17
 
 
-def weighted_median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def condorcet_position(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """The median voter position: the Condorcet winner among actors' positions.
 
     With votes ``v^{jk} = sum_i w_i (|x_i - x_k| - |x_i - x_j|)`` (eqs. 28-29, r = 1)
@@ -646,7 +646,7 @@ def eu_round(
     (``EPS``-based, see :func:`win_probability` and :func:`expected_utilities`).  A
     choice is *undetermined* when the region of an offer or the order of two offers
     could change within those bounds; such an actor stays where it is, and
-    :func:`simulate` marks the round and every later one.  Exact ties (offers equal in
+    :func:`run_rounds` marks the round and every later one.  Exact ties (offers equal in
     exact arithmetic: identical proposers, or equal distances, compared exactly) are
     not undetermined: ``opt.tie_break`` decides them.
     """
@@ -658,7 +658,7 @@ def eu_round(
     c = np.take_along_axis(c, order, axis=1)
     s = np.take_along_axis(s, order, axis=1)
     w = c * s
-    mu = weighted_median(x, w) if opt.Q < 1.0 else None  # only the T-term (Q < 1) needs it
+    mu = condorcet_position(x, w) if opt.Q < 1.0 else None  # only the T-term (Q < 1) needs it
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
     # pass 1: r = 1 (steps 2-7), security levels, risk exponents (steps 8-9)
     counts = closer_counts(x)
@@ -824,7 +824,7 @@ class Change:
 
 @dataclass
 class Trajectory:
-    """What :func:`simulate` returns for one issue and a batch of draws."""
+    """What :func:`run_rounds` returns for one issue and a batch of draws."""
 
     positions: np.ndarray  # [rounds + 1, B, N] (NaN where inactive)
     median: np.ndarray  # [rounds + 1, B]
@@ -844,7 +844,7 @@ class Trajectory:
     first_round_actors: np.ndarray | None = None
 
 
-def simulate(
+def run_rounds(
     x: np.ndarray,
     c: np.ndarray,
     s: np.ndarray,
@@ -889,7 +889,7 @@ def simulate(
 
     def stats(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         xs, ws = x[:, idx], c[:, idx] * s[:, idx]
-        return weighted_median(xs, ws), weighted_mean(xs, ws)
+        return condorcet_position(xs, ws), weighted_mean(xs, ws)
 
     apply(0)
     idx = np.flatnonzero(active)
@@ -1086,7 +1086,7 @@ class ExpectedUtility(Model):
         undetermined: dict[str, dict] = {}
         for col, iss in enumerate(scenario.issues):
             x, c, s, act, events = _issue_setup(scenario, col, universe)
-            tr = simulate(x[None], c[None], s[None], act, opt, events, scale=iss.span, log=True)
+            tr = run_rounds(x[None], c[None], s[None], act, opt, events, scale=iss.span, log=True)
             if tr.undetermined_from[0] >= 0:
                 undetermined[iss.id] = _undetermined_record(tr, universe, T)
             stop = int(tr.stopped[0])
@@ -1176,7 +1176,7 @@ class ExpectedUtility(Model):
                 x[:, :n0] = batch.position[lo:hi, :, col]
                 c[:, :n0] = own[lo:hi, :, col]
                 s[:, :n0] = batch.salience[lo:hi, :, col]
-                tr = simulate(x, c, s, act, opt, events, scale=iss.span)
+                tr = run_rounds(x, c, s, act, opt, events, scale=iss.span)
                 med[lo:hi, :, col] = tr.median.T
                 mean[lo:hi, :, col] = tr.mean.T
                 und[lo:hi, col] = tr.undetermined_from
