@@ -1,0 +1,215 @@
+"""What every route of the workbench shares: the run history, the templates, and the
+translation between scenario references, results and what the pages show.
+
+One :class:`Workbench` lives on ``app.state.workbench``; routes get it through the
+:func:`workbench` dependency.  Nothing here knows about HTTP routes, so a job queue
+(or any other front end) can reuse it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from realpolitik.errors import Problem, ScenarioError
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_MAX_UPLOAD = 5 * 1024 * 1024
+_REF = re.compile(r"^(builtin:[A-Za-z0-9][A-Za-z0-9_.\-]{0,100}|lib:[0-9]{1,12})$")
+
+
+class UserError(Exception):
+    """A client mistake: status code, message, and located problems."""
+
+    def __init__(self, status: int, detail: str, problems: list[Problem] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.problems = problems or []
+
+
+def problems_json(problems: list[Problem]) -> list[dict[str, str]]:
+    return [{"location": p.location, "message": p.message} for p in problems]
+
+
+def finite_or_none(v: Any) -> Any:
+    return v if not (isinstance(v, float) and not math.isfinite(v)) else None
+
+
+class Workbench:
+    """The run history (or why there is none), the templates, and the shared helpers."""
+
+    def __init__(self, db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UPLOAD):
+        from realpolitik.store import open_store, store_disabled
+
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.max_upload = int(max_upload_bytes)
+        self.store = None
+        self.store_note = ""
+        if db_url is not None or not store_disabled():
+            try:
+                self.store = open_store(db_url)
+            except Exception as exc:  # noqa: BLE001 - the app works without a history
+                self.store_note = f"run history unavailable: {str(exc).splitlines()[0]}"
+                sys.stderr.write(f"warning: {self.store_note}\n")
+        else:
+            self.store_note = "run history switched off (REALPOLITIK_DB=off)"
+
+    # ------------------------------------------------------------ history
+    def need_store(self):
+        if self.store is None:
+            raise UserError(503, self.store_note or "run history unavailable")
+        return self.store
+
+    def get_run(self, run_id: int):
+        rec = self.need_store().get_run(run_id)
+        if rec is None:
+            raise UserError(404, f"no run {run_id} in the run history")
+        return rec
+
+    # ------------------------------------------------------------ scenarios
+    def default_ref(self) -> str:
+        from realpolitik.scenario import DEFAULT_SCENARIO, builtin_names
+
+        names = builtin_names()
+        name = DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else (names[0] if names else "")
+        return f"builtin:{name}"
+
+    def resolve(self, ref: str | None):
+        """(ref, scenario, display name) for a reference; 4xx for bad or unknown ones."""
+        from realpolitik.scenario import Scenario, builtin_names, load_scenario
+
+        ref = ref or self.default_ref()
+        if not _REF.match(ref):
+            raise UserError(400, f"bad scenario reference {ref[:80]!r}: expected builtin:<name> or lib:<id>")
+        kind, _, key = ref.partition(":")
+        if kind == "builtin":
+            if key not in builtin_names():
+                raise UserError(404, f"no built-in scenario {key!r} (built-ins: {', '.join(builtin_names())})")
+            return ref, load_scenario(key), key
+        entry = self.need_store().library_entry(int(key))
+        if entry is None or entry["data"] is None:
+            raise UserError(404, f"no library scenario {key}")
+        return ref, Scenario.model_validate(entry["data"]), entry["name"]
+
+    @staticmethod
+    def from_data(data: Any):
+        """Validate edited scenario data (the JSON body is checked for its outline first)."""
+        from realpolitik.scenario.build import build_scenario, simple_locator
+
+        if not isinstance(data, dict):
+            raise ScenarioError([Problem("scenario", "expected an object with title, issues and actors")])
+        probs = [Problem(f"scenario:{k}", f"expected a list, got {type(data[k]).__name__}")
+                 for k in ("issues", "actors", "events", "sources") if k in data and not isinstance(data[k], list)]  # fmt: skip
+        probs += [Problem(f"scenario:{k}.{i}", f"expected an object, got {type(x).__name__}")
+                  for k in ("issues", "actors", "events") if isinstance(data.get(k), list)
+                  for i, x in enumerate(data[k]) if not isinstance(x, dict)]  # fmt: skip
+        if probs:
+            raise ScenarioError(probs)
+        return build_scenario(json.loads(json.dumps(data)), simple_locator("scenario"), [])
+
+    def library(self) -> dict[str, Any]:
+        """The scenario library: built-ins and uploads, and the default reference."""
+        from realpolitik.scenario import builtin_names, load_scenario
+
+        built = []
+        for name in builtin_names():
+            try:
+                s = load_scenario(name)
+            except ScenarioError:
+                continue
+            built.append({"ref": f"builtin:{name}", "name": name, "title": s.title, "actors": len(s.actors),
+                          "issues": len(s.issues), "default": f"builtin:{name}" == self.default_ref()})  # fmt: skip
+        lib = [] if self.store is None else [{"ref": f"lib:{e['id']}", **e} for e in self.store.library()]
+        return {"builtin": built, "library": lib, "default": self.default_ref()}
+
+    @staticmethod
+    def scenario_of_run(rec):
+        from realpolitik.scenario import Scenario
+
+        try:
+            return Scenario.model_validate(rec.scenario) if rec.scenario else None
+        except Exception:  # noqa: BLE001 - a scenario stored by an older version
+            return None
+
+    # ------------------------------------------------------------ models
+    @staticmethod
+    def models_info() -> list[dict[str, Any]]:
+        from realpolitik.models import available_models
+
+        out = []
+        for name, cls in sorted(available_models().items()):
+            doc = (cls.__doc__ or "").strip().splitlines()
+            out.append({"name": name, "label": cls.label or name, "summary": doc[0] if doc else "",
+                        "stochastic": bool(getattr(cls, "stochastic", False)),
+                        "schema": cls.Options.model_json_schema()})  # fmt: skip
+        return out
+
+    @staticmethod
+    def preferred_model() -> str:
+        from realpolitik.models import available_models
+
+        reg = available_models()
+        for n in ("expected-utility", "weighted-median", "weighted-mean"):
+            if n in reg:
+                return n
+        return sorted(reg)[0]
+
+    # ------------------------------------------------------------ results for display
+    @staticmethod
+    def charts(result: dict[str, Any], scenario) -> dict[str, Any]:
+        """Plotly figures (as JSON) for a result."""
+        from realpolitik.report import plots
+
+        pj = plots.plotly_json
+        out: dict[str, Any] = {"forecast": {}, "positions": {}, "actor_map": {}}
+        if scenario is not None:
+            for iid in scenario.issue_ids:
+                out["forecast"][iid] = pj(plots.plotly_forecasts([result], scenario, iid))
+                out["actor_map"][iid] = pj(plots.plotly_actor_map(scenario, iid))
+        if plots.has_trajectory(result):
+            for iid in result.get("issues") or []:
+                out["positions"][iid] = pj(plots.plotly_positions(result, scenario, iid))
+        if plots.settlement_series(result) is not None:
+            out["settlement"] = pj(plots.plotly_settlement(result))
+        hists = plots.histograms_of(result)
+        if hists:
+            out["histogram"] = {i: pj(plots.plotly_histogram(v, i, scenario)) for i, v in hists.items()}
+        torn = plots.tornado_of(result)
+        if torn:
+            pt = (result.get("forecast") or {})
+            out["tornado"] = {i: pj(plots.plotly_tornado(rows[:15], base=pt.get(i), title=f"Sensitivity: {i}"))
+                              for i, rows in torn.items()}  # fmt: skip
+        return out
+
+    @staticmethod
+    def tables_json(result: Any, scenario) -> list[dict[str, Any]]:
+        from realpolitik.report.html import fmt_cell, model_tables
+
+        return [{"title": t.title, "columns": [str(c) for c in t.columns],
+                 "rows": [[fmt_cell(c) for c in row] for row in t.rows], "note": t.note}
+                for t in model_tables(result, scenario)]  # fmt: skip
+
+    @staticmethod
+    def forecast_rows(result: dict[str, Any], scenario) -> list[dict[str, Any]]:
+        rows = []
+        for iss in scenario.issues:
+            v = (result.get("forecast") or {}).get(iss.id)
+            p = iss.nearest_point(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+            summ = ((result.get("details") or {}).get("summary") or {}).get(iss.id) or {}
+            rows.append({"issue": iss.id, "label": iss.label or iss.id, "value": finite_or_none(v),
+                         "point": f"{p.value:g}: {p.label}" if p else "", "min": iss.min, "max": iss.max,
+                         "p10": finite_or_none(summ.get("p10")), "p90": finite_or_none(summ.get("p90"))})  # fmt: skip
+        return rows
+
+
+def workbench(request: Request) -> Workbench:
+    """FastAPI dependency: the app's :class:`Workbench`."""
+    return request.app.state.workbench
