@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from realpolitik._version import __version__
 from realpolitik.errors import OptionError, Problem
 from realpolitik.scenario.batch import ScenarioBatch
+from realpolitik.scenario.events import EventSchedule, event_schedule
 from realpolitik.scenario.model import Scenario
 
 __all__ = ["Model", "NoOptions", "Result", "ScenarioBatch", "Table", "available_models", "get_model", "register"]
@@ -128,15 +129,17 @@ class Result:
         details: dict[str, Any] | None = None,
         seed: int | None = None,
         elapsed: float | None = None,
+        actors: list[str] | None = None,
     ) -> "Result":
-        """A result about ``scenario`` (title, hash, issue and actor ids filled in)."""
+        """A result about ``scenario`` (title, hash, issue and actor ids filled in; ``actors``
+        when the model's actor axis differs from the scenario's, e.g. actors that enter)."""
         return cls(
             model=model,
             options=options,
             scenario_title=scenario.title,
             scenario_hash=scenario.content_hash(),
             issues=list(scenario.issue_ids),
-            actors=list(scenario.actor_ids),
+            actors=list(scenario.actor_ids) if actors is None else list(actors),
             forecast={k: float(v) for k, v in forecast.items()},
             history=history or {},
             details=details or {},
@@ -206,6 +209,12 @@ class Model(ABC):
     vectorised: ClassVar[bool] = False
     #: True when the model draws random numbers (its result depends on the seed)
     stochastic: ClassVar[bool] = False
+    #: the kinds of event change the model applies (of capability, position, salience,
+    #: enter, leave; :mod:`realpolitik.scenario.events`); every other change is reported
+    #: in ``details.events_skipped``
+    event_fields: ClassVar[frozenset[str]] = frozenset()
+    #: True when the model times events by rounds (events with only a date are skipped)
+    event_rounds: ClassVar[bool] = True
 
     def __init__(self, **options: Any):
         try:
@@ -268,6 +277,10 @@ class Model(ABC):
         return []
 
     # -------------------------------------------------------------- helpers
+    def events_skipped(self, schedule: EventSchedule, last_round: int | None = None, point: bool = True) -> list[str]:
+        """The uniform report of the scenario changes this model leaves out (one line each)."""
+        return schedule.skipped(self.name, self.event_fields, self.event_rounds, last_round, point)
+
     def make_result(
         self,
         scenario: Scenario,
@@ -275,8 +288,17 @@ class Model(ABC):
         history: dict[str, Any] | None = None,
         details: dict[str, Any] | None = None,
         seed: int | None = None,
+        options: dict[str, Any] | None = None,
+        actors: list[str] | None = None,
     ) -> Result:
-        return Result.for_scenario(scenario, self.name, self.get_options(), forecast, history, details, seed)
+        """The result of a run on ``scenario``.  ``options`` (default: the model's own) may add
+        resolved values; ``details.events_skipped`` is filled in when the scenario has events
+        and the model did not report them itself."""
+        details = dict(details or {})
+        if scenario.events and "events_skipped" not in details:
+            details["events_skipped"] = self.events_skipped(event_schedule(scenario))
+        opts = self.get_options() if options is None else options
+        return Result.for_scenario(scenario, self.name, opts, forecast, history, details, seed, actors=actors)
 
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.get_options().items())

@@ -76,6 +76,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from realpolitik.models.stability import settle, stability_details
 from realpolitik.models.base import Model, Result, ScenarioBatch, Table, register
+from realpolitik.scenario.events import CAPABILITY, LEAVE, POSITION, SALIENCE, EventSchedule, event_schedule
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.nested import one_level_capability
 
@@ -703,13 +704,18 @@ class ExchangeModel(Model):
     label = "Exchange (Stokman)"
     Options = ExchangeOptions
     stochastic = True
+    # actors entering mid-run are not modelled
+    event_fields = frozenset({"capability", "position", "salience", "leave"})
 
     def __init__(self, **options: Any):
         super().__init__(**options)
         self.stochastic = self.options.p > 0  # equal gain is deterministic; REX draws
 
     # ------------------------------------------------------------ core
-    def _simulate(self, scenario: Scenario, cap, pos, sal, rng, record: bool = True) -> dict[str, Any]:
+    def _simulate(self, scenario: Scenario, cap, pos, sal, rng, record: bool = True,
+                  sched: EventSchedule | None = None, draw: int = 0) -> dict[str, Any]:
+        """One run of ``o.rounds`` rounds on one draw's arrays; ``sched`` (default: the point
+        schedule) supplies the events, draw ``draw`` of it."""
         o = self.options
         exact = o.mode == "decide"
         row_order = (scenario.extensions.get("decide") or {}).get("row_order")
@@ -720,22 +726,19 @@ class ExchangeModel(Model):
         else:
             sw, fw, one = o.salience_weight, o.fixed_weight, 1.0
         x = st.x.copy()
-        ids = scenario.actor_ids
-        events = {}
-        for ev in scenario.events:
-            if ev.round is not None:
-                events.setdefault(max(int(ev.round), 1), []).append(ev)
+        sched = event_schedule(scenario) if sched is None else sched
+        entries = sched.select(self.event_fields)
+        # an event at round 0 acts before the first round, as one at round 1
+        when = np.maximum(sched.round[entries], 1)
         prefs, votes, outcomes, voutcomes, rounds_ex = [x.copy()], [x.copy()], [], [], []
         ties = []
         applied = []
         for r in range(1, o.rounds + 1):
-            for ev in events.get(r, []):
-                x = self._apply_event(ev, st, x, ids, scenario)
-                entry = {"round": r, "event": ev.id or ev.description[:60]}
-                skipped = [ch.actor for ch in ev.changes if ch.field == "enter" or ch.actor not in ids]
-                if skipped:
-                    entry["not_applied"] = f"actors entering mid-run are not modelled: {', '.join(skipped)}"
-                applied.append(entry)
+            now = [int(k) for k in entries[when == r] if sched.happens[draw, sched.event[k]]]
+            x = self._apply_changes(sched, now, draw, st, x)
+            for e in dict.fromkeys(int(sched.event[k]) for k in now):
+                ev = scenario.events[e]
+                applied.append({"round": r, "event": ev.id or ev.description[:60]})
             rnd = _Round(st, x, strict_sides=not exact, tie_tolerance=o.tie_tolerance,
                          tie_break=o.tie_break, rng=rng, p=o.p)
             outcomes.append(rnd.O.copy())
@@ -765,26 +768,25 @@ class ExchangeModel(Model):
                 "exchanges": rounds_ex, "ties": ties, "events": applied}
 
     @staticmethod
-    def _apply_event(ev, st: _ScaledInputs, x, ids, scenario):
-        for ch in ev.changes:
-            if ch.actor not in ids:
-                continue
-            a = ids.index(ch.actor)
-            cols = range(st.m) if ch.issue is None else [scenario.issue_ids.index(ch.issue)]
-            for u in cols:
-                if not st.active[a, u] and ch.field != "leave":
+    def _apply_changes(sched: EventSchedule, entries: list[int], draw: int, st: _ScaledInputs, x):
+        """Apply schedule entries (draw ``draw``): values on the internal scale, an actor that
+        leaves drops out of every issue's summation order."""
+        conv = _dec if st.exact else float
+        for k in entries:
+            a, j, fld = int(sched.actor[k]), int(sched.issue[k]), int(sched.field[k])
+            v = float(sched.value[draw, k])
+            for u in range(st.m) if j < 0 else [j]:
+                if not st.active[a, u] and fld != LEAVE:
                     continue
-                conv = _dec if st.exact else float
-                if ch.field == "capability":
-                    st.c[a, u] = conv(ch.value)
-                elif ch.field == "salience":
-                    st.s[a, u] = conv(ch.value / 100.0)
-                elif ch.field == "position":
-                    v = (conv(ch.value) - st.lower[u]) * st.step[u]
-                    x[a, u] = v
-                elif ch.field == "leave":
+                if fld == CAPABILITY:
+                    st.c[a, u] = conv(v)
+                elif fld == SALIENCE:
+                    st.s[a, u] = conv(v)
+                elif fld == POSITION:
+                    x[a, u] = (conv(v) - st.lower[u]) * st.step[u]
+                elif fld == LEAVE:
                     st.active[a, u] = False
-            if ch.field == "leave":
+            if fld == LEAVE:
                 st.order = [o[o != a] for o in st.order]
         return x
 
@@ -839,6 +841,8 @@ class ExchangeModel(Model):
             "ties_per_round": sim["ties"],
             "exchanges": exchanges,
             "events_applied": sim["events"],
+            **({"events_skipped": self.events_skipped(event_schedule(scenario), last_round=self.options.rounds)}
+               if scenario.events else {}),
             "outcome_note": "forecast = voting outcome of the last round (literature mode: the median of the "
             "last 4 rounds where it has not settled, see stability); history.mean = outcome on the "
             "preferences each round starts from (last entry: after the final update)",
@@ -881,9 +885,10 @@ class ExchangeModel(Model):
         out = np.empty((batch.draws, len(batch.base.issues)))
         spans = np.array([i.span for i in batch.base.issues])
         own = one_level_capability(batch.base, batch.capability, batch.position)  # nested actors
+        sched = batch.schedule()
         for d in range(batch.draws):
             sim = self._simulate(batch.base, own[d], batch.position[d], batch.salience[d], gen,
-                                 record=False)
+                                 record=False, sched=sched, draw=d)
             st = sim["setup"]
             if self.options.mode == "decide":
                 out[d] = [self._denorm(sim["voting_outcomes"][-1][u], st, u) for u in range(st.m)]

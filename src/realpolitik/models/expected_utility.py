@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from realpolitik.models.stability import settle, stability_details
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
+from realpolitik.scenario.events import CAPABILITY, ENTER, LEAVE, POSITION, SALIENCE, EventSchedule, event_schedule
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.nested import one_level_capability
 
@@ -811,18 +812,6 @@ def eu_round(
 
 
 @dataclass
-class Change:
-    """An event's change at array level on one issue (``index`` into the actor axis)."""
-
-    index: int
-    field: str  # position, salience, capability, enter, leave
-    value: float = np.nan
-    position: float = np.nan
-    salience: float = np.nan
-    capability: float = np.nan
-
-
-@dataclass
 class Trajectory:
     """What :func:`run_rounds` returns for one issue and a batch of draws."""
 
@@ -850,7 +839,7 @@ def run_rounds(
     s: np.ndarray,
     active: np.ndarray,
     opt: ExpectedUtilityOptions,
-    events: dict[int, list[Change]] | None = None,
+    events: dict[int, list[tuple]] | None = None,
     scale: float | None = None,
     log: bool = False,
     perceive: bool = False,
@@ -858,10 +847,12 @@ def run_rounds(
     """Run ``opt.rounds`` rounds on one issue for ``B`` draws.
 
     ``x``, ``c``, ``s``: ``[B, N]`` over every actor that ever takes part (NaN/any
-    value where inactive); ``active``: ``[N]`` at the start.  ``events[t]`` are applied
-    (to every draw) at the start of round ``t`` (``t = 0`` and ``t = 1`` both before
-    the first round's moves; round 0 of the history shows the state after round-0
-    events).  Draws for which the stopping rule holds keep their positions.
+    value where inactive); ``active``: ``[N]`` at the start.  ``events[t]`` lists the
+    scenario's changes at round ``t`` as ``(field, actor, value [B], applies [B])``
+    (:mod:`realpolitik.scenario.events`; an actor enters or leaves in every draw of the
+    batch or in none), applied at the start of round ``t`` (``t = 0`` and ``t = 1``
+    both before the first round's moves; round 0 of the history shows the state after
+    round-0 events).  Draws for which the stopping rule holds keep their positions.
     ``perceive``: keep the first round's expected utilities of every dyad
     (``Trajectory.first_round``, actors ``first_round_actors``).
     """
@@ -874,18 +865,15 @@ def run_rounds(
     T = opt.rounds
 
     def apply(t: int) -> None:
-        for ch in events.get(t, []):
-            if ch.field == "position":
-                x[:, ch.index] = ch.value
-            elif ch.field == "salience":
-                s[:, ch.index] = ch.value
-            elif ch.field == "capability":
-                c[:, ch.index] = ch.value
-            elif ch.field == "leave":
-                active[ch.index] = False
-            elif ch.field == "enter":
-                active[ch.index] = True
-                x[:, ch.index], s[:, ch.index], c[:, ch.index] = ch.position, ch.salience, ch.capability
+        for fld, i, v, h in events.get(t, []):
+            if fld == POSITION:
+                x[:, i] = np.where(h, v, x[:, i])
+            elif fld == SALIENCE:
+                s[:, i] = np.where(h, v, s[:, i])
+            elif fld == CAPABILITY:
+                c[:, i] = np.where(h, v, c[:, i])
+            elif fld in (ENTER, LEAVE) and h.any():
+                active[i] = fld == ENTER
 
     def stats(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         xs, ws = x[:, idx], c[:, idx] * s[:, idx]
@@ -964,11 +952,9 @@ def run_rounds(
 # ----------------------------------------------------------------- model
 
 
-def _issue_setup(scenario: Scenario, col: int, universe: list[str]):
-    """Arrays ``[N]`` over the actor universe for issue ``col`` plus array-level events."""
-    iid = scenario.issue_ids[col]
+def _issue_setup(scenario: Scenario, col: int, N: int):
+    """Arrays ``[N]`` over the actor universe for issue ``col`` (the scenario's actors first)."""
     a = scenario.arrays()
-    N = len(universe)
     n0 = len(a.actors)
     x = np.full(N, np.nan)
     c = np.ones(N)
@@ -976,29 +962,24 @@ def _issue_setup(scenario: Scenario, col: int, universe: list[str]):
     act = np.zeros(N, dtype=bool)
     own = one_level_capability(scenario)  # nested actors: a sub-actor's capability is a share of its parent's
     x[:n0], c[:n0], s[:n0], act[:n0] = a.position[:, col], own[:, col], a.salience[:, col], a.active[:, col]
-    pos_of = {aid: k for k, aid in enumerate(universe)}
-    events: dict[int, list[Change]] = {}
-    for ev in scenario.events:
-        if ev.round is None:
+    return x, c, s, act
+
+
+def _issue_events(sched: EventSchedule, entries: np.ndarray, col: int) -> dict[int, list[tuple]]:
+    """Per round, the schedule's changes on issue ``col`` as ``(field, actor, value [D], applies [D])``.
+
+    Entries on every issue (a capability without an issue, an actor leaving) act on each
+    issue; an entering actor is activated on the issues it takes part in.
+    """
+    out: dict[int, list[tuple]] = {}
+    for k in entries:
+        j = sched.issue[k]
+        if j != col and not (j == -1 and sched.field[k] in (CAPABILITY, LEAVE)):
             continue
-        for ch in ev.changes:
-            k = pos_of[ch.actor]
-            if ch.field == "leave":
-                events.setdefault(ev.round, []).append(Change(k, "leave"))
-            elif ch.field == "enter":
-                ad = ch.actor_data
-                if iid in ad.positions:
-                    events.setdefault(ev.round, []).append(
-                        Change(k, "enter", position=ad.positions[iid], salience=ad.saliences[iid] / 100.0,
-                               capability=ad.capability_on(iid))
-                    )
-            elif ch.field == "capability" and ch.issue in (None, iid):
-                events.setdefault(ev.round, []).append(Change(k, "capability", float(ch.value)))
-            elif ch.field == "position" and ch.issue == iid:
-                events.setdefault(ev.round, []).append(Change(k, "position", float(ch.value)))
-            elif ch.field == "salience" and ch.issue == iid:
-                events.setdefault(ev.round, []).append(Change(k, "salience", float(ch.value) / 100.0))
-    return x, c, s, act, events
+        out.setdefault(int(sched.round[k]), []).append(
+            (int(sched.field[k]), int(sched.actor[k]), sched.value[:, k], sched.applies(k))
+        )
+    return out
 
 
 UNDETERMINED_NOTE = (
@@ -1016,13 +997,8 @@ def _undetermined_record(tr: Trajectory, universe: list[str], T: int) -> dict:
             "note": UNDETERMINED_NOTE}
 
 
-def _universe(scenario: Scenario) -> list[str]:
-    ids = list(scenario.actor_ids)
-    for ev in sorted((e for e in scenario.events if e.round is not None), key=lambda e: e.round):
-        for ch in ev.changes:
-            if ch.field == "enter" and ch.actor not in ids:
-                ids.append(ch.actor)
-    return ids
+def _chunk_events(events: dict[int, list[tuple]], lo: int, hi: int) -> dict[int, list[tuple]]:
+    return {t: [(f, i, v[lo:hi], h[lo:hi]) for f, i, v, h in chs] for t, chs in events.items()}
 
 
 @register
@@ -1068,11 +1044,14 @@ class ExpectedUtility(Model):
     label = "Expected utility (BDM)"
     Options = ExpectedUtilityOptions
     vectorised = True
+    event_fields = frozenset({"capability", "position", "salience", "enter", "leave"})
 
     # ------------------------------------------------------------ single run
     def _run(self, scenario: Scenario, rng):
         opt = self.options
-        universe = _universe(scenario)
+        sched = event_schedule(scenario)
+        entries = sched.select(self.event_fields)
+        universe = list(sched.actors[: sched.n_timed])
         T = opt.rounds
         m = len(scenario.issues)
         positions = np.full((T + 1, len(universe), m), np.nan)
@@ -1085,7 +1064,8 @@ class ExpectedUtility(Model):
         ranges: dict[str, float] = {}
         undetermined: dict[str, dict] = {}
         for col, iss in enumerate(scenario.issues):
-            x, c, s, act, events = _issue_setup(scenario, col, universe)
+            x, c, s, act = _issue_setup(scenario, col, len(universe))
+            events = _issue_events(sched, entries, col)
             tr = run_rounds(x[None], c[None], s[None], act, opt, events, scale=iss.span, log=True)
             if tr.undetermined_from[0] >= 0:
                 undetermined[iss.id] = _undetermined_record(tr, universe, T)
@@ -1119,16 +1099,13 @@ class ExpectedUtility(Model):
             "stability": stability_details(history_median, {i.id: i.span for i in scenario.issues}),
             "numerically_undetermined": undetermined,
         }
-        undated = [e.id or e.description for e in scenario.events if e.round is None]
-        if undated:
-            details["events_ignored"] = undated
-        result = self.make_result(
+        if scenario.events:
+            details["events_skipped"] = self.events_skipped(sched, last_round=T)
+        return self.make_result(
             scenario, forecast,
             history={"positions": pos_list, "median": history_median, "mean": history_mean},
-            details=details,
+            details=details, actors=universe,
         )
-        result.actors = list(universe)
-        return result
 
     # ------------------------------------------------------------ batch core
     def forecast_batch(self, batch: ScenarioBatch, rng=None) -> np.ndarray:
@@ -1153,7 +1130,9 @@ class ExpectedUtility(Model):
         """
         opt = self.options
         scen = batch.base
-        universe = _universe(scen)
+        sched = batch.schedule()
+        entries = sched.select(self.event_fields)
+        N = sched.n_timed
         D = batch.draws
         m = len(scen.issues)
         n0 = len(scen.actors)
@@ -1161,25 +1140,30 @@ class ExpectedUtility(Model):
         med = np.full((D, opt.rounds + 1, m), np.nan)
         mean = np.full_like(med, np.nan)
         und = np.full((D, m), -1)
+        # draws in which the same actors enter and leave share a batch (one active set each)
+        structural = entries[np.isin(sched.field[entries], (ENTER, LEAVE))]
         for col, iss in enumerate(scen.issues):
-            x1, c1, s1, act, events = _issue_setup(scen, col, universe)
-            N = len(universe)
+            x1, c1, s1, act = _issue_setup(scen, col, N)
             act[:n0] = ~np.isnan(batch.position[0, :, col])
             n_act = max(2, int(act.sum()))
             # ~2^17 elements per [draw, actor, actor] temporary keeps a chunk in cache
             chunk = max(1, min(D, BATCH_ELEMENTS // (n_act * n_act)))
-            for lo in range(0, D, chunk):
-                hi = min(D, lo + chunk)
-                x = np.broadcast_to(x1, (hi - lo, N)).copy()
-                c = np.broadcast_to(c1, (hi - lo, N)).copy()
-                s = np.broadcast_to(s1, (hi - lo, N)).copy()
-                x[:, :n0] = batch.position[lo:hi, :, col]
-                c[:, :n0] = own[lo:hi, :, col]
-                s[:, :n0] = batch.salience[lo:hi, :, col]
-                tr = run_rounds(x, c, s, act, opt, events, scale=iss.span)
-                med[lo:hi, :, col] = tr.median.T
-                mean[lo:hi, :, col] = tr.mean.T
-                und[lo:hi, col] = tr.undetermined_from
+            for group in sched.groups(structural):
+                events = _issue_events(sched.take(group), entries, col)
+                G = len(group)
+                for lo in range(0, G, chunk):
+                    hi = min(G, lo + chunk)
+                    rows = group[lo:hi]
+                    x = np.broadcast_to(x1, (hi - lo, N)).copy()
+                    c = np.broadcast_to(c1, (hi - lo, N)).copy()
+                    s = np.broadcast_to(s1, (hi - lo, N)).copy()
+                    x[:, :n0] = batch.position[rows, :, col]
+                    c[:, :n0] = own[rows, :, col]
+                    s[:, :n0] = batch.salience[rows, :, col]
+                    tr = run_rounds(x, c, s, act, opt, _chunk_events(events, lo, hi), scale=iss.span)
+                    med[rows, :, col] = tr.median.T
+                    mean[rows, :, col] = tr.mean.T
+                    und[rows, col] = tr.undetermined_from
         return {"median": med, "mean": mean, "undetermined_from": und}
 
     def perceptions_batch(self, batch: ScenarioBatch) -> dict[str, dict[str, Any]]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from realpolitik.scenario.events import EventSchedule, event_schedule
 from realpolitik.scenario.model import Scenario
 
 
@@ -16,12 +17,21 @@ class ScenarioBatch:
 
     ``capability``, ``position`` and ``salience`` (a fraction in [0, 1]) have shape
     ``[draw, actor, issue]``; ``base`` supplies ids, scales and everything else.
+    ``events`` is the event schedule of these draws (drawn where events are uncertain);
+    ``None`` means the point schedule in every draw (:meth:`schedule` builds it).
     """
 
     base: Scenario
     capability: np.ndarray
     position: np.ndarray
     salience: np.ndarray
+    events: EventSchedule | None = None
+
+    def schedule(self) -> EventSchedule:
+        """The event schedule of these draws (``[draw, ...]`` values; see :mod:`.events`)."""
+        if self.events is not None:
+            return self.events
+        return event_schedule(self.base, self.draws)
 
     @classmethod
     def repeat(cls, scenario: Scenario, draws: int) -> "ScenarioBatch":
@@ -47,4 +57,25 @@ class ScenarioBatch:
                 if iid in a["positions"]:
                     a["positions"][iid] = float(self.position[d, r, c])
                     a["saliences"][iid] = float(self.salience[d, r, c] * 100.0)
+        if self.events is not None:
+            data["events"] = _drawn_events(data["events"], self.events, d)
         return Scenario.model_validate(data)
+
+
+def _drawn_events(events: list[dict], sched: EventSchedule, d: int) -> list[dict]:
+    """The events of draw ``d`` as certain events: those that happen, with their drawn values."""
+    from realpolitik.scenario.events import ENTER
+
+    out = []
+    for e, ev in enumerate(events):
+        if not sched.happens[d, e]:
+            continue
+        ev = {**ev, "probability": 1.0, "changes": [dict(ch) for ch in ev["changes"]]}
+        for k in np.flatnonzero((sched.event == e) & (sched.kind != ENTER)):
+            ch = ev["changes"][int(sched.change[k])]
+            if ch["field"] in ("capability", "position", "salience"):
+                v = float(sched.value[d, k])
+                ch["value"] = v * 100.0 if ch["field"] == "salience" else v
+                ch["distribution"] = None
+        out.append(ev)
+    return out

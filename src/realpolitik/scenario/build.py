@@ -253,9 +253,11 @@ def build_scenario(data: Any, locate: Locator, extra_problems: list[Problem] | N
         raise ScenarioError(problems + shape)
     # distributions ({min, max} / {low, mode, high} / {mean, sd}) -> point value +
     # an entry of data["uncertainty"] (realpolitik.scenario.uncertainty)
+    from realpolitik.scenario.events import extract_event_distributions
     from realpolitik.scenario.uncertainty import extract_uncertainty
 
     extract_uncertainty(data, locate, problems)
+    extract_event_distributions(data, locate, problems)
     _scale_saliences(data, locate, problems)
     try:
         scenario = Scenario.model_validate(data)

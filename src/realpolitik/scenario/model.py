@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from realpolitik.scenario.uncertainty import UncertainValue
+from realpolitik.scenario.uncertainty import Distribution, UncertainValue
 from realpolitik.scenario.war import WarSpec
 
 ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$"
@@ -191,17 +191,44 @@ class Change(_Frozen):
 
     ``field`` is ``capability``, ``position`` or ``salience`` (with ``issue`` for the
     last two and ``value``), ``leave`` (the actor leaves), or ``enter`` (``actor_data``
-    holds the entering actor in full).
+    holds the entering actor in full).  ``distribution`` makes the value uncertain:
+    ``value`` is then its point value (midpoint, mode or mean) and Monte Carlo draws
+    the value per draw (:mod:`realpolitik.scenario.events`).
     """
 
     actor: str
     field: ChangeField
     issue: str | None = None
     value: float | None = None
+    distribution: Distribution | None = None
     actor_data: Actor | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _point_of_distribution(cls, data: Any) -> Any:
+        # built in Python with only a distribution: its point value is the value
+        if isinstance(data, dict) and data.get("value") is None and data.get("distribution") is not None:
+            dist = data["distribution"]
+            if isinstance(dist, dict):
+                try:
+                    dist = Distribution.model_validate(dist)
+                except ValueError:
+                    return data  # the field check reports it
+            if isinstance(dist, Distribution):
+                data = {**data, "value": dist.point}
+        return data
 
     @model_validator(mode="after")
     def _complete(self):
+        if self.distribution is not None:
+            d = self.distribution
+            if self.field not in ("capability", "position", "salience"):
+                raise ValueError(f"a {self.field} change has no value to draw: a distribution needs a "
+                                 "capability, position or salience change")
+            if self.field == "salience" and any(not 0 <= x <= 100 for x in d.values):
+                raise ValueError(f"salience distribution ({d.describe()}) goes outside 0-100")
+            if self.field == "capability" and ((d.low is not None and d.low < 0) or d.point <= 0):
+                raise ValueError(f"capability distribution ({d.describe()}) must lie above 0")
         if self.field in ("position", "salience") and self.issue is None:
             raise ValueError(f"a {self.field} change needs an issue")
         if self.field in ("capability", "position", "salience"):
@@ -222,15 +249,28 @@ class Change(_Frozen):
 
 
 class Event(_Frozen):
-    """A timed event: at a round (or a date), a list of changes."""
+    """A timed event: at a round (or a date), a list of changes.
+
+    ``probability`` (default 1) is the chance that the event happens at all: Monte
+    Carlo draws it per draw, all its changes together; a point forecast applies the
+    event when the probability is at least 0.5 (docs/scenario-format.md).
+    """
 
     id: str | None = None
     round: int | None = Field(default=None, ge=0)
     date: dt.date | None = None
+    probability: float = 1.0
     description: str = ""
     source: str | None = None
     quote: str | None = None
     changes: tuple[Change, ...] = ()
+
+    @field_validator("probability")
+    @classmethod
+    def _probability(cls, v: float) -> float:
+        if not (math.isfinite(v) and 0 < v <= 1):
+            raise ValueError(f"probability is {v:g}; expected a number above 0 and at most 1 (the chance the event happens)")
+        return v
 
     @model_validator(mode="after")
     def _when(self):
@@ -335,6 +375,16 @@ def consistency_problems(issues: Any, actors: Any, events: Any) -> list[str]:
             if field == "position" and v is not None and sc is not None and not sc[0] <= v <= sc[1]:
                 problems.append(
                     f"{where}.value: position {v:g} lies outside the issue scale [{sc[0]:g}, {sc[1]:g}]"
+                )
+            dist = _get(ch, "distribution")
+            if isinstance(dist, dict):
+                dist_vals = [_num(dist.get(k)) for k in ("low", "high", "mode", "mean")]
+            else:
+                dist_vals = list(dist.values) if isinstance(dist, Distribution) else []
+            dist_vals = [x for x in dist_vals if x is not None]
+            if field == "position" and sc is not None and any(not sc[0] <= x <= sc[1] for x in dist_vals):
+                problems.append(
+                    f"{where}.value: position distribution goes outside the issue scale [{sc[0]:g}, {sc[1]:g}]"
                 )
     return problems
 

@@ -70,17 +70,12 @@ def split_path(path: str) -> tuple[str, str, str | None]:
 _KEYS = {"min": "low", "low": "low", "max": "high", "high": "high", "mode": "mode", "mean": "mean", "sd": "sd"}
 
 
-class UncertainValue(BaseModel):
-    """A distribution over one actor value.
-
-    ``path`` is ``actor.field`` (``field`` = ``capability``) or ``actor.field.issue``
-    (``position``, ``salience``, or ``capability`` on one issue).  Saliences are on
-    0-100 like the scenario's own.
-    """
+class Distribution(BaseModel):
+    """A distribution over one number: uniform (low, high), triangular (low, mode, high) or
+    normal (mean, sd; truncated to the value's valid range when drawn)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    path: str
     dist: Kind
     low: float | None = None
     high: float | None = None
@@ -109,6 +104,62 @@ class UncertainValue(BaseModel):
                 raise ValueError("a normal distribution needs mean and sd")
             if self.sd < 0:
                 raise ValueError(f"sd must be 0 or more, got {self.sd:g}")
+        return self
+
+    @property
+    def point(self) -> float:
+        """The value point forecasts use: midpoint, mode or mean."""
+        if self.dist == "uniform":
+            return (self.low + self.high) / 2.0  # type: ignore[operator]
+        if self.dist == "triangular":
+            return float(self.mode)  # type: ignore[arg-type]
+        return float(self.mean)  # type: ignore[arg-type]
+
+    @property
+    def values(self) -> list[float]:
+        """The numbers that must lie in the value's valid range (sd excepted)."""
+        return [x for x in (self.low, self.high, self.mode, self.mean) if x is not None]
+
+    def support(self, lo: float, hi: float) -> tuple[float, float]:
+        """The range draws fall in, given the value's valid range ``[lo, hi]``."""
+        if self.dist == "normal":
+            return lo, hi
+        return float(self.low), float(self.high)  # type: ignore[arg-type]
+
+    def bounds(self, lo: float, hi: float) -> tuple[float, float]:
+        """A finite range for sensitivity analysis: the support, or mean +- 2 sd (clipped)."""
+        if self.dist == "normal":
+            a = max(lo, self.mean - 2 * self.sd)  # type: ignore[operator]
+            b = min(hi, self.mean + 2 * self.sd)  # type: ignore[operator]
+            return a, b
+        return float(self.low), float(self.high)  # type: ignore[arg-type]
+
+    def scaled(self, factor: float):
+        """The same distribution with every value multiplied by ``factor``."""
+        upd = {k: getattr(self, k) * factor for k in ("low", "high", "mode", "mean", "sd") if getattr(self, k) is not None}
+        return self.model_copy(update=upd)
+
+    def describe(self) -> str:
+        """One line: ``triangular 40/60/80``, ``uniform 40 to 80``, ``normal mean 60, sd 10``."""
+        if self.dist == "uniform":
+            return f"uniform {self.low:g} to {self.high:g}"
+        if self.dist == "triangular":
+            return f"triangular {self.low:g}/{self.mode:g}/{self.high:g}"
+        return f"normal mean {self.mean:g}, sd {self.sd:g}"
+
+
+class UncertainValue(Distribution):
+    """A distribution over one actor value.
+
+    ``path`` is ``actor.field`` (``field`` = ``capability``) or ``actor.field.issue``
+    (``position``, ``salience``, or ``capability`` on one issue).  Saliences are on
+    0-100 like the scenario's own.
+    """
+
+    path: str
+
+    @model_validator(mode="after")
+    def _path(self):
         _, field, issue = split_path(self.path)
         if field in ("position", "salience") and issue is None:
             raise ValueError(f"path {self.path!r} must name an issue: actor.{field}.issue")
@@ -127,38 +178,11 @@ class UncertainValue(BaseModel):
     def issue(self) -> str | None:
         return split_path(self.path)[2]
 
-    @property
-    def point(self) -> float:
-        """The value point forecasts use: midpoint, mode or mean."""
-        if self.dist == "uniform":
-            return (self.low + self.high) / 2.0  # type: ignore[operator]
-        if self.dist == "triangular":
-            return float(self.mode)  # type: ignore[arg-type]
-        return float(self.mean)  # type: ignore[arg-type]
-
-    def support(self, lo: float, hi: float) -> tuple[float, float]:
-        """The range draws fall in, given the value's valid range ``[lo, hi]``."""
-        if self.dist == "normal":
-            return lo, hi
-        return float(self.low), float(self.high)  # type: ignore[arg-type]
-
-    def bounds(self, lo: float, hi: float) -> tuple[float, float]:
-        """A finite range for sensitivity analysis: the support, or mean +- 2 sd (clipped)."""
-        if self.dist == "normal":
-            a = max(lo, self.mean - 2 * self.sd)  # type: ignore[operator]
-            b = min(hi, self.mean + 2 * self.sd)  # type: ignore[operator]
-            return a, b
-        return float(self.low), float(self.high)  # type: ignore[arg-type]
-
-    def scaled(self, factor: float) -> "UncertainValue":
-        """The same distribution with every value multiplied by ``factor``."""
-        upd = {k: getattr(self, k) * factor for k in ("low", "high", "mode", "mean", "sd") if getattr(self, k) is not None}
-        return self.model_copy(update=upd)
-
 
 # --------------------------------------------------------------------- parsing
-def parse_distribution(raw: Any, path: str) -> UncertainValue:
-    """An :class:`UncertainValue` from a YAML mapping; ``ValueError`` with a one-line reason."""
+def parse_distribution(raw: Any, path: str | None = None) -> Distribution:
+    """A :class:`Distribution` from a YAML mapping (an :class:`UncertainValue` when ``path`` is
+    given); ``ValueError`` with a one-line reason."""
     if not isinstance(raw, dict):
         raise ValueError(f"expected a number or a distribution mapping, got {raw!r}")
     spec: dict[str, float] = {}
@@ -189,6 +213,8 @@ def parse_distribution(raw: Any, path: str) -> UncertainValue:
     from pydantic import ValidationError
 
     try:
+        if path is None:
+            return Distribution(dist=dist, **spec)
         return UncertainValue(path=path, dist=dist, **spec)
     except ValidationError as exc:
         msg = exc.errors(include_url=False)[0].get("msg", "invalid distribution")
@@ -302,12 +328,8 @@ def check_uncertainty(scenario: "Scenario") -> list[str]:
     return problems
 
 
-def _show(uv: UncertainValue) -> str:
-    if uv.dist == "uniform":
-        return f"uniform {uv.low:g} to {uv.high:g}"
-    if uv.dist == "triangular":
-        return f"triangular {uv.low:g}/{uv.mode:g}/{uv.high:g}"
-    return f"normal mean {uv.mean:g}, sd {uv.sd:g}"
+def _show(uv: Distribution) -> str:
+    return uv.describe()
 
 
 # --------------------------------------------------------------------- sampling
@@ -380,7 +402,9 @@ def sample_batch(
     -------
     ScenarioBatch
         ``capability``, ``position``, ``salience`` (fraction) of shape
-        ``[draw, actor, issue]``.
+        ``[draw, actor, issue]``; ``events``: the drawn event schedule when some event is
+        uncertain (a probability below 1 or a value distribution), drawn after every
+        value above (:func:`realpolitik.scenario.events.sample_events`).
     """
     from realpolitik.scenario.batch import ScenarioBatch
 
@@ -458,7 +482,12 @@ def sample_batch(
         f = np.maximum(f, np.finfo(float).tiny)
         free_cap = ~fixed_cap  # [n, m]
         cap = np.where(free_cap[None], cap * f[:, :, None], cap)
-    return ScenarioBatch(scenario, cap, pos, sal)
+    # ---- uncertain events (drawn after the values above, so scenarios without them keep
+    # their streams): whether each happens, and the values of its changes
+    from realpolitik.scenario.events import is_uncertain, sample_events
+
+    events = sample_events(scenario, draws, gen) if is_uncertain(scenario) else None
+    return ScenarioBatch(scenario, cap, pos, sal, events)
 
 
 def value_ranges(scenario: "Scenario", path: str) -> tuple[float, float]:

@@ -30,17 +30,6 @@ class SMPRun:
     salience_scaled: np.ndarray | None = None  # [B] saliences were normalised (sums above 1)
 
 
-@dataclass(frozen=True)
-class Change:
-    """A value change of a scenario event on KTAB's scales (``field``: position on [0, 1],
-    salience as a raw fraction before normalisation, or capability)."""
-
-    field: str  # "position" | "salience" | "capability"
-    actor: int
-    issue: int  # -1 for capability
-    value: float
-
-
 def run_smp(
     pos0,
     sal,
@@ -49,13 +38,15 @@ def run_smp(
     accom: np.ndarray | None = None,
     rng=None,
     report: bool = True,
-    events: dict[int, list[Change]] | None = None,
+    events: dict[int, list[tuple]] | None = None,
     salience_normalisation: str | None = None,
 ) -> SMPRun:
     """Run the SMP on a batch: ``pos0``/``sal`` ``[B, n, m]`` on [0, 1], ``cap`` ``[B, n]``.
 
-    ``events`` maps a turn t to value changes applied to the state that turn t starts from
-    (t = 0: to the input state).  With ``salience_normalisation`` ("mean" / "per-actor")
+    ``events`` maps a turn t to value changes ``(field, actor, issue, value [B], applies [B])``
+    on KTAB's scales (``field``: "position" on [0, 1], "salience" as a raw fraction before
+    normalisation, "capability"; see :func:`realpolitik.models.smp.model.smp_events`), applied
+    to the state that turn t starts from (t = 0: to the input state).  With ``salience_normalisation`` ("mean" / "per-actor")
     ``sal`` holds raw saliences, normalised here (also after salience events) by
     :func:`normalise_saliences`; without it ``sal`` is used as given.
     """
@@ -70,9 +61,9 @@ def run_smp(
         probe = raw.copy()
         tot_over = np.any(probe.sum(-1) > 1.0, axis=-1)
         for t in sorted(events):
-            for ch in events[t]:
-                if ch.field == "salience":
-                    probe[:, ch.actor, ch.issue] = ch.value
+            for fld, i, j, v, h in events[t]:
+                if fld == "salience":
+                    probe[:, i, j] = np.where(h, v, probe[:, i, j])
                     tot_over |= np.any(probe.sum(-1) > 1.0, axis=-1)
         over = tot_over[:, None, None]
 
@@ -81,14 +72,15 @@ def run_smp(
 
     def apply(changes, pos, ideal, raw, cap, act):
         pos, ideal, raw, cap = pos.copy(), ideal.copy(), raw.copy(), cap.copy()
-        for ch in changes:
-            if ch.field == "position":
-                pos[act, ch.actor, ch.issue] = ch.value
-                ideal[act, ch.actor, ch.issue] = ch.value  # the actor's stance itself moved
-            elif ch.field == "salience":
-                raw[act, ch.actor, ch.issue] = ch.value
-            elif ch.field == "capability":
-                cap[act, ch.actor] = ch.value
+        for fld, i, j, v, h in changes:
+            m = act & h
+            if fld == "position":
+                pos[m, i, j] = v[m]
+                ideal[m, i, j] = v[m]  # the actor's stance itself moved
+            elif fld == "salience":
+                raw[m, i, j] = v[m]
+            elif fld == "capability":
+                cap[m, i] = v[m]
         return pos, ideal, raw, cap
 
     ideal = pos.copy()

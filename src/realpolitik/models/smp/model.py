@@ -8,8 +8,9 @@ import numpy as np
 
 from realpolitik.errors import OptionError, Problem, ScenarioError
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
-from realpolitik.models.smp.driver import Change, run_smp
+from realpolitik.models.smp.driver import run_smp
 from realpolitik.models.smp.params import KTAB_DEFAULTS, POS_TOL, _ALIASES, Params, SMPOptions
+from realpolitik.scenario.events import POSITION, SALIENCE, EventSchedule, event_schedule
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.nested import one_level_capability
 
@@ -33,35 +34,26 @@ def _scenario_arrays(scenario: Scenario, how: str = "mean"):
     return pos, sal, cap1
 
 
-def _scenario_events(scenario: Scenario) -> tuple[dict[int, list[Change]], list[str]]:
-    """The scenario's timed events as value changes per turn (KTAB scales), and what is
-    skipped: actors entering or leaving (KTAB's actor set is fixed), events without a round."""
-    a = scenario.arrays()
-    span = a.scale_max - a.scale_min
-    actor = {aid: k for k, aid in enumerate(scenario.actor_ids)}
-    issue = {iid: k for k, iid in enumerate(scenario.issue_ids)}
-    out: dict[int, list[Change]] = {}
-    skipped: list[str] = []
-    for e_k, ev in enumerate(scenario.events):
-        name = ev.id or f"events.{e_k}"
-        if ev.round is None:
-            skipped.append(f"{name}: no round (dated events need a round for SMP turns)")
-            continue
-        for ch in ev.changes:
-            if ch.field in ("enter", "leave") or ch.actor not in actor:
-                skipped.append(f"{name}: {ch.field} of {ch.actor} (SMP keeps a fixed set of actors, as KTAB)")
-                continue
-            k = actor[ch.actor]
-            if ch.field == "position":
-                c = issue[ch.issue]
-                out.setdefault(ev.round, []).append(
-                    Change("position", k, c, float((ch.value - a.scale_min[c]) / span[c]))
-                )
-            elif ch.field == "salience":
-                out.setdefault(ev.round, []).append(Change("salience", k, issue[ch.issue], float(ch.value) / 100.0))
-            elif ch.field == "capability":
-                out.setdefault(ev.round, []).append(Change("capability", k, -1, float(ch.value)))
-    return out, skipped
+def smp_events(sched: EventSchedule, entries: np.ndarray, scale_min: np.ndarray, span: np.ndarray):
+    """The schedule's changes per turn on KTAB's scales: ``(field, actor, issue, value [D],
+    applies [D])`` with positions on [0, 1], saliences as raw fractions, and a capability
+    (per actor: KTAB's capability is one number, so an issue's capability sets it)."""
+    out: dict[int, list[tuple]] = {}
+    for k in entries:
+        f, i, j = int(sched.field[k]), int(sched.actor[k]), int(sched.issue[k])
+        v = sched.value[:, k]
+        if f == POSITION:
+            ch = ("position", i, j, (v - scale_min[j]) / span[j])
+        elif f == SALIENCE:
+            ch = ("salience", i, j, v)
+        else:
+            ch = ("capability", i, -1, v)
+        out.setdefault(int(sched.round[k]), []).append(ch + (sched.applies(k),))
+    return out
+
+
+def _chunk_events(events: dict[int, list[tuple]], lo: int, hi: int) -> dict[int, list[tuple]]:
+    return {t: [(f, i, j, v[lo:hi], h[lo:hi]) for f, i, j, v, h in chs] for t, chs in events.items()}
 
 
 @register
@@ -93,6 +85,8 @@ class SMP(Model):
     Options = SMPOptions
     vectorised = True
     stochastic = True
+    # KTAB's actor set is fixed: actors neither enter nor leave
+    event_fields = frozenset({"capability", "position", "salience"})
 
     # ------------------------------------------------------------ parameters
     def params(self, scenario: Scenario | None = None) -> Params:
@@ -150,11 +144,12 @@ class SMP(Model):
         ids = scenario.actor_ids
         pos, sal, cap = _scenario_arrays(scenario)
         A = self.accommodation(scenario)
-        events, skipped = _scenario_events(scenario)
+        sched = event_schedule(scenario)
+        a = scenario.arrays()
+        events = smp_events(sched, sched.select(self.event_fields), a.scale_min, a.scale_max - a.scale_min)
         how = self.options.salience_normalisation
         out = run_smp(pos[None], sal[None], cap[None], prm, A, self._generator(rng), events=events,
                       salience_normalisation=how)
-        a = scenario.arrays()
         lo, span = a.scale_min, a.scale_max - a.scale_min
         T = int(out.states[0])
         hist = out.positions[0, :T] * span + lo  # [T, n, m]
@@ -215,14 +210,13 @@ class SMP(Model):
             "salience_normalisation": (
                 how if out.salience_scaled[0] else "none (every actor's saliences sum to at most 100)"
             ),
-            "events_applied": [{"before_turn": t, "changes": len(ch)} for t, ch in sorted(events.items()) if t < T],
-            "events_skipped": skipped
-            + [f"{len(ch)} change(s) at round {t}: the run ended first" for t, ch in sorted(events.items()) if t >= T],
+            "events_applied": [{"before_turn": t, "changes": n} for t, ch in sorted(events.items())
+                               if t < T and (n := sum(bool(c[-1][0]) for c in ch))],
+            "events_skipped": self.events_skipped(sched, last_round=T - 1),
             "ideal_adjustment": A is not None,
         }
-        res = self.make_result(scenario, forecast, history=history, details=details)
-        res.options = {**self.get_options(), **prm.as_dict()}
-        return res
+        return self.make_result(scenario, forecast, history=history, details=details,
+                                options={**self.get_options(), **prm.as_dict()})
 
     def forecast_batch(self, batch: ScenarioBatch, rng=None) -> np.ndarray:
         """Most probable final position per issue for every draw ``[draw, issue]``."""
@@ -234,7 +228,8 @@ class SMP(Model):
         fill = np.where(np.isnan(a.status_quo), 0.5, (a.status_quo - lo) / span)
         pos = np.where(a.active[None], pos, fill[None, None, :])
         sal = np.where(a.active[None], batch.salience, 0.0)
-        events, _ = _scenario_events(scen)
+        sched = batch.schedule()
+        events = smp_events(sched, sched.select(self.event_fields), lo, span)
         cap = one_level_capability(scen, batch.capability, batch.position)
         cap1 = np.where(np.all(cap == cap[..., :1], axis=-1), cap[..., 0], cap.mean(axis=-1))
         A = self.accommodation(scen)
@@ -245,7 +240,7 @@ class SMP(Model):
         chunk = max(1, int(2e7 // max(1, n**3)))
         for s in range(0, B, chunk):
             e = min(B, s + chunk)
-            r = run_smp(pos[s:e], sal[s:e], cap1[s:e], prm, A, gen, events=events,
+            r = run_smp(pos[s:e], sal[s:e], cap1[s:e], prm, A, gen, events=_chunk_events(events, s, e),
                         salience_normalisation=self.options.salience_normalisation)
             T = r.states
             fin_pos = r.positions[np.arange(e - s), T - 1]

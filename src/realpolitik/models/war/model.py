@@ -117,6 +117,9 @@ class WarBargaining(Model):
     Options = WarOptions
     stochastic = True
     vectorised = True
+    # timed by months (a date, or a round x months_per_round); enter is not modelled
+    event_fields = frozenset({"capability", "position", "salience", "leave"})
+    event_rounds = False
 
     # ------------------------------------------------------------------ run
     def setup(self, scenario: Scenario) -> WarSetup:
