@@ -37,6 +37,7 @@ from realpolitik.errors import OptionError, Problem
 from realpolitik.models.base import Model, Result, Table
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.uncertainty import sample_batch
+from realpolitik.seeds import fresh_seed
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
@@ -264,7 +265,7 @@ def simulate(
         raise OptionError([Problem("--spread", f"must be a number >= 0, got {spread!r}")])
     ths = tuple(t if isinstance(t, Threshold) else parse_threshold(t, scenario) for t in thresholds)
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
+        seed = fresh_seed()
     if chunk_size is None:
         chunk_size = default_chunk_size(model, scenario)
     chunks = plan_chunks(draws, seed, chunk_size)

@@ -51,6 +51,7 @@ from realpolitik.models.base import Model, Result, Table
 from realpolitik.scenario.batch import ScenarioBatch
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.uncertainty import split_path
+from realpolitik.seeds import fresh_seed
 
 Method = Literal["sobol", "morris"]
 DEFAULT_INPUTS = ("*.salience.*", "*.capability")
@@ -384,7 +385,7 @@ def analyze(
     if chunk_size is None:
         chunk_size = default_chunk_size(model, scenario)
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**32))
+        seed = fresh_seed()
     seed = int(seed)
     problem = {"num_vars": len(factors), "names": [f.path for f in factors], "bounds": [[f.low, f.high] for f in factors]}
     salib_seed = seed % (2**32)

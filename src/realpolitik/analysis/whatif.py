@@ -26,6 +26,7 @@ from realpolitik.errors import OptionError, Problem, ScenarioError
 from realpolitik.models.base import Model, Result, Table, _jsonable
 from realpolitik.scenario.model import Actor, Event, Scenario
 from realpolitik.scenario.uncertainty import split_path
+from realpolitik.seeds import fresh_seed
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,7 @@ def compare(scenario: Scenario, model: Model, whatif: WhatIf, seed: int | None =
     Without a seed a stochastic model gets a fresh one, used for both runs (common
     random numbers), so the difference is the what-if's, not the dice's.
     """
-    seed = _seed(model, seed)
+    seed = _seed(model, seed, scenario)
     changed = apply_whatif(scenario, whatif, model)
     base = model.run(scenario, rng=seed)
     res = model.run(changed, rng=seed)
@@ -351,7 +352,7 @@ def compare_distributions(
     from realpolitik.engine import default_chunk_size
 
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**32))
+        seed = fresh_seed()
     changed = apply_whatif(scenario, whatif, model)
     if chunk_size is None:
         chunk_size = min(default_chunk_size(model, scenario), default_chunk_size(model, changed))
@@ -483,7 +484,7 @@ def leave_one_out(
     progress=None,
 ) -> LeaveOneOut:
     """Forecast without each actor (or the given ones), with the same seed as the baseline."""
-    seed = _seed(model, seed)
+    seed = _seed(model, seed, scenario)
     base = model.run(scenario, rng=seed).forecast
     without: dict[str, dict[str, float]] = {}
     skipped: dict[str, str] = {}
@@ -501,9 +502,9 @@ def leave_one_out(
     return LeaveOneOut(model.name, model.label or model.name, scenario, dict(base), without, skipped)
 
 
-def _seed(model: Model, seed: int | None) -> int | None:
-    if seed is None and model.stochastic:
-        return int(np.random.SeedSequence().entropy % (2**32))
+def _seed(model: Model, seed: int | None, scenario: Scenario | None = None) -> int | None:
+    if seed is None and model.draws_random_numbers(scenario):
+        return fresh_seed()
     return seed
 
 

@@ -15,6 +15,7 @@ import typer
 
 from realpolitik.cli import JsonOpt, ScenarioArg, SeedOpt, app, build_models, emit_json, err, load, out, parse_options
 from realpolitik.errors import OptionError, Problem
+from realpolitik.seeds import fresh_seed
 
 #: model used when --model is not given (the first that is available)
 DEFAULT_ANALYSIS_MODELS = ("expected-utility", "weighted-median")
@@ -207,10 +208,8 @@ def whatif(
         raise OptionError([Problem("--draws", "a distribution comparison needs a what-if (--remove, --add, --set or --event)")])
     if wi.empty and not leave_one_out:
         raise OptionError([Problem("whatif", "nothing to change: give --remove, --add, --set, --event or --leave-one-out")])
-    if seed is None and m.stochastic:
-        import numpy as np
-
-        seed = int(np.random.SeedSequence().entropy % (2**32))
+    if seed is None and m.draws_random_numbers(scen):
+        seed = fresh_seed()
     payload: dict = {}
     if not wi.empty:
         cmp = compare(scen, m, wi, seed=seed)
@@ -222,9 +221,7 @@ def whatif(
         from realpolitik.engine.progress import progress_bar
 
         if seed is None:
-            import numpy as np
-
-            seed = int(np.random.SeedSequence().entropy % (2**32))
+            seed = fresh_seed()
         with _engine(engine, workers, scheduler) as eng, progress_bar(f"what-if {m.name}", 2 * draws, not json_) as advance:
             dist = compare_distributions(scen, m, wi, draws, seed=seed, spread=spread, engine=eng, progress=advance)
         payload["distributions"] = dist.to_dict()

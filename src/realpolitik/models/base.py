@@ -33,6 +33,7 @@ from realpolitik.errors import OptionError, Problem
 from realpolitik.scenario.batch import ScenarioBatch
 from realpolitik.scenario.events import EventSchedule, event_schedule
 from realpolitik.scenario.model import Scenario
+from realpolitik.seeds import fresh_seed
 
 __all__ = ["Model", "NoOptions", "Result", "ScenarioBatch", "Table", "available_models", "get_model", "register"]
 
@@ -253,14 +254,36 @@ class Model(ABC):
     def _run(self, scenario: Scenario, rng: np.random.Generator | None) -> "Result":
         """Compute; subclasses fill forecast/history/details via :meth:`make_result`."""
 
+    def draws_random_numbers(self, scenario: Scenario | None = None) -> bool:
+        """True when a run with these options (on ``scenario``) draws random numbers.
+
+        ``stochastic`` says a model *can* draw them; options decide whether it does (the
+        exchange model's REX with ``p > 0``, SMP's stochastic transitions).
+        """
+        return self.stochastic
+
+    def default_seed(self, scenario: Scenario) -> int | None:
+        """The seed of a single run that is given none (default: none, a fresh one is drawn)."""
+        return None
+
     def run(self, scenario: Scenario, rng: np.random.Generator | int | None = None) -> Result:
-        seed = rng if isinstance(rng, (int, np.integer)) else None
-        gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+        """Compute the forecast; ``rng`` is a seed or a generator (:mod:`realpolitik.seeds`).
+
+        Without one, a model that draws random numbers uses its :meth:`default_seed` or a
+        fresh seed from the operating system's entropy; an integer seed is recorded in
+        the result, so every run can be repeated.  Subclasses implement :meth:`_run`.
+        """
+        if rng is None:
+            rng = self.default_seed(scenario)
+            if rng is None and self.draws_random_numbers(scenario):
+                rng = fresh_seed()
+        seed = int(rng) if isinstance(rng, (int, np.integer)) else None
+        gen = np.random.default_rng(seed) if not isinstance(rng, np.random.Generator) else rng
         start = time.perf_counter()
         result = self._run(scenario, gen)
         result.elapsed = time.perf_counter() - start
         if seed is not None:
-            result.seed = int(seed)
+            result.seed = seed
         return result
 
     def forecast_batch(self, batch: ScenarioBatch, rng: np.random.Generator | None = None) -> np.ndarray:

@@ -9,6 +9,7 @@ parent's.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Literal
 
 import numpy as np
@@ -139,10 +140,13 @@ def nash_bargaining(
 
 
 class _BaselineModel(Model):
+    """A one-shot model with a vectorised core: :meth:`forecast_arrays` over a draw axis."""
+
     vectorised = True
 
+    @abstractmethod
     def forecast_arrays(self, capability, position, salience, scenario: Scenario) -> np.ndarray:
-        raise NotImplementedError
+        """Forecasts ``[draw, issue]`` from arrays ``[draw, actor, issue]``."""
 
     def forecast_batch(self, batch: ScenarioBatch, rng=None) -> np.ndarray:
         cap = one_level_capability(batch.base, batch.capability, batch.position)  # nested actors: one rule

@@ -707,9 +707,8 @@ class ExchangeModel(Model):
     # actors entering mid-run are not modelled
     event_fields = frozenset({"capability", "position", "salience", "leave"})
 
-    def __init__(self, **options: Any):
-        super().__init__(**options)
-        self.stochastic = self.options.p > 0  # equal gain is deterministic; REX draws
+    def draws_random_numbers(self, scenario: Scenario | None = None) -> bool:
+        return self.options.p > 0  # equal gain is deterministic; REX draws
 
     # ------------------------------------------------------------ core
     def _simulate(self, scenario: Scenario, cap, pos, sal, rng, record: bool = True,

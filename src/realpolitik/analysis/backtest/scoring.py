@@ -27,7 +27,7 @@ from realpolitik.errors import OptionError, Problem
 from realpolitik.models.base import Table
 
 #: the seed of every backtest unless ``--seed`` is given (docs/backtests.md)
-DEFAULT_SEED = 20260126
+from realpolitik.seeds import DEFAULT_SEED  # noqa: E402  (the one default seed)
 #: share of units held out by :func:`split` unless ``--test-fraction`` is given
 TEST_FRACTION = 0.3
 

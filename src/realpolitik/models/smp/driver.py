@@ -43,6 +43,9 @@ def run_smp(
 ) -> SMPRun:
     """Run the SMP on a batch: ``pos0``/``sal`` ``[B, n, m]`` on [0, 1], ``cap`` ``[B, n]``.
 
+    ``rng``: the generator of stochastic transitions, or their uniforms ``[B, turn, actor]``
+    drawn beforehand (draw by draw, so that how a batch is cut never changes a draw's path;
+    from a generator, one run draws them turn by turn in the same order).
     ``events`` maps a turn t to value changes ``(field, actor, issue, value [B], applies [B])``
     on KTAB's scales (``field``: "position" on [0, 1], "salience" as a raw fraction before
     normalisation, "capability"; see :func:`realpolitik.models.smp.model.smp_events`), applied
@@ -56,6 +59,7 @@ def run_smp(
     events = events or {}
     B, n, m = pos.shape
     over = None
+    uniforms = rng if isinstance(rng, np.ndarray) else None
     if salience_normalisation is not None:
         # one decision for the whole run (the input and every salience event), no switching
         probe = raw.copy()
@@ -111,11 +115,13 @@ def run_smp(
             W = sal_tot * cap
             st = setup_state(ideal, pos, sal, cap, prm)
         new = pos.copy()
+        draw = rng if uniforms is None else uniforms[:, it - 1]
         if act.all():
-            new, rec = turn(pos, ideal, sal, cap, sal_tot, W, st, prm, rng)
+            new, rec = turn(pos, ideal, sal, cap, sal_tot, W, st, prm, draw)
         else:
             sub = StateSetup(st.D[act], st.R[act], st.r[act])
-            new_a, rec = turn(pos[act], ideal[act], sal[act], cap[act], sal_tot[act], W[act], sub, prm, rng)
+            new_a, rec = turn(pos[act], ideal[act], sal[act], cap[act], sal_tot[act], W[act], sub, prm,
+                              draw if uniforms is None else draw[act])
             new[act] = new_a
             rec = _expand(rec, act, B)
         turns.append(rec)

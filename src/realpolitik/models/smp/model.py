@@ -8,6 +8,7 @@ import numpy as np
 
 from realpolitik.errors import OptionError, Problem, ScenarioError
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
+from realpolitik.models.smp import params
 from realpolitik.models.smp.driver import run_smp
 from realpolitik.models.smp.params import KTAB_DEFAULTS, POS_TOL, _ALIASES, Params, SMPOptions
 from realpolitik.scenario.events import POSITION, SALIENCE, EventSchedule, event_schedule
@@ -126,18 +127,19 @@ class SMP(Model):
         return A
 
     # ------------------------------------------------------------ protocol
-    def run(self, scenario: Scenario, rng: np.random.Generator | int | None = None):
-        """As :meth:`Model.run`; without a seed (``rng=None`` and no ``seed`` option) a KTAB
-        XML scenario's ``prngSeed`` seeds the stochastic transitions, as in ``smpc``."""
-        xml_seed = ((scenario.extensions or {}).get("ktab") or {}).get("prng_seed")
-        if rng is None and self.options.seed is None and xml_seed is not None:
-            return super().run(scenario, rng=int(xml_seed))
-        return super().run(scenario, rng=rng)
-
-    def _generator(self, rng):
+    def default_seed(self, scenario: Scenario) -> int | None:
+        """The seed of a single run given none: the ``seed`` option, else a KTAB XML scenario's
+        ``prngSeed`` (as in ``smpc``).  The run's own seed always wins (:mod:`realpolitik.seeds`)."""
         if self.options.seed is not None:
-            return np.random.default_rng(self.options.seed)
-        return rng if rng is not None else np.random.default_rng()
+            return self.options.seed
+        xml_seed = ((scenario.extensions or {}).get("ktab") or {}).get("prng_seed")
+        return None if xml_seed is None else int(xml_seed)
+
+    def draws_random_numbers(self, scenario: Scenario | None = None) -> bool:
+        """True with stochastic transitions (an option, or the scenario's KTAB parameters)."""
+        if scenario is None:
+            return self.options.state_transitions == "Stochastic"
+        return self.params(scenario).state_transitions == "Stochastic"
 
     def _run(self, scenario: Scenario, rng):
         prm = self.params(scenario)
@@ -148,7 +150,7 @@ class SMP(Model):
         a = scenario.arrays()
         events = smp_events(sched, sched.select(self.event_fields), a.scale_min, a.scale_max - a.scale_min)
         how = self.options.salience_normalisation
-        out = run_smp(pos[None], sal[None], cap[None], prm, A, self._generator(rng), events=events,
+        out = run_smp(pos[None], sal[None], cap[None], prm, A, rng, events=events,
                       salience_normalisation=how)
         lo, span = a.scale_min, a.scale_max - a.scale_min
         T = int(out.states[0])
@@ -233,14 +235,18 @@ class SMP(Model):
         cap = one_level_capability(scen, batch.capability, batch.position)
         cap1 = np.where(np.all(cap == cap[..., :1], axis=-1), cap[..., 0], cap.mean(axis=-1))
         A = self.accommodation(scen)
-        gen = self._generator(rng)
+        gen = rng if rng is not None else np.random.default_rng()
+        # stochastic transitions: every draw's uniforms drawn first, draw by draw, so that
+        # the memory chunks below never change a draw's path
+        U = gen.random((batch.draws, prm.max_iter, len(scen.actors))) if prm.state_transitions == "Stochastic" else None
         out = np.empty((batch.draws, len(scen.issues)))
         B = batch.draws
         n = len(scen.actors)
-        chunk = max(1, int(2e7 // max(1, n**3)))
+        chunk = max(1, int(params.RUN_ELEMENTS // max(1, n**3)))
         for s in range(0, B, chunk):
             e = min(B, s + chunk)
-            r = run_smp(pos[s:e], sal[s:e], cap1[s:e], prm, A, gen, events=_chunk_events(events, s, e),
+            r = run_smp(pos[s:e], sal[s:e], cap1[s:e], prm, A, gen if U is None else U[s:e],
+                        events=_chunk_events(events, s, e),
                         salience_normalisation=self.options.salience_normalisation)
             T = r.states
             fin_pos = r.positions[np.arange(e - s), T - 1]

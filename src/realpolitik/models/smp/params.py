@@ -19,6 +19,8 @@ MARKOV_UNIFORM_TOL, MARKOV_INCENTIVE_TOL, MARKOV_MAX_ITER = 1e-6, 1e-8, 1000
 #: elements of the largest temporary array of a block (bounds memory at any size); read at
 #: call time as ``params.BLOCK_ELEMENTS`` so that a test can shrink it
 BLOCK_ELEMENTS = 2**23
+#: draws per run_smp call in forecast_batch: about this many / n^3 (bounds the [B, n, n, n] work)
+RUN_ELEMENTS = 2 * 10**7
 
 VictoryProbModel = Literal["Linear", "Square", "Quartic", "Octic", "Binary"]
 PCEModel = Literal["Conditional", "MarkovUniform", "MarkovIncentive"]
@@ -61,7 +63,8 @@ class SMPOptions(BaseModel):
     bargn_model: BargnModel | None = Field(None, description="BargnModel [InitOnlyInterp]")
     max_iter: int = Field(100, ge=2, le=10_000, description="last turn (smpStopFn maxIter) [100]")
     seed: int | None = Field(
-        None, ge=0, description="seed of the stochastic transitions (default: the run's random generator)"
+        None, ge=0,
+        description="seed of a single run given no seed of its own (the run's seed wins; Monte Carlo never uses it)",
     )
     salience_normalisation: Literal["mean", "per-actor"] = Field(
         "mean",

@@ -218,8 +218,12 @@ class TurnRecord:
     extra: dict = field(default_factory=dict)
 
 
-def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.random.Generator | None):
-    """One turn (``SMPState::doBCN``): returns the new positions and a :class:`TurnRecord`."""
+def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.random.Generator | np.ndarray | None):
+    """One turn (``SMPState::doBCN``): returns the new positions and a :class:`TurnRecord`.
+
+    ``rng``: for stochastic transitions, a generator (one uniform per actor, in actor order)
+    or those uniforms ``[B, n]`` drawn beforehand.
+    """
     B, n, m = pos.shape
     phi, gain = challenges(st, sal_tot, W, prm)
     target = np.argmax(gain, axis=-1)
@@ -302,7 +306,7 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.
     if prm.state_transitions == "Deterministic":
         pick = np.argmax(pq, axis=-1)
     else:
-        u = rng.random((B, n))  # one draw per actor, in actor order
+        u = rng if isinstance(rng, np.ndarray) else rng.random((B, n))  # one draw per actor, in actor order
         cum = np.cumsum(pq, axis=-1)
         pick = np.minimum((cum <= u[..., None] * cum[..., -1:]).sum(-1), L - 1)
         pick = np.where(np.take_along_axis(valid, pick[..., None], -1)[..., 0], pick, 0)
