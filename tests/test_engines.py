@@ -50,7 +50,7 @@ def test_get_engine_validates():
     assert isinstance(get_engine("dask"), DaskEngine)
     with pytest.raises(OptionError, match="unknown engine"):
         get_engine("spark")
-    with pytest.raises(OptionError, match="needs --engine dask"):
+    with pytest.raises(OptionError, match="needs the dask engine"):
         get_engine("local", scheduler="tcp://x:1")
     with pytest.raises(OptionError):
         get_engine("process", workers=0)

@@ -41,7 +41,9 @@ def build_models(
         key = name.strip().lower().replace("_", "-")
         cls = registry.get(key)
         if cls is None:
-            get_model(key)  # raises the helpful unknown-model error
+            raise OptionError(
+                [Problem("models", f"unknown model {name!r}: expected one of {', '.join(sorted(registry))}")]
+            )
         mine = {k: v for k, v in options.items() if k in cls.option_keys()}
         used |= set(mine)
         built.append(get_model(key, **mine))

@@ -281,12 +281,30 @@ import realpolitik.commands  # noqa: E402,F401
 
 
 # ------------------------------------------------------------------ entry point
+#: the Python parameter names that engine/, analysis/ and the API name in their errors, and
+#: the flags that set them here (a Python user is told ``draws``, a CLI user ``--draws``)
+CLI_FLAGS = {
+    "model": "--model", "models": "--model", "draws": "--draws", "chunk_size": "--chunk-size",
+    "workers": "--workers", "scheduler": "--scheduler", "engine": "--engine", "spread": "--spread",
+    "bins": "--bins", "thresholds": "--threshold", "inputs": "--input", "method": "--method",
+    "samples": "--samples", "set": "--set", "events": "--event", "remove": "--remove", "add": "--add",
+    "actors": "--actor", "cases": "--case", "test_fraction": "--test-fraction",
+}  # fmt: skip
+
+
+def cli_problem(p: Problem) -> Problem:
+    """A problem located by a Python parameter name, located by its flag instead."""
+    head, sep, rest = p.location.partition(" ")
+    flag = CLI_FLAGS.get(head)
+    return Problem(flag + sep + rest, p.message) if flag else p
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user mistakes print one line each and exit 2."""
     try:
         app(args=argv, prog_name="realpolitik", standalone_mode=True)
     except ScenarioError as exc:
-        for line in exc.lines():
+        for line in (str(cli_problem(p)) for p in exc.problems):
             # the line is literal text: no markup ("[bold]" in a cell) and no emoji (":100:")
             err.print(f"[red]error[/red] {escape(line)}", highlight=False, soft_wrap=True, emoji=False)
         return 2

@@ -69,16 +69,16 @@ def parse_threshold(text: str, scenario: Scenario) -> Threshold:
     """Parse ``settlement>60`` (also ``>=``, ``<``, ``<=``); OptionError naming the problem."""
     m = _THRESHOLD.match(text)
     if not m:
-        raise OptionError([Problem(f"--threshold {text}", "expected ISSUE>VALUE (or >=, <, <=), e.g. settlement>60")])
+        raise OptionError([Problem(f"thresholds {text}", "expected ISSUE>VALUE (or >=, <, <=), e.g. settlement>60")])
     issue = m.group("issue")
     if issue not in scenario.issue_ids:
         raise OptionError(
-            [Problem(f"--threshold {text}", f"unknown issue {issue!r} (issues: {', '.join(scenario.issue_ids)})")]
+            [Problem(f"thresholds {text}", f"unknown issue {issue!r} (issues: {', '.join(scenario.issue_ids)})")]
         )
     try:
         value = float(m.group("value"))
     except ValueError:
-        raise OptionError([Problem(f"--threshold {text}", f"{m.group('value')!r} is not a number")]) from None
+        raise OptionError([Problem(f"thresholds {text}", f"{m.group('value')!r} is not a number")]) from None
     return Threshold(issue, m.group("op"), value)
 
 
@@ -260,9 +260,9 @@ def simulate(
     import time
 
     if bins < 1:
-        raise OptionError([Problem("--bins", f"must be at least 1, got {bins}")])
+        raise OptionError([Problem("bins", f"must be at least 1, got {bins}")])
     if not (isinstance(spread, (int, float)) and math.isfinite(spread) and spread >= 0):
-        raise OptionError([Problem("--spread", f"must be a number >= 0, got {spread!r}")])
+        raise OptionError([Problem("spread", f"must be a number >= 0, got {spread!r}")])
     ths = tuple(t if isinstance(t, Threshold) else parse_threshold(t, scenario) for t in thresholds)
     if seed is None:
         seed = fresh_seed()

@@ -118,7 +118,7 @@ def select_factors(scenario: Scenario, inputs: Sequence[str] | None = None, spre
     (e.g. a distribution with zero width).  OptionError when a pattern matches nothing.
     """
     if not (math.isfinite(spread) and spread > 0):
-        raise OptionError([Problem("--spread", f"must be a number > 0, got {spread!r}")])
+        raise OptionError([Problem("spread", f"must be a number > 0, got {spread!r}")])
     allp = input_paths(scenario)
     patterns = list(inputs) if inputs else list(DEFAULT_INPUTS)
     chosen: list[str] = []
@@ -126,12 +126,12 @@ def select_factors(scenario: Scenario, inputs: Sequence[str] | None = None, spre
         if pat.strip().lower() == "uncertain":  # every value that has a distribution
             hits = [u.path for u in scenario.uncertainty]
             if not hits:
-                raise OptionError([Problem("--input uncertain", "the scenario gives no value as a distribution")])
+                raise OptionError([Problem("inputs uncertain", "the scenario gives no value as a distribution")])
         else:
             hits = [p for p in allp if fnmatch.fnmatchcase(p, pat)]
         if not hits:
             raise OptionError(
-                [Problem(f"--input {pat}", "matches no input (inputs look like putin.salience.settlement, putin.capability; wildcards allowed)")]
+                [Problem(f"inputs {pat}", "matches no input (inputs look like putin.salience.settlement, putin.capability; wildcards allowed)")]
             )
         chosen += [p for p in hits if p not in chosen]
     dists = {u.path: u for u in scenario.uncertainty}
@@ -157,7 +157,7 @@ def select_factors(scenario: Scenario, inputs: Sequence[str] | None = None, spre
             continue
         factors.append(Factor(p, base, lo, hi))
     if not factors:
-        raise OptionError([Problem("--input", "every chosen input has an empty range; nothing to vary")])
+        raise OptionError([Problem("inputs", "every chosen input has an empty range; nothing to vary")])
     return factors, dropped
 
 
@@ -376,11 +376,11 @@ def analyze(
         Called once with the total number of model runs (for a progress bar).
     """
     if method not in ("sobol", "morris"):
-        raise OptionError([Problem("--method", f"unknown method {method!r}: expected sobol or morris")])
+        raise OptionError([Problem("method", f"unknown method {method!r}: expected sobol or morris")])
     if samples < 2:
-        raise OptionError([Problem("--samples", f"must be at least 2, got {samples}")])
+        raise OptionError([Problem("samples", f"must be at least 2, got {samples}")])
     if method == "sobol" and samples & (samples - 1):
-        raise OptionError([Problem("--samples", f"Sobol needs a power of 2 (e.g. 256, 512), got {samples}")])
+        raise OptionError([Problem("samples", f"Sobol needs a power of 2 (e.g. 256, 512), got {samples}")])
     factors, dropped = select_factors(scenario, inputs, spread)
     if chunk_size is None:
         chunk_size = default_chunk_size(model, scenario)

@@ -75,17 +75,17 @@ def parse_set(text: str) -> SetValue:
     """``putin.salience.settlement=100`` -> :class:`SetValue` (OptionError when malformed)."""
     path, sep, value = text.partition("=")
     if not sep:
-        raise OptionError([Problem(f"--set {text}", "expected ACTOR.FIELD[.ISSUE]=VALUE, e.g. putin.salience.settlement=100")])
+        raise OptionError([Problem(f"set {text}", "expected ACTOR.FIELD[.ISSUE]=VALUE, e.g. putin.salience.settlement=100")])
     try:
         split_path(path.strip())
     except ValueError as exc:
-        raise OptionError([Problem(f"--set {text}", str(exc))]) from None
+        raise OptionError([Problem(f"set {text}", str(exc))]) from None
     try:
         num = float(value)
     except ValueError:
-        raise OptionError([Problem(f"--set {text}", f"value {value.strip()!r} is not a number")]) from None
+        raise OptionError([Problem(f"set {text}", f"value {value.strip()!r} is not a number")]) from None
     if not math.isfinite(num):
-        raise OptionError([Problem(f"--set {text}", "value must be a finite number")])
+        raise OptionError([Problem(f"set {text}", "value must be a finite number")])
     return SetValue(path.strip(), num)
 
 
@@ -96,14 +96,14 @@ def parse_event(text: str) -> EventAt:
         try:
             r = int(rnd)
         except ValueError:
-            raise OptionError([Problem(f"--event {text}", f"round {rnd!r} is not a whole number")]) from None
+            raise OptionError([Problem(f"events {text}", f"round {rnd!r} is not a whole number")]) from None
         if r < 0:
-            raise OptionError([Problem(f"--event {text}", "round must be 0 or more")])
+            raise OptionError([Problem(f"events {text}", "round must be 0 or more")])
         return EventAt(name.strip(), r)
     return EventAt(text.strip(), None)
 
 
-def parse_actor(text: str, where: str = "--add") -> Actor:
+def parse_actor(text: str, where: str = "add") -> Actor:
     """An actor from inline YAML/JSON (``{id: nato, capability: 50, positions: {...}, saliences: {...}}``)
     or from a YAML/JSON file holding one actor mapping."""
     import os
@@ -139,7 +139,7 @@ def _find_event(scenario: Scenario, key: str) -> tuple[int, Event]:
     if key.isdigit() and int(key) < len(scenario.events):
         return int(key), scenario.events[int(key)]
     known = ", ".join(e.id or str(k) for k, e in enumerate(scenario.events)) or "none"
-    raise OptionError([Problem(f"--event {key}", f"no such event in the scenario (events: {known})")])
+    raise OptionError([Problem(f"events {key}", f"no such event in the scenario (events: {known})")])
 
 
 def apply_whatif(scenario: Scenario, whatif: WhatIf, model: Model | None = None) -> Scenario:
@@ -152,24 +152,24 @@ def apply_whatif(scenario: Scenario, whatif: WhatIf, model: Model | None = None)
     s = scenario
     for aid in whatif.remove:
         if aid not in s.actor_ids:
-            raise OptionError([Problem(f"--remove {aid}", f"unknown actor (actors: {', '.join(s.actor_ids)})")])
+            raise OptionError([Problem(f"remove {aid}", f"unknown actor (actors: {', '.join(s.actor_ids)})")])
         try:
             s = s.without_actor(aid)
         except ValidationError as exc:
-            raise OptionError([Problem(f"--remove {aid}", _first(exc))]) from None
+            raise OptionError([Problem(f"remove {aid}", _first(exc))]) from None
     if whatif.add or whatif.set:
         data = s.model_dump()
         data["actors"] = list(data["actors"])
         for actor in whatif.add:
             if actor.id in s.actor_ids:
-                raise OptionError([Problem(f"--add {actor.id}", "an actor with this id is already in the scenario")])
+                raise OptionError([Problem(f"add {actor.id}", "an actor with this id is already in the scenario")])
             data["actors"].append(actor.model_dump())
         by_id = {a["id"]: a for a in data["actors"]}
         issues = {i.id: i for i in s.issues}
         set_paths = set()
         for sv in whatif.set:
             aid, fld, iid = sv.parts
-            where = f"--set {sv.path}={sv.value:g}"
+            where = f"set {sv.path}={sv.value:g}"
             a = by_id.get(aid)
             if a is None:
                 raise OptionError([Problem(where, f"unknown actor {aid!r} (actors: {', '.join(by_id)})")])
@@ -195,7 +195,7 @@ def apply_whatif(scenario: Scenario, whatif: WhatIf, model: Model | None = None)
             for iid in set(a["positions"]) ^ set(a["saliences"]):
                 have, need = ("position", "salience") if iid in a["positions"] else ("salience", "position")
                 raise OptionError(
-                    [Problem(f"--set {aid}.{have}.{iid}", f"{aid} takes no part in {iid}: also set {aid}.{need}.{iid}")]
+                    [Problem(f"set {aid}.{have}.{iid}", f"{aid} takes no part in {iid}: also set {aid}.{need}.{iid}")]
                 )
         data["uncertainty"] = [u for u in s.uncertainty if u.path not in set_paths]
         try:
@@ -210,14 +210,14 @@ def apply_whatif(scenario: Scenario, whatif: WhatIf, model: Model | None = None)
                 s = s.replace(events=others).apply_event(ev)
             except (ValidationError, ValueError, KeyError) as exc:
                 msg = _first(exc) if isinstance(exc, ValidationError) else str(exc)
-                raise OptionError([Problem(f"--event {ea.event}", f"cannot apply the event: {msg}")]) from None
+                raise OptionError([Problem(f"events {ea.event}", f"cannot apply the event: {msg}")]) from None
         else:
             if model is not None and "rounds" not in type(model).Options.model_fields:
                 raise OptionError(
                     [
                         Problem(
-                            f"--event {ea.event}@{ea.round}",
-                            f"model {model.name} does not run in rounds; apply the event from the start (--event {ea.event})",
+                            f"events {ea.event}@{ea.round}",
+                            f"model {model.name} does not run in rounds; apply the event from the start ({ea.event!r} without a round)",
                         )
                     ]
                 )
@@ -495,7 +495,7 @@ def leave_one_out(
             skipped[aid] = _first(exc) if isinstance(exc, ValidationError) else str(exc)
             continue
         except KeyError:
-            raise OptionError([Problem(f"--actor {aid}", "unknown actor")]) from None
+            raise OptionError([Problem(f"actors {aid}", "unknown actor")]) from None
         without[aid] = dict(model.run(s, rng=seed).forecast)
         if progress is not None:
             progress(1)

@@ -64,9 +64,9 @@ def get_engine(
     key = (name or "local").strip().lower()
     cls = _REGISTRY.get(key)
     if scheduler is not None and (cls is None or not cls.takes_scheduler):
-        raise OptionError([Problem("--scheduler", "a scheduler address needs --engine dask")])
+        raise OptionError([Problem("scheduler", "a scheduler address needs the dask engine")])
     if cls is None:
-        raise OptionError([Problem("--engine", f"unknown engine {name!r}: expected local, process or dask")])
+        raise OptionError([Problem("engine", f"unknown engine {name!r}: expected local, process or dask")])
     return cls.from_options(workers=workers, scheduler=scheduler, processes=processes)
 
 

@@ -67,9 +67,9 @@ def plan_chunks(draws: int, seed: int | np.random.SeedSequence, chunk_size: int 
     same chunks and the same random streams on every engine.
     """
     if draws < 1:
-        raise OptionError([Problem("--draws", f"must be at least 1, got {draws}")])
+        raise OptionError([Problem("draws", f"must be at least 1, got {draws}")])
     if chunk_size < 1:
-        raise OptionError([Problem("--chunk-size", f"must be at least 1, got {chunk_size}")])
+        raise OptionError([Problem("chunk_size", f"must be at least 1, got {chunk_size}")])
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     n = math.ceil(draws / chunk_size)
     # children spawned from a copy: the caller's SeedSequence is not advanced
@@ -155,7 +155,7 @@ class ProcessEngine(Engine):
 
     def __init__(self, workers: int | None = None):
         if workers is not None and workers < 1:
-            raise OptionError([Problem("--workers", f"must be at least 1, got {workers}")])
+            raise OptionError([Problem("workers", f"must be at least 1, got {workers}")])
         self._workers = workers or max(1, os.cpu_count() or 1)
         self._pool = None
 

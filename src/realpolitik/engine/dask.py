@@ -38,7 +38,7 @@ class DaskEngine(Engine):
         self, scheduler: str | None = None, workers: int | None = None, processes: bool = True, timeout: str = "10s"
     ):
         if workers is not None and workers < 1:
-            raise OptionError([Problem("--workers", f"must be at least 1, got {workers}")])
+            raise OptionError([Problem("workers", f"must be at least 1, got {workers}")])
         self.scheduler = scheduler
         self._n = workers or 2
         self.processes = processes
@@ -67,7 +67,7 @@ class DaskEngine(Engine):
                     self._client = Client(self.scheduler, timeout=self.timeout)
                 except (OSError, TimeoutError) as exc:
                     raise OptionError(
-                        [Problem("--scheduler", f"cannot reach the Dask scheduler at {self.scheduler}: {exc}")]
+                        [Problem("scheduler", f"cannot reach the Dask scheduler at {self.scheduler}: {exc}")]
                     ) from None
             else:
                 import warnings

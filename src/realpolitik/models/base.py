@@ -363,6 +363,6 @@ def get_model(name: str, **options: Any) -> Model:
     key = name.strip().lower().replace("_", "-")
     if key not in models:
         raise OptionError(
-            [Problem("--model", f"unknown model {name!r}: expected one of {', '.join(sorted(models))}")]
+            [Problem("model", f"unknown model {name!r}: expected one of {', '.join(sorted(models))}")]
         )
     return models[key](**options)

@@ -149,7 +149,7 @@ def load_case_library(names: Sequence[str] | None = None, directory: str | Path 
         unknown = [n for n in names if n not in by_case]
         if unknown:
             raise OptionError(
-                [Problem("--case", f"unknown case {n!r} (cases: {', '.join(order)})") for n in unknown]
+                [Problem("cases", f"unknown case {n!r} (cases: {', '.join(order)})") for n in unknown]
             )
         order = [n for n in order if n in set(names)]
     cases = []
@@ -605,9 +605,9 @@ def run_backtest(
     own evidence never grades it; every model it may combine is then scored too.
     """
     if draws < 0:
-        raise OptionError([Problem("--draws", f"must be >= 0, got {draws}")])
+        raise OptionError([Problem("draws", f"must be >= 0, got {draws}")])
     if not (math.isfinite(spread) and spread >= 0):
-        raise OptionError([Problem("--spread", f"must be a number >= 0, got {spread!r}")])
+        raise OptionError([Problem("spread", f"must be a number >= 0, got {spread!r}")])
     cases = list(cases) if cases is not None else load_case_library()
     models = list(models) if models is not None else select_models()
     learners = [m for m in models if getattr(m, "learns_from_cases", False)]

@@ -36,11 +36,11 @@ def split(n: int, seed: int, test_fraction: float = TEST_FRACTION) -> tuple[np.n
     """Seeded split of ``n`` units: a permutation by ``default_rng(seed)``; the first
     ``round(test_fraction * n)`` are the test units.  Returns sorted (train, test) indices."""
     if not 0 < test_fraction < 1:
-        raise OptionError([Problem("--test-fraction", f"must lie strictly between 0 and 1, got {test_fraction}")])
+        raise OptionError([Problem("test_fraction", f"must lie strictly between 0 and 1, got {test_fraction}")])
     perm = np.random.default_rng(seed).permutation(n)
     k = int(round(test_fraction * n))
     if k < 1 or k >= n:
-        raise OptionError([Problem("--test-fraction", f"leaves no training or no test units ({n} units)")])
+        raise OptionError([Problem("test_fraction", f"leaves no training or no test units ({n} units)")])
     return np.sort(perm[k:]), np.sort(perm[:k])
 
 
