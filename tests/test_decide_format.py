@@ -10,7 +10,7 @@ from realpolitik.errors import ScenarioError
 from realpolitik.scenario.io import load_bytes, load_scenario
 from realpolitik.scenario.writers import render_scenario
 
-ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors" / "decide"
+ANCHORS = Path(__file__).resolve().parent / "data" / "anchors" / "decide"  # tests/data/SOURCES.md
 INPUTS = ANCHORS / "inputs"
 
 GOOD = """#O\tToy

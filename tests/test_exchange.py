@@ -15,7 +15,7 @@ from realpolitik.models import ScenarioBatch, get_model
 from realpolitik.scenario import load_scenario
 from realpolitik.scenario.model import Scenario
 
-ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors" / "decide"
+ANCHORS = Path(__file__).resolve().parent / "data" / "anchors" / "decide"  # tests/data/SOURCES.md
 CASES = {"sample_data": "sample_data.txt", "copenhagen": "copenhagen.csv", "cop21": "cop21.csv"}
 
 

@@ -16,7 +16,7 @@ import pytest
 from realpolitik.models import get_model
 from realpolitik.scenario import load_scenario
 
-ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors" / "decide"
+ANCHORS = Path(__file__).resolve().parent / "data" / "anchors" / "decide"  # tests/data/SOURCES.md
 CASES = {"sample_data": "sample_data.txt", "copenhagen": "copenhagen.csv", "cop21": "cop21.csv"}
 TOL = 1e-9
 

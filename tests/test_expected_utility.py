@@ -29,7 +29,7 @@ from realpolitik.models.stability import settle
 from realpolitik.scenario import load_scenario
 from realpolitik.scenario.model import Scenario
 
-ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors" / "bdm"
+ANCHORS = Path(__file__).resolve().parent / "data" / "anchors" / "bdm"  # tests/data/SOURCES.md
 needs_anchors = pytest.mark.skipif(not ANCHORS.is_dir(), reason="shared anchors not available")
 
 EMISSION = dict(

@@ -10,7 +10,7 @@ import pytest
 from realpolitik.errors import ScenarioError
 from realpolitik.scenario.io import load_bytes, load_scenario
 
-KTAB = Path(__file__).resolve().parents[1].parent / "shared" / "anchors" / "ktab"
+KTAB = Path(__file__).resolve().parent / "data" / "anchors" / "ktab"  # tests/data/SOURCES.md
 INPUTS = KTAB / "inputs"
 
 needs_anchors = pytest.mark.skipif(not INPUTS.exists(), reason="shared KTAB anchors not present")

@@ -17,7 +17,7 @@ from realpolitik.scenario.fidelity import _canonical_actor, lost_content
 from realpolitik.scenario.writers import render_scenario, write_scenario
 
 HERE = Path(__file__).resolve().parent
-ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"
+ANCHORS = HERE / "data" / "anchors"  # tests/data/SOURCES.md
 FULL = HERE / "data" / "foundation_full.yaml"
 #: what a flat CSV cannot hold (the writer refuses unless lossy=True)
 CSV_LOSES = ("events", "sources", "extensions", "uncertainty", "war")

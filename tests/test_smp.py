@@ -19,7 +19,7 @@ from realpolitik.scenario.io import load_bytes, load_scenario
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from smp_oracle import Oracle  # noqa: E402
 
-KTAB = Path(__file__).resolve().parents[1].parent / "shared" / "anchors" / "ktab"
+KTAB = Path(__file__).resolve().parent / "data" / "anchors" / "ktab"  # tests/data/SOURCES.md
 needs_anchors = pytest.mark.skipif(not (KTAB / "outputs").exists(), reason="shared KTAB anchors not present")
 
 GOLDEN = {

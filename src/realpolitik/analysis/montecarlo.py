@@ -14,10 +14,10 @@ a seed, fresh entropy is drawn and reported, so any run can be repeated.
 
 References
 ----------
-Bueno de Mesquita, B. (2011). A new model for predicting policy choices:
+[BDM2011] Bueno de Mesquita, B. (2011). A new model for predicting policy choices:
 preliminary tests. *Conflict Management and Peace Science* 28(1), 65-87 (Monte Carlo
 perturbation of the inputs of the expected-utility model).
-Saltelli, A. et al. (2008). *Global Sensitivity Analysis: The Primer*. Wiley, ch. 1
+[Saltelli2008] Saltelli, A. et al. (2008). *Global Sensitivity Analysis: The Primer*. Wiley, ch. 1
 (uncertainty analysis as propagation of input distributions by sampling).
 """
 

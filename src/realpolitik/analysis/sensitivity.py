@@ -20,16 +20,16 @@ itself), cut to the valid range.
 
 References
 ----------
-Sobol', I. M. (2001). Global sensitivity indices for nonlinear mathematical models
+[Sobol2001] Sobol', I. M. (2001). Global sensitivity indices for nonlinear mathematical models
 and their Monte Carlo estimates. *Mathematics and Computers in Simulation* 55, 271-280.
-Saltelli, A. et al. (2010). Variance based sensitivity analysis of model output.
+[Saltelli2010] Saltelli, A. et al. (2010). Variance based sensitivity analysis of model output.
 *Computer Physics Communications* 181, 259-270 (the estimators of S1 and ST, Table 2).
-Morris, M. D. (1991). Factorial sampling plans for preliminary computational
+[Morris1991] Morris, M. D. (1991). Factorial sampling plans for preliminary computational
 experiments. *Technometrics* 33(2), 161-174.
-Campolongo, F., Cariboni, J. & Saltelli, A. (2007). An effective screening design for
+[Campolongo2007] Campolongo, F., Cariboni, J. & Saltelli, A. (2007). An effective screening design for
 sensitivity analysis of large models. *Environmental Modelling & Software* 22,
 1509-1518 (``mu*``).
-Herman, J. & Usher, W. (2017). SALib: an open-source Python library for sensitivity
+[Herman2017] Herman, J. & Usher, W. (2017). SALib: an open-source Python library for sensitivity
 analysis. *Journal of Open Source Software* 2(9), 97.
 """
 

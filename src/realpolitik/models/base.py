@@ -96,7 +96,7 @@ def package_versions() -> dict[str, str]:
 
 @dataclass
 class Result:
-    """What a model returns.  ``to_dict()`` gives the flat JSON of ARCHITECTURE.md.
+    """What a model returns.  ``to_dict()`` gives the flat JSON of ``docs/architecture.md``.
 
     ``packages`` records the versions of Python and of the numerical packages (numpy,
     scipy) the result was computed with, so a stored run says what produced its numbers.

@@ -186,7 +186,7 @@ class WeightedMean(_BaselineModel):
 
     References
     ----------
-    Achen, C. H. (2006). Evaluating political decision-making models. In Thomson
+    [Achen2006] Achen, C. H. (2006). Evaluating political decision-making models. In Thomson
     et al. (eds.), *The European Union Decides*, ch. 10 (the "compromise model",
     eq. 10.1: the capability-and-salience-weighted mean of positions).
     """
@@ -210,9 +210,9 @@ class WeightedMedian(_BaselineModel):
 
     References
     ----------
-    Black, D. (1948). On the rationale of group decision-making. *Journal of
+    [Black1948] Black, D. (1948). On the rationale of group decision-making. *Journal of
     Political Economy* 56(1), 23-34 (the median voter theorem).
-    Bueno de Mesquita, B. (1994). Political forecasting: an expected utility
+    [BDM1994] Bueno de Mesquita, B. (1994). Political forecasting: an expected utility
     method. In *European Community Decision Making*, p. 79 (median as the forecast
     before bargaining).
     """
@@ -245,10 +245,10 @@ class NashBargaining(_BaselineModel):
 
     References
     ----------
-    Nash, J. (1950). The bargaining problem. *Econometrica* 18(2), 155-162.
-    Kalai, E. (1977). Nonsymmetric Nash solutions and replications of 2-person
+    [Nash1950] Nash, J. (1950). The bargaining problem. *Econometrica* 18(2), 155-162.
+    [Kalai1977] Kalai, E. (1977). Nonsymmetric Nash solutions and replications of 2-person
     bargaining. *Int. J. Game Theory* 6, 129-133 (the weighted form).
-    Achen, C. H. (2006), in *The European Union Decides*, ch. 10 (the NBS with the
+    [Achen2006] Achen, C. H. (2006), in *The European Union Decides*, ch. 10 (the NBS with the
     reference point as disagreement point, weights = capability x salience).
     """
 
@@ -285,7 +285,7 @@ class StatusQuo(_BaselineModel):
 
     References
     ----------
-    Thomson, R. et al. (2006). *The European Union Decides*, ch. 10 (the reference
+    [Thomson2006] Thomson, R. et al. (2006). *The European Union Decides*, ch. 10 (the reference
     point as the naive forecast).
     """
 

@@ -8,7 +8,7 @@ part of the way toward its voting position, and the next round starts from there
 
 Rules, with their sources (S&VO = Stokman & Van Oosten 1994, the model; Decide = the
 ``decide-exchange-model`` package, v2025.3.1, its reference implementation; section numbers
-refer to ``../shared/anchors/decide/MODEL.md``, which documents Decide at
+refer to ``tests/data/anchors/decide/MODEL.md``, which documents Decide at
 re-implementation level and names the package's functions and lines.  The 1994 chapter
 was not at hand to cite equation numbers; the formulas below are checked against Decide's
 code and reference outputs):
@@ -52,14 +52,14 @@ REX.  docs/exchange.md lists every difference.
 
 References
 ----------
-Stokman, F. N., & Van Oosten, R. (1994). The exchange of voting positions: an
+[StokmanVanOosten1994] Stokman, F. N., & Van Oosten, R. (1994). The exchange of voting positions: an
 object-oriented model of policy networks. In B. Bueno de Mesquita & F. N. Stokman (eds.),
 *European Community Decision Making: Models, Applications, and Comparisons* (pp. 105-127).
 Yale University Press.
 
-decide-exchange-model, PyPI version 2025.3.1 (GitHub foarsitter/decide-exchange-model,
+[Decide2025] decide-exchange-model, PyPI version 2025.3.1 (GitHub foarsitter/decide-exchange-model,
 GPL-3.0): ``decide/model/equalgain.py``, ``base.py``, ``calculations.py``, ``utils.py``;
-behaviour documented in ``../shared/anchors/decide/MODEL.md``.  (No code of the package
+behaviour documented in ``tests/data/anchors/decide/MODEL.md``.  (No code of the package
 is copied here; the algorithm is re-implemented from that description.)
 """
 
@@ -694,7 +694,7 @@ class ExchangeModel(Model):
 
     References
     ----------
-    Stokman, F. N., & Van Oosten, R. (1994). The exchange of voting positions: an
+    [StokmanVanOosten1994] Stokman, F. N., & Van Oosten, R. (1994). The exchange of voting positions: an
     object-oriented model of policy networks. In Bueno de Mesquita & Stokman (eds.),
     *European Community Decision Making*, pp. 105-127.  Rule by rule with the reference
     implementation's functions: the module docstring and ``docs/exchange.md``.

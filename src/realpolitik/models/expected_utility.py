@@ -1030,13 +1030,13 @@ class ExpectedUtility(Model):
 
     References
     ----------
-    Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011). Unravelling Bueno de
+    [Scholz2011] Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011). Unravelling Bueno de
     Mesquita's group decision model. *Journal of Theoretical Politics* 23(4),
     510-531 (ICAART 2011, pp. 18-30): eqs. (15), (16), (22)-(25), (28)-(29),
     (31), (33)-(36), Fig. 6, section 6.2, the Appendix algorithm.
-    Bueno de Mesquita, B. (1994). Political forecasting: an expected utility
+    [BDM1994] Bueno de Mesquita, B. (1994). Political forecasting: an expected utility
     method. In *European Community Decision Making*, Yale UP, ch. 4.
-    Bueno de Mesquita, B. (1985). The war trap revisited. *American Political
+    [BDM1985] Bueno de Mesquita, B. (1985). The war trap revisited. *American Political
     Science Review* 79(1), 156-177 (security levels, p. 157).
     """
 

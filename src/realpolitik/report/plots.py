@@ -1,6 +1,6 @@
 """Charts of results: matplotlib for static files (reports, PDF), plotly for the web.
 
-Every function reads the flat Result JSON of ARCHITECTURE.md (``Result.to_dict()``)
+Every function reads the flat Result JSON of ``docs/architecture.md`` (``Result.to_dict()``)
 or plain arrays, never a model object, so it works for any model that fills
 ``history`` and ``details``.  Each chart exists twice with the same name and
 content: ``mpl_<chart>`` returns a :class:`matplotlib.figure.Figure` (built without

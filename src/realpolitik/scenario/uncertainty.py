@@ -25,7 +25,7 @@ every value that has no distribution of its own (see :func:`sample_batch`).
 
 References
 ----------
-Bueno de Mesquita, B. (2011). A new model for predicting policy choices:
+[BDM2011] Bueno de Mesquita, B. (2011). A new model for predicting policy choices:
 preliminary tests. *Conflict Management and Peace Science* 28(1), 65-87 (the
 practice of perturbing inputs to turn point forecasts into distributions).
 """

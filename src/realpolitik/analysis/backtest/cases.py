@@ -24,11 +24,11 @@
 
 References
 ----------
-Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. In
+[BDM1994] Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. In
 Bueno de Mesquita & Stokman (eds.), *European Community Decision Making*, Yale UP.
-Thomson, R., Stokman, F. N., Achen, C. H. & König, T. (eds.) (2006). *The European Union
+[Thomson2006] Thomson, R., Stokman, F. N., Achen, C. H. & König, T. (eds.) (2006). *The European Union
 Decides*. Cambridge UP (the compromise model as the benchmark of spatial forecasts).
-Arregui, J. & Perarnaud, C. (2021). The Decision-making in the European Union (DEU III)
+[Arregui2021] Arregui, J. & Perarnaud, C. (2021). The Decision-making in the European Union (DEU III)
 dataset. doi:10.34810/data53.
 """
 

@@ -22,13 +22,13 @@ harness and leaderboard as ``backtest cases`` apply.
 
 References
 ----------
-Arregui, J. & Perarnaud, C. (2021). A new dataset on legislative decision-making in
+[Arregui2021] Arregui, J. & Perarnaud, C. (2021). A new dataset on legislative decision-making in
 the European Union: the DEU III dataset. *Journal of European Public Policy* 29(1);
 data doi:10.34810/data53.
-Thomson, R., Stokman, F. N., Achen, C. H. & König, T. (eds.) (2006). *The European
+[Thomson2006] Thomson, R., Stokman, F. N., Achen, C. H. & König, T. (eds.) (2006). *The European
 Union Decides*. Cambridge UP (the compromise model; mean absolute error about 23 on
 0-100 on DEU III's 351 issues, as documented in docs/backtests.md).
-Council Decision of the Treaty of Nice, Art. 205(2) TEC as amended by the Acts of
+[Nice2001] Council Decision of the Treaty of Nice, Art. 205(2) TEC as amended by the Acts of
 Accession 2003, 2005 and 2012 (the weighted votes used as capabilities).
 """
 

@@ -42,14 +42,14 @@ the absolute error of the predicted median, and the Brier score and calibration 
 
 References
 ----------
-Gibler, D. M. & Miller, S. V. (2024). The Militarized Interstate Confrontation data,
+[Gibler2024] Gibler, D. M. & Miller, S. V. (2024). The Militarized Interstate Confrontation data,
 v1.01 (via the R package stevedata).
-Bennett, D. S. & Stam, A. C. (1996). The duration of interstate wars, 1816-1985. *APSR*
+[BennettStam1996] Bennett, D. S. & Stam, A. C. (1996). The duration of interstate wars, 1816-1985. *APSR*
 90(2), 239-257.
-Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6), 783-813.
-Hirshleifer, J. (1989). Conflict and rent-seeking success functions: ratio vs.
+[SmithStam2004] Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6), 783-813.
+[Hirshleifer1989] Hirshleifer, J. (1989). Conflict and rent-seeking success functions: ratio vs.
 difference models of relative success. *Public Choice* 63, 101-112.
-Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules, prediction, and
+[Gneiting2007] Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules, prediction, and
 estimation. *JASA* 102(477), 359-378 (CRPS, log score).
 """
 

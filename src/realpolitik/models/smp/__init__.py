@@ -39,14 +39,14 @@ in actor order so that identical actors tie exactly, as in KTAB.
 
 References
 ----------
-KAPSARC (2015-2019). *KTAB, the KAPSARC Toolkit for Behavioral Analysis*: SMP documentation
+[KTAB] KAPSARC (2015-2019). *KTAB, the KAPSARC Toolkit for Behavioral Analysis*: SMP documentation
 (``examples/smp/doc``, including the 2017 reference logs) and source (``smp.cpp``,
 ``smpbcn.cpp``, ``kmodel.cpp``), MIT licence.
-Efird, B., Lester, S., & Wise, B. (2016). *Journal of East Asian Studies* 16, 117-145,
+[Efird2016] Efird, B., Lester, S., & Wise, B. (2016). *Journal of East Asian Studies* 16, 117-145,
 Tables 2-3 (the China SOE reform scenarios that ship with KTAB).
-*Markov voting with incentives in KTAB* (``KTAB/kmodel/doc/markov-incentives.tex``; the
+[KTAB] *Markov voting with incentives in KTAB* (``KTAB/kmodel/doc/markov-incentives.tex``; the
 MarkovIncentive PCE).
-Reproduction notes: ``anchors/ktab/ALGORITHM.md`` sections 1.1-1.8 and 7.
+Reproduction notes: ``tests/data/anchors/ktab/ALGORITHM.md`` sections 1.1-1.8 and 7.
 
 Modules
 -------

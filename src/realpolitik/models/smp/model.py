@@ -73,12 +73,12 @@ class SMP(Model):
 
     References
     ----------
-    KTAB (KAPSARC Toolkit for Behavioral Analysis), ``examples/smp/libsrc/smp.cpp``,
+    [KTAB] KTAB (KAPSARC Toolkit for Behavioral Analysis), ``examples/smp/libsrc/smp.cpp``,
     ``smpbcn.cpp`` and ``KTAB/kmodel/libsrc/kmodel.cpp`` (MIT licence), the
     ``smpc`` program whose outputs the golden tests compare against.
     KTAB's SMP documentation (``examples/smp/doc``) and ``KTAB/kmodel/doc/markov-incentives.tex``
     (utility ``(1-d)(1+dR)``, risk from the PCE, the turn, the MarkovIncentive PCE).
-    Efird, B., Lester, S., & Wise, B. (2016). *J. East Asian Studies* 16, 117-145.
+    [Efird2016] Efird, B., Lester, S., & Wise, B. (2016). *J. East Asian Studies* 16, 117-145.
     """
 
     name = "smp"

@@ -342,7 +342,7 @@ def new_ideals(ideal, new_pos, accom: np.ndarray | None):
 
 
 def unique_representatives(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """KTAB's unique positions (``setUENdx``, ALGORITHM.md 7.1).
+    """KTAB's unique positions (``setUENdx``, tests/data/anchors/ktab/ALGORITHM.md 7.1).
 
     Representatives are chosen greedily in actor order (an actor is new unless within
     posTol of an earlier *representative*); each actor reports the last representative

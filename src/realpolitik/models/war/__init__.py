@@ -1,4 +1,4 @@
-"""The war-time bargaining layer (design doc ``war-bargaining.md``; ``docs/war.md``).
+"""The war-time bargaining layer (design doc ``docs/design/war-bargaining.md``; ``docs/war.md``).
 
 * :mod:`~realpolitik.models.war.mechanisms` - small pure functions, one per
   mechanism, each with its source and honesty label ([V]/[K]/[D]);

@@ -1,7 +1,7 @@
 """War-time bargaining mechanisms: small, pure, deterministic functions.
 
 Every function names its source and carries the honesty label of
-``../shared/design/war-bargaining.md`` (section 0):
+``docs/design/war-bargaining.md`` (section 0):
 
 * **[V]** checked against the paper's own text (often its abstract; notation ours);
 * **[K]** standard textbook form (the paper's notation/normalisation may differ);
@@ -17,21 +17,21 @@ solutions are reported (``clipped``), never hidden.
 
 References
 ----------
-Fearon, J. D. (1994). Domestic political audiences and the escalation of
+[Fearon1994] Fearon, J. D. (1994). Domestic political audiences and the escalation of
 international disputes. *APSR* 88(3), 577-592.
-Fearon, J. D. (1995). Rationalist explanations for war. *International
+[Fearon1995] Fearon, J. D. (1995). Rationalist explanations for war. *International
 Organization* 49(3), 379-414.
-Kreps, D. M. & Wilson, R. (1982). Reputation and imperfect information. *JET*
+[KrepsWilson1982] Kreps, D. M. & Wilson, R. (1982). Reputation and imperfect information. *JET*
 27(2), 253-279.
-Powell, R. (2006). War as a commitment problem. *International Organization*
+[Powell2006] Powell, R. (2006). War as a commitment problem. *International Organization*
 60(1), 169-203.
-Putnam, R. D. (1988). Diplomacy and domestic politics: the logic of two-level
+[Putnam1988] Putnam, R. D. (1988). Diplomacy and domestic politics: the logic of two-level
 games. *International Organization* 42(3), 427-460.
-Slantchev, B. L. (2003). The principle of convergence in wartime negotiations.
+[Slantchev2003] Slantchev, B. L. (2003). The principle of convergence in wartime negotiations.
 *APSR* 97(4), 621-632.
-Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6),
+[SmithStam2004] Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6),
 783-813.
-Tarar, A. (2001). International bargaining with two-sided domestic constraints.
+[Tarar2001] Tarar, A. (2001). International bargaining with two-sided domestic constraints.
 *JCR* 45(3), 320-340.
 Weeks, J. L. (2008). Autocratic audience costs: regime type and signaling
 resolve. *International Organization* 62(1), 35-64.

@@ -104,12 +104,12 @@ class WarBargaining(Model):
 
     References
     ----------
-    Fearon, J. D. (1995). Rationalist explanations for war. *IO* 49(3), 379-414.
-    Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6), 783-813.
-    Slantchev, B. L. (2003). The principle of convergence in wartime negotiations. *APSR* 97(4), 621-632.
-    Powell, R. (2006). War as a commitment problem. *IO* 60(1), 169-203.
-    Putnam, R. D. (1988). Diplomacy and domestic politics. *IO* 42(3), 427-460.
-    Kreps, D. M. & Wilson, R. (1982). Reputation and imperfect information. *JET* 27(2), 253-279.
+    [Fearon1995] Fearon, J. D. (1995). Rationalist explanations for war. *IO* 49(3), 379-414.
+    [SmithStam2004] Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6), 783-813.
+    [Slantchev2003] Slantchev, B. L. (2003). The principle of convergence in wartime negotiations. *APSR* 97(4), 621-632.
+    [Powell2006] Powell, R. (2006). War as a commitment problem. *IO* 60(1), 169-203.
+    [Putnam1988] Putnam, R. D. (1988). Diplomacy and domestic politics. *IO* 42(3), 427-460.
+    [KrepsWilson1982] Kreps, D. M. & Wilson, R. (1982). Reputation and imperfect information. *JET* 27(2), 253-279.
     """
 
     name = "war"

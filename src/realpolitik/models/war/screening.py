@@ -17,9 +17,9 @@ own equilibrium recursion if that differs (design doc 7).  Flow units: a share
 
 References
 ----------
-Powell, R. (2004). Bargaining and learning while fighting. *American Journal of
+[Powell2004] Powell, R. (2004). Bargaining and learning while fighting. *American Journal of
 Political Science* 48(2), 344-361.
-Filson, D. & Werner, S. (2002). A bargaining model of war and peace. *AJPS*
+[FilsonWerner2002] Filson, D. & Werner, S. (2002). A bargaining model of war and peace. *AJPS*
 46(4), 819-837.
 """
 

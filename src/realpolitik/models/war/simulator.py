@@ -28,8 +28,8 @@ published model.
 
 References
 ----------
-Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6).
-Slantchev, B. L. (2003). The principle of convergence in wartime negotiations.
+[SmithStam2004] Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6).
+[Slantchev2003] Slantchev, B. L. (2003). The principle of convergence in wartime negotiations.
 *APSR* 97(4) (settlement before military victory, [V] abstract).
 """
 

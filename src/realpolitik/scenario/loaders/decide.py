@@ -2,7 +2,7 @@
 
 Source: the ``decide-exchange-model`` package (foarsitter/decide-exchange-model,
 ``decide/data/reader.py`` and ``types.py``); layout in
-``../shared/anchors/decide/MODEL.md`` section 7.  Each line starts with a record key:
+``tests/data/anchors/decide/MODEL.md`` section 7.  Each line starts with a record key:
 
 ==========  ===========================================================
 ``#A``      actor: id, full name [, comment]
