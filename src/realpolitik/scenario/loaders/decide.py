@@ -104,6 +104,235 @@ def _number(text: str) -> Decimal | None:
     return d if d.is_finite() else None
 
 
+class _DecideReader:
+    """Reads a Decide file record by record: one method per record type (#A, #P, #M, #D), then
+    the cross-checks and the scenario data.  Problems are collected, located by line and field."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.problems: list[Problem] = []
+        self.titles: list[str] = []
+        self.actors: dict[str, dict[str, Any]] = {}  # original id -> record
+        self.issues: dict[str, dict[str, Any]] = {}
+        self.points: dict[str, list[tuple[Decimal, str, int]]] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.scales: dict[str, tuple[Decimal, Decimal]] = {}
+        self.where: dict[tuple, str] = {}
+
+    def bad(self, line_no: int, field: str, msg: str) -> None:
+        self.problems.append(Problem(f"{self.name}:{line_no}:{field}" if field else f"{self.name}:{line_no}", msg))
+
+    # ------------------------------------------------------------ records
+    def read_line(self, k: int, f: list[str], line: str) -> None:
+        key = f[0].upper()
+        if key not in KEYS:
+            shown = line.strip()[:40]
+            hint = " (Decide comments start with #/)" if shown.startswith("#") or k == 1 else ""
+            self.bad(k, "", f"not a Decide record: {shown!r}; expected a line starting with "
+                            f"#A, #P, #M, #D, #O or #/{hint}")
+            return
+        if key == "#/":
+            return
+        if key == "#O":
+            if len(f) > 1 and f[1]:
+                self.titles.append(" ".join(x for x in f[1:] if x))
+            return
+        names, required = LAYOUT[key]
+        vals = f[1:]
+        if len(vals) < required or any(not vals[j] for j in range(required)):
+            need = ", ".join(names[:required])
+            missing = names[len(vals)] if len(vals) < required else names[next(j for j in range(required) if not vals[j])]
+            self.bad(k, missing, f"{key} row needs {required} field(s) ({need}); {missing} is missing or empty")
+            return
+        {"#A": self.read_actor, "#P": self.read_issue, "#M": self.read_point, "#D": self.read_row}[key](k, vals)
+
+    def read_actor(self, k: int, vals: list[str]) -> None:
+        """``#A id name comment``."""
+        aid = vals[0]
+        if aid in self.actors:
+            self.bad(k, "id", f"duplicate actor id {aid!r} (first on line {self.actors[aid]['line']})")
+            return
+        self.actors[aid] = {"line": k, "name": vals[1] if len(vals) > 1 and vals[1] else aid,
+                            "comment": " ".join(vals[2:]).strip()}
+
+    def read_issue(self, k: int, vals: list[str]) -> None:
+        """``#P id label description``."""
+        iid = vals[0]
+        if iid in self.issues:
+            self.bad(k, "id", f"duplicate issue id {iid!r} (first on line {self.issues[iid]['line']})")
+            return
+        label = vals[1] if len(vals) > 1 else ""
+        desc = " ".join(vals[2:]).strip()
+        self.issues[iid] = {"line": k, "label": label, "description": desc if desc and desc != label else None}
+
+    def read_point(self, k: int, vals: list[str]) -> None:
+        """``#M issue value label``: a point of an issue's scale."""
+        v = _number(vals[1])
+        if v is None:
+            self.bad(k, "value", f"scale point {vals[1]!r} is not a number")
+            return
+        self.points.setdefault(vals[0], []).append((v, " ".join(vals[2:]).strip(), k))
+
+    def read_row(self, k: int, vals: list[str]) -> None:
+        """``#D actor issue position salience power``."""
+        row: dict[str, Any] = {"line": k, "actor": vals[0], "issue": vals[1]}
+        ok = True
+        for fld, txt in zip(("position", "salience", "power"), vals[2:5]):
+            v = _number(txt)
+            if v is None:
+                self.bad(k, fld, f"{fld} {txt!r} is not a number")
+                ok = False
+            row[fld] = v
+        s, c = row["salience"], row["power"]
+        if s is not None:
+            if s < 0:
+                self.bad(k, "salience", f"salience {s} is negative; expected 0 < salience <= 1")
+                ok = False
+            elif s == 0:
+                self.bad(k, "salience", "salience is 0; Decide drops such rows - give a salience in (0, 1] "
+                                        "or remove the row")
+                ok = False
+            elif s > 1:
+                self.bad(k, "salience", f"salience {s} is above 1; Decide saliences lie in (0, 1]")
+                ok = False
+        if c is not None and c <= 0:
+            self.bad(k, "power", f"power {c} must be greater than 0")
+            ok = False
+        row["ok"] = ok
+        self.rows.append(row)
+
+    # ------------------------------------------------------------ cross checks
+    def check_scales(self) -> None:
+        """Each issue's scale from its #M points (ascending, at least two); 0-100 without any."""
+        for iid, pts in self.points.items():
+            if iid not in self.issues:
+                for _, _, k in pts:
+                    self.bad(k, "issue", f"scale point for unknown issue {iid!r} (no #P row)")
+                continue
+            for (a, _, _), (b, _, kb) in zip(pts, pts[1:]):
+                if b <= a:
+                    self.bad(kb, "value", f"scale points of {iid!r} must be ascending: {b} follows {a}")
+            vals = [p[0] for p in pts]
+            if len(vals) < 2 or max(vals) == min(vals):
+                self.bad(pts[0][2], "value", f"issue {iid!r} needs at least two different #M scale points "
+                                             f"(the lowest and the highest position)")
+                continue
+            self.scales[iid] = (min(vals), max(vals))
+        for iid in self.issues:
+            self.scales.setdefault(iid, (Decimal(0), Decimal(100)))
+
+    def check_rows(self) -> None:
+        """#D rows name known actors and issues, once each, with positions on the scale."""
+        seen: dict[tuple[str, str], int] = {}
+        for row in self.rows:
+            k = row["line"]
+            if row["actor"] not in self.actors:
+                self.bad(k, "actor", f"unknown actor {row['actor']!r} (no #A row)")
+                row["ok"] = False
+            if row["issue"] not in self.issues:
+                self.bad(k, "issue", f"unknown issue {row['issue']!r} (no #P row)")
+                row["ok"] = False
+            key2 = (row["actor"], row["issue"])
+            if key2 in seen:
+                self.bad(k, "actor", f"duplicate #D row for actor {row['actor']!r} on issue {row['issue']!r} "
+                                     f"(first on line {seen[key2]})")
+                row["ok"] = False
+            else:
+                seen[key2] = k
+            x = row["position"]
+            if x is not None and row["issue"] in self.scales:
+                lo, hi = self.scales[row["issue"]]
+                if not lo <= x <= hi:
+                    self.bad(k, "position", f"position {x} lies outside the scale of {row['issue']!r} "
+                                            f"[{lo}, {hi}]")
+                    row["ok"] = False
+
+    # ------------------------------------------------------------ data
+    def issue_data(self, iids: dict[str, str]) -> list[dict[str, Any]]:
+        out = []
+        for iid, rec in self.issues.items():
+            lo, hi = self.scales[iid]
+            item: dict[str, Any] = {"id": iids[iid], "label": rec["label"] or iid, "min": float(lo), "max": float(hi)}
+            if rec["description"]:
+                item["description"] = rec["description"]
+            labelled = [{"value": float(v), "label": lab} for v, lab, _ in self.points.get(iid, []) if lab]
+            if labelled and iid in self.scales and all(b["value"] > a["value"] for a, b in zip(labelled, labelled[1:])):
+                item["points"] = labelled
+            out.append(item)
+        return out
+
+    def actor_data(self, aids: dict[str, str], iids: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+        """The actors with their #D values, and each issue's actors in #D row order."""
+        name, where = self.name, self.where
+        actor_data = []
+        row_order: dict[str, list[str]] = {iids[i]: [] for i in self.issues}
+        by_actor: dict[str, list[dict[str, Any]]] = {a: [] for a in self.actors}
+        for row in self.rows:
+            if row["ok"]:
+                by_actor[row["actor"]].append(row)
+                row_order[iids[row["issue"]]].append(aids[row["actor"]])
+        for aid, rec in self.actors.items():
+            mine = by_actor[aid]
+            if not mine:
+                if not any(r["actor"] == aid for r in self.rows):
+                    self.bad(rec["line"], "id", f"actor {aid!r} has no #D row (takes part in no issue)")
+                continue
+            cap = mine[0]["power"]
+            a: dict[str, Any] = {
+                "id": aids[aid],
+                "name": rec["name"],
+                "capability": float(cap),
+                "positions": {iids[r["issue"]]: float(r["position"]) for r in mine},
+                "saliences": {iids[r["issue"]]: float(r["salience"] * 100) for r in mine},
+            }
+            by_issue = {iids[r["issue"]]: float(r["power"]) for r in mine if r["power"] != cap}
+            if by_issue:
+                a["capability_by_issue"] = by_issue
+            if rec["comment"]:
+                a["description"] = rec["comment"]
+            k = len(actor_data)
+            where[(k,)] = f"{name}:{rec['line']}"
+            where[(k, "id")] = f"{name}:{rec['line']}:id"
+            where[(k, "capability")] = f"{name}:{mine[0]['line']}:power"
+            for r in mine:
+                i2 = iids[r["issue"]]
+                where[(k, "positions", i2)] = f"{name}:{r['line']}:position"
+                where[(k, "saliences", i2)] = f"{name}:{r['line']}:salience"
+                where[(k, "capability_by_issue", i2)] = f"{name}:{r['line']}:power"
+            actor_data.append(a)
+        return actor_data, row_order
+
+    def locator(self, iids: dict[str, str]):
+        name, where = self.name, self.where
+        issue_line = {iids[i]: r["line"] for i, r in self.issues.items()}
+        issue_index = {k: iids[i] for k, i in enumerate(self.issues)}
+
+        def locate(path: tuple) -> str:
+            loc = actor_location(where, path)
+            if loc is not None:
+                return loc
+            if len(path) >= 2 and path[0] == "issues" and path[1] in issue_index:
+                return f"{name}:{issue_line[issue_index[path[1]]]}"
+            return f"{name}:{'.'.join(map(str, path))}" if path else name
+
+        return locate
+
+
+def _unique_ids(originals: list[str]) -> dict[str, str]:
+    """Ids made from Decide's names (slugs), numbered where two names make the same slug."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for o in originals:
+        s = base = _slug(o)
+        n = 2
+        while s in used:
+            s = f"{base}_{n}"
+            n += 1
+        used.add(s)
+        out[o] = s
+    return out
+
+
 def load_decide(raw: bytes, name: str, **_: Any):
     """Read a Decide file into scenario data, a locator and the problems found."""
     if not sniff_decide(raw):
@@ -115,225 +344,29 @@ def load_decide(raw: bytes, name: str, **_: Any):
     text = decode_text(raw, name)
     lines = text.splitlines()
     delim = _delimiter(lines)
-    problems: list[Problem] = []
-
-    def bad(line_no: int, field: str, msg: str) -> None:
-        problems.append(Problem(f"{name}:{line_no}:{field}" if field else f"{name}:{line_no}", msg))
-
-    titles: list[str] = []
-    actors: dict[str, dict[str, Any]] = {}  # original id -> record
-    issues: dict[str, dict[str, Any]] = {}
-    points: dict[str, list[tuple[Decimal, str, int]]] = {}
-    rows: list[dict[str, Any]] = []
-
+    rd = _DecideReader(name)
     for k, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        f = _split(line, delim)
-        key = f[0].upper()
-        if key not in KEYS:
-            shown = line.strip()[:40]
-            hint = " (Decide comments start with #/)" if shown.startswith("#") or k == 1 else ""
-            bad(k, "", f"not a Decide record: {shown!r}; expected a line starting with "
-                       f"#A, #P, #M, #D, #O or #/{hint}")
-            continue
-        if key == "#/":
-            continue
-        if key == "#O":
-            if len(f) > 1 and f[1]:
-                titles.append(" ".join(x for x in f[1:] if x))
-            continue
-        names, required = LAYOUT[key]
-        vals = f[1:]
-        if len(vals) < required or any(not vals[j] for j in range(required)):
-            need = ", ".join(names[:required])
-            missing = names[len(vals)] if len(vals) < required else names[next(j for j in range(required) if not vals[j])]
-            bad(k, missing, f"{key} row needs {required} field(s) ({need}); {missing} is missing or empty")
-            continue
-        if key == "#A":
-            aid = vals[0]
-            if aid in actors:
-                bad(k, "id", f"duplicate actor id {aid!r} (first on line {actors[aid]['line']})")
-                continue
-            actors[aid] = {"line": k, "name": vals[1] if len(vals) > 1 and vals[1] else aid,
-                           "comment": " ".join(vals[2:]).strip()}
-        elif key == "#P":
-            iid = vals[0]
-            if iid in issues:
-                bad(k, "id", f"duplicate issue id {iid!r} (first on line {issues[iid]['line']})")
-                continue
-            label = vals[1] if len(vals) > 1 else ""
-            desc = " ".join(vals[2:]).strip()
-            issues[iid] = {"line": k, "label": label, "description": desc if desc and desc != label else None}
-        elif key == "#M":
-            v = _number(vals[1])
-            if v is None:
-                bad(k, "value", f"scale point {vals[1]!r} is not a number")
-                continue
-            points.setdefault(vals[0], []).append((v, " ".join(vals[2:]).strip(), k))
-        else:  # #D
-            row: dict[str, Any] = {"line": k, "actor": vals[0], "issue": vals[1]}
-            ok = True
-            for fld, txt in zip(("position", "salience", "power"), vals[2:5]):
-                v = _number(txt)
-                if v is None:
-                    bad(k, fld, f"{fld} {txt!r} is not a number")
-                    ok = False
-                row[fld] = v
-            s, c = row["salience"], row["power"]
-            if s is not None:
-                if s < 0:
-                    bad(k, "salience", f"salience {s} is negative; expected 0 < salience <= 1")
-                    ok = False
-                elif s == 0:
-                    bad(k, "salience", "salience is 0; Decide drops such rows - give a salience in (0, 1] "
-                                       "or remove the row")
-                    ok = False
-                elif s > 1:
-                    bad(k, "salience", f"salience {s} is above 1; Decide saliences lie in (0, 1]")
-                    ok = False
-            if c is not None and c <= 0:
-                bad(k, "power", f"power {c} must be greater than 0")
-                ok = False
-            row["ok"] = ok
-            rows.append(row)
-
-    # ------------------------------------------------------------ cross checks
-    scales: dict[str, tuple[Decimal, Decimal]] = {}
-    for iid, pts in points.items():
-        if iid not in issues:
-            for _, _, k in pts:
-                bad(k, "issue", f"scale point for unknown issue {iid!r} (no #P row)")
-            continue
-        for (a, _, _), (b, _, kb) in zip(pts, pts[1:]):
-            if b <= a:
-                bad(kb, "value", f"scale points of {iid!r} must be ascending: {b} follows {a}")
-        vals = [p[0] for p in pts]
-        if len(vals) < 2 or max(vals) == min(vals):
-            bad(pts[0][2], "value", f"issue {iid!r} needs at least two different #M scale points "
-                                    f"(the lowest and the highest position)")
-            continue
-        scales[iid] = (min(vals), max(vals))
-    for iid in issues:
-        scales.setdefault(iid, (Decimal(0), Decimal(100)))
-
-    seen: dict[tuple[str, str], int] = {}
-    for row in rows:
-        k = row["line"]
-        if row["actor"] not in actors:
-            bad(k, "actor", f"unknown actor {row['actor']!r} (no #A row)")
-            row["ok"] = False
-        if row["issue"] not in issues:
-            bad(k, "issue", f"unknown issue {row['issue']!r} (no #P row)")
-            row["ok"] = False
-        key2 = (row["actor"], row["issue"])
-        if key2 in seen:
-            bad(k, "actor", f"duplicate #D row for actor {row['actor']!r} on issue {row['issue']!r} "
-                            f"(first on line {seen[key2]})")
-            row["ok"] = False
-        else:
-            seen[key2] = k
-        x = row["position"]
-        if x is not None and row["issue"] in scales:
-            lo, hi = scales[row["issue"]]
-            if not lo <= x <= hi:
-                bad(k, "position", f"position {x} lies outside the scale of {row['issue']!r} "
-                                   f"[{lo}, {hi}]")
-                row["ok"] = False
-
-    # ------------------------------------------------------------ ids
-    def unique_ids(originals: list[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        used: set[str] = set()
-        for o in originals:
-            s = base = _slug(o)
-            n = 2
-            while s in used:
-                s = f"{base}_{n}"
-                n += 1
-            used.add(s)
-            out[o] = s
-        return out
-
-    aids = unique_ids(list(actors))
-    iids = unique_ids(list(issues))
-
-    # ------------------------------------------------------------ data
-    issue_data = []
-    for iid, rec in issues.items():
-        lo, hi = scales[iid]
-        item: dict[str, Any] = {"id": iids[iid], "label": rec["label"] or iid, "min": float(lo), "max": float(hi)}
-        if rec["description"]:
-            item["description"] = rec["description"]
-        labelled = [{"value": float(v), "label": lab} for v, lab, _ in points.get(iid, []) if lab]
-        if labelled and iid in scales and all(b["value"] > a["value"] for a, b in zip(labelled, labelled[1:])):
-            item["points"] = labelled
-        issue_data.append(item)
-
-    actor_data = []
-    where: dict[tuple, str] = {}
-    row_order: dict[str, list[str]] = {iids[i]: [] for i in issues}
-    by_actor: dict[str, list[dict[str, Any]]] = {a: [] for a in actors}
-    for row in rows:
-        if row["ok"]:
-            by_actor[row["actor"]].append(row)
-            row_order[iids[row["issue"]]].append(aids[row["actor"]])
-    for aid, rec in actors.items():
-        mine = by_actor[aid]
-        if not mine:
-            if not any(r["actor"] == aid for r in rows):
-                bad(rec["line"], "id", f"actor {aid!r} has no #D row (takes part in no issue)")
-            continue
-        cap = mine[0]["power"]
-        a: dict[str, Any] = {
-            "id": aids[aid],
-            "name": rec["name"],
-            "capability": float(cap),
-            "positions": {iids[r["issue"]]: float(r["position"]) for r in mine},
-            "saliences": {iids[r["issue"]]: float(r["salience"] * 100) for r in mine},
-        }
-        by_issue = {iids[r["issue"]]: float(r["power"]) for r in mine if r["power"] != cap}
-        if by_issue:
-            a["capability_by_issue"] = by_issue
-        if rec["comment"]:
-            a["description"] = rec["comment"]
-        k = len(actor_data)
-        where[(k,)] = f"{name}:{rec['line']}"
-        where[(k, "id")] = f"{name}:{rec['line']}:id"
-        where[(k, "capability")] = f"{name}:{mine[0]['line']}:power"
-        for r in mine:
-            i2 = iids[r["issue"]]
-            where[(k, "positions", i2)] = f"{name}:{r['line']}:position"
-            where[(k, "saliences", i2)] = f"{name}:{r['line']}:salience"
-            where[(k, "capability_by_issue", i2)] = f"{name}:{r['line']}:power"
-        actor_data.append(a)
-
-    if not actors and not issues and not rows and not problems:
+        if line.strip():
+            rd.read_line(k, _split(line, delim), line)
+    rd.check_scales()
+    rd.check_rows()
+    aids = _unique_ids(list(rd.actors))
+    iids = _unique_ids(list(rd.issues))
+    issue_data = rd.issue_data(iids)
+    actor_data, row_order = rd.actor_data(aids, iids)
+    if not rd.actors and not rd.issues and not rd.rows and not rd.problems:
         raise ScenarioError("no Decide records (#A, #P, #D) in the file", name)
-    if not issues and not problems:
-        problems.append(Problem(name, "no issues: a Decide file needs #P rows"))
-
+    if not rd.issues and not rd.problems:
+        rd.problems.append(Problem(name, "no issues: a Decide file needs #P rows"))
     data: dict[str, Any] = {
-        "title": titles[0] if titles else Path(name).stem,
+        "title": rd.titles[0] if rd.titles else Path(name).stem,
         "issues": issue_data,
         "actors": actor_data,
         "extensions": {"decide": {"row_order": row_order}},
     }
-    if len(titles) > 1:
-        data["description"] = "\n".join(titles[1:])
-
-    issue_line = {iids[i]: r["line"] for i, r in issues.items()}
-    issue_index = {k: iids[i] for k, i in enumerate(issues)}
-
-    def locate(path: tuple) -> str:
-        loc = actor_location(where, path)
-        if loc is not None:
-            return loc
-        if len(path) >= 2 and path[0] == "issues" and path[1] in issue_index:
-            return f"{name}:{issue_line[issue_index[path[1]]]}"
-        return f"{name}:{'.'.join(map(str, path))}" if path else name
-
-    return data, locate, problems  # build_scenario reports them in line order
+    if len(rd.titles) > 1:
+        data["description"] = "\n".join(rd.titles[1:])
+    return data, rd.locator(iids), rd.problems  # build_scenario reports them in line order
 
 
 register_loader(

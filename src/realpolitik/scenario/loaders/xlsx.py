@@ -250,11 +250,9 @@ def _opt(d: dict[str, Any], key: str) -> str | None:
     return None if _blank(v) else _text(v)
 
 
-def _load_book(wb, name: str, salience_scale: str | None):
+def _parse_sheets(wb, name: str) -> dict[str, _Sheet]:
+    """The workbook's known sheets, each with its header checked (missing required columns raise)."""
     sheets = {ws.title.strip().lower(): ws for ws in wb.worksheets}
-    rd = _Reader(name)
-    problems = rd.problems
-    where = rd.where
     parsed: dict[str, _Sheet] = {}
     for kind in SHEET_COLUMNS:
         ws = sheets.get(kind)
@@ -272,51 +270,54 @@ def _load_book(wb, name: str, salience_scale: str | None):
             )
         parsed[kind] = sh
 
-    data: dict[str, Any] = {}
-    # meta
-    if "meta" in parsed:
-        sh = parsed["meta"]
-        for rownum, r in sh.rows:
-            key = _opt(r, "key")
-            if key is None:
-                continue
-            k = key.strip().lower().replace(" ", "_").replace("-", "_")
-            val = r.get("value")
-            where[(k,)] = sh.cell(rownum, "value")
-            if _blank(val):
-                continue
-            if k in _TEXT_META:
-                data[k] = _text(val) if k != "description" else str(val)
-            else:
-                text = _text(val)
-                try:
-                    data[k] = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    problems.append(Problem(sh.cell(rownum, "value"), f"{k}: value is not valid JSON ({exc.msg})"))
-    if salience_scale is not None:
-        data["salience_scale"] = salience_scale
+    return parsed
 
-    # sources
-    if "sources" in parsed:
-        sh = parsed["sources"]
-        out = []
-        for rownum, r in sh.rows:
-            k = len(out)
-            src = {f: _opt(r, f) for f in ("id", "title", "url", "citation", "quote")}
-            src = {f: v for f, v in src.items() if v is not None}
-            if r.get("quote") is not None and not _blank(r.get("quote")):
-                src["quote"] = str(r["quote"])
-            out.append(src)
-            where[("sources", k)] = sh.row(rownum)
-            for f in ("id", "title", "url", "citation", "quote"):
-                where[("sources", k, f)] = sh.cell(rownum, f)
-        data["sources"] = out
 
-    # issues and points
+def _read_meta(sh: _Sheet, rd: _Reader, data: dict[str, Any]) -> None:
+    """The ``meta`` sheet: Key | Value rows (text keys as text, the others as JSON)."""
+    problems, where = rd.problems, rd.where
+    for rownum, r in sh.rows:
+        key = _opt(r, "key")
+        if key is None:
+            continue
+        k = key.strip().lower().replace(" ", "_").replace("-", "_")
+        val = r.get("value")
+        where[(k,)] = sh.cell(rownum, "value")
+        if _blank(val):
+            continue
+        if k in _TEXT_META:
+            data[k] = _text(val) if k != "description" else str(val)
+        else:
+            text = _text(val)
+            try:
+                data[k] = json.loads(text)
+            except json.JSONDecodeError as exc:
+                problems.append(Problem(sh.cell(rownum, "value"), f"{k}: value is not valid JSON ({exc.msg})"))
+
+
+def _read_sources(sh: _Sheet, rd: _Reader) -> list[dict[str, Any]]:
+    """The ``sources`` sheet: one source per row."""
+    where = rd.where
+    out = []
+    for rownum, r in sh.rows:
+        k = len(out)
+        src = {f: _opt(r, f) for f in ("id", "title", "url", "citation", "quote")}
+        src = {f: v for f, v in src.items() if v is not None}
+        if r.get("quote") is not None and not _blank(r.get("quote")):
+            src["quote"] = str(r["quote"])
+        out.append(src)
+        where[("sources", k)] = sh.row(rownum)
+        for f in ("id", "title", "url", "citation", "quote"):
+            where[("sources", k, f)] = sh.cell(rownum, f)
+    return out
+
+
+def _read_issues(sh: _Sheet | None, rd: _Reader) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The ``issues`` sheet: one issue per row, and each id's index."""
+    problems, where = rd.problems, rd.where
     issues: list[dict[str, Any]] = []
     issue_index: dict[str, int] = {}
-    if "issues" in parsed:
-        sh = parsed["issues"]
+    if sh is not None:
         for rownum, r in sh.rows:
             iid = rd.require(sh, rownum, "id", "issue id")
             if iid is None:
@@ -339,28 +340,35 @@ def _load_book(wb, name: str, salience_scale: str | None):
             where[("issues", k)] = sh.row(rownum)
             for f in ("id", "label", "description", "min", "max", "status_quo"):
                 where[("issues", k, f)] = sh.cell(rownum, f)
-    if "points" in parsed:
-        sh = parsed["points"]
-        for rownum, r in sh.rows:
-            iid = rd.require(sh, rownum, "issue", "issue id")
-            value = rd.number(sh, rownum, "value", "point value")
-            label = rd.require(sh, rownum, "label", "point label")
-            if iid is None or value is None or label is None:
-                if _blank(r.get("value")):
-                    problems.append(Problem(sh.cell(rownum, "value"), "point value is empty; expected a number"))
-                continue
-            if iid not in issue_index:
-                problems.append(
-                    Problem(sh.cell(rownum, "issue"), f"unknown issue id {iid!r} (known: {', '.join(issue_index) or 'none'})")
-                )
-                continue
-            k = issue_index[iid]
-            pts = issues[k].setdefault("points", [])
-            where[("issues", k, "points", len(pts))] = sh.row(rownum)
-            pts.append({"value": value, "label": label})
+    return issues, issue_index
 
-    # actors
-    sh = parsed.get("actors")
+
+def _read_points(sh: _Sheet, rd: _Reader, issues: list[dict[str, Any]], issue_index: dict[str, int]) -> None:
+    """The ``points`` sheet: labelled points, added to their issues."""
+    problems, where = rd.problems, rd.where
+    for rownum, r in sh.rows:
+        iid = rd.require(sh, rownum, "issue", "issue id")
+        value = rd.number(sh, rownum, "value", "point value")
+        label = rd.require(sh, rownum, "label", "point label")
+        if iid is None or value is None or label is None:
+            if _blank(r.get("value")):
+                problems.append(Problem(sh.cell(rownum, "value"), "point value is empty; expected a number"))
+            continue
+        if iid not in issue_index:
+            problems.append(
+                Problem(sh.cell(rownum, "issue"), f"unknown issue id {iid!r} (known: {', '.join(issue_index) or 'none'})")
+            )
+            continue
+        k = issue_index[iid]
+        pts = issues[k].setdefault("points", [])
+        where[("issues", k, "points", len(pts))] = sh.row(rownum)
+        pts.append({"value": value, "label": label})
+
+
+def _read_actors(sh: _Sheet | None, rd: _Reader, name: str, issues: list[dict[str, Any]], issue_index: dict[str, int]):
+    """The ``actors`` sheet: one row per actor and issue.  Returns the actors, their index and the issues the
+    rows name (in order), for a workbook without an ``issues`` sheet."""
+    problems, where = rd.problems, rd.where
     if sh is None:
         raise ScenarioError("workbook has no 'actors' sheet", name)
     actors: list[dict[str, Any]] = []
@@ -462,97 +470,126 @@ def _load_book(wb, name: str, salience_scale: str | None):
             where[("actors", k, "positions", iid)] = loc
             where[("actors", k, "saliences", iid)] = loc
             where[("actors", k)] = loc
-    data["actors"] = actors
+    return actors, index, derived_issues
 
-    if not issues:
-        for iid in derived_issues:
-            pos = [a["positions"][iid] for a in actors if iid in a["positions"]]
-            lo, hi = (min(pos), max(pos)) if pos else (0.0, 100.0)
-            if hi <= lo:
-                lo, hi = lo - 1.0, hi + 1.0
-            issues.append({"id": iid, "min": lo, "max": hi})
-    data["issues"] = issues
 
-    # notes
-    if "notes" in parsed:
-        shn = parsed["notes"]
-        for rownum, r in shn.rows:
-            aid = rd.require(shn, rownum, "actor", "actor id")
-            if aid is None:
-                continue
-            if aid not in index:
-                problems.append(
-                    Problem(shn.cell(rownum, "actor"), f"note for unknown actor {aid!r} (not on the actors sheet)")
-                )
-                continue
-            k = index[aid]
-            note = {f: (str(r[f]) if f in ("text", "quote") else _text(r[f])) for f in ("field", "text", "quote", "source") if not _blank(r.get(f))}
-            notes = actors[k].setdefault("notes", [])
-            where[("actors", k, "notes", len(notes))] = shn.row(rownum)
-            notes.append(note)
+def _derived_issues(derived: list[str], actors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Issues named only on the actors sheet: the scale spans the positions given."""
+    issues: list[dict[str, Any]] = []
+    for iid in derived:
+        pos = [a["positions"][iid] for a in actors if iid in a["positions"]]
+        lo, hi = (min(pos), max(pos)) if pos else (0.0, 100.0)
+        if hi <= lo:
+            lo, hi = lo - 1.0, hi + 1.0
+        issues.append({"id": iid, "min": lo, "max": hi})
+    return issues
 
-    # events
-    if "events" in parsed:
-        she = parsed["events"]
-        events: list[dict[str, Any]] = []
-        by_number: dict[str, int] = {}
-        for rownum, r in she.rows:
-            num = rd.require(she, rownum, "event", "event number")
-            if num is None:
-                continue
-            if num not in by_number:
-                by_number[num] = len(events)
-                ev: dict[str, Any] = {"changes": []}
-                e_k = by_number[num]
-                where[("events", e_k)] = she.row(rownum)
-                rnd = rd.number(she, rownum, "round", "round", "a whole number >= 0")
-                if rnd is not None:
-                    if rnd.is_integer():
-                        ev["round"] = int(rnd)
-                    else:
-                        problems.append(Problem(she.cell(rownum, "round"), f"round {rnd:g} is not a whole number"))
-                for f in ("id", "date", "source"):
-                    v = _opt(r, f)
-                    if v is not None:
-                        ev[f] = v
-                for f in ("description", "quote"):
-                    if not _blank(r.get(f)):
-                        ev[f] = str(r[f])
-                for f in ("id", "round", "date", "description", "source", "quote"):
-                    where[("events", e_k, f)] = she.cell(rownum, f)
-                events.append(ev)
+
+def _read_notes(shn: _Sheet, rd: _Reader, actors: list[dict[str, Any]], index: dict[str, int]) -> None:
+    """The ``notes`` sheet: the rationale of actors' numbers, added to their actors."""
+    problems, where = rd.problems, rd.where
+    for rownum, r in shn.rows:
+        aid = rd.require(shn, rownum, "actor", "actor id")
+        if aid is None:
+            continue
+        if aid not in index:
+            problems.append(
+                Problem(shn.cell(rownum, "actor"), f"note for unknown actor {aid!r} (not on the actors sheet)")
+            )
+            continue
+        k = index[aid]
+        note = {f: (str(r[f]) if f in ("text", "quote") else _text(r[f])) for f in ("field", "text", "quote", "source") if not _blank(r.get(f))}
+        notes = actors[k].setdefault("notes", [])
+        where[("actors", k, "notes", len(notes))] = shn.row(rownum)
+        notes.append(note)
+
+
+def _read_events(she: _Sheet, rd: _Reader) -> list[dict[str, Any]]:
+    """The ``events`` sheet: rows numbered by event (the first row of a number gives its round, date ...),
+    one change per row."""
+    problems, where = rd.problems, rd.where
+    events: list[dict[str, Any]] = []
+    by_number: dict[str, int] = {}
+    for rownum, r in she.rows:
+        num = rd.require(she, rownum, "event", "event number")
+        if num is None:
+            continue
+        if num not in by_number:
+            by_number[num] = len(events)
+            ev: dict[str, Any] = {"changes": []}
             e_k = by_number[num]
-            ev = events[e_k]
-            actor = _opt(r, "actor")
-            if actor is None:
-                continue
-            ch: dict[str, Any] = {"actor": actor}
-            c_k = len(ev["changes"])
-            base = ("events", e_k, "changes", c_k)
-            where[base] = she.row(rownum)
-            for f in ("actor", "field", "issue", "value"):
-                where[base + (f,)] = she.cell(rownum, f)
-            where[base + ("actor_data",)] = she.cell(rownum, "actor_data")
-            for f in ("field", "issue"):
+            where[("events", e_k)] = she.row(rownum)
+            rnd = rd.number(she, rownum, "round", "round", "a whole number >= 0")
+            if rnd is not None:
+                if rnd.is_integer():
+                    ev["round"] = int(rnd)
+                else:
+                    problems.append(Problem(she.cell(rownum, "round"), f"round {rnd:g} is not a whole number"))
+            for f in ("id", "date", "source"):
                 v = _opt(r, f)
                 if v is not None:
-                    ch[f] = v
-            val = rd.number(she, rownum, "value", "value")
-            if val is not None:
-                ch["value"] = val
-            elif not _blank(r.get("value")):
-                ch["value"] = 0.0 if ch.get("field") != "capability" else 1.0  # reported already
-            ad = r.get("actor_data")
-            if not _blank(ad):
-                try:
-                    ch["actor_data"] = json.loads(str(ad))
-                except json.JSONDecodeError as exc:
-                    problems.append(Problem(she.cell(rownum, "actor_data"), f"actor data is not valid JSON ({exc.msg})"))
-            ev["changes"].append(ch)
-        data["events"] = events
+                    ev[f] = v
+            for f in ("description", "quote"):
+                if not _blank(r.get(f)):
+                    ev[f] = str(r[f])
+            for f in ("id", "round", "date", "description", "source", "quote"):
+                where[("events", e_k, f)] = she.cell(rownum, f)
+            events.append(ev)
+        e_k = by_number[num]
+        ev = events[e_k]
+        actor = _opt(r, "actor")
+        if actor is None:
+            continue
+        ch: dict[str, Any] = {"actor": actor}
+        c_k = len(ev["changes"])
+        base = ("events", e_k, "changes", c_k)
+        where[base] = she.row(rownum)
+        for f in ("actor", "field", "issue", "value"):
+            where[base + (f,)] = she.cell(rownum, f)
+        where[base + ("actor_data",)] = she.cell(rownum, "actor_data")
+        for f in ("field", "issue"):
+            v = _opt(r, f)
+            if v is not None:
+                ch[f] = v
+        val = rd.number(she, rownum, "value", "value")
+        if val is not None:
+            ch["value"] = val
+        elif not _blank(r.get("value")):
+            ch["value"] = 0.0 if ch.get("field") != "capability" else 1.0  # reported already
+        ad = r.get("actor_data")
+        if not _blank(ad):
+            try:
+                ch["actor_data"] = json.loads(str(ad))
+            except json.JSONDecodeError as exc:
+                problems.append(Problem(she.cell(rownum, "actor_data"), f"actor data is not valid JSON ({exc.msg})"))
+        ev["changes"].append(ch)
+    return events
 
+
+def _load_book(wb, name: str, salience_scale: str | None):
+    """A whole scenario in sheets: one reader per sheet, in dependency order."""
+    rd = _Reader(name)
+    parsed = _parse_sheets(wb, name)
+    data: dict[str, Any] = {}
+    if "meta" in parsed:
+        _read_meta(parsed["meta"], rd, data)
+    if salience_scale is not None:
+        data["salience_scale"] = salience_scale
+    if "sources" in parsed:
+        data["sources"] = _read_sources(parsed["sources"], rd)
+    issues, issue_index = _read_issues(parsed.get("issues"), rd)
+    if "points" in parsed:
+        _read_points(parsed["points"], rd, issues, issue_index)
+    actors, index, derived = _read_actors(parsed.get("actors"), rd, name, issues, issue_index)
+    data["actors"] = actors
+    data["issues"] = issues or _derived_issues(derived, actors)
+    if "notes" in parsed:
+        _read_notes(parsed["notes"], rd, actors, index)
+    if "events" in parsed:
+        data["events"] = _read_events(parsed["events"], rd)
     if "title" not in data:
         data["title"] = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    where = rd.where
 
     def locate(path: tuple) -> str:
         for cut in range(len(path), 0, -1):
@@ -561,7 +598,7 @@ def _load_book(wb, name: str, salience_scale: str | None):
                 return loc
         return name if not path else f"{name} ({'.'.join(map(str, path))})"
 
-    return data, locate, problems
+    return data, locate, rd.problems
 
 
 def _load_flat(wb, name: str, salience_scale: str | None):
