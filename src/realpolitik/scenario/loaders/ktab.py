@@ -141,19 +141,9 @@ def sniff_ktab_csv(raw: bytes) -> bool:
     return len(cells) >= 2 and cells[0] == "actor" and cells[1] == "description"
 
 
-def load_ktab_csv(raw: bytes, name: str, **_: Any):
-    """Read KTAB's SMP CSV (``smpc --csv``) into scenario data."""
-    text = decode_text(raw, name)
-    try:
-        records = _csv_lines(text)
-    except ScenarioError as exc:
-        raise ScenarioError([Problem(p.location.replace("<file>", name), p.message) for p in exc.problems]) from None
-    if len(records) < 2:
-        raise ScenarioError("a KTAB CSV needs a title line and an 'Actor,Description,...' header line", name)
-    problems: list[Problem] = []
-
-    # line 1: name, description, number of actors, number of dimensions [, ignored]
-    l1, first = records[0]
+def _title_line(record: tuple[int, list[str]], name: str) -> tuple[str, str, int, int]:
+    """Line 1: name, description, number of actors, number of dimensions [, ignored]."""
+    l1, first = record
     first = first + [""] * max(0, 4 - len(first))
     title = first[0] or "KTAB scenario"
     description = first[1]
@@ -170,9 +160,12 @@ def load_ktab_csv(raw: bytes, name: str, **_: Any):
             f"{name}:{l1}",
         )
     n_decl, d_decl = int(n_decl), int(d_decl)
+    return title, description, n_decl, d_decl
 
-    # line 2: header
-    l2, header = records[1]
+
+def _header_line(record: tuple[int, list[str]], name: str, d_decl: int) -> list[str]:
+    """Line 2: ``Actor, Description, Power``, then Position and Salience per dimension."""
+    l2, header = record
     header = _drop_trailing_empty(header)
     want_cols = 3 + 2 * d_decl
     if len(header) < 3 or header[0].lower() != "actor" or header[1].lower() != "description":
@@ -183,10 +176,93 @@ def load_ktab_csv(raw: bytes, name: str, **_: Any):
             f"which needs {want_cols} (Actor, Description, Power, then Position and Salience per dimension)",
             f"{name}:{l2}",
         )
+    return header
+
+
+def _actor_row(k: int, lineno: int, cells: list[str], header: list[str], issue_ids: list[str], name: str,
+               problems: list[Problem], where: dict[tuple, str]) -> tuple[dict[str, Any], str]:
+    """One actor row: the actor's data (placeholders where a cell is bad) and its raw name."""
+    d_decl = len(issue_ids)
+    want_cols = 3 + 2 * d_decl
+    cells = _drop_trailing_empty(cells)
+    if len(cells) != want_cols:
+        problems.append(
+            Problem(f"{name}:{lineno}", f"row has {len(cells)} fields, expected {want_cols} (as the header)")
+        )
+        cells = cells + [""] * max(0, want_cols - len(cells))
+    aname, adesc = cells[0], cells[1]
+    if not aname:
+        problems.append(Problem(f"{name}:{lineno}:Actor", "actor name is empty"))
+    elif len(aname) > MAX_NAME:
+        problems.append(
+            Problem(f"{name}:{lineno}:Actor", f"actor name {aname!r} is longer than KTAB's {MAX_NAME} characters")
+        )
+    if len(adesc) > MAX_DESC:
+        problems.append(
+            Problem(f"{name}:{lineno}:Description", f"description is longer than KTAB's {MAX_DESC} characters")
+        )
+    cap = _number(cells[2])
+    if cap is None:
+        problems.append(Problem(f"{name}:{lineno}:{header[2]}", f"capability {cells[2]!r} is not a number"))
+    positions: dict[str, float] = {}
+    saliences: dict[str, float] = {}
+    total = 0.0
+    for d, iid in enumerate(issue_ids):
+        for kind, col, store in (("position", 3 + 2 * d, positions), ("salience", 4 + 2 * d, saliences)):
+            v = _number(cells[col])
+            loc = f"{name}:{lineno}:{header[col]}"
+            if v is None:
+                problems.append(
+                    Problem(loc, f"{kind} is empty; expected a number" if not cells[col] else f"{kind} {cells[col]!r} is not a number")
+                )
+                continue
+            if not 0.0 <= v <= 100.0:
+                problems.append(Problem(loc, f"{kind} {v:g} lies outside KTAB's scale 0-100"))
+                continue
+            store[iid] = v
+        total += saliences.get(iid, 0.0)
+    if total > 100.0 + 1e-9:
+        problems.append(
+            Problem(
+                f"{name}:{lineno}",
+                f"saliences of {aname or 'actor'} sum to {total:g}; KTAB requires the sum over dimensions to be at most 100",
+            )
+        )
+    a: dict[str, Any] = {
+        "id": _slug(aname) if aname else f"actor_{k + 1}",
+        "name": aname,
+        "capability": cap if cap is not None else math.nan,
+        "positions": positions if len(positions) == len(saliences) == d_decl else {issue_ids[0]: math.nan},
+        "saliences": saliences if len(positions) == len(saliences) == d_decl else {issue_ids[0]: 0.0},
+    }
+    if adesc:
+        a["description"] = adesc
+    where[(k,)] = f"{name}:{lineno}"
+    where[(k, "id")] = f"{name}:{lineno}:Actor"
+    where[(k, "capability")] = f"{name}:{lineno}:{header[2]}"
+    for d, iid in enumerate(issue_ids):
+        where[(k, "positions", iid)] = f"{name}:{lineno}:{header[3 + 2 * d]}"
+        where[(k, "saliences", iid)] = f"{name}:{lineno}:{header[4 + 2 * d]}"
+    return a, aname
+
+
+def load_ktab_csv(raw: bytes, name: str, **_: Any):
+    """Read KTAB's SMP CSV (``smpc --csv``) into scenario data: the title line, the header line,
+    then one row per actor."""
+    text = decode_text(raw, name)
+    try:
+        records = _csv_lines(text)
+    except ScenarioError as exc:
+        raise ScenarioError([Problem(p.location.replace("<file>", name), p.message) for p in exc.problems]) from None
+    if len(records) < 2:
+        raise ScenarioError("a KTAB CSV needs a title line and an 'Actor,Description,...' header line", name)
+    problems: list[Problem] = []
+    title, description, n_decl, d_decl = _title_line(records[0], name)
+    l1 = records[0][0]
+    header = _header_line(records[1], name, d_decl)
     pos_headers = [header[3 + 2 * k] for k in range(d_decl)]
     sal_headers = [header[4 + 2 * k] for k in range(d_decl)]
     issue_ids = _unique_ids([dimension_id(h) for h in pos_headers])
-
     body = records[2:]
     if len(body) != n_decl:
         # KTAB reads exactly the declared number of rows: extra rows are ignored silently,
@@ -206,68 +282,9 @@ def load_ktab_csv(raw: bytes, name: str, **_: Any):
     where: dict[tuple, str] = {}
     raw_names: list[str] = []
     for k, (lineno, cells) in enumerate(body):
-        cells = _drop_trailing_empty(cells)
-        if len(cells) != want_cols:
-            problems.append(
-                Problem(f"{name}:{lineno}", f"row has {len(cells)} fields, expected {want_cols} (as the header)")
-            )
-            cells = cells + [""] * max(0, want_cols - len(cells))
-        aname, adesc = cells[0], cells[1]
-        if not aname:
-            problems.append(Problem(f"{name}:{lineno}:Actor", "actor name is empty"))
-        elif len(aname) > MAX_NAME:
-            problems.append(
-                Problem(f"{name}:{lineno}:Actor", f"actor name {aname!r} is longer than KTAB's {MAX_NAME} characters")
-            )
-        if len(adesc) > MAX_DESC:
-            problems.append(
-                Problem(f"{name}:{lineno}:Description", f"description is longer than KTAB's {MAX_DESC} characters")
-            )
-        raw_names.append(aname)
-        cap = _number(cells[2])
-        if cap is None:
-            problems.append(Problem(f"{name}:{lineno}:{header[2]}", f"capability {cells[2]!r} is not a number"))
-        positions: dict[str, float] = {}
-        saliences: dict[str, float] = {}
-        total = 0.0
-        for d, iid in enumerate(issue_ids):
-            for kind, col, store in (("position", 3 + 2 * d, positions), ("salience", 4 + 2 * d, saliences)):
-                v = _number(cells[col])
-                loc = f"{name}:{lineno}:{header[col]}"
-                if v is None:
-                    problems.append(
-                        Problem(loc, f"{kind} is empty; expected a number" if not cells[col] else f"{kind} {cells[col]!r} is not a number")
-                    )
-                    continue
-                if not 0.0 <= v <= 100.0:
-                    problems.append(Problem(loc, f"{kind} {v:g} lies outside KTAB's scale 0-100"))
-                    continue
-                store[iid] = v
-            total += saliences.get(iid, 0.0)
-        if total > 100.0 + 1e-9:
-            problems.append(
-                Problem(
-                    f"{name}:{lineno}",
-                    f"saliences of {aname or 'actor'} sum to {total:g}; KTAB requires the sum over dimensions to be at most 100",
-                )
-            )
-        a: dict[str, Any] = {
-            "id": _slug(aname) if aname else f"actor_{k + 1}",
-            "name": aname,
-            "capability": cap if cap is not None else math.nan,
-            "positions": positions if len(positions) == len(saliences) == d_decl else {issue_ids[0]: math.nan},
-            "saliences": saliences if len(positions) == len(saliences) == d_decl else {issue_ids[0]: 0.0},
-        }
-        if adesc:
-            a["description"] = adesc
+        a, aname = _actor_row(k, lineno, cells, header, issue_ids, name, problems, where)
         actors.append(a)
-        where[(k,)] = f"{name}:{lineno}"
-        where[(k, "id")] = f"{name}:{lineno}:Actor"
-        where[(k, "capability")] = f"{name}:{lineno}:{header[2]}"
-        for d, iid in enumerate(issue_ids):
-            where[(k, "positions", iid)] = f"{name}:{lineno}:{header[3 + 2 * d]}"
-            where[(k, "saliences", iid)] = f"{name}:{lineno}:{header[4 + 2 * d]}"
-
+        raw_names.append(aname)
     ids = _unique_ids([a["id"] for a in actors])
     for a, i in zip(actors, ids):
         a["id"] = i
@@ -343,23 +360,8 @@ def parse_seed(text: str) -> int | None:
     return v if 0 <= v < 2**64 else None
 
 
-def load_ktab_xml(raw: bytes, name: str, **_: Any):
-    """Read KTAB's SMP XML (``smpc --xml``, schema ``smpSchema.xsd``) into scenario data."""
-    text = decode_text(raw, name)
-    try:
-        root = ET.fromstring(text.lstrip("\ufeff").encode())
-    except ET.ParseError as exc:
-        line, col = getattr(exc, "position", (0, 0))
-        raise ScenarioError(f"malformed XML: {exc.msg if hasattr(exc, 'msg') else exc}", f"{name}:{line}:{col}") from None
-    if _strip_ns(root.tag) != "Scenario":
-        raise ScenarioError(f"the root element must be <Scenario>, found <{_strip_ns(root.tag)}>", name)
-    problems: list[Problem] = []
-    loc = lambda path: f"{name}:{path}"  # noqa: E731
-
-    title = _text(_child(root, "name"))
-    if not title:
-        problems.append(Problem(loc("Scenario/name"), "scenario name is missing or empty"))
-    desc = _text(_child(root, "desc"))
+def _xml_seed(root, loc, problems: list[Problem]) -> int | None:
+    """``<prngSeed>``: required by KTAB's schema, an unsigned 64-bit integer."""
     seed_el = _child(root, "prngSeed")
     seed = None
     if seed_el is None:
@@ -370,9 +372,12 @@ def load_ktab_xml(raw: bytes, name: str, **_: Any):
             problems.append(
                 Problem(loc("Scenario/prngSeed"), f"prngSeed {_text(seed_el)!r} is not an unsigned 64-bit integer")
             )
+    return seed
 
+
+def _xml_parameters(mp, loc, problems: list[Problem]) -> dict[str, str]:
+    """``<ModelParameters>``: KTAB's nine parameters, each one of its allowed values."""
     params: dict[str, str] = {}
-    mp = _child(root, "ModelParameters")
     if mp is not None:
         for el in mp:
             tag = _strip_ns(el.tag)
@@ -398,7 +403,128 @@ def load_ktab_xml(raw: bytes, name: str, **_: Any):
             problems.append(
                 Problem(loc("ModelParameters"), f"missing model parameter(s): {', '.join(missing)} (KTAB needs all nine)")
             )
+    return params
 
+
+def _xml_actor(k: int, ael, issue_ids: list[str], loc, problems: list[Problem], where: dict[tuple, str]):
+    """One ``<Actor>``: the actor's data (placeholders where a value is bad) and its name."""
+    nd = len(issue_ids)
+    aname = _text(_child(ael, "name"))
+    here = f"Actors/Actor[{k + 1}]" + (f" ({aname})" if aname else "")
+    if not aname:
+        problems.append(Problem(loc(here + "/name"), "actor name is missing or empty"))
+    elif len(aname) > MAX_NAME:
+        problems.append(Problem(loc(here + "/name"), f"actor name is longer than KTAB's {MAX_NAME} characters"))
+    adesc = _text(_child(ael, "description"))
+    if len(adesc) > MAX_DESC:
+        problems.append(Problem(loc(here + "/description"), f"description is longer than KTAB's {MAX_DESC} characters"))
+    cap = _number(_text(_child(ael, "capability")))
+    if cap is None:
+        problems.append(
+            Problem(loc(here + "/capability"), f"capability {_text(_child(ael, 'capability'))!r} is not a number")
+        )
+    elif not 0.0 < cap <= 1000.0:
+        problems.append(Problem(loc(here + "/capability"), f"capability {cap:g} must lie in (0, 1000] (KTAB's schema)"))
+    ok = True
+    vals: dict[str, list[float]] = {}
+    for block, leaf in (("Position", "dCoord"), ("Salience", "dSal")):
+        bel = _child(ael, block)
+        cells = [_text(c) for c in _children(bel, leaf)] if bel is not None else []
+        if len(cells) != nd:
+            problems.append(
+                Problem(loc(f"{here}/{block}"), f"{len(cells)} <{leaf}> values, expected {nd} (one per dimension)")
+            )
+            ok = False
+            continue
+        nums = []
+        for d, c in enumerate(cells):
+            v = _number(c)
+            if v is None:
+                problems.append(
+                    Problem(loc(f"{here}/{block}/{leaf}[{d + 1}]"), f"{leaf} {c!r} is not a number" if c else f"{leaf} is empty")
+                )
+                ok = False
+            elif not 0.0 <= v <= 100.0:
+                problems.append(Problem(loc(f"{here}/{block}/{leaf}[{d + 1}]"), f"{leaf} {v:g} lies outside 0-100"))
+                ok = False
+            nums.append(v if v is not None else math.nan)
+        vals[block] = nums
+    if ok and sum(vals["Salience"]) > 100.0 + 1e-9:
+        problems.append(
+            Problem(
+                loc(f"{here}/Salience"),
+                f"saliences sum to {sum(vals['Salience']):g}; KTAB requires the sum over dimensions to be at most 100",
+            )
+        )
+    a: dict[str, Any] = {
+        "id": _slug(aname) if aname else f"actor_{k + 1}",
+        "name": aname,
+        "capability": cap if cap is not None else math.nan,
+        "positions": dict(zip(issue_ids, vals["Position"])) if ok else {issue_ids[0]: math.nan},
+        "saliences": dict(zip(issue_ids, vals["Salience"])) if ok else {issue_ids[0]: 0.0},
+    }
+    if adesc:
+        a["description"] = adesc
+    where[(k,)] = loc(here)
+    where[(k, "capability")] = loc(here + "/capability")
+    for d, iid in enumerate(issue_ids):
+        where[(k, "positions", iid)] = loc(f"{here}/Position/dCoord[{d + 1}]")
+        where[(k, "saliences", iid)] = loc(f"{here}/Salience/dSal[{d + 1}]")
+    return a, aname
+
+
+def _xml_ideal_adjustment(ia_el, names: list[str], loc, problems: list[Problem]) -> list[list[float]]:
+    """``<IdealAdjustment>``: the accommodation matrix (identity where no pair is given)."""
+    n = len(names)
+    index = {nm: i for i, nm in enumerate(names) if nm}
+    A = [[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)]
+    for p, pair in enumerate(_children(ia_el, "iaPair")):
+        here = f"IdealAdjustment/iaPair[{p + 1}]"
+        who, ref = _text(_child(pair, "adjustingIdeal")), _text(_child(pair, "referencePos"))
+        adj_text = _text(_child(pair, "adjust"))
+        bad = False
+        for field, nm in (("adjustingIdeal", who), ("referencePos", ref)):
+            if nm not in index:
+                problems.append(Problem(loc(f"{here}/{field}"), f"unknown actor {nm!r} (known: {', '.join(n_ for n_ in names if n_)})"))
+                bad = True
+        adj = _number(adj_text)
+        if adj is None:
+            problems.append(Problem(loc(f"{here}/adjust"), f"adjust {adj_text!r} is not a number"))
+            bad = True
+        if not bad:
+            A[index[who]][index[ref]] = float(adj)
+    for i in range(n):
+        row = sum(A[i])
+        if any(A[i][j] < 0 for j in range(n)) or row > 1.0 + 1e-12:
+            problems.append(
+                Problem(
+                    loc("IdealAdjustment"),
+                    f"ideal adjustments of {names[i]!r} must be >= 0 and sum to at most 1 (the rest keeps the old ideal)",
+                )
+            )
+    return A
+
+
+def load_ktab_xml(raw: bytes, name: str, **_: Any):
+    """Read KTAB's SMP XML (``smpc --xml``, schema ``smpSchema.xsd``) into scenario data: one
+    function per element (seed, parameters, actors, ideal adjustment)."""
+    text = decode_text(raw, name)
+    try:
+        root = ET.fromstring(text.lstrip("\ufeff").encode())
+    except ET.ParseError as exc:
+        line, col = getattr(exc, "position", (0, 0))
+        raise ScenarioError(f"malformed XML: {exc.msg if hasattr(exc, 'msg') else exc}", f"{name}:{line}:{col}") from None
+    if _strip_ns(root.tag) != "Scenario":
+        raise ScenarioError(f"the root element must be <Scenario>, found <{_strip_ns(root.tag)}>", name)
+    problems: list[Problem] = []
+    loc = lambda path: f"{name}:{path}"  # noqa: E731
+
+    title = _text(_child(root, "name"))
+    if not title:
+        problems.append(Problem(loc("Scenario/name"), "scenario name is missing or empty"))
+    desc = _text(_child(root, "desc"))
+    seed = _xml_seed(root, loc, problems)
+    params = _xml_parameters(_child(root, "ModelParameters"), loc, problems)
     dims_el = _child(root, "Dimensions")
     dim_names = [_text(d) for d in _children(dims_el, "dName")] if dims_el is not None else []
     actors_el = _child(root, "Actors")
@@ -413,7 +539,6 @@ def load_ktab_xml(raw: bytes, name: str, **_: Any):
         if count == 0:
             raise ScenarioError("no <Dimensions> and the first actor has no <Position>/<dCoord>", name)
     issue_ids = _unique_ids([_slug(d) if d else f"Dim{k}" for k, d in enumerate(dim_names)])
-    nd = len(issue_ids)
     if not MIN_ACTORS <= len(actor_els) <= MAX_ACTORS:
         problems.append(Problem(loc("Actors"), f"KTAB's SMP needs {MIN_ACTORS} to {MAX_ACTORS} actors, found {len(actor_els)}"))
 
@@ -421,69 +546,9 @@ def load_ktab_xml(raw: bytes, name: str, **_: Any):
     where: dict[tuple, str] = {}
     names: list[str] = []
     for k, ael in enumerate(actor_els):
-        aname = _text(_child(ael, "name"))
-        here = f"Actors/Actor[{k + 1}]" + (f" ({aname})" if aname else "")
-        if not aname:
-            problems.append(Problem(loc(here + "/name"), "actor name is missing or empty"))
-        elif len(aname) > MAX_NAME:
-            problems.append(Problem(loc(here + "/name"), f"actor name is longer than KTAB's {MAX_NAME} characters"))
-        names.append(aname)
-        adesc = _text(_child(ael, "description"))
-        if len(adesc) > MAX_DESC:
-            problems.append(Problem(loc(here + "/description"), f"description is longer than KTAB's {MAX_DESC} characters"))
-        cap = _number(_text(_child(ael, "capability")))
-        if cap is None:
-            problems.append(
-                Problem(loc(here + "/capability"), f"capability {_text(_child(ael, 'capability'))!r} is not a number")
-            )
-        elif not 0.0 < cap <= 1000.0:
-            problems.append(Problem(loc(here + "/capability"), f"capability {cap:g} must lie in (0, 1000] (KTAB's schema)"))
-        ok = True
-        vals: dict[str, list[float]] = {}
-        for block, leaf in (("Position", "dCoord"), ("Salience", "dSal")):
-            bel = _child(ael, block)
-            cells = [_text(c) for c in _children(bel, leaf)] if bel is not None else []
-            if len(cells) != nd:
-                problems.append(
-                    Problem(loc(f"{here}/{block}"), f"{len(cells)} <{leaf}> values, expected {nd} (one per dimension)")
-                )
-                ok = False
-                continue
-            nums = []
-            for d, c in enumerate(cells):
-                v = _number(c)
-                if v is None:
-                    problems.append(
-                        Problem(loc(f"{here}/{block}/{leaf}[{d + 1}]"), f"{leaf} {c!r} is not a number" if c else f"{leaf} is empty")
-                    )
-                    ok = False
-                elif not 0.0 <= v <= 100.0:
-                    problems.append(Problem(loc(f"{here}/{block}/{leaf}[{d + 1}]"), f"{leaf} {v:g} lies outside 0-100"))
-                    ok = False
-                nums.append(v if v is not None else math.nan)
-            vals[block] = nums
-        if ok and sum(vals["Salience"]) > 100.0 + 1e-9:
-            problems.append(
-                Problem(
-                    loc(f"{here}/Salience"),
-                    f"saliences sum to {sum(vals['Salience']):g}; KTAB requires the sum over dimensions to be at most 100",
-                )
-            )
-        a: dict[str, Any] = {
-            "id": _slug(aname) if aname else f"actor_{k + 1}",
-            "name": aname,
-            "capability": cap if cap is not None else math.nan,
-            "positions": dict(zip(issue_ids, vals["Position"])) if ok else {issue_ids[0]: math.nan},
-            "saliences": dict(zip(issue_ids, vals["Salience"])) if ok else {issue_ids[0]: 0.0},
-        }
-        if adesc:
-            a["description"] = adesc
+        a, aname = _xml_actor(k, ael, issue_ids, loc, problems, where)
         actors.append(a)
-        where[(k,)] = loc(here)
-        where[(k, "capability")] = loc(here + "/capability")
-        for d, iid in enumerate(issue_ids):
-            where[(k, "positions", iid)] = loc(f"{here}/Position/dCoord[{d + 1}]")
-            where[(k, "saliences", iid)] = loc(f"{here}/Salience/dSal[{d + 1}]")
+        names.append(aname)
     for n in sorted({n for n in names if n and names.count(n) > 1}):
         problems.append(Problem(loc("Actors"), f"actor name {n!r} appears more than once"))
     ids = _unique_ids([a["id"] for a in actors])
@@ -497,34 +562,7 @@ def load_ktab_xml(raw: bytes, name: str, **_: Any):
         ktab["parameters"] = params
     ia_el = _child(root, "IdealAdjustment")
     if ia_el is not None:
-        n = len(actor_els)
-        index = {nm: i for i, nm in enumerate(names) if nm}
-        A = [[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)]
-        for p, pair in enumerate(_children(ia_el, "iaPair")):
-            here = f"IdealAdjustment/iaPair[{p + 1}]"
-            who, ref = _text(_child(pair, "adjustingIdeal")), _text(_child(pair, "referencePos"))
-            adj_text = _text(_child(pair, "adjust"))
-            bad = False
-            for field, nm in (("adjustingIdeal", who), ("referencePos", ref)):
-                if nm not in index:
-                    problems.append(Problem(loc(f"{here}/{field}"), f"unknown actor {nm!r} (known: {', '.join(n_ for n_ in names if n_)})"))
-                    bad = True
-            adj = _number(adj_text)
-            if adj is None:
-                problems.append(Problem(loc(f"{here}/adjust"), f"adjust {adj_text!r} is not a number"))
-                bad = True
-            if not bad:
-                A[index[who]][index[ref]] = float(adj)
-        for i in range(n):
-            row = sum(A[i])
-            if any(A[i][j] < 0 for j in range(n)) or row > 1.0 + 1e-12:
-                problems.append(
-                    Problem(
-                        loc("IdealAdjustment"),
-                        f"ideal adjustments of {names[i]!r} must be >= 0 and sum to at most 1 (the rest keeps the old ideal)",
-                    )
-                )
-        ktab["ideal_adjustment"] = A
+        ktab["ideal_adjustment"] = _xml_ideal_adjustment(ia_el, names, loc, problems)
 
     data: dict[str, Any] = {
         "title": title or "KTAB scenario",
