@@ -80,61 +80,41 @@ def _parse_scale(text: str) -> tuple[float, float] | None:
         return None
 
 
-def rows_to_data(
-    rows: list[list[Any]],
-    name: str,
-    meta: dict[str, str],
-    first_row_number: int,
-    *,
-    default_title: str | None = None,
-    salience_scale: str | None = None,
-):
-    """Turn table rows (header first) into scenario data, a locator and problems.
+class _FlatRows:
+    """The rows of a flat table, read one at a time into actors (see :func:`rows_to_data`)."""
 
-    ``first_row_number`` is the 1-based row number of the header in the file.
-    """
-    problems: list[Problem] = []
-    if not rows:
-        raise ScenarioError("no header row: the table is empty", name)
-    header = [_norm(h) for h in rows[0]]
-    col: dict[str, int] = {}
-    for key, names in COLUMNS.items():
-        for j, h in enumerate(header):
-            if h in names:
-                col[key] = j
-                break
-    missing = [k for k in REQUIRED if k not in col]
-    if missing:
-        wanted = "; ".join(f"{k} ({'/'.join(COLUMNS[k][:4])})" for k in missing)
-        raise ScenarioError(
-            f"missing required column(s): {wanted}; found columns: {', '.join(map(str, rows[0]))}",
-            f"{name}:{first_row_number}",
-        )
-    # distribution columns (Position_low, Salience_sd ...): realpolitik.scenario.uncertainty
-    from realpolitik.scenario.uncertainty import table_columns, table_spec
+    def __init__(self, rows: list[list[Any]], name: str, meta: dict[str, str], first_row_number: int):
+        self.rows, self.name, self.meta = rows, name, meta
+        self.problems: list[Problem] = []
+        self.col = _columns(rows, name, first_row_number)
+        # distribution columns (Position_low, Salience_sd ...): realpolitik.scenario.uncertainty
+        from realpolitik.scenario.uncertainty import table_columns
 
-    ucols = table_columns(header, COLUMNS)
-    uncertainty: list[dict[str, Any]] = []
-    body = [(first_row_number + 1 + i, r) for i, r in enumerate(rows[1:])]
-    body = [(n, r) for n, r in body if any(str(c).strip() for c in r if c is not None)]
-    single_issue = meta.get("issue") or "issue"
+        self.ucols = table_columns([_norm(h) for h in rows[0]], COLUMNS)
+        self.uncertainty: list[dict[str, Any]] = []
+        self.single_issue = meta.get("issue") or "issue"
+        self.actors: dict[str, dict[str, Any]] = {}
+        self.bad_cell: dict[str, tuple[str, str]] = {}  # actor id -> (issue, first bad cell)
+        self.order: list[str] = []
+        self.where: dict[tuple, str] = {}
+        self.issues: list[str] = []
 
-    actors: dict[str, dict[str, Any]] = {}
-    bad_cell: dict[str, tuple[str, str]] = {}  # actor id -> (issue, first bad cell)
-    order: list[str] = []
-    where: dict[tuple, str] = {}
-    issues: list[str] = []
-
-    def cell(r: list[Any], key: str) -> Any:
-        j = col.get(key)
+    def cell(self, r: list[Any], key: str) -> Any:
+        j = self.col.get(key)
         return r[j] if j is not None and j < len(r) else None
 
-    for rownum, r in body:
+    def read_row(self, rownum: int, r: list[Any]) -> None:
+        """One row: an actor (on one issue), its values, its distribution columns, its note."""
+        name, rows, col, problems = self.name, self.rows, self.col, self.problems
+        actors, bad_cell, order, where, issues = self.actors, self.bad_cell, self.order, self.where, self.issues
+        ucols, uncertainty, single_issue, cell = self.ucols, self.uncertainty, self.single_issue, self.cell
+        from realpolitik.scenario.uncertainty import table_spec
+
         raw_name = cell(r, "actor")
         name_text = str(raw_name).strip() if raw_name is not None else ""
         if not name_text:
             problems.append(Problem(f"{name}:{rownum}:{rows[0][col['actor']]}", "actor name is empty; expected the actor's name or id"))
-            continue
+            return
         explicit_id = cell(r, "id")
         aid = str(explicit_id).strip() if explicit_id not in (None, "") else _slug(name_text)
         if "full_name" in col:  # an explicit display-name column: Actor holds the id
@@ -187,7 +167,7 @@ def rows_to_data(
                         + (f" on issue {iid!r}" if "issue" in col else ""),
                     )
                 )
-                continue
+                return
             cap = values.get("capability")
             base = actors[aid].get("capability")
             if cap is not None and base is not None and cap != base:
@@ -220,27 +200,52 @@ def rows_to_data(
         if note not in (None, ""):
             actors[aid].setdefault("notes", []).append({"field": f"row.{iid}", "text": str(note).strip()})
 
-    actor_list = []
-    for aid in order:
-        a = actors[aid]
-        incomplete = a.pop("_incomplete", False)
-        for iid in list(a["positions"]):
-            if iid not in a["saliences"]:
-                a["positions"].pop(iid)
-        for iid in list(a["saliences"]):
-            if iid not in a["positions"]:
-                a["saliences"].pop(iid)
-        if incomplete and not a["positions"] and aid in bad_cell:
-            # every row had a bad cell, reported already: a placeholder located at that
-            # cell, so that validation adds no second, vaguer message for the actor
-            iid, loc = bad_cell[aid]
-            a["positions"], a["saliences"] = {iid: math.nan}, {iid: 0.0}
-            k = order.index(aid)
-            where[(k, "positions", iid)] = where[(k, "saliences", iid)] = where[(k,)] = loc
-        a.setdefault("capability", math.nan if incomplete else None)
-        actor_list.append(a)
+    def actor_list(self) -> list[dict[str, Any]]:
+        """The actors, each with matching positions and saliences (placeholders where every row was bad)."""
+        actors, bad_cell, order, where = self.actors, self.bad_cell, self.order, self.where
+        actor_list = []
+        for aid in order:
+            a = actors[aid]
+            incomplete = a.pop("_incomplete", False)
+            for iid in list(a["positions"]):
+                if iid not in a["saliences"]:
+                    a["positions"].pop(iid)
+            for iid in list(a["saliences"]):
+                if iid not in a["positions"]:
+                    a["saliences"].pop(iid)
+            if incomplete and not a["positions"] and aid in bad_cell:
+                # every row had a bad cell, reported already: a placeholder located at that
+                # cell, so that validation adds no second, vaguer message for the actor
+                iid, loc = bad_cell[aid]
+                a["positions"], a["saliences"] = {iid: math.nan}, {iid: 0.0}
+                k = order.index(aid)
+                where[(k, "positions", iid)] = where[(k, "saliences", iid)] = where[(k,)] = loc
+            a.setdefault("capability", math.nan if incomplete else None)
+            actor_list.append(a)
+        return actor_list
 
-    # salience scale: declared, else 0-1 when every salience is within [0, 1]
+
+def _columns(rows: list[list[Any]], name: str, first_row_number: int) -> dict[str, int]:
+    """The header: which column holds each known field (missing required columns raise)."""
+    header = [_norm(h) for h in rows[0]]
+    col: dict[str, int] = {}
+    for key, names in COLUMNS.items():
+        for j, h in enumerate(header):
+            if h in names:
+                col[key] = j
+                break
+    missing = [k for k in REQUIRED if k not in col]
+    if missing:
+        wanted = "; ".join(f"{k} ({'/'.join(COLUMNS[k][:4])})" for k in missing)
+        raise ScenarioError(
+            f"missing required column(s): {wanted}; found columns: {', '.join(map(str, rows[0]))}",
+            f"{name}:{first_row_number}",
+        )
+    return col
+
+
+def _salience_scale(actor_list, uncertainty, meta, salience_scale) -> str:
+    """The declared salience scale, else 0-1 when every salience lies in [0, 1]; distributions follow it."""
     declared = salience_scale or meta.get("salience_scale")
     sal_values = [s for a in actor_list for s in a["saliences"].values() if math.isfinite(s)]
     if declared is None:
@@ -251,6 +256,11 @@ def rows_to_data(
         for u in uncertainty:
             if factor != 1.0 and ".salience." in u["path"]:
                 u.update({k: v * factor for k, v in u.items() if k in ("low", "high", "mode", "mean", "sd")})
+    return declared
+
+
+def _issue_data(issues: list[str], actor_list, uncertainty, meta, name: str, problems: list[Problem]):
+    """The issues: scales from ``# scale`` lines, else the range of the positions given."""
     issue_data = []
     scale = _parse_scale(meta["scale"]) if meta.get("scale") else None
     if meta.get("scale") and scale is None:
@@ -280,19 +290,10 @@ def rows_to_data(
                 item["status_quo"] = sq
         _issue_meta(item, iid, meta, name, problems)
         issue_data.append(item)
+    return issue_data
 
-    data: dict[str, Any] = {
-        "title": meta.get("title") or default_title or Path(name).stem,
-        "issues": issue_data,
-        "actors": actor_list,
-        "salience_scale": declared,
-    }
-    for key in ("description", "as_of"):
-        if meta.get(key):
-            data[key] = meta[key]
-    if uncertainty:
-        data["uncertainty"] = uncertainty
 
+def _flat_locator(where: dict[tuple, str], issue_data: list[dict[str, Any]], meta: dict[str, str], name: str):
     def locate(path: tuple) -> str:
         loc = actor_location(where, path)
         if loc is not None:
@@ -313,7 +314,47 @@ def rows_to_data(
             return f"{name}:{'.'.join(map(str, path))}"
         return name
 
-    return data, locate, problems
+    return locate
+
+
+def rows_to_data(
+    rows: list[list[Any]],
+    name: str,
+    meta: dict[str, str],
+    first_row_number: int,
+    *,
+    default_title: str | None = None,
+    salience_scale: str | None = None,
+):
+    """Turn table rows (header first) into scenario data, a locator and problems.
+
+    ``first_row_number`` is the 1-based row number of the header in the file.  The header
+    (:func:`_columns`), each row (:meth:`_FlatRows.read_row`), the salience scale and the
+    issues are read by functions of their own.
+    """
+    if not rows:
+        raise ScenarioError("no header row: the table is empty", name)
+    fr = _FlatRows(rows, name, meta, first_row_number)
+    body = [(first_row_number + 1 + i, r) for i, r in enumerate(rows[1:])]
+    for rownum, r in body:
+        if any(str(c).strip() for c in r if c is not None):
+            fr.read_row(rownum, r)
+    actor_list = fr.actor_list()
+    problems, uncertainty = fr.problems, fr.uncertainty
+    declared = _salience_scale(actor_list, uncertainty, meta, salience_scale)
+    issue_data = _issue_data(fr.issues, actor_list, uncertainty, meta, name, problems)
+    data: dict[str, Any] = {
+        "title": meta.get("title") or default_title or Path(name).stem,
+        "issues": issue_data,
+        "actors": actor_list,
+        "salience_scale": declared,
+    }
+    for key in ("description", "as_of"):
+        if meta.get(key):
+            data[key] = meta[key]
+    if uncertainty:
+        data["uncertainty"] = uncertainty
+    return data, _flat_locator(fr.where, issue_data, meta, name), problems
 
 
 _EXPECTED = {
