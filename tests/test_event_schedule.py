@@ -70,26 +70,33 @@ def test_yaml_round_trip_keeps_uncertain_events(scen):
     assert again.content_hash() == scen.content_hash()
 
 
+def _one_located_line(event_head: str, change: str) -> str:
+    """The single error line of a scenario whose one event has this head and change."""
+    text = BASE + f"""
+events:
+  - id: e
+    round: 1
+    {event_head}
+    changes:
+      - {change}
+"""
+    with pytest.raises(ScenarioError) as exc:
+        _load(text, "bad.yaml")
+    lines = exc.value.lines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("bad.yaml:")
+    return lines[0]
+
+
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("head", "message"),
     [
         ("probability: 1.5", "probability is 1.5; expected a number above 0 and at most 1"),
         ("probability: 0", "probability is 0; expected a number above 0 and at most 1"),
     ],
 )
-def test_bad_probability_is_one_located_line(change, message):
-    text = BASE + f"""
-events:
-  - id: e
-    round: 1
-    {change}
-    changes:
-      - {{actor: gov, field: position, issue: tax, value: 50}}
-"""
-    with pytest.raises(ScenarioError) as exc:
-        _load(text, "bad.yaml")
-    lines = exc.value.lines()
-    assert len(lines) == 1 and lines[0].startswith("bad.yaml:") and message in lines[0]
+def test_bad_probability_is_one_located_line(head, message):
+    assert message in _one_located_line(head, "{actor: gov, field: position, issue: tax, value: 50}")
 
 
 @pytest.mark.parametrize(
@@ -104,18 +111,8 @@ events:
     ],
 )
 def test_bad_event_distribution_is_one_located_line(change, message):
-    text = BASE + f"""
-events:
-  - id: e
-    round: 1
-    changes:
-      - {change}
-"""
-    with pytest.raises(ScenarioError) as exc:
-        _load(text, "bad.yaml")
-    lines = exc.value.lines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("bad.yaml:") and "events.0.changes.0" in lines[0] and message in lines[0]
+    line = _one_located_line("", change)
+    assert "events.0.changes.0" in line and message in line
 
 
 def test_point_schedule_applies_likely_events_only(scen):
