@@ -806,7 +806,8 @@ class ExchangeModel(Model):
         sim = self._simulate(scenario, one_level_capability(scenario), arr.position, arr.salience, rng)
         return self._result(scenario, sim)
 
-    def _result(self, scenario: Scenario, sim: dict[str, Any], extra: dict | None = None) -> Result:
+    def _result(self, scenario: Scenario, sim: dict[str, Any], extra: dict | None = None,
+                forecast: dict[str, float] | None = None) -> Result:
         st: _ScaledInputs = sim["setup"]
         iids, aids = scenario.issue_ids, scenario.actor_ids
         dn = lambda v, u: self._denorm(v, st, u)  # noqa: E731
@@ -818,7 +819,9 @@ class ExchangeModel(Model):
         voting = {iid: [dn(V[u], u) for V in sim["voting_outcomes"]] for u, iid in enumerate(iids)}
         spans = {i.id: i.span for i in scenario.issues}
         stability = stability_details(voting, spans)
-        if self.options.mode == "decide":  # Decide reports the last round, stable or not
+        if forecast is not None:  # REX: the Monte Carlo mean
+            pass
+        elif self.options.mode == "decide":  # Decide reports the last round, stable or not
             forecast = {iid: voting[iid][-1] for iid in iids}
         else:
             forecast = {iid: stability["issues"][iid]["forecast"] for iid in iids}
@@ -920,9 +923,7 @@ class ExchangeModel(Model):
                 "note": "history and exchanges are those of the first repetition",
             }
         }
-        res = self._result(scenario, sim, extra)
-        res.forecast = {k: float(v) for k, v in zip(iids, mean)}
-        return res
+        return self._result(scenario, sim, extra, forecast={k: float(v) for k, v in zip(iids, mean)})
 
     # ------------------------------------------------------------ display
     def describe(self, result: Result, scenario: Scenario) -> list[Table]:
