@@ -25,7 +25,7 @@ from realpolitik.models import get_model
 from realpolitik.models.expected_utility import ExpectedUtilityOptions, run_rounds
 
 HERE = Path(__file__).resolve().parent
-ANCHORS = HERE.parents[1] / "shared" / "anchors" / "bdm"
+ANCHORS = HERE / "data" / "anchors" / "bdm"  # tests/data/SOURCES.md
 EMISSION_X = [4, 7, 4, 4, 10, 10, 10, 7, 4, 7]
 EMISSION_C = [0.08, 0.08, 0.03, 0.16, 0.16, 0.16, 0.16, 0.05, 0.05, 0.08]
 EMISSION_S = [0.8, 0.4, 0.2, 0.8, 0.6, 0.6, 0.9, 0.1, 1.0, 0.7]

@@ -22,7 +22,7 @@ from realpolitik.models import ScenarioBatch, get_model
 from realpolitik.models.expected_utility import PRESETS, ExpectedUtilityOptions
 from realpolitik.scenario import load_scenario
 
-CASES = Path(__file__).resolve().parents[1].parent / "shared" / "anchors" / "bdm" / "cases"
+CASES = Path(__file__).resolve().parent / "data" / "anchors" / "bdm" / "cases"  # tests/data/SOURCES.md
 needs_anchors = pytest.mark.skipif(not CASES.is_dir(), reason="shared anchors not available")
 TIE_CASES = ["tie_n7", "tie_n10"]
 
