@@ -819,12 +819,11 @@ class ExchangeModel(Model):
         voting = {iid: [dn(V[u], u) for V in sim["voting_outcomes"]] for u, iid in enumerate(iids)}
         spans = {i.id: i.span for i in scenario.issues}
         stability = stability_details(voting, spans)
-        if forecast is not None:  # REX: the Monte Carlo mean
-            pass
-        elif self.options.mode == "decide":  # Decide reports the last round, stable or not
-            forecast = {iid: voting[iid][-1] for iid in iids}
-        else:
-            forecast = {iid: stability["issues"][iid]["forecast"] for iid in iids}
+        if forecast is None:  # (REX passes the Monte Carlo mean)
+            if self.options.mode == "decide":  # Decide reports the last round, stable or not
+                forecast = {iid: voting[iid][-1] for iid in iids}
+            else:
+                forecast = {iid: stability["issues"][iid]["forecast"] for iid in iids}
         exchanges = []
         for r, exs in enumerate(sim["exchanges"], start=1):
             if isinstance(exs, int):
