@@ -23,6 +23,12 @@ MODELS = sorted(available_models())
 #: options that make a stochastic model's one-draw batch the same job as its single run
 #: (the war model simulates ``batch_paths`` wars per scenario draw, ``wars`` in a run)
 COMPARABLE = {"war": {"wars": 64, "batch_paths": 64, "what_if": False}}
+#: options that keep a slow model's runs short here (the ensemble runs every member, with draws)
+FAST = {"ensemble": {"draws": 8}}
+
+
+def _run_options(name: str) -> dict:
+    return {**FAST.get(name, {}), **COMPARABLE.get(name, {})}
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +123,7 @@ def test_bad_enum_and_out_of_range_values_name_the_field(name):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_one_seed_one_result_and_deterministic_models_ignore_it(name, scenario):
-    m = _cls(name)()
+    m = _cls(name)(**FAST.get(name, {}))
     a, b = m.run(scenario, rng=11), m.run(scenario, rng=11)
     _same(a, b)
     assert a.seed == 11
@@ -127,7 +133,7 @@ def test_one_seed_one_result_and_deterministic_models_ignore_it(name, scenario):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_no_seed_draws_a_fresh_one_and_records_it(name, scenario):
-    m = _cls(name)(**COMPARABLE.get(name, {}))
+    m = _cls(name)(**_run_options(name))
     r = m.run(scenario)
     if m.draws_random_numbers(scenario):
         assert isinstance(r.seed, int) and 0 <= r.seed < 2**63
@@ -138,7 +144,7 @@ def test_no_seed_draws_a_fresh_one_and_records_it(name, scenario):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_every_batch_row_on_a_repeated_scenario_equals_run(name, scenario):
-    m = _cls(name)(**COMPARABLE.get(name, {}))
+    m = _cls(name)(**_run_options(name))
     if m.draws_random_numbers(scenario):
         # the same generator: a one-draw batch is the single run
         got = m.forecast_batch(ScenarioBatch.repeat(scenario, 1), np.random.default_rng(3))
@@ -155,7 +161,7 @@ def test_every_batch_row_on_a_repeated_scenario_equals_run(name, scenario):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_result_survives_to_dict_and_from_dict(name, scenario):
-    r = _cls(name)(**COMPARABLE.get(name, {})).run(scenario, rng=5)
+    r = _cls(name)(**_run_options(name)).run(scenario, rng=5)
     data = r.to_dict()
     back = Result.from_dict(data)
     assert back.to_dict() == data
@@ -165,6 +171,6 @@ def test_result_survives_to_dict_and_from_dict(name, scenario):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_events_are_reported_uniformly(name, scenario):
-    r = _cls(name)(**COMPARABLE.get(name, {})).run(scenario, rng=5)
+    r = _cls(name)(**_run_options(name)).run(scenario, rng=5)
     skipped = r.details["events_skipped"]  # the default scenario has an event
     assert isinstance(skipped, list) and all(isinstance(s, str) and ": " in s for s in skipped)

@@ -34,9 +34,9 @@ def test_one_function_draws_seeds_and_one_default_exists():
                 pytest.fail(f"{path.relative_to(SRC)}:{node.lineno} draws a seed itself: use realpolitik.seeds.fresh_seed")
             if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DEFAULT_SEED" for t in node.targets):
                 pytest.fail(f"{path.relative_to(SRC)}:{node.lineno} defines DEFAULT_SEED again: import it from realpolitik.seeds")
-    from realpolitik.analysis import backtest, backtest_crises, backtest_wars
+    from realpolitik.analysis.backtest import cases, crises, scoring, wars
 
-    assert backtest.DEFAULT_SEED == backtest_wars.DEFAULT_SEED == backtest_crises.DEFAULT_SEED == DEFAULT_SEED
+    assert cases.DEFAULT_SEED == wars.DEFAULT_SEED == crises.DEFAULT_SEED == scoring.DEFAULT_SEED == DEFAULT_SEED
 
 
 def test_monte_carlo_without_a_seed_records_the_one_it_drew():

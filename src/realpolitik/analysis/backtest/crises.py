@@ -40,12 +40,12 @@ Models:
 
 References
 ----------
-Brecher, M. & Wilkenfeld, J. (2000). *A Study of Crisis*. University of Michigan Press;
+[Brecher2000] Brecher, M. & Wilkenfeld, J. (2000). *A Study of Crisis*. University of Michigan Press;
 ICB data version 16 (Brecher, Wilkenfeld, Beardsley, James & Quinn), actor level.
-Brier, G. W. (1950). Verification of forecasts expressed in terms of probability.
+[Brier1950] Brier, G. W. (1950). Verification of forecasts expressed in terms of probability.
 *Monthly Weather Review* 78(1), 1-3 (the multi-class score used here).
-Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules. *JASA* 102(477).
-Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6).
+[Gneiting2007] Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules. *JASA* 102(477).
+[SmithStam2004] Smith, A. & Stam, A. C. (2004). Bargaining and the nature of war. *JCR* 48(6).
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ score means one thing everywhere.
 
 References
 ----------
-Brier, G. W. (1950). Verification of forecasts expressed in terms of probability.
+[Brier1950] Brier, G. W. (1950). Verification of forecasts expressed in terms of probability.
 *Monthly Weather Review* 78(1), 1-3.
-Efron, B. & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*. Chapman & Hall.
-Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules, prediction, and
+[Efron1993] Efron, B. & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*. Chapman & Hall.
+[Gneiting2007] Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules, prediction, and
 estimation. *JASA* 102(477), 359-378 (CRPS, eq. 21).
 """
 

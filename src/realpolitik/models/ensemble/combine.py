@@ -24,12 +24,12 @@ different scales (years, 1-10, 0-100) pool.
 
 References
 ----------
-Breiman, L. (1996). Stacked regressions. *Machine Learning* 24, 49-64.
-Romano, Y., Patterson, E. & Candes, E. J. (2019). Conformalized quantile regression.
+[Breiman1996] Breiman, L. (1996). Stacked regressions. *Machine Learning* 24, 49-64.
+[Romano2019] Romano, Y., Patterson, E. & Candes, E. J. (2019). Conformalized quantile regression.
 *NeurIPS* 32.
-Vovk, V., Gammerman, A. & Shafer, G. (2005). *Algorithmic Learning in a Random
+[Vovk2005] Vovk, V., Gammerman, A. & Shafer, G. (2005). *Algorithmic Learning in a Random
 World*. Springer (split conformal prediction).
-Wolpert, D. H. (1992). Stacked generalization. *Neural Networks* 5, 241-259.
+[Wolpert1992] Wolpert, D. H. (1992). Stacked generalization. *Neural Networks* 5, 241-259.
 """
 
 from __future__ import annotations

@@ -104,10 +104,10 @@ class Ensemble(Model):
 
     References
     ----------
-    Breiman, L. (1996). Stacked regressions. *Machine Learning* 24, 49-64.
-    Romano, Y., Patterson, E. & Candes, E. J. (2019). Conformalized quantile
+    [Breiman1996] Breiman, L. (1996). Stacked regressions. *Machine Learning* 24, 49-64.
+    [Romano2019] Romano, Y., Patterson, E. & Candes, E. J. (2019). Conformalized quantile
     regression. *NeurIPS* 32.
-    Timmermann, A. (2006). Forecast combinations. In *Handbook of Economic
+    [Timmermann2006] Timmermann, A. (2006). Forecast combinations. In *Handbook of Economic
     Forecasting* 1, 135-196 (why equal weights are hard to beat).
     """
 
