@@ -289,6 +289,7 @@ CLI_FLAGS = {
     "bins": "--bins", "thresholds": "--threshold", "inputs": "--input", "method": "--method",
     "samples": "--samples", "set": "--set", "events": "--event", "remove": "--remove", "add": "--add",
     "actors": "--actor", "cases": "--case", "test_fraction": "--test-fraction",
+    "issues": "--issue", "target": "--target", "steps": "--step",
 }  # fmt: skip
 
 

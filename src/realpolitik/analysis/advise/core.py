@@ -306,19 +306,19 @@ def _goal(scenario: Scenario, actor: str, target: Mapping[str, float] | None,
     goal: dict[str, float] = {}
     for iid in chosen:
         if iid not in scenario.issue_ids:
-            problems.append(Problem(f"--issue {iid}", f"unknown issue (issues: {known})"))
+            problems.append(Problem(f"issues {iid}", f"unknown issue (issues: {known})"))
             continue
         iss = scenario.issue(iid)
         if target and iid in target:
             v = float(target[iid])
             if not (math.isfinite(v) and iss.min <= v <= iss.max):
-                problems.append(Problem(f"--target {iid}={v:g}", f"target lies outside the issue scale {iss.min:g} to {iss.max:g}"))
+                problems.append(Problem(f"target {iid}={v:g}", f"target lies outside the issue scale {iss.min:g} to {iss.max:g}"))
                 continue
             goal[iid] = v
         elif iid in a.positions:
             goal[iid] = float(a.positions[iid])
         else:
-            problems.append(Problem(f"--issue {iid}", f"{actor} takes no part in {iid}: give a goal with --target {iid}=VALUE"))
+            problems.append(Problem(f"issues {iid}", f"{actor} takes no part in {iid}: give it a target value"))
     if problems:
         raise OptionError(problems)
     if all(i in a.saliences for i in goal) and sum(a.saliences[i] for i in goal) > 0:
@@ -348,11 +348,11 @@ def parse_target(items: Sequence[str] | None) -> dict[str, float]:
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise OptionError([Problem(f"--target {item}", "expected ISSUE=VALUE, e.g. settlement=50")])
+            raise OptionError([Problem(f"target {item}", "expected ISSUE=VALUE, e.g. settlement=50")])
         try:
             v = float(value)
         except ValueError:
-            raise OptionError([Problem(f"--target {item}", f"value {value.strip()!r} is not a number")]) from None
+            raise OptionError([Problem(f"target {item}", f"value {value.strip()!r} is not a number")]) from None
         out[key.strip()] = v
     return out
 
@@ -414,12 +414,12 @@ def advise(
         raise OptionError([Problem(f"actor {actor}", f"unknown actor (actors: {', '.join(scenario.actor_ids)})")])
     m = get_model(model or "expected-utility") if not isinstance(model, Model) else model
     if not isinstance(draws, int) or draws < 1:
-        raise OptionError([Problem("--draws", f"must be at least 1, got {draws!r}")])
+        raise OptionError([Problem("draws", f"must be at least 1, got {draws!r}")])
     bad = [s for s in steps if not (isinstance(s, (int, float)) and math.isfinite(s) and 0 < s <= 100)]
     if bad or not steps:
-        raise OptionError([Problem("--step", f"each step must be a number in (0, 100], got {bad or 'none'}")])
+        raise OptionError([Problem("steps", f"each step must be a number in (0, 100], got {bad or 'none'}")])
     if not (isinstance(spread, (int, float)) and math.isfinite(spread) and spread >= 0):
-        raise OptionError([Problem("--spread", f"must be a number >= 0, got {spread!r}")])
+        raise OptionError([Problem("spread", f"must be a number >= 0, got {spread!r}")])
     goal, weights = _goal(scenario, actor, target, issues)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**32))

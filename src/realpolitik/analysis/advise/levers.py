@@ -205,7 +205,7 @@ def evaluate(
     # parts[k][c]: the draws of scenario k in chunk c
     parts = [[sample_batch(s, c.draws, chunk_rng(c.seed, 0), spread) for c in chunks] for s in scens]
     tasks: list[_Task] = []
-    if model.stochastic:
+    if model.draws_random_numbers(scenario):
         tasks = [_Task(model, parts[k][ci], c.seed) for k in range(len(scens)) for ci, c in enumerate(chunks)]
     else:
         whole = _stack(scenario, [p for row in parts for p in row])
@@ -225,7 +225,7 @@ def evaluate(
     flat = np.concatenate(out, axis=0)
     # the point values (no draws) of the baseline and of every lever, as one more batch
     pts = _stack(scenario, [ScenarioBatch.repeat(s, 1) for s in [scenario] + changed])
-    point = _run_task(_Task(model, pts, chunks[0].seed if model.stochastic else None))
+    point = _run_task(_Task(model, pts, chunks[0].seed if model.draws_random_numbers(scenario) else None))
     return Evaluation(flat.reshape(len(scens), draws, len(scenario.issues)), point, int(seed), int(chunk_size),
                       float(spread))  # fmt: skip
 
