@@ -1179,17 +1179,22 @@ class ExpectedUtility(Model):
         """
         opt = self.options.model_copy(update={"rounds": 1, "tolerance": None})
         scen = batch.base
-        universe = _universe(scen)
+        sched = batch.schedule()
+        entries = sched.select(self.event_fields)
+        universe = list(sched.actors[: sched.n_timed])
         n0 = len(scen.actors)
         own = one_level_capability(scen, batch.capability, batch.position)  # nested actors, as the model counts them
         out: dict[str, dict[str, Any]] = {}
         for col, iss in enumerate(scen.issues):
-            x1, c1, s1, act, events = _issue_setup(scen, col, universe)
+            x1, c1, s1, act = _issue_setup(scen, col, len(universe))
+            # an actor that enters or leaves in some draws only does so here in all of them
+            # (one set of actors per issue for the whole batch)
+            events = _issue_events(sched, entries, col)
             act[:n0] = ~np.isnan(batch.position[0, :, col])
             D, N = batch.draws, len(universe)
             x, c, s = (np.broadcast_to(v, (D, N)).copy() for v in (x1, c1, s1))
             x[:, :n0], c[:, :n0], s[:, :n0] = batch.position[:, :, col], own[:, :, col], batch.salience[:, :, col]
-            tr = simulate(x, c, s, act, opt, events, scale=iss.span, perceive=True)
+            tr = run_rounds(x, c, s, act, opt, events, scale=iss.span, perceive=True)
             if tr.first_round is None:  # fewer than two actors take part
                 continue
             fr = tr.first_round

@@ -43,6 +43,7 @@ from realpolitik.analysis.advise.power import majority_indices
 from realpolitik.errors import OptionError, Problem
 from realpolitik.models.base import Model, ScenarioBatch, Table, _jsonable
 from realpolitik.scenario.model import Scenario
+from realpolitik.seeds import fresh_seed
 
 #: a gain smaller than this (% of scale) counts as no change when telling help from hurt
 GAIN_TOLERANCE = 1e-9
@@ -422,7 +423,7 @@ def advise(
         raise OptionError([Problem("spread", f"must be a number >= 0, got {spread!r}")])
     goal, weights = _goal(scenario, actor, target, issues)
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**32))
+        seed = fresh_seed()
     if chunk_size is None:
         chunk_size = default_chunk_size(m, scenario)
     levers = candidate_levers(scenario, actor, goal, tuple(float(s) for s in steps), capability, persuade)

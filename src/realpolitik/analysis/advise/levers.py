@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from realpolitik.analysis.whatif import SetValue, WhatIf, apply_whatif, paired_sampling_scenario
-from realpolitik.engine.base import Engine, chunk_rng, get_engine, plan_chunks
+from realpolitik.engine import Engine, chunk_rng, get_engine, plan_chunks
 from realpolitik.models.base import Model, ScenarioBatch
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.uncertainty import sample_batch

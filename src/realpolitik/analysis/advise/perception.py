@@ -30,9 +30,9 @@ events of rounds 0 and 1), with its risk exponents: :meth:`ExpectedUtility.perce
 
 References
 ----------
-Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method.
+[BDM1994] Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method.
 In *European Community Decision Making*, Yale UP, ch. 4 (the perception plots).
-Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011). Unravelling Bueno de Mesquita's
+[Scholz2011] Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011). Unravelling Bueno de Mesquita's
 group decision model. *Journal of Theoretical Politics* 23(4), 510-531, Fig. 6.
 """
 

@@ -30,13 +30,13 @@ quota is not lost to round-off.
 
 References
 ----------
-Shapley, L. S. & Shubik, M. (1954). A method for evaluating the distribution of
+[ShapleyShubik1954] Shapley, L. S. & Shubik, M. (1954). A method for evaluating the distribution of
 power in a committee system. *American Political Science Review* 48(3), 787-792.
-Banzhaf, J. F. (1965). Weighted voting doesn't work: a mathematical analysis.
+[Banzhaf1965] Banzhaf, J. F. (1965). Weighted voting doesn't work: a mathematical analysis.
 *Rutgers Law Review* 19, 317-343 (the Nassau County Board example).
-Felsenthal, D. S. & Machover, M. (1998). *The Measurement of Voting Power*.
+[Felsenthal1998] Felsenthal, D. S. & Machover, M. (1998). *The Measurement of Voting Power*.
 Edward Elgar, ch. 3 (definitions; the EEC Council of Ministers 1958 example).
-Straffin, P. D. (1993). *Game Theory and Strategy*. MAA, ch. 16 (UN Security Council).
+[Straffin1993] Straffin, P. D. (1993). *Game Theory and Strategy*. MAA, ch. 16 (UN Security Council).
 """
 
 from __future__ import annotations
