@@ -14,7 +14,7 @@ note it down (or publish it) and pass it back with ``--head`` to detect both.
 
 References
 ----------
-Haber, S. & Stornetta, W. S. (1991). How to time-stamp a digital document.
+[Haber1991] Haber, S. & Stornetta, W. S. (1991). How to time-stamp a digital document.
 *Journal of Cryptology* 3(2), 99-111 (linking each record to its predecessor's hash).
 """
 

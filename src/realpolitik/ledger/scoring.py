@@ -22,11 +22,11 @@ Conventions (docs/ledger.md says the same):
 
 References
 ----------
-Brier, G. W. (1950). Verification of forecasts expressed in terms of probability.
+[Brier1950] Brier, G. W. (1950). Verification of forecasts expressed in terms of probability.
 *Monthly Weather Review* 78(1), 1-3.
-Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules, prediction, and
+[Gneiting2007] Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules, prediction, and
 estimation. *JASA* 102(477), 359-378.
-Good, I. J. (1952). Rational decisions. *JRSS B* 14(1), 107-114 (the log score).
+[Good1952] Good, I. J. (1952). Rational decisions. *JRSS B* 14(1), 107-114 (the log score).
 """
 
 from __future__ import annotations
