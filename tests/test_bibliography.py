@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "realpolitik"
-KEY = re.compile(r"\[([A-Z][A-Za-z0-9]+)\]")
+KEY = re.compile(r"\[([A-Za-z][A-Za-z0-9]+)\]")
 #: a repository file named in a docstring: docs/..., tests/..., benchmarks/...
 FILE = re.compile(r"\b((?:docs|tests|benchmarks)/[A-Za-z0-9_./-]+\.(?:md|py|csv|txt|yaml))")
 

@@ -23,11 +23,11 @@ Kaplan-Meier and Cox (as in the unconditional backtest); where no training war r
 
 References
 ----------
-van Houwelingen, H. C. (2007). Dynamic prediction by landmarking in event history
+[vanHouwelingen2007] van Houwelingen, H. C. (2007). Dynamic prediction by landmarking in event history
 analysis. *Scandinavian Journal of Statistics* 34(1), 70-85.
-Bennett, D. S. & Stam, A. C. (1996). The duration of interstate wars, 1816-1985. *APSR*
+[BennettStam1996] Bennett, D. S. & Stam, A. C. (1996). The duration of interstate wars, 1816-1985. *APSR*
 90(2), 239-257.
-Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules, prediction, and
+[Gneiting2007] Gneiting, T. & Raftery, A. E. (2007). Strictly proper scoring rules, prediction, and
 estimation. *JASA* 102(477), 359-378.
 """
 
