@@ -16,7 +16,7 @@ from realpolitik.models import Model, Result, available_models, get_model
 from realpolitik.scenario import Scenario, load_scenario
 
 #: models run by :func:`forecast` (and ``realpolitik forecast``) when none are named
-DEFAULT_MODELS = ("weighted-mean", "weighted-median", "nash", "expected-utility", "smp", "exchange", "war")
+DEFAULT_MODELS = ("ensemble", "weighted-mean", "weighted-median", "nash", "expected-utility", "smp", "exchange", "war")
 
 
 def _scenario(scenario: Scenario | str | os.PathLike[str] | None) -> Scenario:

@@ -165,9 +165,24 @@ def forecast(
             emit_json({"scenario": payloads[0]["scenario"], "results": payloads})
         return
     labels = {m.name: m.label or m.name for m in models}
-    out.print(forecast_table(scen, results, labels))
+    from realpolitik.report.overview import overview_tables
+
+    headline = overview_tables(scen, results)  # the ensemble first, when it ran
+    if headline:
+        out.print(f"[bold]Forecast: {escape(scen.title)}[/bold]", highlight=False)
+        for t in headline:
+            render_table(t, out)
+        ens = next(r for r in results if r.model == "ensemble")
+        components = {c["model"] for e in ens.details["issues"].values() for c in e["components"]}
+        others = [r for r in results if r.model not in components | {"ensemble", "war"}]
+        if others:
+            out.print(forecast_table(scen, others, labels))
+    else:
+        out.print(forecast_table(scen, results, labels))
     show_all = details or len(models) == 1
     for m, r in zip(models, results):
+        if headline and m.name == "ensemble":
+            continue  # its tables are the headline above
         for t in m.describe(r, scen):
             if show_all or t.summary:
                 render_table(t, out)

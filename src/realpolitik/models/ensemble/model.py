@@ -229,65 +229,78 @@ class Ensemble(Model):
 
 def ensemble_tables(result, scenario: Scenario) -> list[Table]:
     """The headline (one row per issue) and, per issue, the models that compose it."""
-    d = result.details
-    rows = []
-    for iid, e in d["issues"].items():
-        iss = scenario.issue(iid)
-        p = iss.nearest_point(e["forecast"]) if math.isfinite(e["forecast"]) else None
-        rows.append([iid, _num(e["forecast"]), _iv(e["interval80"]), _iv(e["interval50"]),
-                     f"{p.value:g}: {p.label}" if p else "-"])  # fmt: skip
-    w80, w50 = d["widening"]["80"], d["widening"]["50"]
-    tables = [Table(
-        "Ensemble forecast",
-        ["issue", "forecast", "80% interval", "50% interval", "nearest labelled point"],
-        rows,
-        f"{d['weight_reason']}. Intervals: Monte Carlo band widened by {w80:.1f} (80%) and {w50:.1f} (50%) "
-        f"% of the scale, the conformal quantiles of held-out errors ({d['calibration_source']})",
-        summary=True,
-    )]  # fmt: skip
-    for iid, e in d["issues"].items():
-        iss = scenario.issue(iid)
-        crow = []
-        notes = []
-        for comp in e["components"]:
-            flags = component_flags(comp)
-            notes += [f"{comp['model']}: {t}" for t in flags]
-            band = comp.get("band80")
-            crow.append([comp["label"], f"{e['weights'].get(comp['model'], 0.0):.2f}", _num(comp["forecast"]),
-                         _iv(band) if band else "-", "; ".join(_short(t) for t in flags)])  # fmt: skip
-        tables.append(Table(
-            f"{iss.label or iid}: the models in the ensemble",
-            ["model", "weight", "forecast", "80% MC band", "flag"],
-            crow,
-            "; ".join(notes) or None,
-            summary=True,
-        ))  # fmt: skip
-    return tables
+    return [headline_table(result, scenario), *component_tables(result, scenario)]
 
 
-def component_flags(comp: dict[str, Any]) -> list[str]:
-    """Plain-language flags of one component's forecast (unsettled, outside its band, = status quo)."""
+def short_label(label: str) -> str:
+    """A model's label without its parenthesised gloss ("Weighted mean (compromise)" -> "Weighted mean")."""
+    return label.split(" (")[0]
+
+
+def _num(x: Any) -> str:
+    return "-" if x is None or not isinstance(x, (int, float)) or not math.isfinite(x) else f"{x:.1f}"
+
+
+def _iv(v: Any) -> str:
+    return "-" if not v or any(x is None or not math.isfinite(x) for x in v) else f"{v[0]:.1f}-{v[1]:.1f}"
+
+
+def component_flags(comp: dict[str, Any]) -> list[tuple[str, str]]:
+    """(short flag, full sentence) for one component's forecast on one issue."""
     flags = []
     if "unsettled" in comp:
         u = comp["unsettled"]
         fr = [v for v in u["final_rounds"] if v is not None]
-        flags.append(f"unsettled: the last rounds run {min(fr):.1f}-{max(fr):.1f} (last {u['last_round']:.1f}); "
-                     "their median is shown")  # fmt: skip
+        flags.append(("unsettled", f"not settled: its last {len(fr)} rounds run {min(fr):.1f}-{max(fr):.1f} (the last "
+                                   f"{u['last_round']:.1f}); their median is shown"))  # fmt: skip
     if comp.get("outside_band"):
         lo, hi = comp["band80"]
-        flags.append(f"outside its own 80% Monte Carlo band [{lo:.1f}, {hi:.1f}]")
+        flags.append(("outside its band", f"the point lies outside its own 80% Monte Carlo band [{lo:.1f}, {hi:.1f}]"))
     if "equals_status_quo" in comp:
-        flags.append("= status quo: " + comp["equals_status_quo"])
+        flags.append(("= status quo", comp["equals_status_quo"]))
     return flags
 
 
-def _short(flag: str) -> str:
-    return flag.split(":")[0] if not flag.startswith("=") else "= status quo"
+def headline_table(ensemble, scenario: Scenario) -> Table:
+    d = ensemble.details
+    rows = []
+    for iid, e in d["issues"].items():
+        iss = scenario.issue(iid)
+        x = e["forecast"]
+        p = iss.nearest_point(x) if isinstance(x, float) and math.isfinite(x) else None
+        rows.append([iid, _num(x), _iv(e["interval80"]), _iv(e["interval50"]), (f"{p.value:g}: {p.label}" if p else "-")])
+    w = d["widening"]
+    return Table(
+        "Ensemble forecast (one answer per issue)",
+        ["issue", "forecast", "80% interval", "50% interval", "nearest labelled point"],
+        rows,
+        f"{d['weight_reason']}. Intervals: the ensemble's Monte Carlo band widened by {w['80']:.1f} (80%) and "
+        f"{w['50']:.1f} (50%) points per 100 of the scale, the conformal quantiles of held-out errors on "
+        f"{d['calibration_source']}.",
+        summary=True,
+    )
 
 
-def _num(x: float) -> str:
-    return "-" if x is None or not math.isfinite(x) else f"{x:.1f}"
-
-
-def _iv(v) -> str:
-    return "-" if not v or not all(math.isfinite(t) for t in v) else f"{v[0]:.1f}-{v[1]:.1f}"
+def component_tables(ensemble, scenario: Scenario, extra_notes: dict[str, str] | None = None) -> list[Table]:
+    """Per issue: the models that compose the ensemble, their weights and flags (``extra_notes``:
+    a sentence per issue to add, e.g. the war layer shown apart)."""
+    tables = []
+    for iid, e in ensemble.details["issues"].items():
+        iss = scenario.issue(iid)
+        rows, notes = [], []
+        for comp in e["components"]:
+            flags = component_flags(comp)
+            notes += [f"{short_label(comp['label'])}: {text}" for _, text in flags]
+            rows.append([short_label(comp["label"]), f"{e['weights'].get(comp['model'], 0.0):.2f}", _num(comp["forecast"]),
+                         _iv(comp.get("band80")), ", ".join(f for f, _ in flags) or "-"])  # fmt: skip
+        wn = (extra_notes or {}).get(iid)
+        if wn:
+            notes.append(wn)
+        tables.append(Table(
+            f"{iss.label or iid}: the models in the ensemble ({_num(e['forecast'])})",
+            ["model", "weight", "forecast", "own 80% band", "flag"],
+            rows,
+            " ".join(n if n.endswith(".") else n + "." for n in notes) or None,
+            summary=True,
+        ))  # fmt: skip
+    return tables

@@ -1,0 +1,68 @@
+"""`realpolitik forecast` leads with one calibrated answer per issue (issue 12)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from realpolitik.models import get_model
+from realpolitik.report.overview import overview_tables, war_note
+from realpolitik.scenario import load_scenario
+
+
+@pytest.fixture(scope="module")
+def default_output():
+    env = {"REALPOLITIK_DB": "off", "COLUMNS": "80", "PATH": ""}
+    proc = subprocess.run([sys.executable, "-m", "realpolitik", "forecast", "--seed", "3"], capture_output=True,
+                          text=True, env=env, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_forecast_leads_with_the_ensemble_and_its_intervals_on_every_issue(default_output):
+    lines = default_output.splitlines()
+    first_table = next(k for k, line in enumerate(lines) if "Ensemble forecast" in line)
+    assert first_table <= 3  # right after the title
+    head = "\n".join(lines[first_table: first_table + 30])
+    assert "80% interval" in head and "50% interval" in head
+    scen = load_scenario()
+    for iid in scen.issue_ids:
+        assert f"│ {iid}" in head
+    assert "equal weights: 5 independent outcomes" in default_output
+    assert "the models in the ensemble" in default_output
+
+
+def test_headline_readable_in_80_columns(default_output):
+    assert max(len(line) for line in default_output.splitlines()) <= 80
+
+
+def test_war_layer_shown_apart_and_labelled(default_output):
+    assert "Not averaged in: the war layer" in " ".join(default_output.split())
+    assert "holds only for wars that end in a deal" in " ".join(default_output.split())
+
+
+def test_nash_at_the_status_quo_is_said_in_the_headline(default_output):
+    text = " ".join(default_output.split())
+    assert "= status quo" in default_output and "Nash solution is the status quo" in text
+
+
+def test_overview_tables_need_the_ensemble():
+    scen = load_scenario("ec-emissions")
+    r = get_model("weighted-mean").run(scen)
+    assert overview_tables(scen, [r]) == []
+    ens = get_model("ensemble", draws=20).run(scen, rng=1)
+    tables = overview_tables(scen, [ens])
+    assert tables[0].title.startswith("Ensemble forecast") and len(tables) == 1 + len(scen.issues)
+    assert war_note(None, "emission") is None
+
+
+def test_json_of_the_default_forecast_has_the_ensemble_first():
+    env = {"REALPOLITIK_DB": "off", "PATH": ""}
+    proc = subprocess.run([sys.executable, "-m", "realpolitik", "forecast", "--seed", "3", "--json"],
+                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    data = json.loads(proc.stdout)
+    ens = data["results"][0]
+    assert ens["model"] == "ensemble"
+    for iid, e in ens["details"]["issues"].items():
+        assert e["interval80"][0] <= e["interval50"][0] <= ens["forecast"][iid] <= e["interval50"][1] <= e["interval80"][1]
