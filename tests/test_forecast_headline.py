@@ -66,3 +66,21 @@ def test_json_of_the_default_forecast_has_the_ensemble_first():
     assert ens["model"] == "ensemble"
     for iid, e in ens["details"]["issues"].items():
         assert e["interval80"][0] <= e["interval50"][0] <= ens["forecast"][iid] <= e["interval50"][1] <= e["interval80"][1]
+
+
+def test_workbench_runs_the_ensemble_first_with_its_headline(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from realpolitik.web.app import create_app
+
+    c = TestClient(create_app(db_url=f"sqlite:///{tmp_path / 'w.sqlite'}"))
+    r = c.post("/api/runs", json={"model": "ensemble", "options": {"draws": 20}, "seed": 1})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["tables"][0]["title"].startswith("Ensemble forecast")
+    assert any("the models in the ensemble" in t["title"] for t in body["tables"])
+    ens = body["result"]["details"]["issues"]
+    for row in body["forecast_rows"]:
+        assert [row["p10"], row["p90"]] == pytest.approx(ens[row["issue"]]["interval80"])
+    page = c.get("/")
+    assert page.status_code == 200

@@ -183,11 +183,21 @@ def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str,
             "charts": [svg(f) for f in extra.get("figures", [])],
             "trajectory": None, "settlement": None, "histograms": [], "tornados": [],
         })  # fmt: skip
+    from realpolitik.report.overview import overview_tables
+
+    headline = [
+        {"title": t.title, "columns": t.columns, "rows": [[fmt_cell(c) for c in row] for row in t.rows], "note": t.note}
+        for t in overview_tables(scenario, results)
+    ]
+    # side by side only what answers the same question: the war layer's terms (conditional on
+    # a deal) stay in its own section when the ensemble heads the report
+    side = [r for r in results if not (headline and r.model == "war")]
     return {
         "s": scenario,
         "hash": scenario.content_hash(),
-        "models": [labels.get(r.model, r.model) for r in results],
-        "forecast_rows": forecast_rows(scenario, results),
+        "headline": headline,
+        "models": [labels.get(r.model, r.model) for r in side],
+        "forecast_rows": forecast_rows(scenario, side),
         "actor_rows": actor_rows(scenario),
         "notes": notes(scenario),
         "charts": charts,

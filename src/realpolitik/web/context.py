@@ -157,7 +157,7 @@ class Workbench:
         from realpolitik.models import available_models
 
         reg = available_models()
-        for n in ("expected-utility", "weighted-median", "weighted-mean"):
+        for n in ("ensemble", "expected-utility", "weighted-median", "weighted-mean"):  # the headline first
             if n in reg:
                 return n
         return sorted(reg)[0]
@@ -204,6 +204,9 @@ class Workbench:
             v = (result.get("forecast") or {}).get(iss.id)
             p = iss.nearest_point(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
             summ = ((result.get("details") or {}).get("summary") or {}).get(iss.id) or {}
+            ens = ((result.get("details") or {}).get("issues") or {}).get(iss.id) or {}
+            if ens.get("interval80"):  # the ensemble: its calibrated 80 % interval
+                summ = {"p10": ens["interval80"][0], "p90": ens["interval80"][1]}
             rows.append({"issue": iss.id, "label": iss.label or iss.id, "value": finite_or_none(v),
                          "point": f"{p.value:g}: {p.label}" if p else "", "min": iss.min, "max": iss.max,
                          "p10": finite_or_none(summ.get("p10")), "p90": finite_or_none(summ.get("p90"))})  # fmt: skip
