@@ -207,7 +207,7 @@ def test_cli_markdown_output_is_a_table():
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert lines[0].startswith("**Crisis outcomes (ICB)")
-    assert "| model | Brier | log score |" in r.stdout and "|---|---|---|---|---|---|" in r.stdout
+    assert "| model | Brier | log score |" in r.stdout and "|---|---|---|---|---|---|---|" in r.stdout
     assert any(line.startswith("| small |") for line in lines)
 
 

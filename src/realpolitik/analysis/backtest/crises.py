@@ -66,6 +66,7 @@ from realpolitik.analysis.backtest.scoring import (
     TEST_FRACTION,
     brier,
     log_score,
+    paired_bootstrap,
     repeat_summary,
     repeat_table,
     split,
@@ -395,6 +396,10 @@ class CrisisScore:
     mean_predicted: list[float]
     observed: list[float]
     log_score: float = math.nan  # mean log P(observed class), floored at 1e-4 (higher is better)
+    #: Brier minus the better base rate's, and its paired-bootstrap 95 % interval over test crises
+    delta: float = math.nan
+    delta_lo: float = math.nan
+    delta_hi: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -456,15 +461,18 @@ class CrisisBacktest:
 
     def tables(self) -> list[Table]:
         f = lambda xs: " / ".join(f"{x:.2f}" for x in xs)  # noqa: E731
-        rows = [[s.model, f"{s.brier:.4f}", f"{s.log_score:.3f}", f"{s.skill:+.3f}", f(s.mean_predicted), f(s.observed)]
+        rows = [[s.model, f"{s.brier:.4f}", f"{s.log_score:.3f}", f"{s.skill:+.3f}",
+                 f"{s.delta:+.4f} [{s.delta_lo:+.4f}, {s.delta_hi:+.4f}]", f(s.mean_predicted), f(s.observed)]
                 for s in sorted(self.scores, key=lambda s: s.brier)]  # fmt: skip
         t = [
             Table(
                 f"Crisis outcomes (ICB): {self.n_test} test actors ({self.n_train} training), split by crisis, seed {self.seed}",
-                ["model", "Brier", "log score", "skill vs base rates", "mean P (V/C/S/D)", "observed (V/C/S/D)"],
+                ["model", "Brier", "log score", "skill vs base rates", "Brier vs base rates [95% CI]",
+                 "mean P (V/C/S/D)", "observed (V/C/S/D)"],
                 rows,
                 f"multi-class Brier (0 best, 2 worst) and log score (higher is better); skill = 1 - Brier/Brier of the "
-                f"better base rate (marginal or by power); pre-crisis covariates only (violence is an outcome of "
+                f"better base rate (marginal or by power), with a paired-bootstrap interval over test crises "
+                f"(a crisis's actors resampled together); pre-crisis covariates only (violence is an outcome of "
                 f"the crisis, never an input); {self.excluded_other} record(s) with outcome 'other' not scored",
             )
         ]
@@ -543,11 +551,20 @@ def run_crisis_backtest(
             fit_war = fit_logit(np.hstack([Xtr, wtr]), ytr, gtr, names + wnames, seed)
             preds[LOGIT_WAR] = fit_war.predict(np.hstack([Xte, wte]))
     ref = min(brier(preds[k], obs) for k in BASE_RATES)
-    scores = [
-        CrisisScore(k, brier(p, obs), 1 - brier(p, obs) / ref if ref > 0 else math.nan, p.mean(0).tolist(),
-                    obs.mean(0).tolist(), log_score(p, obs))
-        for k, p in preds.items()
-    ]  # fmt: skip
+    best = min(BASE_RATES, key=lambda k: brier(preds[k], obs))
+    crisis = np.array([a.crisno for a in test])
+    ids = np.unique(crisis)
+
+    def per_crisis(p: np.ndarray) -> np.ndarray:  # actors of one crisis are one unit of the bootstrap
+        b = ((p - obs) ** 2).sum(axis=1)
+        return np.array([b[crisis == c].mean() for c in ids])
+
+    ref_units = per_crisis(preds[best])
+    scores = []
+    for k, p in preds.items():
+        d = paired_bootstrap(per_crisis(p), ref_units, seed=seed) if k != best else (0.0, 0.0, 0.0)
+        scores.append(CrisisScore(k, brier(p, obs), 1 - brier(p, obs) / ref if ref > 0 else math.nan,
+                                  p.mean(0).tolist(), obs.mean(0).tolist(), log_score(p, obs), *d))  # fmt: skip
     return CrisisBacktest(data, seed, test_fraction, len(train), len(test), len(data.actors) - len(actors),
                           scores, cal, table, fit, fit_war, reliability)  # fmt: skip
 

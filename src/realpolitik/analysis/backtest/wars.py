@@ -72,6 +72,7 @@ from realpolitik.analysis.backtest.scoring import (
     TEST_FRACTION,
     calibration_table,
     crps_cdf,
+    paired_bootstrap,
     repeat_summary,
     repeat_table,
     split,
@@ -251,6 +252,8 @@ class DurationScore:
     observed_1y: float
     calibration: list[dict[str, Any]]
     per_war: list[dict[str, Any]] = field(default_factory=list)
+    coverage50: float = math.nan  # share of test wars inside the central 50 % predictive interval
+    coverage80: float = math.nan  # ... inside the central 80 % interval
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -267,9 +270,13 @@ def score_cdf(name: str, cdf: np.ndarray, wars: Sequence[War], t: np.ndarray) ->
         {"micnum": w.micnum, "duration": w.duration, "median": float(m), "p_1y": float(p), "crps": float(c)}
         for w, m, p, c in zip(wars, med, p1, crps)
     ]
+    # where each outcome falls in its predictive distribution: inside the central 50 % / 80 %
+    # intervals when its CDF value lies in (0.25, 0.75] / (0.10, 0.90]
+    u = cdf[np.arange(len(y)), np.clip(np.searchsorted(t, y), 0, t.size - 1)]
     return DurationScore(
         name, float(crps.mean()), float(ls.mean()), float(np.mean(np.abs(med - y))), float(np.mean((p1 - o1) ** 2)),
         float(p1.mean()), float(o1.mean()), calibration_table(p1, o1), per,
+        float(np.mean((u > 0.25) & (u <= 0.75))), float(np.mean((u > 0.10) & (u <= 0.90))),
     )  # fmt: skip
 
 
@@ -457,6 +464,27 @@ class WarBacktest:
             "fitted": self.fitted,
         }  # fmt: skip
 
+    def interval_table(self) -> Table:
+        """Coverage of the central 50 % and 80 % predictive intervals, and each model's CRPS
+        against Kaplan-Meier's with a paired-bootstrap 95 % interval over test wars."""
+        base = next((s for s in self.scores if s.model == "kaplan-meier"), None)
+        rows = []
+        for s in sorted(self.scores, key=lambda s: s.crps):
+            d = "-"
+            if base is not None and s.model != base.model:
+                a = np.array([w["crps"] for w in s.per_war])
+                b = np.array([w["crps"] for w in base.per_war])
+                m, lo, hi = paired_bootstrap(a, b, seed=self.seed)
+                d = f"{m:+.1f} [{lo:+.1f}, {hi:+.1f}]"
+            rows.append([s.model, f"{s.coverage50:.0%}", f"{s.coverage80:.0%}", d])
+        return Table(
+            f"Predictive intervals on the {len(self.test)} test wars",
+            ["model", "50% interval coverage", "80% interval coverage", "CRPS vs kaplan-meier [95% CI]"],
+            rows,
+            "coverage: share of test wars inside the central 50 % and 80 % intervals of the predicted duration "
+            "(nominal 50 % and 80 %); CRPS difference in days, paired bootstrap over test wars",
+        )
+
     def tables(self) -> list[Table]:
         rows = [
             [s.model, f"{s.crps:.1f}", f"{s.log_score:.3f}", f"{s.median_mae:.0f}", f"{s.brier_1y:.3f}",
@@ -479,6 +507,7 @@ class WarBacktest:
                     cal_rows.append([s.model, c["bin"], c["n"], f"{c['mean_predicted']:.2f}", f"{c['observed']:.2f}"])
         tables.append(Table("Calibration of P(war ends within 1 year) on the test wars",
                             ["model", "predicted bin", "n", "mean predicted", "observed"], cal_rows))  # fmt: skip
+        tables.append(self.interval_table())
         if self.calibration is not None:
             c = self.calibration
             tables.append(
