@@ -426,15 +426,20 @@ def matrix_table(scores: list[CaseScore], cases: list[Case]) -> Table:
             for m in models:
                 p, mc = by.get((c.name, o.issue, m, "point")), by.get((c.name, o.issue, m, "monte-carlo"))
                 text = f"{p.forecast:.2f}" if p is not None and p.applicable else "n/a"
-                if mc is not None and mc.inside80 is not None:
-                    text += f" [{mc.p10:.1f}, {mc.p90:.1f}]" + ("*" if mc.inside80 else "")
+                iv = p if p is not None and p.inside80 is not None else mc  # the ensemble's own interval
+                if iv is not None and iv.inside80 is not None:
+                    text += f" [{iv.p10:.1f}, {iv.p90:.1f}]" + ("*" if iv.inside80 else "")
+                    if iv is mc and mc.point_outside_band:
+                        text += " !"
                 cells.append(text)
             rows.append(cells)
     return Table(
-        "Forecasts by case: point [Monte Carlo 80 % interval]",
+        "Forecasts by case: point [80 % interval]",
         ["case / issue", "outcome", *models],
         rows,
-        "* = the outcome lies inside the 80 % interval; (j) = judgement-call coding; n/a = the model does not apply",
+        "* = the outcome lies inside the 80 % interval (Monte Carlo; the ensemble's: conformal, fitted without "
+        "the outcome); ! = the point forecast lies outside its own Monte Carlo band; (j) = judgement-call coding; "
+        "n/a = the model does not apply",
     )
 
 
