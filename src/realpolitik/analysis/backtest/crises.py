@@ -484,7 +484,7 @@ class CrisisBacktest:
                   "-" if r["observed"] is None else f"{r['observed']:.2f}",
                   "-" if r["observed"] is None else f"{r['observed_low']:.2f}-{r['observed_high']:.2f}"]
                  for r in self.reliability],
-                "calibrated: observed frequencies near the mean predicted probability in every bin (Wilson intervals)",
+                _reliability_note(self.reliability),
             ))  # fmt: skip
         brows = [[k] + [f"{x:.2f}" for x in v] for k, v in self.base_table.items()]
         t.append(Table("Base rates by power status, training crises, shrunk to the margin",
@@ -567,6 +567,15 @@ def run_crisis_backtest(
                                   p.mean(0).tolist(), obs.mean(0).tolist(), log_score(p, obs), *d))  # fmt: skip
     return CrisisBacktest(data, seed, test_fraction, len(train), len(test), len(data.actors) - len(actors),
                           scores, cal, table, fit, fit_war, reliability)  # fmt: skip
+
+
+def _reliability_note(rows: list[dict[str, Any]]) -> str:
+    """Say, bin by bin, whether the observed frequency's interval contains the mean forecast."""
+    full = [r for r in rows if r["n"]]
+    off = [r["bin"] for r in full if not r["observed_low"] <= r["mean_predicted"] <= r["observed_high"]]
+    head = (f"the observed frequency's 90 % Wilson interval contains the mean predicted probability in "
+            f"{len(full) - len(off)} of {len(full)} non-empty bins")  # fmt: skip
+    return head + (f"; not in {', '.join(off)}" if off else "")
 
 
 def _reliability(P: np.ndarray, obs: np.ndarray) -> list[dict[str, Any]]:
