@@ -77,6 +77,7 @@ def calibrate_cmd(
     out_file: Annotated[Optional[Path], typer.Option("--out", help="Write the calibration as JSON to this file.")] = None,
     json_: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the tables as markdown (as in docs/backtests.md).")] = False,
 ) -> None:
     """Compute the ensemble's weights and conformal widenings from backtests (default: the case library)."""
     from realpolitik.analysis.backtest.scoring import DEFAULT_SEED
@@ -95,13 +96,14 @@ def calibrate_cmd(
     if json_:
         emit_json(cal)
         return
-    _render(calibration_tables(cal))
+    _render(calibration_tables(cal), markdown)
 
 
 @ensemble_app.command("show")
 def show_cmd(
     calibration: Annotated[Optional[Path], typer.Option("--calibration", help="A calibration file (default: the shipped one).")] = None,
     json_: JsonOpt = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the tables as markdown.")] = False,
 ) -> None:
     """Show the ensemble's weights, where they came from, and its conformal widenings."""
     from realpolitik.commands.backtest import _render
@@ -110,7 +112,7 @@ def show_cmd(
     if json_:
         emit_json(cal)
         return
-    _render(calibration_tables(cal))
+    _render(calibration_tables(cal), markdown)
 
 
 def read_calibration(path: Path | None) -> dict:
