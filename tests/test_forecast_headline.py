@@ -84,3 +84,23 @@ def test_workbench_runs_the_ensemble_first_with_its_headline(tmp_path):
         assert [row["p10"], row["p90"]] == pytest.approx(ens[row["issue"]]["interval80"])
     page = c.get("/")
     assert page.status_code == 200
+
+
+def test_forecast_takes_a_calibration_file_and_refuses_a_bad_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from realpolitik.cli import app
+    from realpolitik.models.ensemble import shipped_calibration
+
+    cal = {**shipped_calibration(), "weights": {"weighted-mean": 1.0}, "weight_reason": "only the compromise model"}
+    f = tmp_path / "cal.json"
+    f.write_text(json.dumps(cal))
+    r = CliRunner().invoke(app, ["forecast", "ec-emissions", "-m", "ensemble", "--calibration", str(f), "--json"],
+                           env={"REALPOLITIK_DB": "off"})  # fmt: skip
+    assert r.exit_code == 0, r.output
+    wm = get_model("weighted-mean").run(load_scenario("ec-emissions")).forecast["emission"]
+    assert json.loads(r.stdout)["forecast"]["emission"] == pytest.approx(wm)
+    f.write_text(json.dumps({"weights": {"nash": 2}}))
+    from realpolitik.cli import main
+
+    assert main(["forecast", "-m", "ensemble", "--calibration", str(f)]) == 2

@@ -130,6 +130,10 @@ def forecast(
     draws: Annotated[
         int, typer.Option("--draws", help="With --question: Monte Carlo draws for rules that read a model's draws.")
     ] = 1000,
+    calibration: Annotated[
+        Optional[Path],
+        typer.Option("--calibration", help="Ensemble calibration file (from `realpolitik ensemble calibrate --out`); default: the shipped one."),
+    ] = None,
 ) -> None:
     """Forecast a scenario with one or more models (no SCENARIO: the default scenario)."""
     if question is not None:
@@ -139,6 +143,10 @@ def forecast(
         for key, value in (("preset", preset), ("rounds", rounds), ("mode", mode)):
             if value is not None:
                 opts[key] = value
+        if calibration is not None:
+            from realpolitik.commands.ensemble import read_calibration
+
+            opts["calibration"] = read_calibration(calibration)
         seal_question(question, scenario, model, opts, seed, draws, json_)
         return
     from realpolitik.report.text import forecast_table, render_table
@@ -149,6 +157,10 @@ def forecast(
     for key, value in (("preset", preset), ("rounds", rounds), ("mode", mode)):
         if value is not None:
             opts[key] = value
+    if calibration is not None:
+        from realpolitik.commands.ensemble import read_calibration
+
+        opts["calibration"] = read_calibration(calibration)
     models = build_models(model, opts)
     results = [m.run(scen, rng=seed) for m in models]  # run() records an int seed in the result
     from realpolitik.store import record_runs_safely  # run history; warns on stderr, never fails
