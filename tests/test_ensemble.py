@@ -47,6 +47,11 @@ def test_equal_weights_when_the_evidence_is_thin_or_stacking_does_not_win():
     E = np.column_stack([rng.normal(0, 1, n), rng.normal(8, 10, n), rng.normal(-8, 10, n)])
     c = choose_weights(E, [str(k) for k in range(n)], ["good", "b", "c"])
     assert c["rule"] == "stacking" and c["weights"]["good"] > 0.5 and c["stacking_loo_mae"] < c["equal_mae"]
+    # beyond 50 outcomes the out-of-sample check runs in 10 folds of outcomes (DEU III's 351)
+    n2 = 120
+    E2 = np.column_stack([rng.normal(0, 1, n2), rng.normal(8, 10, n2), rng.normal(-8, 10, n2)])
+    c2 = choose_weights(E2, [str(k) for k in range(n2)], ["good", "b", "c"])
+    assert c2["rule"] == "stacking" and c2["weights"]["good"] > 0.5
     # many outcomes, exchangeable noise: stacking has nothing to find out of sample
     E = rng.normal(0, 10, (n, 3))
     c = choose_weights(E, [str(k) for k in range(n)], ["a", "b", "c"])
