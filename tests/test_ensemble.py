@@ -192,3 +192,17 @@ def test_fit_calibration_refuses_too_few_outcomes(library):
     sub = [s for s in res.scores if s.case in {c.name for c in few}]
     with pytest.raises(ScenarioError, match="too few for a 80% conformal interval"):
         fit_calibration(sub, few, "three cases", 0.1, 40, 11)
+
+
+def test_docs_show_the_shipped_calibration_as_the_command_prints_it():
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from realpolitik.cli import app
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "backtests.md").read_text()
+    head = "<!-- BEGIN output of: realpolitik ensemble calibrate --markdown -->\n"
+    block = doc[doc.index(head) + len(head): doc.index("<!-- END output -->", doc.index(head))]
+    r = CliRunner().invoke(app, ["ensemble", "show", "--markdown"])
+    assert r.exit_code == 0 and r.stdout.strip() == block.strip()
