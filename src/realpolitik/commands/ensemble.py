@@ -61,7 +61,7 @@ def calibration_tables(cal: dict):
     sc = cal.get("conformity_scores") or {}
     t2 = Table("Conformal widening of the ensemble's Monte Carlo band", ["interval", "widening (% of scale)", "scores"],
                [[f"{lv}%", f"{q:.2f}", ", ".join(f"{v:.1f}" for v in sorted(sc.get(lv, [])))]
-                for lv, q in cal["widening"].items()],
+                for lv, q in sorted(cal["widening"].items(), key=lambda kv: -int(kv[0]))],
                "score = how far an outcome fell outside the ensemble's band (negative: inside); the widening is "
                "the ceil((n+1) level)-th smallest (split conformal, Romano et al. 2019)")  # fmt: skip
     return [t1, t2]
