@@ -98,6 +98,11 @@ def fmt_cell(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
+def table_dict(t: Table) -> dict[str, Any]:
+    """A table as the templates read it (cells formatted)."""
+    return {"title": t.title, "columns": t.columns, "rows": [[fmt_cell(c) for c in row] for row in t.rows], "note": t.note}
+
+
 def forecast_rows(scenario: Scenario, results: Sequence[Result]) -> list[dict[str, Any]]:
     """Per issue: each model's forecast and the nearest labelled point of the scale."""
     rows = []
@@ -161,10 +166,7 @@ def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str,
             "options": ", ".join(f"{k}={v}" for k, v in r.options.items()) or "defaults",
             "seed": r.seed,
             "elapsed": f"{r.elapsed:.3f} s" if r.elapsed is not None else "-",
-            "tables": [
-                {"title": t.title, "columns": t.columns, "rows": [[fmt_cell(c) for c in row] for row in t.rows], "note": t.note}
-                for t in tables.get(r.model, [])
-            ],
+            "tables": [table_dict(t) for t in tables.get(r.model, [])],
             "trajectory": svg(plots.mpl_positions(d, scenario)) if plots.has_trajectory(d) else None,
             "settlement": svg(plots.mpl_settlement(d)) if plots.settlement_series(d) else None,
             "histograms": [svg(plots.mpl_histogram(v, i, scenario)) for i, v in plots.histograms_of(d).items()],
@@ -178,17 +180,13 @@ def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str,
         sections.append({
             "name": extra["name"], "label": extra["label"], "options": extra.get("options", ""),
             "seed": extra.get("seed"), "elapsed": extra.get("elapsed", "-"), "note": extra.get("note"),
-            "tables": [{"title": t.title, "columns": t.columns, "rows": [[fmt_cell(c) for c in row] for row in t.rows],
-                        "note": t.note} for t in extra.get("tables", [])],
+            "tables": [table_dict(t) for t in extra.get("tables", [])],
             "charts": [svg(f) for f in extra.get("figures", [])],
             "trajectory": None, "settlement": None, "histograms": [], "tornados": [],
         })  # fmt: skip
     from realpolitik.report.overview import overview_tables
 
-    headline = [
-        {"title": t.title, "columns": t.columns, "rows": [[fmt_cell(c) for c in row] for row in t.rows], "note": t.note}
-        for t in overview_tables(scenario, results)
-    ]
+    headline = [table_dict(t) for t in overview_tables(scenario, results)]
     # side by side only what answers the same question: the war layer's terms (conditional on
     # a deal) stay in its own section when the ensemble heads the report
     side = [r for r in results if not (headline and r.model == "war")]
