@@ -136,23 +136,6 @@ def forecast(
     ] = None,
 ) -> None:
     """Forecast a scenario with one or more models (no SCENARIO: the default scenario)."""
-    if question is not None:
-        from realpolitik.commands.ledger import seal_question
-
-        opts = parse_options(option)
-        for key, value in (("preset", preset), ("rounds", rounds), ("mode", mode)):
-            if value is not None:
-                opts[key] = value
-        if calibration is not None:
-            from realpolitik.commands.ensemble import read_calibration
-
-            opts["calibration"] = read_calibration(calibration)
-        seal_question(question, scenario, model, opts, seed, draws, json_)
-        return
-    from realpolitik.report.text import forecast_table, render_table
-    from realpolitik.scenario.writers import atomic_write
-
-    scen = load(scenario)
     opts = parse_options(option)
     for key, value in (("preset", preset), ("rounds", rounds), ("mode", mode)):
         if value is not None:
@@ -161,6 +144,15 @@ def forecast(
         from realpolitik.commands.ensemble import read_calibration
 
         opts["calibration"] = read_calibration(calibration)
+    if question is not None:
+        from realpolitik.commands.ledger import seal_question
+
+        seal_question(question, scenario, model, opts, seed, draws, json_)
+        return
+    from realpolitik.report.text import forecast_table, render_table
+    from realpolitik.scenario.writers import atomic_write
+
+    scen = load(scenario)
     models = build_models(model, opts)
     results = [m.run(scen, rng=seed) for m in models]  # run() records an int seed in the result
     from realpolitik.store import record_runs_safely  # run history; warns on stderr, never fails
