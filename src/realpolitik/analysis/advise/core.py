@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from realpolitik.analysis.advise.levers import Lever, candidate_levers, evaluate, gains
+from realpolitik.analysis.advise.levers import Lever, candidate_levers, evaluate, gains, stack
 from realpolitik.analysis.advise.perception import Dyad, quadrants
 from realpolitik.analysis.advise.power import majority_indices
 from realpolitik.errors import OptionError, Problem
@@ -456,7 +456,7 @@ def advise(
         from realpolitik.scenario.uncertainty import sample_batch
 
         parts = [sample_batch(scenario, c.draws, chunk_rng(c.seed, 0), spread) for c in plan_chunks(draws, seed, chunk_size)]
-        batch = ScenarioBatch(scenario, *(np.concatenate([getattr(p, f) for p in parts]) for f in ("capability", "position", "salience")))
+        batch = stack(scenario, parts)
     if pivotality:
         advice.pivotality = _pivotality(scenario, m, list(goal), batch, seed)
     if perception:

@@ -20,6 +20,7 @@ what-if, seed and chunk size, so ``realpolitik whatif --set PATH=VALUE -n DRAWS
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -155,13 +156,29 @@ def _run_task(task: _Task) -> np.ndarray:
     return np.asarray(out, dtype=float).reshape(task.batch.draws, len(task.batch.base.issues))
 
 
-def _stack(base: Scenario, parts: Sequence[ScenarioBatch]) -> ScenarioBatch:
+def stack(base: Scenario, parts: Sequence[ScenarioBatch]) -> ScenarioBatch:
+    """The parts' draws one after another, with their event schedules (drawn where uncertain).
+
+    Every part is a batch of ``base`` or of a what-if that only sets values, so all share
+    one schedule layout: their per-draw values and occurrences are concatenated.
+    """
+    events = None
+    if any(p.events is not None for p in parts):
+        scheds = [p.schedule() for p in parts]
+        events = dataclasses.replace(scheds[0], happens=np.concatenate([e.happens for e in scheds]),
+                                     value=np.concatenate([e.value for e in scheds]))  # fmt: skip
     return ScenarioBatch(
         base,
         np.concatenate([p.capability for p in parts]),
         np.concatenate([p.position for p in parts]),
         np.concatenate([p.salience for p in parts]),
+        events,
     )
+
+
+def _slice(batch: ScenarioBatch, lo: int, hi: int) -> ScenarioBatch:
+    ev = batch.events.take(slice(lo, hi)) if batch.events is not None else None
+    return ScenarioBatch(batch.base, batch.capability[lo:hi], batch.position[lo:hi], batch.salience[lo:hi], ev)
 
 
 @dataclass
@@ -208,12 +225,10 @@ def evaluate(
     if model.draws_random_numbers(scenario):
         tasks = [_Task(model, parts[k][ci], c.seed) for k in range(len(scens)) for ci, c in enumerate(chunks)]
     else:
-        whole = _stack(scenario, [p for row in parts for p in row])
+        whole = stack(scenario, [p for row in parts for p in row])
         step = max(1, int(slice_draws))
         for lo in range(0, whole.draws, step):
-            hi = min(whole.draws, lo + step)
-            tasks.append(_Task(model, ScenarioBatch(scenario, whole.capability[lo:hi], whole.position[lo:hi],
-                                                    whole.salience[lo:hi]), None))  # fmt: skip
+            tasks.append(_Task(model, _slice(whole, lo, min(whole.draws, lo + step)), None))
     own = not isinstance(engine, Engine)
     eng = get_engine(engine or "local")
     try:
@@ -224,7 +239,7 @@ def evaluate(
             eng.close()
     flat = np.concatenate(out, axis=0)
     # the point values (no draws) of the baseline and of every lever, as one more batch
-    pts = _stack(scenario, [ScenarioBatch.repeat(s, 1) for s in [scenario] + changed])
+    pts = stack(scenario, [ScenarioBatch.repeat(s, 1) for s in [scenario] + changed])
     point = _run_task(_Task(model, pts, chunks[0].seed if model.draws_random_numbers(scenario) else None))
     return Evaluation(flat.reshape(len(scens), draws, len(scenario.issues)), point, int(seed), int(chunk_size),
                       float(spread))  # fmt: skip
