@@ -189,3 +189,30 @@ def test_default_scenario_run_edit_rerun_and_bad_upload(server, page):
     page.locator("#runs-table tbody tr a").first.click()
     page.wait_for_selector("#charts .main-svg")
     page.screenshot(path=str(ARTIFACTS / "web-run-page.png"), full_page=True)
+
+
+def test_advise_and_draft_pages(server, page):
+    """Advise an actor and draft a scenario from a text, in the browser."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server + "/advise?actor=putin")
+    page.select_option("#model", "weighted-mean")
+    page.fill("#draws", "20")
+    page.select_option("#goal-issue", "settlement")
+    page.click("#run")
+    page.wait_for_selector("#results h3")
+    assert "Levers of putin" in page.locator("#results").inner_text()
+    page.wait_for_selector("#charts .main-svg")
+    assert "reproduce the top lever: realpolitik whatif" in page.locator("#status").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "advise.png"), full_page=True)
+
+    page.goto(server + "/draft")
+    page.fill("#text", "Prime Minister Anna Berg insisted that only NATO membership can protect the country. "
+                       "President Karl Ode rejects any alliance and wants the country neutral.")  # fmt: skip
+    page.click("#run")
+    page.wait_for_selector("#summary p")
+    assert "2 actors" in page.locator("#summary").inner_text()
+    assert "DRAFT" in page.locator("#yaml").inner_text()
+    page.click("#open")
+    page.wait_for_selector("#editor tbody tr")
+    assert page.locator("#editor tbody tr").count() == 2
+    page.screenshot(path=str(ARTIFACTS / "draft.png"), full_page=True)

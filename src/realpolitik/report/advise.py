@@ -118,7 +118,8 @@ def plotly_levers(adv: Mapping[str, Any], top: int = 15) -> dict[str, Any]:
     ))  # fmt: skip
     fig.add_trace(go.Scatter(x=[r.get("gain_mean") for r in rows], y=labels, mode="markers", name="mean gain",
                              marker=dict(color="#2ca02c", size=8)))  # fmt: skip
-    fig.update_layout(**_PLOTLY_LAYOUT, height=160 + 28 * len(rows),
+    layout = {**_PLOTLY_LAYOUT, "margin": {**_PLOTLY_LAYOUT["margin"], "l": 330}}  # room for the levers' names
+    fig.update_layout(**layout, height=160 + 28 * len(rows),
                       title=f"Levers of {adv.get('actor')}: gain toward the goal (% of scale)",
                       xaxis_title="gain toward the goal, % of the scale", showlegend=True)  # fmt: skip
     return plotly_json(fig)
