@@ -298,3 +298,22 @@ def test_uncertain_events_keep_their_draws_in_the_stacked_batch():
                                  chunk_size=adv.chunk_size)  # fmt: skip
     c = s.issue_ids.index("settlement")
     assert (dist.result.draws[:, c] - dist.baseline.draws[:, c]).mean() == pytest.approx(top.change["settlement"], abs=1e-9)
+
+
+def test_readme_advise_and_draft_examples_run(tmp_path, monkeypatch):
+    """The README's `realpolitik advise` and `realpolitik draft` lines, run as written (in a scratch folder)."""
+    import shlex
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shared = root.parent / "shared"
+    if not (shared / "seed").is_dir():
+        pytest.skip(f"seed folder {shared / 'seed'} not present")
+    lines = [ln.split("#")[0].strip() for ln in (root / "README.md").read_text(encoding="utf-8").splitlines()]
+    cmds = [ln for ln in lines if ln.startswith(("realpolitik advise", "realpolitik draft"))]
+    assert len(cmds) >= 3
+    monkeypatch.chdir(tmp_path)
+    for cmd in cmds:
+        args = shlex.split(cmd.replace("../shared", str(shared)))[1:]
+        assert main(args + (["-q"] if args[0] == "advise" else [])) == 0, cmd
+    assert (tmp_path / "advice.png").exists() and (tmp_path / "draft.yaml").exists()
