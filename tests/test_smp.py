@@ -186,6 +186,28 @@ def test_batch_axis_equals_single_runs():
         assert np.all(batch.positions[b, T - 1 :] == one.positions[0, T - 1])
 
 
+@pytest.mark.parametrize("transitions", ["Deterministic", "Stochastic"])
+def test_final_report_mode_equals_every_state(transitions):
+    """report="final" (what forecast_batch asks: stopped runs cost nothing more) gives every
+    position and the final state's probabilities and risk of report=True, bit for bit."""
+    rng = np.random.default_rng(31)
+    draws = [_random_arrays(rng, 7, 3) for _ in range(6)]
+    P, S, C = (np.stack([d[k] for d in draws]) for k in range(3))
+    prm = Params(state_transitions=transitions, max_iter=40)
+    events = {3: [("position", 1, 0, np.full(6, 0.2), np.array([1, 0, 1, 0, 1, 1], bool)),
+                  ("capability", 2, -1, np.full(6, 90.0), np.ones(6, bool))]}
+    U = np.random.default_rng(4).random((6, prm.max_iter, 7))
+    every = run_smp(P, S, C, prm, rng=U, events=events)
+    final = run_smp(P, S, C, prm, rng=U, events=events, report="final")
+    assert len(set(every.states.tolist())) > 1  # runs stop at different turns
+    np.testing.assert_array_equal(final.states, every.states)
+    np.testing.assert_array_equal(final.positions, every.positions)
+    for b, T in enumerate(every.states):
+        np.testing.assert_array_equal(final.probabilities[b, T - 1:], every.probabilities[b, T - 1:])
+        np.testing.assert_array_equal(final.risk[b, -1], every.risk[b, -1])
+        assert np.isnan(final.probabilities[b, : T - 1]).all()
+
+
 def test_forecast_batch_matches_run():
     scen = _random_scenario(np.random.default_rng(8), 6, 3)
     m = get_model("smp")

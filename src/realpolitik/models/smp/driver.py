@@ -37,7 +37,7 @@ def run_smp(
     prm: Params,
     accom: np.ndarray | None = None,
     rng=None,
-    report: bool = True,
+    report: bool | str = True,
     events: dict[int, list[tuple]] | None = None,
     salience_normalisation: str | None = None,
 ) -> SMPRun:
@@ -52,6 +52,13 @@ def run_smp(
     to the state that turn t starts from (t = 0: to the input state).  With ``salience_normalisation`` ("mean" / "per-actor")
     ``sal`` holds raw saliences, normalised here (also after salience events) by
     :func:`normalise_saliences`; without it ``sal`` is used as given.
+
+    ``report``: the reported winning probabilities of every state (True), of none (False,
+    zeros), or of the final state only (``"final"``: what a forecast needs).  Unless it is
+    True each turn works on the runs still going only (a run that has stopped costs nothing
+    more) and the risk attitudes (and with ``"final"`` the probabilities) of the states
+    before a run's final one are NaN; every position, and the final state's figures, equal
+    those of ``True``.
     """
     pos = np.array(pos0, dtype=float)
     cap = np.array(cap, dtype=float)
@@ -101,28 +108,37 @@ def run_smp(
     done = np.zeros(B, bool)
     states = np.ones(B, int)
     d01 = np.zeros(B)
+    every = report is True
     for it in range(1, prm.max_iter + 1):
-        st = setup_state(ideal, pos, sal, cap, prm)
-        risks.append(st.R)
-        if report:
-            probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
         act = ~done
+        live = np.flatnonzero(act)
+        if every:
+            st = setup_state(ideal, pos, sal, cap, prm)
+            risks.append(st.R)
+            probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
         if it in events:
             # the recorded state it-1 stays as computed; the turn starts from the changed one
             pos, ideal, raw, cap = apply(events[it], pos, ideal, raw, cap, act)
             sal = norm(raw)
             sal_tot = sal.sum(-1)
             W = sal_tot * cap
-            st = setup_state(ideal, pos, sal, cap, prm)
-        new = pos.copy()
+            if every:
+                st = setup_state(ideal, pos, sal, cap, prm)
         draw = rng if uniforms is None else uniforms[:, it - 1]
         if act.all():
+            if not every:
+                st = setup_state(ideal, pos, sal, cap, prm)
             new, rec = turn(pos, ideal, sal, cap, sal_tot, W, st, prm, draw)
         else:
-            sub = StateSetup(st.D[act], st.R[act], st.r[act])
-            new_a, rec = turn(pos[act], ideal[act], sal[act], cap[act], sal_tot[act], W[act], sub, prm,
-                              draw if uniforms is None else draw[act])
-            new[act] = new_a
+            # the runs still going only (each run's arithmetic does not depend on the others)
+            if every:
+                sub = StateSetup(st.D[live], st.R[live], st.r[live])
+            else:
+                sub = setup_state(ideal[live], pos[live], sal[live], cap[live], prm)
+            new = pos.copy()
+            new_a, rec = turn(pos[live], ideal[live], sal[live], cap[live], sal_tot[live], W[live], sub, prm,
+                              draw if uniforms is None else draw[live])
+            new[live] = new_a
             rec = _expand(rec, act, B)
         turns.append(rec)
         ideal = np.where(act[:, None, None], new_ideals(ideal, new, accom), ideal)
@@ -137,13 +153,20 @@ def run_smp(
         if done.all():
             break
     st = setup_state(ideal, pos, sal, cap, prm)
-    risks.append(st.R)
-    if report:
-        probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
     T = len(hist)
     P = np.stack(hist, 1)
-    Pr = np.stack(probs, 1) if report else np.zeros((B, T, n))
-    Rk = np.stack(risks, 1)
+    if every:
+        risks.append(st.R)
+        probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
+        Pr, Rk = np.stack(probs, 1), np.stack(risks, 1)
+    else:
+        # the final state's figures from state states[b] - 1 on (a stopped run's padding repeats it)
+        final = np.arange(T)[None, :, None] >= (states - 1)[:, None, None]
+        Rk = np.where(final, st.R[:, None, :], np.nan)
+        if report:
+            Pr = np.where(final, reported_probabilities(pos, ideal, sal, cap, st, prm)[:, None, :], np.nan)
+        else:
+            Pr = np.zeros((B, T, n))
     # (a stopped run's positions are frozen, so its later entries already repeat its final state)
     scaled = np.zeros(B, bool) if over is None else np.broadcast_to(over[:, 0, 0], (B,)).copy()
     return SMPRun(P, Pr, Rk, states, turns, W, scaled)

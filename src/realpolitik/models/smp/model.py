@@ -246,7 +246,7 @@ class SMP(Model):
         for s in range(0, B, chunk):
             e = min(B, s + chunk)
             r = run_smp(pos[s:e], sal[s:e], cap1[s:e], prm, A, gen if U is None else U[s:e],
-                        events=_chunk_events(events, s, e),
+                        events=_chunk_events(events, s, e), report="final",
                         salience_normalisation=self.options.salience_normalisation)
             T = r.states
             fin_pos = r.positions[np.arange(e - s), T - 1]
