@@ -1,117 +1,301 @@
-"""Monte Carlo throughput: draws per second per model, local engine vs a 2-worker Dask LocalCluster.
+"""Monte Carlo throughput of every model's batch core, against today's code in the same run (issue 17).
 
-Prints, in one run, for the default (seed) scenario with a global spread of 0.1:
+The baseline is the code before issue 17 (commit ``BASELINE``), taken from this clone's
+git history with ``git archive`` into a temporary folder - a pinned copy that is never
+imported by the package.  Every measurement runs in a fresh worker process (this script
+with ``--worker``): the baseline's with that copy first on ``PYTHONPATH``, the current
+one with this worktree's ``src``.  Baseline and current runs alternate (``--reps`` each,
+best kept), so both see the same load; the ratio is the figure to read.  Each worker
+warms up (imports, compiled kernels) and then doubles its draws until a run takes
+``--seconds`` of CPU.  Rates are draws per CPU second of the worker process (one core:
+what a dedicated core gives; on a shared machine steadier than wall time), with the wall
+rate of the current code beside them; the Dask section reports wall time.
 
-* draws/s of every registered model on the local (vectorised, one process) engine;
-* draws/s on a 2-worker Dask LocalCluster (processes, one thread each) and the
-  speed-up ratio dask / local, measured in this same run;
-* the issue's target: 100,000 draws with the expected-utility model, timed on the
-  faster engine (``--target-draws``; 0 skips it), against one minute;
-* peak memory (this process, and the largest worker process).
+Sections (all on the local engine, spread 0.1, seed 1, each model's own chunk size):
+
+1. the default scenario: expected-utility, smp, exchange (literature mode), war
+   (conditioned on the war's history): draws/s of both, the ratio, the issue's target;
+2. the same on a synthetic 100-actor, 10-issue scenario (the war layer needs a war
+   section: not applicable);
+3. time per draw against actors (10, 30, 100, 300; 4 issues) per model, current code,
+   and the fitted exponent of ``time ~ actors^k``;
+4. 10^6 expected-utility draws of the default scenario: wall time and the worker's peak
+   memory (target: under 2 minutes and 2 GB);
+5. Dask: expected-utility on LocalClusters of 1 and 2 workers, the speed-up, the
+   per-task overhead (an empty task's round trip) and what it gives on a bigger cluster.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_monte_carlo.py [--seconds 3] [--target-draws 100000]
-        [--models expected-utility,weighted-median] [--chunk-size 1000]
+    .venv/bin/python benchmarks/bench_monte_carlo.py [--seconds 2] [--reps 3] [--quick]
+        [--sections 1,2,3,4,5] [--models expected-utility,smp,exchange,war]
 
-Numbers depend on the machine and on what else runs on it; the ratio is the
-meaningful figure.  The Dask column includes scheduling and pickling overhead but
-not cluster start-up (the cluster is started and warmed up before timing).
+``--quick``: shorter runs, section 3 up to 100 actors, 10^5 draws in section 4.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import resource
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+#: today's code when issue 17 was opened (main before any of its changes)
+BASELINE = "b98913ce88056ccb61d865086919513e613429ea"
+TARGETS = {"expected-utility": 10_000, "smp": 2_000, "exchange": 1_000, "war": 5_000}
+LABELS = {"expected-utility": "expected-utility", "smp": "smp", "exchange": "exchange (literature)",
+          "war": "war (conditioned)"}  # fmt: skip
+MODELS = tuple(TARGETS)
 
 
-def _peak_mb(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024.0  # Linux: KiB
+# ------------------------------------------------------------------ worker side
+def _scenario(spec):
+    if spec == "default":
+        from realpolitik.scenario import load_scenario
+
+        return load_scenario(None)
+    sys.path.insert(0, str(HERE))
+    from _synthetic import synthetic
+
+    return synthetic(int(spec[0]), int(spec[1]))
 
 
-def _rate(simulate, scen, model, draws, engine, chunk_size) -> tuple[float, float]:
-    t = time.perf_counter()
-    simulate(scen, model, draws=draws, seed=1, spread=0.1, engine=engine, chunk_size=chunk_size)
-    dt = time.perf_counter() - t
-    return draws / dt, dt
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=3.0, help="target wall time per measurement")
-    ap.add_argument("--target-draws", type=int, default=100_000, help="draws of the expected-utility target run (0: skip)")
-    ap.add_argument("--target-engine", choices=("auto", "local", "dask"), default="auto",
-                    help="engine of the target run (auto: the faster one measured above)")
-    ap.add_argument("--models", default="", help="comma-separated models (default: all registered)")
-    ap.add_argument("--chunk-size", type=int, default=1000, help="draws per chunk for vectorised models")
-    ap.add_argument("--max-draws", type=int, default=200_000, help="cap on draws per measurement")
-    args = ap.parse_args(argv)
-
+def worker(job: dict) -> dict:
+    """One measurement in this process: draws/s of ``simulate`` (JSON in, JSON out)."""
+    import realpolitik
     from realpolitik.analysis.montecarlo import simulate
-    from realpolitik.engine import DaskEngine, LocalEngine, default_chunk_size
-    from realpolitik.models import available_models, get_model
-    from realpolitik.scenario import load_scenario
+    from realpolitik.models import get_model
 
-    scen = load_scenario(None)
-    names = [n for n in args.models.split(",") if n] or sorted(available_models())
-    local = LocalEngine()
-    print(f"scenario: {scen.title} ({len(scen.actors)} actors, {len(scen.issues)} issues), spread 0.1, "
-          f"chunk size {args.chunk_size}")  # fmt: skip
-    print("starting a 2-worker Dask LocalCluster ...", file=sys.stderr)
-    dask = DaskEngine(workers=2, processes=True)
-    dask.client()
-    eu_rates: dict[str, float] = {}
+    scen = _scenario(job["scenario"])
+    model = get_model(job["model"], **job.get("options", {}))
+    engine = job.get("engine", "local")
+    if engine.startswith("dask"):
+        from realpolitik.engine import DaskEngine
+
+        engine = DaskEngine(workers=int(engine.split(":")[1]), processes=True)
     try:
-        print(f"{'model':<18} {'draws':>8} {'local draws/s':>14} {'dask(2) draws/s':>16} {'speed-up':>9}", flush=True)
-        for name in names:
-            try:
-                model = get_model(name)
-                # calibrate on a small run, then size the measurement to ~args.seconds
-                n0 = 10
-                while True:
-                    r0, dt0 = _rate(simulate, scen, model, n0, local, args.chunk_size)
-                    if dt0 > 0.25 * args.seconds or n0 >= args.max_draws:
-                        break
-                    n0 = min(args.max_draws, n0 * 4)
-                # the model's own default chunk size (what `simulate` uses), and at least
-                # 8 chunks so that both Dask workers have work
-                cs = args.chunk_size if model.vectorised else default_chunk_size(model, scen)
-                draws = int(min(args.max_draws, max(8 * cs, r0 * args.seconds)))
-                draws = max(cs, draws - draws % cs)
-                # warm the workers (imports, model set-up) outside the timing
-                simulate(scen, model, draws=2 * cs, seed=0, engine=dask, chunk_size=cs)
-                rl, _ = _rate(simulate, scen, model, draws, local, cs)
-                rd, _ = _rate(simulate, scen, model, draws, dask, cs)
-            except Exception as exc:  # a model that cannot run this scenario is reported, not fatal
-                print(f"{name:<18} {'-':>8} {'-':>14} {'-':>16} {'-':>9}  fails: {type(exc).__name__}: {str(exc)[:70]}",
-                      flush=True)  # fmt: skip
-                continue
-            print(f"{name:<18} {draws:>8} {rl:>14,.1f} {rd:>16,.1f} {rd / rl:>8.2f}x   (chunks of {cs})", flush=True)
-            if name == "expected-utility":
-                eu_rates = {"local": rl, "dask": rd}
-        if args.target_draws and eu_rates:
-            best = max(eu_rates, key=eu_rates.get) if args.target_engine == "auto" else args.target_engine
-            eng = dask if best == "dask" else local
-            model = get_model("expected-utility")
-            print(f"\ntarget: {args.target_draws:,} draws, expected-utility, {best} engine ...", file=sys.stderr)
-            t = time.perf_counter()
-            simulate(scen, model, draws=args.target_draws, seed=1, spread=0.1, engine=eng, chunk_size=args.chunk_size)
-            dt = time.perf_counter() - t
-            verdict = "met" if dt < 60 else "NOT met"
-            print(f"target: {args.target_draws:,} draws of expected-utility on the {best} engine in {dt:.1f} s "
-                  f"({args.target_draws / dt:,.0f} draws/s); under 60 s: {verdict}")  # fmt: skip
-        elif args.target_draws:
-            print("target: expected-utility is not available; skipped")
+        run = lambda d: simulate(scen, model, draws=d, seed=1, spread=0.1, engine=engine,  # noqa: E731
+                                 chunk_size=job.get("chunk_size"))
+        if "draws" in job:  # a fixed number of draws (sections 4 and 5)
+            if job.get("warm"):
+                run(job["warm"])
+            t, c = time.perf_counter(), time.process_time()
+            run(job["draws"])
+            dt, cpu = time.perf_counter() - t, time.process_time() - c
+            draws = job["draws"]
+        else:
+            run(1)  # warm-up: imports, compiled kernels, quadrature tables
+            draws, dt = 1, 0.0
+            while True:
+                t, c = time.perf_counter(), time.process_time()
+                run(draws)
+                dt, cpu = time.perf_counter() - t, time.process_time() - c
+                if cpu >= job["seconds"] or draws >= job.get("max_draws", 10**6):
+                    break
+                draws *= 2 if cpu > job["seconds"] / 4 else 4
+        # draws per CPU second of this process (the machine is shared: steadier than wall time)
+        out = {"rate": draws / max(cpu, 1e-9), "wall_rate": draws / dt, "seconds": dt, "cpu": cpu, "draws": draws,
+               "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+               "code": str(Path(realpolitik.__file__).parents[1])}  # fmt: skip
+        if job.get("task_overhead") and not isinstance(engine, str):
+            out["task_overhead"] = _task_overhead(engine)
+        return out
     finally:
-        dask.close()
+        if not isinstance(engine, str):
+            engine.close()
+
+
+def _noop(x):
+    return x
+
+
+def _task_overhead(engine, tasks: int = 400) -> float:
+    """Seconds per empty task mapped over the engine's workers (scheduling + round trip)."""
+    engine.map(_noop, list(range(20)))
+    t = time.perf_counter()
+    engine.map(_noop, list(range(tasks)))
+    return (time.perf_counter() - t) / tasks
+
+
+# ------------------------------------------------------------------ driver side
+def baseline_src(tmp: Path) -> Path:
+    """Today's code (``BASELINE``) unpacked from this clone's history into ``tmp``."""
+    try:
+        blob = subprocess.run(["git", "-C", str(ROOT), "archive", BASELINE, "src/realpolitik"],
+                              check=True, capture_output=True).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError) as exc:
+        err = getattr(exc, "stderr", b"") or b""
+        sys.exit(f"bench_monte_carlo: cannot read the baseline commit {BASELINE[:10]} from git "
+                 f"({err.decode().strip() or exc}); a shallow clone needs `git fetch --unshallow`")  # fmt: skip
+    with tarfile.open(fileobj=BytesIO(blob)) as tar:
+        tar.extractall(tmp, filter="data")
+    return tmp / "src"
+
+
+def measure(job: dict, src: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(src) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(job)],
+                       capture_output=True, text=True, env=env)  # fmt: skip
+    if p.returncode != 0:
+        tail = (p.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return {"error": tail[:110]}
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    if Path(out["code"]).resolve() != src.resolve():
+        return {"error": f"worker imported {out['code']}, not {src}"}
+    return out
+
+
+def paired(job: dict, base: Path, cur: Path, reps: int) -> tuple[dict, dict]:
+    """Baseline and current alternately, ``reps`` each; the best rate of each side."""
+    b_runs, c_runs = [], []
+    for _ in range(reps):
+        b_runs.append(measure(job, base))
+        c_runs.append(measure(job, cur))
+    best = lambda runs: max((r for r in runs if "rate" in r), key=lambda r: r["rate"], default=runs[-1])  # noqa: E731
+    return best(b_runs), best(c_runs)
+
+
+def fmt_rate(r: dict) -> str:
+    return f"{r['rate']:,.1f}" if "rate" in r else "fails"
+
+
+def section_models(title, scen_spec, models, base, cur, args, targets: bool) -> None:
+    print(f"\n{title}", flush=True)
+    head = f"{'model':<24} {'baseline draws/s':>17} {'now draws/s':>13} {'ratio':>8} {'now (wall)':>11}"
+    print(head + (f" {'target':>8}  met" if targets else ""), flush=True)
+    for name in models:
+        opts = {"mode": "literature"} if name == "exchange" else {}
+        job = {"model": name, "options": opts, "scenario": scen_spec, "seconds": args.seconds}
+        b, c = paired(job, base, cur, args.reps)
+        ratio = c["rate"] / b["rate"] if "rate" in b and "rate" in c else math.nan
+        wall = f"{c['wall_rate']:,.1f}" if "rate" in c else "-"
+        line = f"{LABELS[name]:<24} {fmt_rate(b):>17} {fmt_rate(c):>13} {ratio:>7.1f}x {wall:>11}"
+        if targets:
+            tgt = TARGETS[name]
+            met = "yes" if c.get("rate", 0) >= tgt else "NO"
+            line += f" {tgt:>8,}  {met}"
+        for side, r in (("baseline", b), ("now", c)):
+            if "error" in r:
+                line += f"   {side} fails: {r['error']}"
+        print(line, flush=True)
+
+
+def fit_exponent(ns, ts) -> float:
+    import numpy as np
+
+    ok = [(n, t) for n, t in zip(ns, ts) if t and math.isfinite(t)]
+    if len(ok) < 2:
+        return math.nan
+    x, y = np.log([n for n, _ in ok]), np.log([t for _, t in ok])
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def section_scaling(models, cur, args) -> None:
+    sizes = (10, 30, 100) if args.quick else (10, 30, 100, 300)
+    print(f"\n3. time per draw (ms) against actors, 4 issues, current code (exponent k: time ~ actors^k, "
+          f"least squares over {', '.join(map(str, sizes))})", flush=True)  # fmt: skip
+    print(f"{'model':<24}" + "".join(f"{n:>11}" for n in sizes) + f"{'k':>8}", flush=True)
+    for name in models:
+        if name == "war":
+            print(f"{LABELS[name]:<24}  not applicable: the war layer has two sides whatever the actors", flush=True)
+            continue
+        opts = {"mode": "literature"} if name == "exchange" else {}
+        ts = []
+        for n in sizes:
+            r = measure({"model": name, "options": opts, "scenario": [n, 4], "seconds": args.seconds / 2}, cur)
+            ts.append(1e3 / r["rate"] if "rate" in r else math.nan)
+        k = fit_exponent(sizes, ts)
+        print(f"{LABELS[name]:<24}" + "".join(f"{t:>11.3f}" for t in ts) + f"{k:>8.2f}", flush=True)
+
+
+def section_million(cur, args) -> None:
+    draws = 10**5 if args.quick else 10**6
+    print(f"\n4. {draws:,} expected-utility draws, default scenario, local engine (target: under 120 s "
+          "for 10^6, peak memory under 2 GB)", flush=True)  # fmt: skip
+    r = measure({"model": "expected-utility", "scenario": "default", "draws": draws, "warm": 1000}, cur)
+    if "error" in r:
+        print(f"fails: {r['error']}")
+        return
+    ok = r["seconds"] * 10**6 / draws < 120 and r["rss_mb"] < 2048
+    print(f"{draws:,} draws in {r['seconds']:.1f} s ({r['wall_rate']:,.0f} draws/s wall, {r['cpu']:.1f} s CPU), peak memory of the worker process "
+          f"{r['rss_mb']:,.0f} MB (results and chunks included): {'met' if ok else 'NOT met'}", flush=True)  # fmt: skip
+
+
+def section_dask(cur, args) -> None:
+    print("\n5. expected-utility on Dask LocalClusters (processes, one thread each), default scenario", flush=True)
+    draws = 20_000 if args.quick else 100_000
+    rows = {}
+    for w in (1, 2):
+        job = {"model": "expected-utility", "scenario": "default", "draws": draws, "warm": 4000,
+               "engine": f"dask:{w}", "task_overhead": True}  # fmt: skip
+        rows[w] = measure(job, cur)
+    loc = measure({"model": "expected-utility", "scenario": "default", "draws": draws, "warm": 1000}, cur)
+    if any("error" in r for r in (*rows.values(), loc)):
+        print("fails: " + "; ".join(r["error"] for r in (*rows.values(), loc) if "error" in r))
+        return
+    print(f"{'engine':<16}{'draws/s':>12}{'vs 1 worker':>13}")
+    print(f"{'local':<16}{loc['wall_rate']:>12,.0f}{loc['wall_rate'] / rows[1]['wall_rate']:>12.2f}x")
+    for w, r in rows.items():
+        print(f"{f'dask, {w} worker' + ('s' if w > 1 else ''):<16}{r['wall_rate']:>12,.0f}{r['wall_rate'] / rows[1]['wall_rate']:>12.2f}x")
+    # a chunk of 1000 draws takes c seconds of compute; each task adds o of scheduling
+    # (serial at the scheduler): W workers give T(W) = chunks * max(c / W, o)
+    o = max(rows[1]["task_overhead"], rows[2]["task_overhead"])
+    c = 1000 / rows[1]["wall_rate"]
+    print(f"per-task overhead (empty task round trip): {o * 1e3:.2f} ms; compute per 1000-draw chunk: {c * 1e3:.0f} ms")
+    for W in (8, 32, 128):
+        speed = min(W, c / o)
+        print(f"  {W:>4} workers: about {speed:.0f}x one worker ({speed / W:.0%} of linear) - "
+              f"the scheduler hands out one task per {o * 1e3:.1f} ms, so the limit is {c / o:.0f} busy workers")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=2.0, help="wall time of one measured run")
+    ap.add_argument("--reps", type=int, default=3, help="alternating baseline/current runs per row (best kept)")
+    ap.add_argument("--sections", default="1,2,3,4,5")
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(json.loads(args.worker))))
+        return 0
+    if args.quick:
+        args.seconds, args.reps = min(args.seconds, 1.0), min(args.reps, 2)
+    models = [m for m in args.models.split(",") if m]
+    sections = {int(s) for s in args.sections.split(",") if s}
+    cur = ROOT / "src"
+    load0 = os.getloadavg()
+    print(f"Monte Carlo throughput, baseline = today's code ({BASELINE[:10]}), same run; {os.cpu_count()} cores, "
+          f"load average {load0[0]:.1f} at the start")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="rp-baseline-") as tmp:
+        base = baseline_src(Path(tmp)) if sections & {1, 2} else cur
+        if 1 in sections:
+            section_models("1. default scenario (10 actors, 4 issues), local engine", "default", models, base, cur,
+                           args, targets=True)  # fmt: skip
+        if 2 in sections:
+            section_models("2. synthetic scenario, 100 actors x 10 issues, local engine", [100, 10],
+                           [m for m in models if m != "war"], base, cur, args, targets=False)  # fmt: skip
+            if "war" in models:
+                print(f"{LABELS['war']:<24} not applicable: the synthetic scenario has no war section")
+        if 3 in sections:
+            section_scaling(models, cur, args)
+        if 4 in sections:
+            section_million(cur, args)
+        if 5 in sections:
+            section_dask(cur, args)
     load = os.getloadavg()
-    print(f"load average during the run: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min) on {os.cpu_count()} cores "
-          "- other work on the machine lowers both columns, the Dask one most")  # fmt: skip
-    print(f"peak memory: this process {_peak_mb(resource.RUSAGE_SELF):,.0f} MB, "
-          f"largest child process {_peak_mb(resource.RUSAGE_CHILDREN):,.0f} MB")  # fmt: skip
+    print(f"\nload average at the end: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min), {load[2]:.1f} (15 min) on "
+          f"{os.cpu_count()} cores - other work on the machine lowers both columns alike; read the ratios")  # fmt: skip
     return 0
 
 
