@@ -879,14 +879,19 @@ class ExchangeModel(Model):
         """Forecasts ``[draw, issue]``: the last round's voting outcome for each draw (literature
         mode: the median of the last rounds where it has not settled, as ``run``).
 
-        Each draw runs the full sequential exchange process on its own arrays; with
-        ``p > 0`` each draw also draws its own REX gain shares from ``rng``.
+        Each draw runs the full sequential exchange process on its own arrays.  Literature
+        mode runs the draws in one compiled call (:mod:`realpolitik.models.exchange_batch`:
+        the single run's arithmetic, bit for bit); with ``p > 0`` each draw draws its REX
+        gain shares from its own seed, taken from ``rng``.  Decide mode keeps its exact
+        Decimal arithmetic, draw by draw.
         """
         gen = rng if rng is not None else np.random.default_rng()
-        out = np.empty((batch.draws, len(batch.base.issues)))
         spans = np.array([i.span for i in batch.base.issues])
         own = one_level_capability(batch.base, batch.capability, batch.position)  # nested actors
         sched = batch.schedule()
+        if self.options.mode == "literature":
+            return self._literature_batch(batch, own, sched, gen, spans)
+        out = np.empty((batch.draws, len(batch.base.issues)))
         for d in range(batch.draws):
             sim = self._simulate(batch.base, own[d], batch.position[d], batch.salience[d], gen,
                                  record=False, sched=sched, draw=d)
@@ -897,6 +902,37 @@ class ExchangeModel(Model):
                 traj = np.array([[self._denorm(V[u], st, u) for V in sim["voting_outcomes"]] for u in range(st.m)])
                 out[d] = settle(traj, spans)[0]
         return out
+
+    def _literature_batch(self, batch: ScenarioBatch, own, sched: EventSchedule, gen, spans) -> np.ndarray:
+        """Literature mode's draws in one compiled call (the same process as ``_simulate``)."""
+        from realpolitik.models.exchange_batch import simulate_draws
+
+        o = self.options
+        scen = batch.base
+        D = batch.draws
+        pos, sal = batch.position, batch.salience
+        act = ~np.isnan(pos) & (sal > 0) & (own > 0)
+        lower = np.array([i.min for i in scen.issues], dtype=float)
+        step = 100.0 / np.array([i.max - i.min for i in scen.issues], dtype=float)
+        entries = sched.select(self.event_fields)
+        K = len(entries)
+        value = np.broadcast_to(sched.value, (D, sched.value.shape[1]))[:, entries] if K else np.zeros((D, 0))
+        happens = np.broadcast_to(sched.happens, (D, sched.happens.shape[1]))[:, sched.event[entries]] if K \
+            else np.zeros((D, 0), bool)
+        # REX: one seed per draw (numba's generator), so chunks never change a draw
+        seeds = gen.integers(0, 2**32 - 1, size=D) if o.p > 0 else np.zeros(D, np.int64)
+        out, present = simulate_draws(
+            np.ascontiguousarray(pos, dtype=float), np.ascontiguousarray(sal, dtype=float),
+            np.ascontiguousarray(own, dtype=float), np.ascontiguousarray(act), lower, step, o.rounds,
+            float(o.salience_weight), float(o.fixed_weight), float(o.tie_tolerance), o.tie_break == "last-created",
+            float(o.p), seeds.astype(np.int64),
+            np.maximum(sched.round[entries], 1).astype(np.int64), sched.field[entries].astype(np.int64),
+            sched.actor[entries].astype(np.int64), sched.issue[entries].astype(np.int64),
+            np.ascontiguousarray(value, dtype=float), np.ascontiguousarray(happens, dtype=bool),
+            CAPABILITY, SALIENCE, POSITION, LEAVE,
+        )  # fmt: skip
+        traj = np.where(present[:, None, :], out / step + lower, np.nan)  # [draw, round, issue]
+        return settle(np.moveaxis(traj, 1, -1), spans)[0]
 
     def _run_rex(self, scenario: Scenario, rng) -> Result:
         o = self.options
