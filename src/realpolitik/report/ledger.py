@@ -153,7 +153,7 @@ def plotly_reliability(rep: Mapping[str, Any]):
                          arrayminus=[max(0.0, r["observed"] - r["observed_low"]) for r in pts]),
             text=[f"n={r['n']}" for r in pts],
         ))  # fmt: skip
-    fig.update_layout(**_PLOTLY_LAYOUT, title="Reliability of sealed forecasts (binary questions)",
+    fig.update_layout(**_PLOTLY_LAYOUT, height=460, title="Reliability of sealed forecasts (binary questions)",
                       xaxis=dict(title="forecast probability", range=[0, 1]),
                       yaxis=dict(title="observed frequency (90% Wilson interval)", range=[0, 1]))  # fmt: skip
     return fig
@@ -167,7 +167,7 @@ def plotly_score_over_time(qd: Mapping[str, Any]):
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=who, line=dict(color=color(k), shape="linear")))
     base = qd["baseline_scores"][qd["metric"]]
     fig.add_hline(y=base, line_dash="dash", line_color="#999", annotation_text=f"baseline: {qd['baseline']}")
-    fig.update_layout(**_PLOTLY_LAYOUT, title=f"{qd['id']}: {qd['metric']} of the standing forecast (lower is better)",
+    fig.update_layout(**_PLOTLY_LAYOUT, height=380, title=f"{qd['id']}: {qd['metric']} of the standing forecast (lower is better)",
                       yaxis=dict(title=qd["metric"]))  # fmt: skip
     return fig
 
