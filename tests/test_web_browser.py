@@ -216,3 +216,26 @@ def test_advise_and_draft_pages(server, page):
     page.wait_for_selector("#editor tbody tr")
     assert page.locator("#editor tbody tr").count() == 2
     page.screenshot(path=str(ARTIFACTS / "draft.png"), full_page=True)
+
+def test_ledger_pages_seal_resolve_and_show_problems_inline(server, page):
+    """The ledger in a real browser: seal a shipped question's forecasts from its page, see an
+    early resolution refused inline (one located problem), resolve it, read scores and charts."""
+    page.goto(server + "/ledger")
+    page.click("text=Will Russia use its armed forces")
+    page.fill("#seal input[name=models]", "weighted-mean weighted-median")
+    page.fill("#seal input[name=draws]", "20")
+    page.click("#seal button")
+    page.wait_for_selector("#forecasts")
+    assert page.locator("#forecasts tbody tr").count() == 2
+    page.fill("#resolve input[name=value]", "no")
+    page.fill("#resolve input[name=source]", "a news report")
+    page.click("#resolve button")
+    page.wait_for_selector("#msg li")
+    assert "--early" in page.inner_text("#msg")
+    page.check("#resolve input[name=early]")
+    page.click("#resolve button")
+    page.wait_for_selector("text=Resolved: no")
+    page.wait_for_selector("#chart-scores-ru-me-intervention-2027 .main-svg")
+    page.goto(server + "/ledger")
+    page.wait_for_selector("#chart-reliability .main-svg")
+    assert "chain intact" in page.inner_text("main")
