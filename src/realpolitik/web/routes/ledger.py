@@ -81,11 +81,10 @@ def _charts(rep: dict[str, Any]) -> dict[str, Any]:
 
 
 def _tables(rep: dict[str, Any]) -> list[dict[str, Any]]:
-    from realpolitik.report.html import fmt_cell
+    from realpolitik.report.html import table_dict
     from realpolitik.report.ledger import score_tables
 
-    return [{"title": t.title, "columns": t.columns, "rows": [[fmt_cell(c) for c in row] for row in t.rows],
-             "note": t.note} for t in score_tables(rep)]  # fmt: skip
+    return [table_dict(t) for t in score_tables(rep)]
 
 
 # ------------------------------------------------------------------ JSON API
