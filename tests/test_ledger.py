@@ -331,3 +331,18 @@ def test_baselines_stated_and_overridden(db, capsys):
     wm, med = rows["weighted-mean"], rows["weighted-median"]
     assert wm["vs_baseline"]["brier"] == pytest.approx(0.0)
     assert med["vs_baseline"]["brier"] == pytest.approx(wm["time_avg"]["brier"] - med["time_avg"]["brier"])
+
+
+def test_multiple_choice_question_added_on_the_command_line(db, capsys):
+    args = ["question", "add", "--id", "mc", "--type", "multiple-choice", "--issue", "settlement", "--title",
+            "Where will the terms fall?", "--criteria", "The band of the settlement scale the agreed terms fall in.",
+            "--close", "2099-01-01", "--option", "below 40=0:40", "--option", "40 to 60=40:60", "--option", "60 and up=60:100"]  # fmt: skip
+    assert run(capsys, *args)[0] == 0
+    code, out, err = run(capsys, "forecast", "--question", "mc", "-m", "weighted-mean", "--draws", "30", "--json")
+    assert code == 0, err
+    (s,) = json.loads(out)["sealed"]
+    assert sum(s["forecast"]["probabilities"].values()) == pytest.approx(1.0)
+    code, _, err = run(capsys, "question", "resolve", "mc", "between", "--source", "x", "--early")
+    assert code == 2 and "not an option" in one_error(err)
+    assert run(capsys, "question", "resolve", "mc", "2", "--source", "x", "--early")[0] == 0
+    assert json.loads(run(capsys, "question", "show", "mc", "--json")[1])["resolution"] == "40 to 60"
