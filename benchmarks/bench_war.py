@@ -138,7 +138,7 @@ def forecast_benchmark() -> None:
     print(f"today's path (unconditioned, section as before issue 13): {best['today']:7.3f} s")
     print(f"same scenario, history removed (unconditioned)          : {best['no history']:7.3f} s")
     print(f"conditioned on the record                               : {best['conditioned']:7.3f} s "
-          f"({rec['proposed_draws']} draws proposed, {rec['effective_sample_size']} kept)")
+          f"({rec['proposed_wars']} wars proposed, {rec['effective_sample_size']} kept)")
     print(f"ratio conditioned / today's path: {best['conditioned'] / best['today']:5.2f}x  (target <= 2x)")
     print(f"ratio conditioned / history removed: {best['conditioned'] / best['no history']:5.2f}x")
     print(f"peak traced memory of the conditioned forecast: {traced / 2**20:.0f} MB; "

@@ -24,10 +24,7 @@ MODELS = sorted(available_models())
 #: (the war model simulates ``batch_paths`` wars per scenario draw, ``draws`` in a run)
 COMPARABLE = {"war": {"draws": 64, "batch_paths": 64, "what_if": False}}
 #: known deviations from one check, with the reason (strict xfail: fixing the model fails the mark)
-KNOWN = {
-    ("batch_rows", "war"): "the war model's run conditions the simulated wars on the war's history so far "
-    "(consistent draws), its forecast_batch does not yet: a one-draw batch is not the single run",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 #: options that keep a slow model's runs short here (the ensemble runs every member, with draws)
 FAST = {"ensemble": {"draws": 8}}
 

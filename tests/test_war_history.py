@@ -124,7 +124,7 @@ def test_bad_history_in_the_cli_is_one_line(tmp_path, capsys):
 def test_without_a_record_nothing_is_conditioned(tmp_path):
     r = run(small(tmp_path))
     rec = r.details["record"]
-    assert rec["conditioned"] is False and rec["proposed_draws"] == rec["effective_sample_size"] == 800
+    assert rec["conditioned"] is False and rec["proposed_wars"] == rec["effective_sample_size"] == 800
 
 
 @pytest.mark.parametrize("which", ["small", "default"])
@@ -134,7 +134,7 @@ def test_a_war_under_way_puts_no_lump_on_month_zero(tmp_path, which):
     assert d["settlement_by_month"]["months"][0] == 0.0 and d["settlement_by_month"]["probability"][0] == 0.0
     assert d["hazards"]["periods"][0]["settlement_hazard"] == 0.0
     # the hazards and the cumulative curve agree
-    n = d["draws"]
+    n = d["wars"]
     cum = 0.0
     for row in d["hazards"]["periods"][1:]:
         cum += row["settlement_hazard"] * row["at_risk"] / n
@@ -210,7 +210,7 @@ def test_more_draws_until_the_target_is_reached():
     d = run(load_scenario(), draws=500).details
     rec = d["record"]
     assert rec["consistent_share"] < 0.5 and rec["batches"] >= 2
-    assert d["effective_sample_size"] == d["draws"] == 500 and rec["consistent_draws"] >= 500
+    assert d["effective_sample_size"] == d["wars"] == 500 and rec["consistent_wars"] >= 500
 
 
 def test_too_few_consistent_draws_is_an_error_not_a_forecast(capsys):

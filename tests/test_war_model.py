@@ -89,7 +89,7 @@ def test_default_scenario_result_shape_and_consistency(default_result):
         assert s >= prev
         prev = s
     f = r.forecast["settlement"]
-    if d["settlement_terms"]["settled_draws"]:
+    if d["settlement_terms"]["settled_wars"]:
         assert 0 <= f <= 100 and d["settlement_terms"]["quantiles"]["5"] <= f <= d["settlement_terms"]["quantiles"]["95"]
     assert d["expected_duration_months"] <= 36 + 1e-9
     json.dumps(r.to_dict(), allow_nan=False)

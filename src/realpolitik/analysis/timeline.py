@@ -136,7 +136,7 @@ def war_timeline(
             "settlement_probability": d["settlement_probability"],
             "settlement_probability_interval": d["settlement_probability_interval"],
             "war_continues_probability": d["war_continues_probability"],
-            "terms": st["mean"] if st.get("settled_draws") else None,
+            "terms": st["mean"] if st.get("settled_wars") else None,
             "terms_interval": st.get("mean_interval"),
             "effective_sample_size": d["effective_sample_size"],
             "consistent_share": d["record"]["consistent_share"],

@@ -131,6 +131,31 @@ def draw_autonomy(war: WarSpec, key: tuple[int, ...] | None, n: int) -> tuple[np
     return out[0], out[1]
 
 
+def war_entries(scenario: Scenario, war: WarSpec, schedule, skip_events: frozenset = frozenset()):
+    """The event-schedule entries the war layer applies, with the month each takes effect:
+    capability, position and salience changes on the settlement issue (a capability
+    without issue counts) and departures of actors present at the start; events in
+    ``skip_events`` left out.  ``[(month, entry)]`` in time order (stable)."""
+    from realpolitik.scenario.events import CAPABILITY, LEAVE, POSITION, SALIENCE
+
+    j = scenario.issue_ids.index(war.issue)
+    months = [signed_event_month(scenario, war, ev) for ev in scenario.events]
+    out = []
+    for k in range(schedule.entries):
+        e, f, a, i = int(schedule.event[k]), int(schedule.field[k]), int(schedule.actor[k]), int(schedule.issue[k])
+        if schedule.labels[e] in skip_events or a >= schedule.n_start:
+            continue
+        if f in (POSITION, SALIENCE) and i != j:
+            continue
+        if f == CAPABILITY and i not in (-1, j):
+            continue
+        if f not in (CAPABILITY, POSITION, SALIENCE, LEAVE):
+            continue
+        out.append((months[e], k))
+    out.sort(key=lambda mk: mk[0])
+    return out
+
+
 def domestic_timeline(
     scenario: Scenario,
     war: WarSpec,
@@ -143,6 +168,7 @@ def domestic_timeline(
     skip_events: frozenset = frozenset(),
     autonomy=None,
     past_steps: int = 0,
+    schedule=None,
 ) -> DomesticTimeline:
     """Domestic bounds of both sides over the simulator's steps [D].
 
@@ -153,68 +179,71 @@ def domestic_timeline(
     ``position``/``salience``/``capability`` are optional arrays ``[..., actor,
     issue]`` (a batch of scenario draws), ``autonomy`` optional per-draw values
     ``(A, B)`` (default each side's point value).  Steps run from ``-past_steps``
-    (the war's start) to ``max_battles``; timed scenario events change values from
-    the first step at or after their month (:func:`signed_event_month`).
+    (the war's start) to ``max_battles``.  Events come from the scenario's one event
+    schedule (:mod:`realpolitik.scenario.events`): ``schedule`` (default the point
+    schedule) with one row, or one row per draw (whether each event happens and its
+    drawn values); a change takes effect from the first step at or after its month
+    (:func:`signed_event_month`), and an actor that leaves stops pressing.
     ``pressure_shift`` moves every constituency's position toward its own side's end
     by that many shares (a what-if).  Each bound tightens with its side's audience-cost
     rate (shares per year after ``as_of``, looser before it) but never beyond its
     leader's own position.
     """
+    from realpolitik.scenario.events import CAPABILITY, LEAVE, POSITION, event_schedule
+
     arr = scenario.arrays()
     j = scenario.issue_ids.index(war.issue)
-    pos = np.asarray(arr.position if position is None else position, float).copy()
-    sal = np.asarray(arr.salience if salience is None else salience, float).copy()
-    cap = np.asarray(arr.capability if capability is None else capability, float).copy()
+    # the settlement issue's column only: [..., actor]
+    pos = np.asarray(arr.position if position is None else position, float)[..., j].copy()
+    sal = np.asarray(arr.salience if salience is None else salience, float)[..., j].copy()
+    cap = np.asarray(arr.capability if capability is None else capability, float)[..., j].copy()
+    alive = np.ones_like(pos)
     orient = orientation(scenario, war)
     rows = [ratifiers(scenario, war, 0), ratifiers(scenario, war, 1)]
     ids = scenario.actor_ids
     aut = [s.autonomy.mode for s in war.sides] if autonomy is None else list(autonomy)
-    changes: list[tuple[float, object]] = []
-    if use_events:
-        for ev in scenario.events:
-            if ev.id is not None and ev.id in skip_events:
-                continue
-            m = signed_event_month(scenario, war, ev)
-            for ch in ev.changes:
-                changes.append((m, ch))
-    changes.sort(key=lambda mc: mc[0])
+    entries: list = []
+    if use_events and scenario.events:
+        schedule = event_schedule(scenario) if schedule is None else schedule
+        entries = war_entries(scenario, war, schedule, skip_events)
+        if schedule.draws > 1 and pos.ndim == 1:  # one row per draw of the schedule
+            pos, sal, cap, alive = (np.broadcast_to(x, (schedule.draws,) + x.shape).copy() for x in (pos, sal, cap, alive))
     months = np.arange(-past_steps, max_battles + 1) * war.months_per_battle
     leaders = [ids.index(s.leader) for s in war.sides]
-    alive = np.ones(len(ids), bool)
 
     def pressure_now():
         """Per side: (leader's share, constituencies' pressure-weighted mean share) or None."""
         out = []
         for side in (0, 1):
-            r = [i for i in rows[side] if alive[i]]
+            r = rows[side]
             if not r:
                 out.append(None)
                 continue
             shift = pressure_shift if side == 0 else -pressure_shift
-            x = orient.to_share(pos[..., r, j]) + shift
-            w = cap[..., r, j] * sal[..., r, j]
-            out.append((np.asarray(orient.to_share(pos[..., leaders[side], j])), np.asarray(domestic_pressure(x, w))))
+            x = orient.to_share(pos[..., r]) + shift
+            w = cap[..., r] * sal[..., r] * alive[..., r]
+            out.append((np.asarray(orient.to_share(pos[..., leaders[side]])), np.asarray(domestic_pressure(x, w))))
         return out
+
+    def column(x, sched_draws):
+        return x[0] if sched_draws == 1 else x
 
     ci = 0
     current = pressure_now()
     cols: list[list] = [[], []]  # per side and step: (leader, pressure) or None
     for t in range(months.size):
         applied = False
-        while ci < len(changes) and changes[ci][0] <= months[t] + 1e-9:
-            _, ch = changes[ci]
+        while ci < len(entries) and entries[ci][0] <= months[t] + 1e-9:
+            _, k = entries[ci]
             ci += 1
-            if ch.actor not in ids:
-                continue
-            r = ids.index(ch.actor)
-            if ch.field == "position" and ch.issue == war.issue:
-                pos[..., r, j] = ch.value
-            elif ch.field == "salience" and ch.issue == war.issue:
-                sal[..., r, j] = ch.value / 100.0
-            elif ch.field == "capability":
-                cap[..., r, :] = ch.value
-            elif ch.field == "leave":
-                alive[r] = False
+            e, f, a = int(schedule.event[k]), int(schedule.field[k]), int(schedule.actor[k])
+            happens = column(schedule.happens[:, e], schedule.draws)
+            value = column(schedule.value[:, k], schedule.draws)
+            if f == LEAVE:
+                alive[..., a] = np.where(happens, 0.0, alive[..., a])
+            else:
+                target = pos if f == POSITION else (cap if f == CAPABILITY else sal)
+                target[..., a] = np.where(happens, value, target[..., a])
             applied = True
         if applied:
             current = pressure_now()

@@ -18,10 +18,9 @@ import math
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
-from realpolitik.models.war.inputs import domestic_timeline
 from realpolitik.models.war.mechanisms import (
     ceasefire_peace_set,
     challenges,
@@ -44,9 +43,12 @@ LABELS_NOTE = (
 
 
 class WarOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    draws: int = Field(4000, ge=1, le=5_000_000, description="Monte Carlo draws consistent with the war's record (target)")
+    wars: int = Field(
+        4000, ge=1, le=5_000_000, validation_alias=AliasChoices("wars", "draws"),
+        description="simulated wars consistent with the war's record (target; 'draws' is accepted too)",
+    )  # fmt: skip
     horizons: tuple[float, ...] = Field((6.0, 12.0, 24.0), description="horizons in months for the probabilities")
     belief_eval: str = Field("quadrature", description="E_F[V(k)]: 'quadrature' (Gauss-Legendre) or 'plug_in'")
     quadrature_nodes: int = Field(32, ge=2, le=200, description="Gauss-Legendre nodes per panel")
@@ -147,7 +149,7 @@ class WarBargaining(Model):
         details: dict[str, Any] = {"applicable": True, **summary}
         details["issue"] = war.issue
         details["sides"] = {"A": setup.side_ids[0], "B": setup.side_ids[1]}
-        details["draws"] = cond.size
+        details["wars"] = cond.size
         details["effective_sample_size"] = cond.size
         details["origin"] = None if setup.origin is None else setup.origin.isoformat()
         details["horizons_months"] = list(opts.horizons)
@@ -185,9 +187,9 @@ class WarBargaining(Model):
         out: dict[str, Any] = {
             "conditioned": setup.conditioned_on_record,
             "effective_sample_size": cond.size,
-            "proposed_draws": cond.proposals if setup.conditioned_on_record else cond.size,
+            "proposed_wars": cond.proposals if setup.conditioned_on_record else cond.size,
             "batches": max(cond.batches, 1),
-            "consistent_draws": cond.consistent,
+            "consistent_wars": cond.consistent,
             "consistent_share": cond.consistent / cond.proposals if cond.proposals else 1.0,
             "rejected": dict(cond.rejected),
             "battles_in_record": setup.R,
@@ -214,9 +216,9 @@ class WarBargaining(Model):
                 + (", every refused offer refused" if setup.record.talks else "")
                 + f"; the forecast rests on {cond.size} of them (effective sample size)"
             )
-            if cond.size < self.options.draws:
+            if cond.size < self.options.wars:
                 out["note"] += (
-                    f"; fewer than the {self.options.draws} wanted after {cond.proposals} proposals "
+                    f"; fewer than the {self.options.wars} wanted after {cond.proposals} proposals "
                     f"(max_proposals {self.options.max_proposals})"
                 )
         else:
@@ -360,55 +362,48 @@ class WarBargaining(Model):
     def forecast_batch(self, batch: ScenarioBatch, rng: np.random.Generator | None = None) -> np.ndarray:
         """Expected settlement terms ``[draw, issue]`` for a batch of scenario draws.
 
-        Vectorised: each scenario draw gets its own domestic bounds (from its
-        constituencies' values) and ``batch_paths`` wars consistent with the war's
-        record (more are proposed when the record rejects some: the number proposed
-        per scenario draw is scaled by the acceptance of a pilot run); the forecast is
-        the mean terms of the settled ones (NaN where none settles, and on issues
-        other than the settlement issue).
+        Each scenario draw is conditioned on the war's record exactly as a run is: its
+        own domestic bounds (from its constituencies' values and its drawn events), and
+        ``batch_paths`` simulated wars consistent with the record, proposed in rounds
+        (all scenario draws at once) until each has its ``batch_paths``.  A one-draw batch
+        of the scenario as given is the run with ``wars = batch_paths`` (the model
+        contract test).  The forecast is the mean terms of the settled wars (NaN where
+        none settles, and on issues other than the settlement issue).
         """
         rng = np.random.default_rng() if rng is None else rng
         scen = batch.base
         out = np.full((batch.draws, len(scen.issues)), np.nan)
         if scen.war is None:
             return out
-        reps = self.options.batch_paths
-        seed = int(rng.integers(0, 2**63 - 1))
-        pilot = WarSetup(scen, scen.war, self.options.model_copy(update={"what_if": False}), self.options.as_of)
-        mult = 1
-        if pilot.conditioned_on_record:
-            n0 = min(2000, max(200, batch.draws * reps))
-            c, _ = pilot._propose(seed, 99, n0)
-            mult = int(min(32, math.ceil(1.25 * n0 / max(c.size, 1))))
-        per = reps * mult
-        opts = self.options.model_copy(update={"draws": batch.draws * per, "what_if": False, "min_ess": 1,
-                                               "max_proposals": batch.draws * per})  # fmt: skip
-        setup = WarSetup(scen, scen.war, opts, self.options.as_of)
-        expand = lambda a: np.repeat(a, per, axis=0)  # noqa: E731
-        key = (seed, 0)
-        n = batch.draws * per
-        prop = setup.proposals(key, n)
-        tl = domestic_timeline(
-            scen, scen.war, setup.s0 + setup.max_battles, position=expand(batch.position),
-            salience=expand(batch.salience), capability=expand(batch.capability), autonomy=prop.autonomy,
-            past_steps=setup.R_past,
-        )  # fmt: skip
-        owner = np.repeat(np.arange(batch.draws), per)
-        cond = setup.condition_with(key, prop, tl)
-        keep = cond.index
-        sub = lambda a: a[keep] if np.ndim(a) > 1 else a  # noqa: E731
-        from realpolitik.models.war.inputs import DomesticTimeline
+        setup = WarSetup(scen, scen.war, self.options.model_copy(update={"what_if": False}), self.options.as_of)
+        G, per = batch.draws, self.options.batch_paths
+        sched = batch.events  # None: the point schedule, as in a run
 
-        tl_kept = DomesticTimeline(sub(tl.lower), sub(tl.upper), tl.ratifiers, tl.start, tl.past)
-        paths = setup.future(cond, tl_kept)
-        terms = np.where(paths.outcome == SETTLED, paths.terms, np.nan)
-        who = owner[keep]
-        cnt = np.bincount(who, weights=np.isfinite(terms), minlength=batch.draws)
-        tot = np.bincount(who, weights=np.nan_to_num(terms), minlength=batch.draws)
+        def arrays(owner):
+            sc = None if sched is None else sched.take(owner)
+            return dict(position=batch.position[owner], salience=batch.salience[owner],
+                        capability=batch.capability[owner], schedule=sc)  # fmt: skip
+
+        def build(key, owner):
+            kw = arrays(owner)
+            prop = setup.proposals(key, owner.size, kw["schedule"])
+            tl = setup.timeline(autonomy=prop.autonomy, record_only=True, **kw) if setup.conditioned_on_record else None
+            return prop, tl
+
+        # a scenario draw whose record is very unlikely gets at most 100 x batch_paths proposals
+        cond = setup.condition(
+            int(rng.integers(0, 2**63 - 1)), target=per, groups=G, build=build, strict=False,
+            max_proposals=min(self.options.max_proposals, 100 * per),
+        )  # fmt: skip
+        if cond.size == 0:
+            return out
+        paths = setup.future(cond, setup.timeline(autonomy=cond.autonomy, **arrays(cond.group)))
+        settled = paths.outcome == SETTLED
+        cnt = np.bincount(cond.group, weights=settled, minlength=G)
+        tot = np.bincount(cond.group, weights=np.where(settled, paths.terms, 0.0), minlength=G)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
-        j = scen.issue_ids.index(scen.war.issue)
-        out[:, j] = setup.orient.to_scale(mean)
+        out[:, scen.issue_ids.index(scen.war.issue)] = setup.orient.to_scale(mean)
         return out
 
     # ------------------------------------------------------------------ display
@@ -431,9 +426,9 @@ class WarBargaining(Model):
         rec = d.get("record") or {}
         origin = d.get("origin")
         cond = (
-            f"conditioned on the record to {origin}: {d['draws']} simulated wars consistent with it "
+            f"conditioned on the record to {origin}: {d['wars']} simulated wars consistent with it "
             f"(effective sample size; {rec.get('consistent_share', 1.0):.1%} of those proposed)"
-            if rec.get("conditioned") else f"{d['draws']} simulated wars, no record"
+            if rec.get("conditioned") else f"{d['wars']} simulated wars, no record"
         )  # fmt: skip
         tables.append(Table(
             f"War bargaining: how the war ends, months from {origin or 'the start'} ({cond}; 95% Monte Carlo intervals)",
@@ -473,18 +468,18 @@ class WarBargaining(Model):
                   ", ".join(f"{k} {v}" for k, v in coded.items()) + f", uncoded {rec.get('uncoded_battles', 0)}",
                   rec.get("failed_talks", 0), ", ".join(f"{k} counts {v}" for k, v in
                                                         (rec.get("broken_ceasefires") or {}).items()) or "-",
-                  f"{rec['consistent_draws']} of {rec['proposed_draws']}", rec["effective_sample_size"]]],
+                  f"{rec['consistent_wars']} of {rec['proposed_wars']}", rec["effective_sample_size"]]],
                 note=rec.get("note", "") + "; rejected draws: " + ", ".join(
                     f"{k} {v}" for k, v in (rec.get("rejected") or {}).items() if v) + ".",
             ))  # fmt: skip
         st = d["settlement_terms"]
         iss = scenario.issue(d["issue"])
-        if st.get("settled_draws", 0):
+        if st.get("settled_wars", 0):
             q = st["quantiles"]
             p = iss.nearest_point(st["mean"])
             tables.append(Table(
                 f"War bargaining: expected terms of a negotiated settlement - only for the wars that end in one "
-                f"({st['settled_draws']} of {d['draws']} wars, {d['settlement_probability_by_end']:.0%}, within "
+                f"({st['settled_wars']} of {d['wars']} wars, {d['settlement_probability_by_end']:.0%}, within "
                 f"{d['settlement_by_month']['months'][-1]:g} months), on '{iss.label or iss.id}' ({iss.min:g}-{iss.max:g})",
                 ["expected terms if a deal is reached", "95% MC interval of the mean", "5-95% of settlements",
                  "nearest labelled point", "expected duration (months)"],

@@ -58,6 +58,7 @@ from realpolitik.models.war.simulator import (
     make_integrator,
     simulate_war,
 )
+from realpolitik.scenario.events import event_schedule
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.war import WarSpec, battle_slot, months_between, past_battles
 
@@ -114,6 +115,8 @@ class Conditioned:
     rejected: dict[str, int] = field(default_factory=dict)
     index: np.ndarray | None = None  # which of the proposed draws were kept (condition_with)
     consistent: int = 0  # consistent draws found (the sample keeps at most the target)
+    group: np.ndarray | None = None  # the group (scenario draw of a batch) of each kept draw
+    source: np.ndarray | None = None  # [draw, 2]: the round and the row it was proposed in
 
     @property
     def size(self) -> int:
@@ -174,6 +177,10 @@ class WarSetup:
                                            phase, bt))  # fmt: skip
         self.record = Record(forced, tuple(talks), tuple((b.step, b.a_won, b.spec.weight.mode) for b in self.battles
                                                          if b.phase == "record"))  # fmt: skip
+        # the one event schedule (point values; a batch brings its drawn one): a battle tied to
+        # an event counts only where the event happens
+        self.schedule = event_schedule(scenario)
+        self.event_index = {label: e for e, label in enumerate(self.schedule.labels)}
         # the analyst's odds were stated before the record: its coded battles update them
         # (conjugate Beta update, exactly what keeping the simulated paths that reproduce
         # the coded outcomes would do); the uncoded battles are drawn and filtered
@@ -213,8 +220,10 @@ class WarSetup:
 
     def timeline(self, autonomy=None, record_only: bool = False, **kw) -> DomesticTimeline:
         """Domestic bounds on every step from the war's start to the end of the forecast
-        (``record_only``: to the origin)."""
+        (``record_only``: to the origin); ``kw``: positions, saliences, capabilities and an
+        event schedule of a batch (one row per draw), what-if shifts."""
         last = self.s0 if record_only else self.s0 + self.max_battles
+        kw.setdefault("schedule", self.schedule)
         return domestic_timeline(self.scenario, self.war, last, autonomy=autonomy, past_steps=self.R_past, **kw)
 
     def priors(self, key, n: int, weights: list[Any] | None = None):
@@ -249,18 +258,26 @@ class WarSetup:
                     bB += w
         return (aA, bA), (aB, bB)
 
-    def weights(self, key, n: int) -> list[Any]:
+    def weights(self, key, n: int, schedule=None) -> list[Any]:
         """Each battle's weight per draw: its number when certain, else its triangular
         weight (stream ``[*key, 20 + battle]``) times whether it counts at all (its
-        ``probability``, stream ``[*key, 40 + battle]``)."""
+        ``probability``, stream ``[*key, 40 + battle]``), times whether its event happens
+        (``schedule``: one row per draw; default the point schedule)."""
+        sched = self.schedule if schedule is None else schedule
         out: list[Any] = []
         for b in self.battles:
             if b.certain:
-                out.append(float(b.spec.weight.mode))
-                continue
-            w = b.spec.weight.quantile(np.random.default_rng([*key, 20 + b.index]).random(n))
-            if b.spec.probability < 1.0:
-                w = np.where(np.random.default_rng([*key, 40 + b.index]).random(n) < b.spec.probability, w, 0.0)
+                w: Any = float(b.spec.weight.mode)
+            else:
+                w = b.spec.weight.quantile(np.random.default_rng([*key, 20 + b.index]).random(n))
+                if b.spec.probability < 1.0:
+                    w = np.where(np.random.default_rng([*key, 40 + b.index]).random(n) < b.spec.probability, w, 0.0)
+            if b.event is not None:
+                happens = sched.happens[:, self.event_index[b.event]]
+                if sched.draws == 1:
+                    w = w if bool(happens[0]) else (0.0 if np.ndim(w) == 0 else np.zeros_like(w))
+                else:
+                    w = np.where(happens, w, 0.0)
             out.append(w)
         return out
 
@@ -283,7 +300,7 @@ class WarSetup:
             out.append(credibility_premium(cr.breach_loss, 0.0, rho, cr.discount))
         return out[0], out[1]
 
-    def proposals(self, key, n: int) -> Proposals:
+    def proposals(self, key, n: int, schedule=None) -> Proposals:
         """Draws of everything uncertain about a war: true odds, credibility uniforms,
         beliefs at the start, autonomy.  Each component has its own stream
         (``default_rng([*key, component])``), so what-ifs keep common random numbers."""
@@ -291,7 +308,7 @@ class WarSetup:
         g = np.random.default_rng([*key, 1])
         p_true = g.beta(a, b, size=n) if (a + b) < 1e8 else np.full(n, a / (a + b))
         u_rho = tuple(np.random.default_rng([*key, 2 + i]).random(n) for i in range(2))
-        weights = self.weights(key, n)
+        weights = self.weights(key, n, schedule)
         belief_A, belief_B = self.priors(key, n, weights)
         aut = draw_autonomy(self.war, key, n)
         return Proposals(p_true, u_rho, belief_A, belief_B, aut, weights)
@@ -304,70 +321,98 @@ class WarSetup:
         return CounterLuck((*key, component))
 
     # ------------------------------------------------------------------ phase 1
-    def condition(self, seed: int, target: int | None = None) -> Conditioned:
+    def condition(
+        self, seed: int, target: int | None = None, groups: int = 1, build=None, strict: bool = True,
+        max_proposals: int | None = None, round_rows: int = 2_000_000,
+    ) -> Conditioned:  # fmt: skip
         """Draws consistent with the record (rejection sampling, see the module docstring).
 
         Proposes ``target`` draws, then more (sized by the acceptance so far, at most
-        ``max_proposals`` in all) until ``target`` are consistent.  Raises a located
-        error when fewer than ``min_ess`` survive: the record is then too unlikely
-        under the scenario's inputs for the forecast to be more than noise.
+        ``max_proposals`` in all) until ``target`` are consistent.  With ``groups``
+        (the scenario draws of a batch) every round proposes ``n`` draws per group and
+        each group keeps its first ``target`` consistent ones; ``build(key, owner)`` gives
+        the round's proposals (one per entry of ``owner``, the group each belongs to)
+        and their domestic bounds (default: this scenario's).  ``max_proposals`` (per
+        group; default the option) and ``round_rows`` (draws proposed in one round over
+        all groups) bound the work.
+        ``strict``: fewer than ``min_ess`` consistent draws is a located error (the
+        record is then too unlikely under the scenario's inputs for the forecast to be
+        more than noise); the kept draws' ``group`` says which group each belongs to.
         """
-        target = self.opts.draws if target is None else target
+        target = self.opts.wars if target is None else target
+        cap = self.opts.max_proposals if max_proposals is None else max_proposals
+        build = self._build if build is None else build
         parts: list[Conditioned] = []
-        kept = total = batch = 0
+        kept = np.zeros(groups, int)
+        total = np.zeros(groups, int)  # proposed per group
+        batch = 0
         rejected = {v: 0 for v in REJECT_REASONS.values()}
+        active = np.arange(groups)
         while True:
             if batch == 0:
-                n = min(target, self.opts.max_proposals)
+                n = min(target, cap)
             else:
-                acc = max(kept, 1) / total
-                n = int(min(self.opts.max_proposals - total, math.ceil(1.05 * (target - kept) / acc) + 64))
-            c, rej = self._propose(seed, batch, n)
+                acc = np.maximum(kept[active], 1) / total[active]
+                need = np.max((target - kept[active]) / acc)
+                n = int(min(cap - total[active].max(), math.ceil(1.05 * need) + 64, max(64, round_rows // active.size)))
+            owner = np.repeat(active, n)
+            key = (seed, batch)
+            prop, tl = build(key, owner)
+            c = self.condition_with(key, prop, tl)
+            c.group = owner[c.index]
             parts.append(c)
-            for k, v in rej.items():
+            for k, v in c.rejected.items():
                 rejected[k] += v
-            kept += c.size
-            total += n
+            kept += np.bincount(c.group, minlength=groups)
+            total[active] += n
             batch += 1
-            if kept >= target or total >= self.opts.max_proposals or not self.conditioned_on_record:
+            active = np.flatnonzero((kept < target) & (total < cap))
+            if active.size == 0 or not self.conditioned_on_record:
                 break
         min_ess = min(self.opts.min_ess, target)
-        if kept < min_ess:
+        if strict and kept.min() < min_ess:
             why = ", ".join(f"{v} in {k}" for k, v in rejected.items() if v)
             raise ScenarioError([Problem(
                 "war.history",
-                f"only {kept} of {total} simulated wars are consistent with the record to {self.origin} "
+                f"only {int(kept.min())} of {int(total.max())} simulated wars are consistent with the record to {self.origin} "
                 f"(rejected: {why}); a forecast from so few draws would be noise - revisit the beliefs, costs "
                 f"and domestic bounds, or raise -o max_proposals (now {self.opts.max_proposals})",
             )])  # fmt: skip
-        # the first `target` consistent draws (in proposal order): the sample size is the target
-        keep = min(kept, target)
-        cat = lambda name: np.concatenate([getattr(p, name) for p in parts])[:keep]  # noqa: E731
-        cat2 = lambda name, i: np.concatenate([np.broadcast_to(getattr(p, name)[i], (p.size,)) for p in parts])[:keep]  # noqa: E731
+        # each group's first `target` consistent draws (in proposal order)
+        group = np.concatenate([p.group for p in parts])
+        order = np.argsort(group, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=groups))[:-1]])
+        rank = np.empty(group.size, int)
+        rank[order] = np.arange(group.size) - starts[group[order]]
+        sel = np.flatnonzero(rank < target)
+        cat = lambda name: np.concatenate([getattr(p, name) for p in parts])[sel]  # noqa: E731
+        cat2 = lambda name, i: np.concatenate([np.broadcast_to(getattr(p, name)[i], (p.size,)) for p in parts])[sel]  # noqa: E731
 
         def weight(i):  # a certain battle weight stays one number
             vals = [p.weights[i] for p in parts]
             if all(np.ndim(v) == 0 for v in vals):
                 return vals[0]
-            return np.concatenate([np.broadcast_to(v, (p.size,)) for v, p in zip(vals, parts)])[:keep]
+            return np.concatenate([np.broadcast_to(v, (p.size,)) for v, p in zip(vals, parts)])[sel]
 
         def aut(i):  # a certain autonomy stays one number (the domestic bounds stay one row)
             vals = [p.autonomy[i] for p in parts]
             return vals[0] if all(np.ndim(v) == 0 for v in vals) else cat2("autonomy", i)
 
-        return Conditioned(
+        out = Conditioned(
             cat("p_true"), (cat2("u_rho", 0), cat2("u_rho", 1)), (aut(0), aut(1)),
             cat("k"), cat("aA"), cat("bA"), cat("aB"), cat("bB"), (cat2("prior_mean", 0), cat2("prior_mean", 1)),
-            cat("wins"), cat("luck"), [weight(i) for i in range(len(self.battles))], total, batch, rejected,
-            consistent=kept,
+            cat("wins"), cat("luck"), [weight(i) for i in range(len(self.battles))], int(total.sum()), batch, rejected,
+            consistent=int(kept.sum()),
         )  # fmt: skip
+        out.group = group[sel]
+        out.source = np.concatenate([np.stack([np.full(p.size, b), p.index], axis=1) for b, p in enumerate(parts)])[sel]
+        return out
 
-    def _propose(self, seed: int, batch: int, n: int) -> tuple[Conditioned, dict[str, int]]:
-        key = (seed, batch)
-        prop = self.proposals(key, n)
+    def _build(self, key, owner: np.ndarray):
+        """Proposals of one round and their domestic bounds over the record (this scenario)."""
+        prop = self.proposals(key, owner.size)
         tl = self.timeline(autonomy=prop.autonomy, record_only=True) if self.conditioned_on_record else None
-        c = self.condition_with(key, prop, tl)
-        return c, c.rejected
+        return prop, tl
 
     def condition_with(self, key, prop: Proposals, tl: DomesticTimeline | None) -> Conditioned:
         """Condition given draws on the record (``tl``: their domestic bounds, per draw or

@@ -116,7 +116,7 @@ def summarise(paths: WarPaths, months: np.ndarray, side_ids, orient, horizons, m
             "mean_interval": [m - Z95 * se, m + Z95 * se],
             "quantiles": {"5": q[0], "25": q[1], "50": q[2], "75": q[3], "95": q[4]},
             "share_mean": float(terms.mean()),
-            "settled_draws": int(terms.size),
+            "settled_wars": int(terms.size),
             "conditional_on": "a negotiated settlement within the simulated period",
             "note": TERMS_NOTE,
             # corner solutions (design doc: clipping is reported): share of settlements whose
@@ -127,7 +127,7 @@ def summarise(paths: WarPaths, months: np.ndarray, side_ids, orient, horizons, m
             },
         }
     else:
-        out["settlement_terms"] = {"mean": math.nan, "settled_draws": 0, "note": TERMS_NOTE}
+        out["settlement_terms"] = {"mean": math.nan, "settled_wars": 0, "note": TERMS_NOTE}
     steps = months.size
     cum = np.cumsum(np.bincount(paths.end_step[paths.outcome == SETTLED], minlength=steps))[:steps] / n
     ivs = [wilson(c * n, n) for c in cum]
