@@ -102,7 +102,12 @@ def test_every_range_is_explained_and_its_quotes_are_verbatim(scen, seed_text):
 def test_modes_only_copy_is_the_scenario_without_uncertainty(scen, modes_only):
     assert modes_only.uncertainty == ()
     assert modes_only.actors == scen.actors
-    assert modes_only.content_hash() == scen.model_copy(update={"uncertainty": ()}).content_hash()
+    # the Kursk event's values are ranges too (issue 13): without uncertainty they are their modes
+    data = scen.model_copy(update={"uncertainty": ()}).model_dump()
+    for ev in data["events"]:
+        for ch in ev["changes"]:
+            ch["distribution"] = None
+    assert modes_only.content_hash() == type(scen).model_validate(data).content_hash()
 
 
 @pytest.mark.parametrize("name", sorted(available_models()))

@@ -120,10 +120,13 @@ def test_default_scenario_inputs(default_result):
     assert inp["domestic_constituencies"]["ukraine"] == []
     # Kursk is dated as_of: part of the record the forecast is conditioned on
     assert inp["battles_before_start"] == [] and inp["battles_in_record"] == ["kursk"]
-    # both sides learnt from the 11 battles of the record and Kursk's extra evidence (weight 1):
-    # each belief holds the weight of 10 (start) + 11 + 1 battles at the origin
+    # both sides learnt from the 11 battles of the record and Kursk's extra evidence (weight 1
+    # with probability 0.5, drawn per draw): each belief holds the weight of 10 (start) + 11
+    # battles + the draw's Kursk weight at the origin
+    kursk = inp["battle_weights"]["kursk"]
+    assert 0.4 < kursk < 0.6
     for side in ("russia", "ukraine"):
-        assert sum(inp["beta_counts"][side]) == pytest.approx(10 + 11 + 1)
+        assert sum(inp["beta_counts"][side]) == pytest.approx(10 + 11 + kursk)
     assert r.details["record"]["battles_in_record"] == 11
     rep = r.details["reputation"]
     assert set(rep["theatres"]) == {"syria", "iran"}

@@ -120,3 +120,18 @@ def test_report_html_and_pdf_carry_the_timeline(tmp_path):
     html = render_report(scen, results, fmt="html").decode()
     assert "Timeline: re-forecast at each date" in html and "War bargaining timeline" in html
     assert render_report(scen, results, fmt="pdf")[:4] == b"%PDF"
+
+
+def test_an_uncertain_event_splits_its_row(tmp_path):
+    """An event with a probability below 1 is part of the record at its date: the row
+    there splits into 'happened' and 'did not happen'."""
+    text = SMALL_H.replace("  - id: shock\n    date: 2024-07-01\n", "  - id: shock\n    date: 2024-07-01\n    probability: 0.6\n")
+    assert "probability: 0.6" in text
+    tl = war_timeline(hist(tmp_path, text), {"draws": 300}, seed=2)
+    whats = [r["what"] for r in tl.rows]
+    assert whats == ["as_of", "event shock (happened)", "event shock (event shock did not happen)"]
+    happened, not_happened = tl.rows[1], tl.rows[2]
+    assert happened["date"] == not_happened["date"] == "2024-07-01"
+    # the hawk's hardening (the shock) makes a deal harder
+    assert happened["settlement_probability"]["12"] <= not_happened["settlement_probability"]["12"]
+    assert happened["change"] and not_happened["change"]

@@ -102,6 +102,26 @@ def timeline_dates(
     return [(d, ", ".join(w)) for d, w in sorted(out.items())]
 
 
+def _branches(scenario: Scenario, day: dt.date, what: str) -> list[tuple[str, Scenario]]:
+    """The scenario(s) a row forecasts from: an uncertain event (probability below 1) dated
+    on ``day`` after ``as_of`` is part of the record there, so the row splits in two - the
+    event happened (probability 1) and it did not (left out); otherwise the scenario."""
+    uncertain = [e for e, ev in enumerate(scenario.events)
+                 if ev.date == day and day > scenario.as_of and ev.probability < 1]  # fmt: skip
+    if not uncertain:
+        return [(what, scenario)]
+    out = []
+    for e in uncertain:
+        label = scenario.events[e].id or f"events.{e}"
+        events = [ev.model_dump() for ev in scenario.events]
+        events[e]["probability"] = 1.0
+        out.append((f"{what} (happened)", scenario.replace(events=events)))
+        war = scenario.war.model_dump()
+        war["battles"] = [b for b in war["battles"] if b.get("event") != scenario.events[e].id]  # its battles with it
+        out.append((f"{what} (event {label} did not happen)", scenario.replace(events=events[:e] + events[e + 1:], war=war)))
+    return out
+
+
 def war_timeline(
     scenario: Scenario,
     options: dict[str, Any] | None = None,
@@ -121,11 +141,14 @@ def war_timeline(
     results: dict[str, Result] = {}
     plan = timeline_dates(scenario, dates, every, until)
     horizons: list[str] = []
-    for i, (day, what) in enumerate(plan):
+    runs = []
+    for day, what in plan:
+        runs.extend((day, w, sc) for w, sc in _branches(scenario, day, what))
+    for i, (day, what, scen_day) in enumerate(runs):
         if progress is not None:
-            progress(f"{i + 1}/{len(plan)}: {day}")
+            progress(f"{i + 1}/{len(runs)}: {day}")
         model = get_model("war", **opts, as_of=day.isoformat())
-        res = model.run(scenario, rng=seed)
+        res = model.run(scen_day, rng=seed)
         d = res.details
         horizons = list(d["settlement_probability"])
         st = d["settlement_terms"]
@@ -142,11 +165,12 @@ def war_timeline(
             "consistent_share": d["record"]["consistent_share"],
             "battles_in_record": d["record"]["battles_in_record"],
         }
-        if rows:
-            prev = rows[-1]["settlement_probability"][horizons[-1]]
+        earlier = [r for r in rows if r["date"] != row["date"]]  # branches of one date compare with the date before
+        if earlier:
+            prev = earlier[-1]["settlement_probability"][horizons[-1]]
             row["change"] = f"{row['settlement_probability'][horizons[-1]] - prev:+.1%}"
         rows.append(row)
         if keep_results:
-            results[day.isoformat()] = res
+            results.setdefault(day.isoformat(), res)
     clean = {k: v for k, v in opts.items() if not (isinstance(v, float) and math.isnan(v))}
     return Timeline(scenario.title, scenario.as_of, horizons, rows, seed, clean, results)
