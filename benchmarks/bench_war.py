@@ -105,6 +105,7 @@ def todays_scenario(scen):
     w["true_odds"] = {"battle_win": 0.53, "concentration": 60, "war_win": None, "spread": 0.0}
     w["front"] = {"positions": 10, "start": 5}
     w["battles"][0]["weight"] = 2
+    w["battles"][0]["probability"] = 1.0
     return Scenario.model_validate(data)
 
 
@@ -134,7 +135,7 @@ def forecast_benchmark() -> None:
     _, traced = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print()
-    print("default forecast (realpolitik forecast -m war, 4000 draws, what-ifs included), best of", REPS)
+    print("default forecast (realpolitik forecast -m war, 4000 wars, what-ifs included), best of", REPS)
     print(f"today's path (unconditioned, section as before issue 13): {best['today']:7.3f} s")
     print(f"same scenario, history removed (unconditioned)          : {best['no history']:7.3f} s")
     print(f"conditioned on the record                               : {best['conditioned']:7.3f} s "
