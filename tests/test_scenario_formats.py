@@ -383,3 +383,19 @@ def test_every_file_in_the_bdm_anchors_loads_or_says_why_not(path):
         assert all(line.startswith(str(path)) for line in exc.lines())
     else:
         assert path in BDM_TABLES and len(s.actors) >= 2
+
+
+def test_excel_holds_uncertain_events(tmp_path):
+    """Issue 13: the default scenario's Kursk hardening is uncertain; Excel keeps it."""
+    s = load_scenario("russia-ukraine-2024")
+    ev = s.events[0]
+    assert any(ch.distribution is not None for ch in ev.changes)
+    back = via(s, "xlsx")
+    assert [ch.distribution for ch in back.events[0].changes] == [ch.distribution for ch in ev.changes]
+    data = s.model_dump()
+    data["events"][0]["probability"] = 0.7
+    data["events"][0]["changes"][0]["distribution"] = {"dist": "normal", "mean": 80.0, "sd": 5.0}
+    s2 = type(s).model_validate(data)
+    back2 = via(s2, "xlsx")
+    assert back2.events[0].probability == 0.7
+    assert back2.events[0].changes[0].distribution.dist == "normal" and back2.events[0].changes[0].distribution.sd == 5.0

@@ -13,13 +13,17 @@ case-insensitive, columns may come in any order, only ``actors`` is required)::
     sources  Id | Title | URL | Citation | Quote
     events   Event | Id | Round | Date | Description | Source | Quote
              | Actor | Field | Issue | Value | Actor data     one row per change
+             | Probability | Value low | Value mode | Value high | Value mean | Value sd
 
 ``Actor`` is the actor id; ``Capability`` the actor's capability (its first row
 counts; a different value on a later row is that issue's capability, as in flat
 tables), ``Issue capability`` an explicit per-issue capability (a row with an empty
 Position and Salience then only sets it).  ``Event`` numbers the events (rows with the
 same number are changes of one event); ``Actor data`` holds the entering actor of an
-``enter`` change as JSON.  Without an ``issues`` sheet an issue's scale is the range of
+``enter`` change as JSON; ``Probability`` (first row of an event) is the chance the event
+happens, and ``Value low/high`` (uniform), with ``Value mode`` (triangular), or ``Value
+sd`` with an optional ``Value mean`` (normal) make a change's value uncertain, as the
+YAML forms do (``Value`` stays the point value).  Without an ``issues`` sheet an issue's scale is the range of
 the positions given.  Saliences are on 0-100 unless ``meta`` declares
 ``salience_scale: 0-1``.
 
@@ -99,6 +103,12 @@ SHEET_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "issue": ("issue",),
         "value": ("value",),
         "actor_data": ("actor data", "actor_data"),
+        "probability": ("probability",),
+        "value_low": ("value low", "value min"),
+        "value_mode": ("value mode",),
+        "value_high": ("value high", "value max"),
+        "value_mean": ("value mean",),
+        "value_sd": ("value sd",),
     },
 }
 REQUIRED_COLUMNS = {
@@ -123,7 +133,8 @@ HEADERS = {
     "sources": ("Id", "Title", "URL", "Citation", "Quote"),
     "events": (
         "Event", "Id", "Round", "Date", "Description", "Source", "Quote", "Actor", "Field",
-        "Issue", "Value", "Actor data",
+        "Issue", "Value", "Actor data", "Probability", "Value low", "Value mode", "Value high", "Value mean",
+        "Value sd",
     ),
 }
 _TEXT_META = ("title", "as_of", "description", "salience_scale")
@@ -519,6 +530,9 @@ def _read_events(she: _Sheet, rd: _Reader) -> list[dict[str, Any]]:
             ev: dict[str, Any] = {"changes": []}
             e_k = by_number[num]
             where[("events", e_k)] = she.row(rownum)
+            prob = rd.number(she, rownum, "probability", "probability")
+            if prob is not None:
+                ev["probability"] = prob
             rnd = rd.number(she, rownum, "round", "round", "a whole number >= 0")
             if rnd is not None:
                 if rnd.is_integer():
@@ -532,7 +546,7 @@ def _read_events(she: _Sheet, rd: _Reader) -> list[dict[str, Any]]:
             for f in ("description", "quote"):
                 if not _blank(r.get(f)):
                     ev[f] = str(r[f])
-            for f in ("id", "round", "date", "description", "source", "quote"):
+            for f in ("id", "round", "date", "description", "source", "quote", "probability"):
                 where[("events", e_k, f)] = she.cell(rownum, f)
             events.append(ev)
         e_k = by_number[num]
@@ -556,6 +570,20 @@ def _read_events(she: _Sheet, rd: _Reader) -> list[dict[str, Any]]:
             ch["value"] = val
         elif not _blank(r.get("value")):
             ch["value"] = 0.0 if ch.get("field") != "capability" else 1.0  # reported already
+        # an uncertain value: Value low/high (uniform), plus Value mode (triangular), or Value sd
+        # with an optional Value mean (normal); the builder reads the mapping like a YAML one
+        from realpolitik.scenario.uncertainty import table_spec
+
+        cells = {key: r.get(f"value_{key}") for key in ("low", "mode", "high", "mean", "sd")}
+        try:
+            spec = table_spec("value", val, cells)
+        except ValueError as exc:
+            problems.append(Problem(she.cell(rownum, "value_low"), str(exc)))
+            spec = None
+        if spec is not None:
+            spec.pop("dist")
+            ch["value"] = spec  # {low, high}, {low, mode, high} or {mean, sd}, as in YAML
+            where[base + ("value",)] = she.cell(rownum, "value_low")
         ad = r.get("actor_data")
         if not _blank(ad):
             try:
@@ -759,11 +787,14 @@ def to_xlsx(scenario, lossy: bool = False, **_: object) -> bytes:
     ws = sheet("events")
     for k, e in enumerate(scenario.events, start=1):
         head = [k, e.id, e.round, e.date.isoformat() if e.date else None, e.description or None, e.source, e.quote]
+        prob = None if e.probability == 1 else e.probability
         if not e.changes:
-            _put(ws, head + [None] * 5)
+            _put(ws, head + [None] * 5 + [prob])
         for ch in e.changes:
             ad = json.dumps(ch.actor_data.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False) if ch.actor_data else None
-            _put(ws, head + [ch.actor, ch.field, ch.issue, ch.value, ad])
+            d = ch.distribution
+            dist = [None] * 5 if d is None else [getattr(d, key) for key in ("low", "mode", "high", "mean", "sd")]
+            _put(ws, head + [ch.actor, ch.field, ch.issue, ch.value, ad, prob] + dist)
     for w in wb.worksheets:
         for j, _h in enumerate(HEADERS[w.title]):
             w.column_dimensions[_col_letter(j)].width = 14 if j else 18
