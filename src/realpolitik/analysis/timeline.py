@@ -60,7 +60,8 @@ class Timeline:
 NOTE = (
     "Each row forecasts from its date, conditioned on the record up to it (the war's history, the battles "
     "since as_of fought without a deal, the events dated on or before it); horizons count from the row's date. "
-    "The terms hold only for wars that end in a negotiated settlement."
+    "The terms hold only for wars that end in a negotiated settlement; ± is the simulation error of each "
+    "estimate (95%), not forecast uncertainty."
 )
 
 

@@ -1,7 +1,8 @@
 """Charts of a war timeline (:mod:`realpolitik.analysis.timeline`): matplotlib and plotly.
 
 Two panels sharing the date axis: P(settlement within each horizon) as forecast from each
-date (with its 95% Monte Carlo interval), and the expected terms if a deal is reached.
+date (the band is the simulation error of the estimate, not forecast uncertainty), and the
+expected terms if a deal is reached.
 Both take the timeline's plain data (``Timeline.to_dict()`` or a result's ``details``),
 so the CLI, the HTML report and the workbench draw the same chart.
 """
@@ -19,7 +20,7 @@ from realpolitik.report.plots import PALETTE, _go, _mpl_figure, _mpl_style, _PLO
 def _pct(p, iv) -> str:
     if p is None:
         return "-"
-    return f"{p:.1%}" + (f" ({iv[0]:.0%}-{iv[1]:.0%})" if iv else "")
+    return f"{p:.1%}" + (f" ± {(iv[1] - iv[0]) / 2:.1%}" if iv else "")
 
 
 def timeline_table(data: Mapping[str, Any]) -> Table:

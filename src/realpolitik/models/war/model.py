@@ -6,7 +6,7 @@ simulates the war on from the forecast origin
 (:mod:`realpolitik.models.war.simulator`) and reports the probability of a negotiated
 settlement by each horizon and per battle period (hazards), the expected terms of a
 settlement *if one is reached*, each side's probability of military victory, the
-expected duration, the effective sample size, Monte Carlo intervals, a what-if table
+expected duration, the effective sample size, the simulation error of each estimate, a what-if table
 (credibility of agreements, domestic pressure, the Kursk update) and, where the
 section has other theatres, the chance that each challenger moves.
 """
@@ -32,6 +32,12 @@ from realpolitik.models.war.setup import Conditioned, WarSetup
 from realpolitik.models.war.simulator import A_VICTORY, B_VICTORY, SETTLED, WarPaths
 from realpolitik.models.war.summary import TERMS_NOTE, hkey, summarise, wilson
 from realpolitik.scenario.model import Scenario
+
+SIM_ERROR_NOTE = (
+    "± is the simulation error of each estimate (95%, from the number of simulated wars; more wars shrink it), "
+    "not the uncertainty of the forecast: for that, the spread over input draws (realpolitik simulate -m war) "
+    "and the what-if table."
+)
 
 LABELS_NOTE = (
     "Labels: [V] checked against the paper's text; [K] standard textbook form; "
@@ -173,6 +179,7 @@ class WarBargaining(Model):
             f"{float(setup.months(setup.max_battles)):g} months); {TERMS_NOTE}."
         )
         details["labels_note"] = LABELS_NOTE
+        details["intervals_note"] = SIM_ERROR_NOTE + " The *_interval values are these 95% simulation errors."
         return self.make_result(scenario, {war.issue: st["mean"]}, details=details)
 
     def _summary(self, setup: WarSetup, paths: WarPaths) -> dict[str, Any]:
@@ -258,6 +265,7 @@ class WarBargaining(Model):
                 ids[1]: float(np.mean(paths.first_ev[:, 1])),
             },
             "autonomy": {ids[i]: float(np.mean(cond.autonomy[i])) for i in (0, 1)},
+            "credibility": self._credibility(setup, cond, paths),
             "domestic_constituencies": {ids[0]: list(tl.ratifiers[0]), ids[1]: list(tl.ratifiers[1])},
             "domestic_bound_at_as_of": {
                 ids[0]: o.to_scale(tl.start[0]).item() if math.isfinite(tl.start[0]) else None,
@@ -275,6 +283,30 @@ class WarBargaining(Model):
                 "judged_with": "the analyst's war-win estimate at the mean front position",
             }
         return info
+
+    @staticmethod
+    def _credibility(setup: WarSetup, cond: Conditioned, paths: WarPaths) -> dict[str, Any]:
+        """Each side's credibility premium (share of the stake) and how often it is what limits
+        that side at the origin: its war value plus the premium above its domestic bound."""
+        prem = setup.premiums(cond.u_rho)
+        tl = setup.timeline(autonomy=cond.autonomy)
+        out: dict[str, Any] = {}
+        for i, sid in enumerate(setup.side_ids):
+            if setup.war.sides[i].credibility is None:
+                continue
+            p = np.asarray(prem[i], float)
+            col = (tl.lower if i == 0 else tl.upper)[..., setup.R]
+            own = paths.first_ev[:, i] + p
+            if i == 0:
+                binds = own > np.maximum(col, 0.0)
+            else:
+                binds = 1.0 - own < np.minimum(col, 1.0)
+            out[sid] = {
+                "premium_mean": float(p.mean()),
+                "premium_5_95": [float(np.quantile(p, 0.05)), float(np.quantile(p, 0.95))],
+                "binds_at_origin_share": float(np.mean(binds)),
+            }
+        return out
 
     def _reputation(self, setup: WarSetup, paths: WarPaths) -> dict[str, Any]:
         rep = setup.war.reputation
@@ -325,6 +357,10 @@ class WarBargaining(Model):
                          {"timeline": tl, "broken_factor": 2.0}))
         rows.append(("no domestic constraint", "domestic bounds removed: the leaders decide alone",
                      {"timeline": tl.unconstrained()}))
+        if has_cred:
+            rows.append(("no domestic constraint, credible agreements",
+                         "both: where the domestic bounds do not bind, the credibility premium can",
+                         {"timeline": tl.unconstrained(), "credible": True}))
         shift = self.options.pressure_shift
         rows.append(("domestic pressure up",
                      f"every constituency's position {shift:.0%} of the scale further toward its own side",
@@ -345,6 +381,16 @@ class WarBargaining(Model):
             paths = setup.future(cond, timeline, **kw)
             out.append(self._row(name, desc, self._summary(setup, paths)))
         return out  # fmt: skip
+
+    @staticmethod
+    def _credibility_note(d: dict[str, Any]) -> str:
+        """Why the credibility rows move little, when they do (the premium does not bind)."""
+        cred = (d.get("inputs") or {}).get("credibility") or {}
+        parts = [f"{sid}'s credibility premium averages {c['premium_mean']:.1%} of the stake and is what limits it at "
+                 f"the origin in {c['binds_at_origin_share']:.0%} of the wars" for sid, c in cred.items()]  # fmt: skip
+        if not parts:
+            return ""
+        return ". " + "; ".join(parts) + " (elsewhere the domestic bound lies above its war value plus the premium)."
 
     @staticmethod
     def _row(name: str, desc: str, s: dict[str, Any]) -> dict[str, Any]:
@@ -418,7 +464,7 @@ class WarBargaining(Model):
             lo, hi = d["settlement_probability_interval"][key]
             rows.append([
                 key,
-                f"{d['settlement_probability'][key]:.1%} ({lo:.1%}-{hi:.1%})",
+                f"{d['settlement_probability'][key]:.1%} ± {(hi - lo) / 2:.1%}",
                 f"{d['war_continues_probability'][key]:.1%}",
                 f"{d['victory_probability_by_horizon'][ids[0]][key]:.1%}",
                 f"{d['victory_probability_by_horizon'][ids[1]][key]:.1%}",
@@ -431,12 +477,12 @@ class WarBargaining(Model):
             if rec.get("conditioned") else f"{d['wars']} simulated wars, no record"
         )  # fmt: skip
         tables.append(Table(
-            f"War bargaining: how the war ends, months from {origin or 'the start'} ({cond}; 95% Monte Carlo intervals)",
+            f"War bargaining: how the war ends, months from {origin or 'the start'} ({cond})",
             ["months", "negotiated settlement by then", "war continues", f"{ids[0]} military victory",
              f"{ids[1]} military victory"],
             rows,
-            note="Settlement test with subjective war values, credibility premium and domestic bounds: "
-                 "a derived reduced form for realpolitik [D], not a published model. " + LABELS_NOTE,
+            note=f"{SIM_ERROR_NOTE} Settlement test with subjective war values, credibility premium and domestic "
+                 "bounds: a derived reduced form for realpolitik [D], not a published model. " + LABELS_NOTE,
             summary=True,
         ))  # fmt: skip
         hz = (d.get("hazards") or {}).get("periods") or []
@@ -444,11 +490,11 @@ class WarBargaining(Model):
             tables.append(Table(
                 "War bargaining: hazard of a negotiated settlement - P(settlement in the period | no deal and no "
                 "military end before it)",
-                ["months", "wars at risk", "settlement hazard (95% MC)", "per month (equivalent)",
+                ["months", "wars at risk", "settlement hazard (± simulation error)", "per month (equivalent)",
                  "military end hazard", "P(settlement) by the period's end"],
                 [[f"{r['to_month']:g}" if i == 0 else f"{r['from_month']:g}-{r['to_month']:g}", r["at_risk"],
-                  f"{r['settlement_hazard']:.1%} ({r['settlement_hazard_interval'][0]:.1%}-"
-                  f"{r['settlement_hazard_interval'][1]:.1%})",
+                  f"{r['settlement_hazard']:.1%} ± "
+                  f"{(r['settlement_hazard_interval'][1] - r['settlement_hazard_interval'][0]) / 2:.1%}",
                   f"{r['monthly_equivalent']:.1%}", f"{r['military_end_hazard']:.1%}", f"{r['cumulative_settlement']:.1%}"]
                  for i, r in enumerate(hz) if r["at_risk"]],
                 note=f"A deal can be struck only between battles ({hz[0].get('to_month', 0):g} = the origin, then "
@@ -481,9 +527,9 @@ class WarBargaining(Model):
                 f"War bargaining: expected terms of a negotiated settlement - only for the wars that end in one "
                 f"({st['settled_wars']} of {d['wars']} wars, {d['settlement_probability_by_end']:.0%}, within "
                 f"{d['settlement_by_month']['months'][-1]:g} months), on '{iss.label or iss.id}' ({iss.min:g}-{iss.max:g})",
-                ["expected terms if a deal is reached", "95% MC interval of the mean", "5-95% of settlements",
+                ["expected terms if a deal is reached", "± simulation error of the mean", "5-95% of settlements",
                  "nearest labelled point", "expected duration (months)"],
-                [[f"{st['mean']:.1f}", f"{st['mean_interval'][0]:.1f}-{st['mean_interval'][1]:.1f}",
+                [[f"{st['mean']:.1f}", f"± {(st['mean_interval'][1] - st['mean_interval'][0]) / 2:.1f}",
                   f"{q['5']:.1f}-{q['95']:.1f}", f"{p.value:g}: {p.label}" if p else "-",
                   f"{d['expected_duration_months']:.1f}"]],
                 note=f"The {TERMS_NOTE}. Terms: Nash bargaining with war as the disagreement point, clipped to the "
@@ -512,7 +558,8 @@ class WarBargaining(Model):
                 ["what if"] + [f"{k} mo" for k in keys] + [f"war on at {keys[-1]} mo", "terms",
                                                            f"change at {keys[-1]} mo"],
                 rows,
-                note="; ".join(f"{w['name']}: {w['description']}" for w in d["what_if"][1:]),
+                note="; ".join(f"{w['name']}: {w['description']}" for w in d["what_if"][1:])
+                     + self._credibility_note(d),
                 summary=True,
             ))  # fmt: skip
         rep = d.get("reputation")
