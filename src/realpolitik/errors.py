@@ -38,6 +38,9 @@ class ScenarioError(ValueError):
     def lines(self) -> list[str]:
         return [str(p) for p in self.problems]
 
+    def __reduce__(self):  # crosses process boundaries (the web app's job workers) with its places
+        return (type(self), (self.problems,))
+
 
 class OptionError(ScenarioError):
     """A model or analysis option is invalid (same reporting as a scenario error)."""

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from realpolitik.errors import Problem, ScenarioError
+from realpolitik.scenario.limits import check_counts, check_depth
 from realpolitik.scenario.model import Scenario, consistency_problems
 
 Path = tuple[Any, ...]
@@ -248,6 +249,10 @@ def build_scenario(data: Any, locate: Locator, extra_problems: list[Problem] | N
     if not isinstance(data, dict):
         raise ScenarioError([Problem(locate(()), "expected a mapping with title, issues and actors")] + problems)
     data = dict(data)
+    check_depth(data, locate(()))
+    too_many = check_counts(data, locate)
+    if too_many:
+        raise ScenarioError(problems + too_many)
     shape = shape_problems(data, locate)
     if shape:
         raise ScenarioError(problems + shape)

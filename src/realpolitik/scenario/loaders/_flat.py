@@ -15,6 +15,7 @@ from typing import Any
 
 from realpolitik.errors import Problem, ScenarioError
 from realpolitik.scenario.build import actor_location
+from realpolitik.scenario.limits import MAX_ACTORS, MAX_ISSUES, MAX_TEXT
 from realpolitik.scenario.model import ID_PATTERN
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -317,6 +318,25 @@ def _flat_locator(where: dict[tuple, str], issue_data: list[dict[str, Any]], met
     return locate
 
 
+def _check_size(rows: list[list[Any]], col: dict[str, int], name: str, first_row_number: int) -> None:
+    """Refuse a table with more actors or rows than the caps before any row is read."""
+    if len(rows) - 1 > MAX_ACTORS * MAX_ISSUES:
+        raise ScenarioError(f"{len(rows) - 1:,} rows: the limit is {MAX_ACTORS * MAX_ISSUES:,}", name)
+    j = col["actor"]
+    names: set[str] = set()
+    for k, r in enumerate(rows[1:]):
+        if j < len(r) and r[j] is not None and str(r[j]).strip():
+            names.add(str(r[j]).strip())
+            if len(names) > MAX_ACTORS:
+                raise ScenarioError(f"more than {MAX_ACTORS:,} actors: the limit is {MAX_ACTORS:,}",
+                                    f"{name}:{first_row_number + 1 + k}")  # fmt: skip
+    for k, r in enumerate(rows):
+        for c in r:
+            if isinstance(c, str) and len(c) > MAX_TEXT:
+                raise ScenarioError(f"a cell of {len(c):,} characters: the limit is {MAX_TEXT:,}",
+                                    f"{name}:{first_row_number + k}")  # fmt: skip
+
+
 def rows_to_data(
     rows: list[list[Any]],
     name: str,
@@ -335,6 +355,7 @@ def rows_to_data(
     if not rows:
         raise ScenarioError("no header row: the table is empty", name)
     fr = _FlatRows(rows, name, meta, first_row_number)
+    _check_size(rows, fr.col, name, first_row_number)
     body = [(first_row_number + 1 + i, r) for i, r in enumerate(rows[1:])]
     for rownum, r in body:
         if any(str(c).strip() for c in r if c is not None):

@@ -1,4 +1,8 @@
-"""JSON scenarios: the same structure as YAML (``Scenario.to_data()``)."""
+"""JSON scenarios: the same structure as YAML (``Scenario.to_data()``).
+
+Nesting is checked from the text before parsing (:func:`realpolitik.scenario.limits.json_depth`),
+so ``[[[[...]]]]`` is one line, never a recursion error.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,22 @@ from typing import Any
 from realpolitik.errors import ScenarioError
 from realpolitik.scenario.build import simple_locator
 from realpolitik.scenario.io import Format, decode_text, register_loader
+from realpolitik.scenario.limits import MAX_DEPTH, check_depth, json_depth
 
 
 def load_json(raw: bytes, name: str, **_: Any):
+    if json_depth(raw) > MAX_DEPTH:
+        raise ScenarioError(f"data is nested more than {MAX_DEPTH} levels deep; a scenario needs about 8", name)
     text = decode_text(raw, name)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"invalid JSON: {exc.msg}", f"{name}:{exc.lineno}:{exc.colno}") from None
+    except RecursionError:  # brackets inside odd strings fooled the pre-check
+        raise ScenarioError(f"data is nested more than {MAX_DEPTH} levels deep; a scenario needs about 8", name) from None
     if not isinstance(data, dict):
         raise ScenarioError("expected a JSON object with title, issues and actors", name)
+    check_depth(data, name)
     # a saved Result embeds its scenario under "scenario_data"
     if "scenario_data" in data and "actors" not in data:
         data = data["scenario_data"]
@@ -42,11 +52,11 @@ def _json_locator(text: str, name: str, nested: bool):
 def _build(text: str, name: str, nested: bool):
     import yaml
 
-    from realpolitik.scenario.loaders._yaml_lines import SAFE_LOADER, line_map, yaml_locator
+    from realpolitik.scenario.loaders._yaml_lines import line_map, load_bounded, yaml_locator
 
     try:
-        node = yaml.compose(text, Loader=SAFE_LOADER)
-    except yaml.YAMLError:
+        _, node = load_bounded(text, name, construct=False)
+    except (yaml.YAMLError, ScenarioError):
         return simple_locator(name)
     if node is None:
         return simple_locator(name)

@@ -48,9 +48,18 @@ from typing import Any
 
 from realpolitik.errors import Problem, ScenarioError
 from realpolitik.scenario.io import Format, register_loader
+from realpolitik.scenario.limits import (
+    MAX_TEXT,
+    MAX_XLSX_COLUMNS,
+    MAX_XLSX_MEMBERS,
+    MAX_XLSX_RATIO,
+    MAX_XLSX_ROWS,
+    MAX_XLSX_UNCOMPRESSED,
+    RATIO_FLOOR,
+)
 from realpolitik.scenario.model import ID_PATTERN
 
-MAX_ROWS = 200_000  # per sheet; a scenario never needs more (guards decompression bombs)
+MAX_ROWS = MAX_XLSX_ROWS  # per sheet; a scenario never needs more
 
 #: canonical key -> accepted (normalised) header names, per sheet
 SHEET_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -197,17 +206,70 @@ class _Sheet:
         return [k for k in REQUIRED_COLUMNS[self.kind] if k not in self.col]
 
 
+def _check_dimension(ws, book: str) -> None:
+    """Refuse a sheet whose declared size is beyond the caps, then read only the cells that exist.
+
+    openpyxl pads every row to the declared width and every gap to the declared height
+    (``A1:XFD1048576`` is 17 billion cells), so the declaration is checked and then dropped.
+    """
+    from openpyxl.utils import range_boundaries
+
+    ref = ws.calculate_dimension() if ws.max_row and ws.max_column else None
+    if ref:
+        _, _, max_col, max_row = range_boundaries(ref)
+        if (max_row or 0) > MAX_ROWS or (max_col or 0) > MAX_XLSX_COLUMNS:
+            raise ScenarioError(
+                f"sheet declares its size as {ref} ({max_row:,} rows x {max_col:,} columns); the limit is "
+                f"{MAX_ROWS:,} rows x {MAX_XLSX_COLUMNS} columns", f"{book}:{ws.title}")  # fmt: skip
+    ws.reset_dimensions()
+
+
 def _read_rows(ws, book: str) -> list[tuple[int, list[Any]]]:
     rows = []
+    _check_dimension(ws, book)
+    # without a declared size each row is as wide as its last cell, and a gap is one empty row each
     for r_idx, row in enumerate(ws.iter_rows(values_only=True), start=1):
         if r_idx > MAX_ROWS:
-            raise ScenarioError(f"sheet has more than {MAX_ROWS} rows; a scenario needs far fewer", f"{book}:{ws.title}")
+            raise ScenarioError(f"sheet has more than {MAX_ROWS:,} rows; a scenario needs far fewer", f"{book}:{ws.title}")
         vals = list(row)
+        for j, v in enumerate(vals):
+            if isinstance(v, str) and len(v) > MAX_TEXT:
+                raise ScenarioError(f"a cell of {len(v):,} characters: the limit is {MAX_TEXT:,}",
+                                    f"{book}:{ws.title}!{_col_letter(j)}{r_idx}")  # fmt: skip
         while vals and _blank(vals[-1]):
             vals.pop()
+        if len(vals) > MAX_XLSX_COLUMNS:
+            raise ScenarioError(f"a cell in column {_col_letter(len(vals) - 1)}, beyond the limit of {MAX_XLSX_COLUMNS} columns",
+                                f"{book}:{ws.title}!{_col_letter(len(vals) - 1)}{r_idx}")  # fmt: skip
         if vals:
             rows.append((r_idx, vals))
     return rows
+
+
+def check_archive(raw: bytes, name: str) -> None:
+    """Refuse a zip bomb from the archive's directory, before anything is decompressed.
+
+    The directory states every member's compressed and uncompressed size; zipfile never
+    returns more than the stated size (it stops there and fails the CRC), so the stated
+    sizes bound what reading can cost.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ScenarioError(f"not a readable Excel workbook: {exc}", name) from None
+    if len(infos) > MAX_XLSX_MEMBERS:
+        raise ScenarioError(f"the workbook archive has {len(infos):,} parts; the limit is {MAX_XLSX_MEMBERS}", name)
+    total = sum(i.file_size for i in infos)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise ScenarioError(
+            f"the workbook expands to {total / 1048576:,.0f} MB when unzipped; the limit is "
+            f"{MAX_XLSX_UNCOMPRESSED / 1048576:.0f} MB", name)  # fmt: skip
+    for i in infos:
+        if i.file_size > RATIO_FLOOR and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1):
+            raise ScenarioError(
+                f"part {i.filename!r} expands {i.file_size / max(i.compress_size, 1):,.0f}-fold when unzipped "
+                f"(a zip bomb?); the limit is {MAX_XLSX_RATIO}-fold", name)  # fmt: skip
 
 
 def _open(raw: bytes, name: str):
@@ -215,6 +277,7 @@ def _open(raw: bytes, name: str):
 
     if not raw.startswith(b"PK"):
         raise ScenarioError("not an Excel workbook (.xlsx files are zip archives; this one is not)", name)
+    check_archive(raw, name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
