@@ -209,7 +209,7 @@ def test_schema_is_portable_to_postgresql():
     for table in Base.metadata.sorted_tables:
         ddl = str(CreateTable(table).compile(dialect=postgresql.dialect()))
         assert "CREATE TABLE" in ddl
-    assert [t.name for t in Base.metadata.sorted_tables] == ["scenarios", "library", "runs", "ledger_entries"]
+    assert [t.name for t in Base.metadata.sorted_tables] == ["jobs", "scenarios", "library", "runs", "ledger_entries"]
 
 
 def test_records_from_other_layers(url, scen):

@@ -11,6 +11,9 @@ Tables
     Result JSON, and the scenario hash.
 ``library``
     Scenarios a person uploaded or edited in the web app (name, origin, hash).
+``jobs``
+    The web workbench's long jobs as they ended (done, failed, timed out, cancelled),
+    each with the runs it stored (stored in the same transaction as the job's row).
 ``ledger_entries``
     The forecast ledger (:mod:`realpolitik.ledger`): append-only, hash-chained
     entries (question added, forecast sealed, question resolved), each the canonical
@@ -67,6 +70,14 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _iso(t: dt.datetime | None) -> str | None:
+    if t is None:
+        return None
+    if t.tzinfo is None:  # SQLite drops the zone
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return t.isoformat(timespec="seconds")
+
+
 class ScenarioRow(Base):
     __tablename__ = "scenarios"
 
@@ -102,6 +113,22 @@ class LibraryRow(Base):
     origin: Mapped[str] = mapped_column(String(20), default="upload")  # upload | edit
     scenario_hash: Mapped[str] = mapped_column(ForeignKey("scenarios.hash"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class JobRow(Base):
+    """A web job as it ended (:mod:`realpolitik.web.jobs`)."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(500))
+    state: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    elapsed: Mapped[float | None] = mapped_column(Float, nullable=True)
+    run_ids: Mapped[list[int]] = mapped_column(JSON)
 
 
 class LedgerEntryRow(Base):
@@ -161,6 +188,7 @@ class RunRecord:
     forecast: dict[str, Any]
     result: dict[str, Any] = field(default_factory=dict, repr=False)
     scenario: dict[str, Any] | None = field(default=None, repr=False)
+    note: str | None = None
 
     @classmethod
     def from_row(cls, row: RunRow, scenario: ScenarioRow | None = None, full: bool = True) -> "RunRecord":
@@ -181,6 +209,7 @@ class RunRecord:
             forecast=dict(row.forecast or {}),
             result=dict(row.result or {}) if full else {},
             scenario=dict(scenario.data) if (full and scenario is not None) else None,
+            note=row.note,
         )
 
     def summary(self) -> dict[str, Any]:
@@ -197,6 +226,7 @@ class RunRecord:
             "scenario_hash": self.scenario_hash,
             "scenario_title": self.scenario_title,
             "forecast": self.forecast,
+            "note": self.note,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -282,26 +312,93 @@ class RunStore:
         """
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             h = self._put_scenario(session, scenario)
-            rows = []
-            for res in results:
-                d = _clean_json(res.to_dict() if hasattr(res, "to_dict") else dict(res))
-                row = RunRow(
-                    source=source,
-                    model=d.get("model", ""),
-                    options=d.get("options") or {},
-                    seed=None if d.get("seed") is None else str(d.get("seed")),
-                    version=d.get("version", ""),
-                    elapsed=d.get("elapsed"),
-                    scenario_hash=h,
-                    scenario_title=scenario.title,
-                    forecast=d.get("forecast") or {},
-                    result=d,
-                    note=note,
-                )
-                session.add(row)
-                rows.append(row)
+            rows = [self._run_row(res, h, scenario.title, source, note) for res in results]
+            session.add_all(rows)
             session.flush()
             return [r.id for r in rows]
+
+    @staticmethod
+    def _run_row(res: Any, scenario_hash: str, title: str, source: str, note: str | None) -> RunRow:
+        d = _clean_json(res.to_dict() if hasattr(res, "to_dict") else dict(res))
+        return RunRow(
+            source=source,
+            model=d.get("model", ""),
+            options=d.get("options") or {},
+            seed=None if d.get("seed") is None else str(d.get("seed")),
+            version=d.get("version", ""),
+            elapsed=d.get("elapsed"),
+            scenario_hash=scenario_hash,
+            scenario_title=title,
+            forecast=d.get("forecast") or {},
+            result=d,
+            note=note,
+        )
+
+    def save_job(self, job: dict[str, Any], scenario: Any = None, results: list[Any] = (), source: str = "web") -> list[int]:
+        """Store a finished job and the runs it produced in ONE transaction; return the run ids.
+
+        ``job`` has ``id, kind, label, state, message, created_at, finished_at, elapsed``.
+        A job that was cancelled or failed stores no runs: its row says how it ended.
+        """
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            ids: list[int] = []
+            if scenario is not None and results:
+                h = self._put_scenario(session, scenario)
+                rows = [self._run_row(res, h, scenario.title, source, None) for res in results]
+                session.add_all(rows)
+                session.flush()
+                ids = [r.id for r in rows]
+            session.merge(JobRow(id=job["id"], kind=job["kind"], label=str(job.get("label") or "")[:500], state=job["state"],
+                                 message=job.get("message"), created_at=job["created_at"], finished_at=job.get("finished_at"),
+                                 elapsed=job.get("elapsed"), run_ids=ids))  # fmt: skip
+            return ids
+
+    def jobs(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Finished jobs, newest first."""
+        with Session(self.engine) as session:
+            q = select(JobRow).order_by(JobRow.created_at.desc()).limit(max(1, int(limit)))
+            return [{"id": j.id, "kind": j.kind, "label": j.label, "state": j.state, "message": j.message,
+                     "created_at": _iso(j.created_at), "finished_at": _iso(j.finished_at), "elapsed": j.elapsed,
+                     "run_ids": list(j.run_ids or [])} for j in session.scalars(q)]  # fmt: skip
+
+    def rename_run(self, run_id: int, note: str | None) -> bool:
+        """Give a run a name (its note); False when there is no such run."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(RunRow, int(run_id))
+            if row is None:
+                return False
+            row.note = note
+            return True
+
+    def delete_run(self, run_id: int) -> bool:
+        """Remove a run; False when there is none.  A run sealed in the ledger stays
+        (the ledger is append-only): OptionError naming it."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(RunRow, int(run_id))
+            if row is None:
+                return False
+            sealed = session.scalar(select(func.count()).select_from(LedgerEntryRow).where(LedgerEntryRow.run_id == row.id))
+            if sealed:
+                raise OptionError([Problem("run id", f"run {row.id} is sealed in the forecast ledger and stays")])
+            session.delete(row)
+            return True
+
+    def rename_library_entry(self, entry_id: int, name: str) -> bool:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(LibraryRow, int(entry_id))
+            if row is None:
+                return False
+            row.name = name[:200]
+            return True
+
+    def delete_library_entry(self, entry_id: int) -> bool:
+        """Remove a library entry (its scenario stays while runs use it)."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(LibraryRow, int(entry_id))
+            if row is None:
+                return False
+            session.delete(row)
+            return True
 
     def add_to_library(self, name: str, scenario: Any, origin: str = "upload") -> int:
         """Keep an uploaded or edited scenario in the web library; return its entry id."""

@@ -19,9 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from realpolitik.errors import OptionError, Problem
 
 #: the newest revision this code knows (tests check it is alembic's head)
-HEAD = "0002_ledger"
+HEAD = "0003_jobs"
 #: every revision, oldest first
-REVISIONS = ("0001_runs", "0002_ledger")
+REVISIONS = ("0001_runs", "0002_ledger", "0003_jobs")
 
 
 def migrations_dir() -> Path:
