@@ -18,15 +18,20 @@ from realpolitik.models import get_model
 from realpolitik.models.base import _REGISTRY, Model, register
 from realpolitik.scenario import load_scenario
 from realpolitik.scenario.writers import to_yaml
-from realpolitik.web.app import create_app
+from realpolitik.web.app import JobSettings, create_app
 
 EC = "builtin:ec-emissions"
 
 
+LOCAL = "http://127.0.0.1:8000"  # the Host allow-list refuses TestClient's default "testserver"
+
+
 @pytest.fixture()
 def client(tmp_path):
-    app = create_app(db_url=f"sqlite:///{tmp_path / 'web.sqlite'}", max_upload_bytes=64 * 1024)
-    with TestClient(app, raise_server_exceptions=False) as c:
+    # jobs in threads of this process: some tests register or patch models here
+    app = create_app(db_url=f"sqlite:///{tmp_path / 'web.sqlite'}", max_upload_bytes=64 * 1024,
+                     jobs=JobSettings(isolation="thread"))  # fmt: skip
+    with TestClient(app, raise_server_exceptions=False, base_url=LOCAL) as c:
         yield c
 
 
@@ -308,7 +313,7 @@ def test_a_bug_is_a_500_message_and_the_server_keeps_serving(client, monkeypatch
 
 def test_without_history(tmp_path, monkeypatch):
     monkeypatch.setenv("REALPOLITIK_DB", "off")
-    with TestClient(create_app(), raise_server_exceptions=False) as c:
+    with TestClient(create_app(jobs=JobSettings(isolation="thread")), raise_server_exceptions=False, base_url=LOCAL) as c:
         r = c.post("/api/runs", json={"model": "weighted-mean", "scenario": EC})
         assert r.status_code == 200 and r.json()["run_id"] is None
         assert c.get("/api/runs").status_code == 503

@@ -212,20 +212,43 @@ def report(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Interface to bind (default: loopback only).")] = "127.0.0.1",
+    host: Annotated[str, typer.Option("--host", help="Interface to bind (default: loopback only; 0.0.0.0 must be said explicitly).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     db: DbOpt = None,
     max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", help="Largest scenario upload accepted.")] = 5.0,
+    allow_host: Annotated[Optional[list[str]], typer.Option("--allow-host", help="Another host name the server answers to (repeatable; loopback names and --host always).")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Jobs run at once (worker processes).")] = 2,
+    queue: Annotated[int, typer.Option("--queue", min=0, max=1000, help="Jobs that may wait beyond those.")] = 16,
+    job_timeout: Annotated[float, typer.Option("--job-timeout", min=1, help="Seconds a job may run.")] = 300.0,
+    job_memory_mb: Annotated[int, typer.Option("--job-memory-mb", min=64, help="Memory a job may use (MB).")] = 2048,
+    parse_timeout: Annotated[float, typer.Option("--parse-timeout", min=0.5, help="Seconds to read one upload.")] = 10.0,
 ) -> None:
-    """Start the local web workbench (scenario library, editor, runs, plots, history)."""
+    """Start the local web workbench (scenario library, editor, runs, analyses, history)."""
     import uvicorn
 
     from realpolitik.web.app import create_app
+    from realpolitik.web.jobs import JobSettings
 
+    if not host.strip():
+        # an empty host makes uvicorn bind every interface: never silently
+        raise OptionError([Problem("--host", "is empty, which would bind every interface; give an address (127.0.0.1, or 0.0.0.0 to mean every interface)")])
     if db is not None:
         _store(db)  # a bad --db is a user mistake (exit 2), not a server without history
-    web = create_app(db_url=db, max_upload_bytes=int(max_upload_mb * 1024 * 1024))
+    settings = JobSettings(workers=workers, queue=queue, time_budget=job_timeout, memory_mb=job_memory_mb,
+                           parse_budget=parse_timeout)  # fmt: skip
+    web = create_app(db_url=db, max_upload_bytes=int(max_upload_mb * 1024 * 1024), jobs=settings, host=host,
+                     allowed_hosts=allow_host or ())  # fmt: skip
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]warning[/yellow] binding {host}: the workbench has no login; anyone who can reach it can use it")
     err.print(f"realpolitik workbench on http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    jobs = web.state.workbench.jobs
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            # SIGTERM/Ctrl+C: refuse new jobs and end event streams at once, so that open
+            # connections close and the shutdown (jobs cancelled and recorded) runs now
+            jobs.closing = True
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(web, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    Server(config).run()

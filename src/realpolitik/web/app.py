@@ -13,11 +13,14 @@ A scenario reference ``REF`` is ``builtin:<name>`` (only names in
 ``builtin_names()`` are accepted: nothing a client sends becomes a path) or
 ``lib:<id>`` (an upload or edit kept in the run-history database).
 
-Safety: uploads over ``max_upload_bytes`` are refused (413) before they are
-parsed; YAML is loaded with the safe loader (the scenario layer); user mistakes
-come back as ``{"detail", "problems": [{"location", "message"}]}`` with a 4xx
-status; any other error is a 500 with a one-line message and no stack trace, and
-the server keeps serving.
+Safety: requests must name an allowed Host, writes must come from this origin, every
+response carries a CSP and framing/sniffing headers (:mod:`realpolitik.web.security`);
+uploads over ``max_upload_bytes`` are refused (413) before they are parsed, and parsed
+in a worker process within the caps of :mod:`realpolitik.scenario.limits` and a
+wall-clock budget; runs and analyses are jobs in worker processes with time and memory
+budgets (:mod:`realpolitik.web.jobs`); user mistakes come back as ``{"detail",
+"problems": [{"location", "message"}]}`` with a 4xx status; any other error is a 500
+with a one-line message and no stack trace, and the server keeps serving.
 
 Layout: :func:`create_app` builds the app (error handlers, the upload limit, static
 files) and includes the routers of :mod:`realpolitik.web.routes`, one module per
@@ -29,6 +32,8 @@ is :func:`realpolitik.web.runs.execute_run`, callable without HTTP (a job queue)
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
+from collections.abc import Iterable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -39,32 +44,58 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from realpolitik._version import __version__
 from realpolitik.errors import ScenarioError
 from realpolitik.web.context import DEFAULT_MAX_UPLOAD, HERE, UserError, Workbench, problems_json
+from realpolitik.web.jobs import JobManager, JobSettings
 from realpolitik.web.routes import ROUTERS
 from realpolitik.web.routes.scenarios import SaveRequest
 from realpolitik.web.runs import RunRequest
+from realpolitik.web.security import SecurityMiddleware, host_names
 
 log = logging.getLogger("realpolitik.web")
 
-__all__ = ["DEFAULT_MAX_UPLOAD", "RunRequest", "SaveRequest", "UserError", "create_app"]
+__all__ = ["DEFAULT_MAX_UPLOAD", "JobSettings", "RunRequest", "SaveRequest", "UserError", "create_app"]
 
 
-def create_app(db_url: str | None = None, max_upload_bytes: int = DEFAULT_MAX_UPLOAD) -> FastAPI:
-    """Build the workbench app; ``db_url`` is the run history (default: as the CLI)."""
+def create_app(
+    db_url: str | None = None,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+    jobs: JobSettings | None = None,
+    host: str | None = "127.0.0.1",
+    allowed_hosts: Iterable[str] = (),
+) -> FastAPI:
+    """Build the workbench app; ``db_url`` is the run history (default: as the CLI).
+
+    ``jobs`` bounds the job queue (workers, waiting jobs, time and memory budgets);
+    ``host`` is the bound address and ``allowed_hosts`` further names the server answers
+    to (the Host allow-list).
+    """
+    wb = Workbench(db_url, max_upload_bytes)
+    wb.jobs = JobManager(jobs, wb.store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        wb.jobs.start()
+        try:
+            yield
+        finally:
+            wb.jobs.shutdown()
+
     app = FastAPI(
         title="realpolitik workbench",
         version=__version__,
         description="Run game-theoretic forecasts of negotiations and conflict decisions.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served from the installed package's files (routes/pages.py), no CDN
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    wb = Workbench(db_url, max_upload_bytes)
     app.state.workbench = wb
     app.state.store = wb.store
     _add_error_handlers(app, wb)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(SecurityMiddleware, allowed_hosts=host_names(host, allowed_hosts),
+                       max_body=wb.max_upload + 64 * 1024)  # fmt: skip
     return app
 
 
@@ -103,20 +134,11 @@ def _add_error_handlers(app: FastAPI, wb: Workbench) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException):
         return _error(request, exc.status_code, str(exc.detail))
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(request: Request, exc: RecursionError):
+        return _error(request, 422, "input nested too deeply")
+
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception):
         log.error("internal error on %s", request.url.path, exc_info=exc)  # the operator's log, not the client
         return _error(request, 500, f"internal error ({type(exc).__name__}); the server keeps running")
-
-    @app.middleware("http")
-    async def _limit_upload(request: Request, call_next):
-        # every request body (uploads, edited scenarios) is bounded by the upload limit
-        if request.method in ("POST", "PUT", "PATCH"):
-            length = request.headers.get("content-length")
-            if length is not None and length.isdigit() and int(length) > wb.max_upload + 64 * 1024:
-                return JSONResponse(
-                    {"detail": f"upload too large: the limit is {wb.max_upload / 1048576:.1f} MB",
-                     "problems": [{"location": "file", "message": "file too large"}]},
-                    status_code=413,
-                )  # fmt: skip
-        return await call_next(request)

@@ -8,8 +8,6 @@ One :class:`Workbench` lives on ``app.state.workbench``; routes get it through t
 
 from __future__ import annotations
 
-import json
-import math
 import re
 import sys
 from pathlib import Path
@@ -19,6 +17,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from realpolitik.errors import Problem, ScenarioError
+from realpolitik.web.views import finite_or_none  # noqa: F401 - kept importable from here
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_MAX_UPLOAD = 5 * 1024 * 1024
@@ -39,10 +38,6 @@ def problems_json(problems: list[Problem]) -> list[dict[str, str]]:
     return [{"location": p.location, "message": p.message} for p in problems]
 
 
-def finite_or_none(v: Any) -> Any:
-    return v if not (isinstance(v, float) and not math.isfinite(v)) else None
-
-
 class Workbench:
     """The run history (or why there is none), the templates, and the shared helpers."""
 
@@ -51,6 +46,7 @@ class Workbench:
 
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.max_upload = int(max_upload_bytes)
+        self.jobs: Any = None  # realpolitik.web.jobs.JobManager, set by create_app
         self.store = None
         self.store_note = ""
         if db_url is not None or not store_disabled():
@@ -101,19 +97,17 @@ class Workbench:
 
     @staticmethod
     def from_data(data: Any):
-        """Validate edited scenario data (the JSON body is checked for its outline first)."""
-        from realpolitik.scenario.build import build_scenario, simple_locator
+        """Validate edited scenario data (see :func:`realpolitik.web.views.scenario_from_data`)."""
+        from realpolitik.web.views import scenario_from_data
 
-        if not isinstance(data, dict):
-            raise ScenarioError([Problem("scenario", "expected an object with title, issues and actors")])
-        probs = [Problem(f"scenario:{k}", f"expected a list, got {type(data[k]).__name__}")
-                 for k in ("issues", "actors", "events", "sources") if k in data and not isinstance(data[k], list)]  # fmt: skip
-        probs += [Problem(f"scenario:{k}.{i}", f"expected an object, got {type(x).__name__}")
-                  for k in ("issues", "actors", "events") if isinstance(data.get(k), list)
-                  for i, x in enumerate(data[k]) if not isinstance(x, dict)]  # fmt: skip
-        if probs:
-            raise ScenarioError(probs)
-        return build_scenario(json.loads(json.dumps(data)), simple_locator("scenario"), [])
+        return scenario_from_data(data)
+
+    def scenario_data(self, ref: str | None, data: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
+        """Plain scenario data for a job (a reference resolved here; edited data as sent) and a name."""
+        if data is not None:
+            return data, str(data.get("title") or "edited scenario")[:80] if isinstance(data, dict) else "edited scenario"
+        _, s, name = self.resolve(ref)
+        return s.to_data(), name
 
     def library(self) -> dict[str, Any]:
         """The scenario library: built-ins and uploads, and the default reference."""
@@ -165,52 +159,27 @@ class Workbench:
     # ------------------------------------------------------------ results for display
     @staticmethod
     def charts(result: dict[str, Any], scenario) -> dict[str, Any]:
-        """Plotly figures (as JSON) for a result."""
-        from realpolitik.report import plots
+        from realpolitik.web.views import charts
 
-        pj = plots.plotly_json
-        out: dict[str, Any] = {"forecast": {}, "positions": {}, "actor_map": {}}
-        if scenario is not None:
-            for iid in scenario.issue_ids:
-                out["forecast"][iid] = pj(plots.plotly_forecasts([result], scenario, iid))
-                out["actor_map"][iid] = pj(plots.plotly_actor_map(scenario, iid))
-        if plots.has_trajectory(result):
-            for iid in result.get("issues") or []:
-                out["positions"][iid] = pj(plots.plotly_positions(result, scenario, iid))
-        if plots.settlement_series(result) is not None:
-            out["settlement"] = pj(plots.plotly_settlement(result))
-        hists = plots.histograms_of(result)
-        if hists:
-            out["histogram"] = {i: pj(plots.plotly_histogram(v, i, scenario)) for i, v in hists.items()}
-        torn = plots.tornado_of(result)
-        if torn:
-            pt = (result.get("forecast") or {})
-            out["tornado"] = {i: pj(plots.plotly_tornado(rows[:15], base=pt.get(i), title=f"Sensitivity: {i}"))
-                              for i, rows in torn.items()}  # fmt: skip
-        return out
+        return charts(result, scenario)
 
     @staticmethod
     def tables_json(result: Any, scenario) -> list[dict[str, Any]]:
-        from realpolitik.report.html import fmt_cell, model_tables
+        from realpolitik.web.views import tables_json
 
-        return [{"title": t.title, "columns": [str(c) for c in t.columns],
-                 "rows": [[fmt_cell(c) for c in row] for row in t.rows], "note": t.note}
-                for t in model_tables(result, scenario)]  # fmt: skip
+        return tables_json(result, scenario)
 
     @staticmethod
     def forecast_rows(result: dict[str, Any], scenario) -> list[dict[str, Any]]:
-        rows = []
-        for iss in scenario.issues:
-            v = (result.get("forecast") or {}).get(iss.id)
-            p = iss.nearest_point(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
-            summ = ((result.get("details") or {}).get("summary") or {}).get(iss.id) or {}
-            ens = ((result.get("details") or {}).get("issues") or {}).get(iss.id) or {}
-            if ens.get("interval80"):  # the ensemble: its calibrated 80 % interval
-                summ = {"p10": ens["interval80"][0], "p90": ens["interval80"][1]}
-            rows.append({"issue": iss.id, "label": iss.label or iss.id, "value": finite_or_none(v),
-                         "point": f"{p.value:g}: {p.label}" if p else "", "min": iss.min, "max": iss.max,
-                         "p10": finite_or_none(summ.get("p10")), "p90": finite_or_none(summ.get("p90"))})  # fmt: skip
-        return rows
+        from realpolitik.web.views import forecast_rows
+
+        return forecast_rows(result, scenario)
+
+    @staticmethod
+    def cards(result: dict[str, Any], scenario) -> list[dict[str, Any]]:
+        from realpolitik.web.views import cards
+
+        return cards(result, scenario)
 
 
 def workbench(request: Request) -> Workbench:

@@ -1,8 +1,13 @@
-"""The workbench's routes, one module per resource: models, scenarios, runs, downloads, ledger,
-pages, advice (advise and draft)."""
+"""The workbench's routes, one module per resource: models, scenarios, runs, jobs, downloads, ledger,
+pages, advice (advise and draft).
 
-from realpolitik.web.routes import advice, downloads, ledger, models, pages, runs, scenarios
+Another layer's web part adds its own router here; a GET page at a path of
+``pages.NAV_HOOKS`` (``/ledger``) also gets a navigation link.
+"""
 
-ROUTERS = (models.router, scenarios.router, runs.router, downloads.router, ledger.router, pages.router, advice.router)
+from realpolitik.web.routes import advice, downloads, jobs, ledger, models, pages, runs, scenarios
+
+ROUTERS = (models.router, scenarios.router, runs.router, jobs.router, downloads.router, ledger.router, pages.router,
+           advice.router)  # fmt: skip
 
 __all__ = ["ROUTERS"]

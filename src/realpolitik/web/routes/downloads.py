@@ -6,16 +6,18 @@ import csv
 import io
 import json
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from realpolitik.web.context import UserError, Workbench, workbench
+from realpolitik.web.runs import MAX_SEED
 
 router = APIRouter(prefix="/api", tags=["downloads"])
+RunId = Path(ge=1, le=MAX_SEED, description="run id")
 
 
 @router.get("/runs/{run_id}/result.json", summary="Download the result as JSON")
-def dl_json(run_id: int, wb: Workbench = Depends(workbench)) -> Response:
+def dl_json(run_id: int = RunId, wb: Workbench = Depends(workbench)) -> Response:
     rec = wb.get_run(run_id)
     body = json.dumps(rec.result, indent=2) + "\n"
     return Response(body, media_type="application/json",
@@ -23,7 +25,7 @@ def dl_json(run_id: int, wb: Workbench = Depends(workbench)) -> Response:
 
 
 @router.get("/runs/{run_id}/result.csv", summary="Download the result as CSV (forecast and trajectory, long format)")
-def dl_csv(run_id: int, wb: Workbench = Depends(workbench)) -> Response:
+def dl_csv(run_id: int = RunId, wb: Workbench = Depends(workbench)) -> Response:
     rec = wb.get_run(run_id)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -47,7 +49,7 @@ def dl_csv(run_id: int, wb: Workbench = Depends(workbench)) -> Response:
 
 @router.get("/runs/{run_id}/report", summary="Download the report (HTML or PDF)")
 def dl_report(
-    run_id: int, format: str = Query("html", pattern="^(html|pdf)$"), wb: Workbench = Depends(workbench)
+    run_id: int = RunId, format: str = Query("html", pattern="^(html|pdf)$"), wb: Workbench = Depends(workbench)
 ) -> Response:
     from realpolitik.report.html import render_report
 

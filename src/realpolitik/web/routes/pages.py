@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path as PathParam, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from realpolitik._version import __version__
 from realpolitik.web.context import Workbench, workbench
 from realpolitik.web.routes.runs import diff
+from realpolitik.web.runs import MAX_SEED
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,28 +55,54 @@ def runs_page(request: Request, limit: int = Query(100, ge=1, le=1000), wb: Work
 
 
 @router.get("/runs/diff", response_class=HTMLResponse)
-def diff_page(request: Request, a: int, b: int, wb: Workbench = Depends(workbench)):
+def diff_page(request: Request, a: int = Query(ge=1, le=MAX_SEED), b: int = Query(ge=1, le=MAX_SEED),
+              wb: Workbench = Depends(workbench)):  # fmt: skip
     return page(wb, request, "diff.html", d=diff(wb, a, b))
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run_id: int, wb: Workbench = Depends(workbench)):
+def run_page(request: Request, run_id: int = PathParam(ge=1, le=MAX_SEED), wb: Workbench = Depends(workbench)):
     rec = wb.get_run(run_id)
     scen = wb.scenario_of_run(rec)
     boot = {"run_id": rec.id, "charts": wb.charts(rec.result, scen)}
     return page(wb, request, "run.html", r=rec.summary(), scen=scen,
+                cards=wb.cards(rec.result, scen) if scen else [],
                 rows=wb.forecast_rows(rec.result, scen) if scen else [],
                 tables=wb.tables_json(rec.result, scen) if scen else [],
                 boot=_boot(boot))  # fmt: skip
+
+
+def _vendor(path: Path, media: str) -> FileResponse:
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/vendor/plotly.min.js")
 def plotly_js():
     import plotly
 
-    path = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-    return FileResponse(path, media_type="application/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
+    return _vendor(Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js", "application/javascript")
+
+
+def _swagger_dir() -> Path:
+    import fastapi_offline  # Swagger UI's files, shipped in the package (MIT): nothing from a CDN
+
+    return Path(fastapi_offline.__file__).resolve().parent / "static"
+
+
+@router.get("/vendor/swagger-ui-bundle.js")
+def swagger_js():
+    return _vendor(_swagger_dir() / "swagger-ui-bundle.js", "application/javascript")
+
+
+@router.get("/vendor/swagger-ui.css")
+def swagger_css():
+    return _vendor(_swagger_dir() / "swagger-ui.css", "text/css")
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request, wb: Workbench = Depends(workbench)):
+    """Interactive API docs: Swagger UI from the installed package, started by a script file (CSP: no inline script)."""
+    return wb.templates.TemplateResponse(request, "api_docs.html", {"version": __version__})
 
 
 @router.get("/favicon.ico")
