@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -38,9 +37,8 @@ def label_name(filename: str | None) -> str:
     control and path characters replaced."""
     name = Path((filename or "upload").replace("\\", "/")).name or "upload"
     name = unicodedata.normalize("NFC", name)
-    name = "".join("_" if unicodedata.category(c)[0] == "C" else c for c in name)
-    name = re.sub(r"[^\w.\- ()\[\]+,&']", "_", name)
-    return name[:120] or "upload"
+    name = "".join("_" if unicodedata.category(c)[0] in "CZ" and c != " " or c in '/\\:*?"<>|' else c for c in name)
+    return name.strip()[:120] or "upload"
 
 
 @router.get("/scenarios", summary="Scenario library: built-ins and uploads")
