@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/hostile.py
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -239,3 +241,134 @@ def test_ledger_pages_seal_resolve_and_show_problems_inline(server, page):
     page.goto(server + "/ledger")
     page.wait_for_selector("#chart-reliability .main-svg")
     assert "chain intact" in page.inner_text("main")
+
+
+# ------------------------------------------------------------------ issue 16: analyses, jobs, hostile files
+def _open_default(page, server):
+    page.goto(server + "/workbench")
+    page.wait_for_selector("#editor tbody tr")
+
+
+def _run_and_wait(page, button="#run-btn", section="#answer"):
+    page.click(button)
+    page.wait_for_function("() => !document.querySelector('#run-btn').disabled", timeout=120_000)
+    if page.locator(section).is_hidden():
+        pytest.fail(f"{section} not shown: {page.locator('#status').inner_text()} {page.locator('#problems').inner_text()}")
+
+
+def test_whatif_sensitivity_and_ensemble_views(server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    _open_default(page, server)
+    scen = __import__("realpolitik.scenario", fromlist=["load_scenario"]).load_scenario(None)
+    issue = scen.issue_ids[0]
+    actor = max(scen.actors, key=lambda a: a.capability).id
+
+    # the answer first: one card per issue with its labelled point, interval and flag
+    page.select_option("#model", "weighted-mean")
+    page.locator("#mc-box summary").click()
+    page.fill("#draws", "300")
+    _run_and_wait(page)
+    assert page.locator("#cards .fcard").count() == len(scen.issues)
+    card = page.locator(f'#cards .fcard[data-issue="{issue}"]')
+    assert "80% of Monte Carlo draws" in card.inner_text() and "nearest labelled point" in card.inner_text()
+    assert page.locator("#answer").bounding_box()["y"] < 400  # above the editor
+
+    # what-if: the loaded scenario against an edit, side by side (under uncertainty: paired draws)
+    row = scen.actor_ids.index(actor)
+    page.locator(f'#editor tbody tr:nth-child({row + 1}) input[data-field="saliences"][data-issue="{issue}"]').fill("5")
+    _run_and_wait(page, "#whatif-btn", "#whatif")
+    text = page.locator("#whatif").inner_text()
+    assert "as loaded" in text and "edited" in text and "80% of draws" in text
+    assert f"salience {actor} on {issue}" in page.locator("#whatif-changes").inner_text()
+    page.wait_for_selector("#chart-whatif .main-svg")
+    page.wait_for_selector("#chart-whatif-hist .main-svg")
+    page.locator("#whatif").screenshot(path=str(ARTIFACTS / "web-whatif.png"))
+
+    # sensitivity: tornado and indices
+    page.fill("#sens-samples", "16")
+    _run_and_wait(page, "#sens-btn", "#sensitivity")
+    page.wait_for_selector("#chart-tornado-sens .main-svg")
+    assert "ST" in page.locator("#sens-tables").inner_text()
+    page.locator("#sensitivity").screenshot(path=str(ARTIFACTS / "web-sensitivity.png"))
+
+    # the ensemble with its calibrated intervals and components
+    page.fill("#draws", "0")
+    page.select_option("#model", "ensemble")
+    page.fill("#opt-draws", "40")
+    _run_and_wait(page)
+    assert "calibrated 80% interval" in page.locator("#cards").inner_text()
+    assert page.locator("#model-tables h3").count() >= 1
+    page.locator("#answer").screenshot(path=str(ARTIFACTS / "web-ensemble.png"))
+    page.screenshot(path=str(ARTIFACTS / "web-ensemble-page.png"), full_page=True)
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+
+
+def test_job_progress_cancel_options_and_actor_removal(server, page):
+    _open_default(page, server)
+    # a long Monte Carlo run shows progress and is cancelled
+    page.select_option("#model", "expected-utility")
+    page.locator("#mc-box summary").click()
+    page.fill("#draws", "60000")
+    page.click("#run-btn")
+    page.wait_for_function("() => parseFloat(document.querySelector('#job-bar').style.width) > 3", timeout=60_000)
+    page.click("#cancel-btn")
+    page.wait_for_function("() => /cancelled/.test(document.querySelector('#status').textContent)", timeout=20_000)
+    page.fill("#draws", "0")
+    # an integer enum option (EU T = 0) is sent as a number; the run works
+    page.select_option("#opt-T", "0")
+    _run_and_wait(page)
+    assert "stored" in page.locator("#status").inner_text()
+    # removing an actor named by the war section and by distributions leaves a runnable scenario
+    scen = __import__("realpolitik.scenario", fromlist=["load_scenario"]).load_scenario(None)
+    named = {u.actor for u in scen.uncertainty}
+    victim = next(a.id for a in scen.actors if a.id in named and scen.without_actor(a.id).war is not None)
+    n = page.locator("#editor tbody tr").count()
+    page.locator(f'#editor tbody tr[data-id="{victim}"] button.x').click()
+    page.wait_for_function(f"() => document.querySelectorAll('#editor tbody tr').length === {n - 1}")
+    page.select_option("#model", "weighted-median")
+    _run_and_wait(page)
+    assert page.locator("#problems").is_hidden()
+    # a tuple option (war horizons) from the form
+    page.select_option("#model", "war")
+    page.fill("#opt-horizons", "6, 12")
+    page.fill("#opt-draws", "500")
+    _run_and_wait(page)
+    assert "wars that end in a negotiated deal" in page.locator("#cards").inner_text()
+    # the timeline of the war
+    _run_and_wait(page, "#timeline-btn", "#timeline")
+    page.wait_for_selector("#chart-timeline .main-svg")
+    assert "end in a negotiated deal" in page.locator("#timeline-warn").inner_text()
+    # unsaved edits: leaving asks first
+    from playwright.sync_api import Error as PlaywrightError
+
+    dialogs: list[str] = []
+    page.once("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
+    try:
+        page.goto(server + "/runs")
+    except PlaywrightError:
+        pass  # the analyst chose to stay
+    assert dialogs == ["beforeunload"] and "/workbench" in page.url
+    page.once("dialog", lambda d: d.accept())
+    page.goto(server + "/runs")
+    page.wait_for_selector("#runs-table")
+
+
+def test_hostile_uploads_from_the_browser(server, page):
+    import hostile as H
+
+    for name, raw in (("dimension.xlsx", H.xlsx_huge_dimension()), ("alias-bomb.yaml", H.yaml_alias_bomb()),
+                      ("actors.csv", H.csv_many_actors())):  # fmt: skip
+        page.goto(server + "/")
+        page.set_input_files("#upload-file", files=[{"name": name, "mimeType": "application/octet-stream", "buffer": raw}])
+        t0 = time.perf_counter()
+        page.click("#upload-btn")
+        page.wait_for_selector("#upload-result.errors", timeout=10_000)
+        took = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        urllib.request.urlopen(server + "/healthz", timeout=2).read()
+        assert time.perf_counter() - t1 < 1.0
+        assert took < 5.0, (name, took)
+        assert f"{name} was not loaded" in page.locator("#upload-result").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "web-hostile-upload.png"), full_page=True)

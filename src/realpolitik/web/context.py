@@ -136,14 +136,14 @@ class Workbench:
     # ------------------------------------------------------------ models
     @staticmethod
     def models_info() -> list[dict[str, Any]]:
-        from realpolitik.models import available_models
+        from realpolitik.models import available_models, get_model
 
         out = []
         for name, cls in sorted(available_models().items()):
             doc = (cls.__doc__ or "").strip().splitlines()
             out.append({"name": name, "label": cls.label or name, "summary": doc[0] if doc else "",
                         "stochastic": bool(getattr(cls, "stochastic", False)),
-                        "schema": cls.Options.model_json_schema()})  # fmt: skip
+                        "schema": cls.Options.model_json_schema(), "defaults": _effective_defaults(name, cls, get_model)})  # fmt: skip
         return out
 
     @staticmethod
@@ -180,6 +180,27 @@ class Workbench:
         from realpolitik.web.views import cards
 
         return cards(result, scenario)
+
+
+_BRACKET_DEFAULT = re.compile(r"\[([^\]]+)\]\s*$")
+
+
+def _effective_defaults(name: str, cls, get_model) -> dict[str, Any]:
+    """What each option is when left empty: the model's own value (presets applied), or the
+    default its description names in brackets (``VotingRule [Prop]``) where the preset decides."""
+    try:
+        opts = get_model(name).get_options()
+    except Exception:  # noqa: BLE001 - a model that cannot be built with defaults shows none
+        opts = {}
+    out: dict[str, Any] = {}
+    for key, field in cls.Options.model_fields.items():
+        v = opts.get(key)
+        if v is None and field.description:
+            m = _BRACKET_DEFAULT.search(field.description)
+            v = m.group(1) if m else None
+        if v is not None:
+            out[key] = list(v) if isinstance(v, tuple) else v
+    return out
 
 
 def workbench(request: Request) -> Workbench:

@@ -64,9 +64,9 @@ def diff_page(request: Request, a: int = Query(ge=1, le=MAX_SEED), b: int = Quer
 def run_page(request: Request, run_id: int = PathParam(ge=1, le=MAX_SEED), wb: Workbench = Depends(workbench)):
     rec = wb.get_run(run_id)
     scen = wb.scenario_of_run(rec)
-    boot = {"run_id": rec.id, "charts": wb.charts(rec.result, scen)}
+    boot = {"run_id": rec.id, "charts": wb.charts(rec.result, scen), "cards": wb.cards(rec.result, scen) if scen else [],
+            "actors": (rec.scenario or {}).get("actors") or []}
     return page(wb, request, "run.html", r=rec.summary(), scen=scen,
-                cards=wb.cards(rec.result, scen) if scen else [],
                 rows=wb.forecast_rows(rec.result, scen) if scen else [],
                 tables=wb.tables_json(rec.result, scen) if scen else [],
                 boot=_boot(boot))  # fmt: skip

@@ -25,3 +25,24 @@
     }
   });
 })();
+
+/* Your scenarios: rename and delete */
+(function () {
+  const table = document.getElementById("library-table");
+  if (!table) return;
+  table.addEventListener("click", async function (ev) {
+    const tr = ev.target.closest("tr[data-id]");
+    if (!tr) return;
+    const id = tr.dataset.id;
+    if (ev.target.classList.contains("lib-delete")) {
+      if (!window.confirm("Remove this scenario from your library? Runs made with it keep their copy.")) return;
+      const r = await RP.call("/api/library/" + id, { method: "DELETE" });
+      if (r.ok) tr.remove(); else window.alert(r.body.detail);
+    } else if (ev.target.classList.contains("lib-rename")) {
+      const name = window.prompt("New name", ev.target.dataset.name || "");
+      if (!name) return;
+      const r = await RP.call("/api/library/" + id, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: name }) });
+      if (r.ok) { tr.querySelector(".lib-name").textContent = r.body.name; ev.target.dataset.name = r.body.name; } else window.alert(r.body.detail);
+    }
+  });
+})();
