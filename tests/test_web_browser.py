@@ -244,8 +244,24 @@ def test_ledger_pages_seal_resolve_and_show_problems_inline(server, page):
 
 
 # ------------------------------------------------------------------ issue 16: analyses, jobs, hostile files
+def _leave(page, url):
+    """Go to ``url``, confirming the warning about unsaved edits if the page asks."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    def accept(d):
+        d.accept()
+
+    page.on("dialog", accept)
+    try:
+        page.goto(url)
+    except PlaywrightError:
+        pass  # the confirmed navigation replaces the aborted one
+    page.wait_for_url(url)
+    page.remove_listener("dialog", accept)
+
+
 def _open_default(page, server):
-    page.goto(server + "/workbench")
+    _leave(page, server + "/workbench")
     page.wait_for_selector("#editor tbody tr")
 
 
@@ -350,8 +366,7 @@ def test_job_progress_cancel_options_and_actor_removal(server, page):
     except PlaywrightError:
         pass  # the analyst chose to stay
     assert dialogs == ["beforeunload"] and "/workbench" in page.url
-    page.once("dialog", lambda d: d.accept())
-    page.goto(server + "/runs")
+    _leave(page, server + "/runs")
     page.wait_for_selector("#runs-table")
 
 
@@ -360,7 +375,7 @@ def test_hostile_uploads_from_the_browser(server, page):
 
     for name, raw in (("dimension.xlsx", H.xlsx_huge_dimension()), ("alias-bomb.yaml", H.yaml_alias_bomb()),
                       ("actors.csv", H.csv_many_actors())):  # fmt: skip
-        page.goto(server + "/")
+        _leave(page, server + "/")
         page.set_input_files("#upload-file", files=[{"name": name, "mimeType": "application/octet-stream", "buffer": raw}])
         t0 = time.perf_counter()
         page.click("#upload-btn")
