@@ -16,7 +16,7 @@ from realpolitik.web.app import create_app
 @pytest.fixture()
 def client(tmp_path):
     app = create_app(db_url=f"sqlite:///{tmp_path / 'web.sqlite'}")
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1:8000") as c:  # Host allow-list
         yield c
 
 
