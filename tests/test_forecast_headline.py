@@ -73,7 +73,7 @@ def test_workbench_runs_the_ensemble_first_with_its_headline(tmp_path):
 
     from realpolitik.web.app import create_app
 
-    c = TestClient(create_app(db_url=f"sqlite:///{tmp_path / 'w.sqlite'}"))
+    c = TestClient(create_app(db_url=f"sqlite:///{tmp_path / 'w.sqlite'}"), base_url="http://127.0.0.1:8000")  # Host allow-list
     r = c.post("/api/runs", json={"model": "ensemble", "options": {"draws": 20}, "seed": 1})
     assert r.status_code == 200, r.text
     body = r.json()

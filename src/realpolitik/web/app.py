@@ -73,7 +73,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        import asyncio
+
         wb.jobs.start()
+        await asyncio.to_thread(wb.jobs.warm_up)  # workers up before the first request
         try:
             yield
         finally:

@@ -72,6 +72,7 @@ class Job:
     run_ids: list[int] = field(default_factory=list)
     future: Any = None
     done_event: asyncio.Event | None = None
+    loop: asyncio.AbstractEventLoop | None = None
     cancel_flag: threading.Event = field(default_factory=threading.Event)
     t0: float = field(default_factory=time.monotonic)
 
@@ -109,12 +110,19 @@ class JobManager:
         self._pool = None
         self._parse_pool = None
         self._threads: cf.ThreadPoolExecutor | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._started = False
         self._lock = threading.Lock()
+
+    def _ensure_started(self) -> None:
+        # the app's lifespan starts the pools; an app used without it (a TestClient outside
+        # a with-block) starts them on first use
+        with self._lock:
+            if not self._started:
+                self.start()
 
     # ------------------------------------------------------------ pools
     def start(self) -> None:
-        self._loop = asyncio.get_running_loop() if _running_loop() else None
+        self._started = True
         if self.settings.isolation == "thread":
             self._threads = cf.ThreadPoolExecutor(self.settings.workers + 1, thread_name_prefix="rp-job")
             return
@@ -128,6 +136,22 @@ class JobManager:
         self._pool = ProcessPool(max_workers=self.settings.workers, initializer=tasks.init_worker,
                                  initargs=(self._progress,), context=ctx)  # fmt: skip
         self._parse_pool = ProcessPool(max_workers=1, initializer=tasks.init_worker, initargs=(self._progress,), context=ctx)
+
+    def warm_up(self, timeout: float = 60.0) -> None:
+        """Start the worker processes now (blocking; call it off the event loop).
+
+        A pool starts its workers on the first task, in the thread that schedules it, and
+        the first start waits for the forkserver to import the models: never on the event
+        loop, where it would stall every request for seconds.
+        """
+        if self._pool is None:
+            return
+        futures = [pool.schedule(tasks.ping) for pool in (self._pool, self._parse_pool)]
+        for f in futures:
+            try:
+                f.result(timeout=timeout)
+            except Exception:  # noqa: BLE001 - a slow start is not fatal: the first job waits instead
+                log.warning("job workers not ready after %.0f s", timeout)
 
     def _submit_callable(self, pool, kind: str, payload: dict[str, Any], slot: int | None, budget: float, job: Job | None):
         if self._threads is not None:
@@ -150,6 +174,7 @@ class JobManager:
     async def parse(self, raw: bytes, name: str) -> dict[str, Any]:
         """Parse an upload off the event loop within the parse budget (a 4xx outcome when over it)."""
         budget = self.settings.parse_budget
+        self._ensure_started()
         if self._threads is not None:
             fut = self._threads.submit(tasks.execute, "parse", {"raw": raw, "name": name}, None, None)
         else:
@@ -170,6 +195,7 @@ class JobManager:
     def submit(self, kind: str, payload: dict[str, Any], label: str) -> Job:
         if self.closing:
             raise QueueFull("the server is shutting down")
+        self._ensure_started()
         with self._lock:
             active = [j for j in self.jobs.values() if j.state in ("queued", "running")]
             if len(active) >= self.settings.workers + self.settings.queue or not self._slots:
@@ -178,7 +204,8 @@ class JobManager:
             self._progress[2 * slot] = self._progress[2 * slot + 1] = 0.0
             job = Job(id=uuid.uuid4().hex[:16], kind=kind, label=label[:500], slot=slot,
                       created_at=dt.datetime.now(dt.timezone.utc))  # fmt: skip
-            job.done_event = asyncio.Event() if _running_loop() else None
+            if _running_loop():
+                job.done_event, job.loop = asyncio.Event(), asyncio.get_running_loop()
             self.jobs[job.id] = job
         fut = self._submit_callable(self._pool, kind, payload, slot, self.settings.time_budget, job)
         job.future = fut
@@ -215,8 +242,8 @@ class JobManager:
         job.state = state
         with self._lock:
             self._slots.append(job.slot)
-        if job.done_event is not None and self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(job.done_event.set)
+        if job.done_event is not None and job.loop is not None and not job.loop.is_closed():
+            job.loop.call_soon_threadsafe(job.done_event.set)
 
     def _timeout_text(self) -> str:
         return f"the job ran longer than its time budget of {self.settings.time_budget:g} s: ask for fewer draws, rounds or samples"

@@ -31,6 +31,11 @@ def init_worker(progress_array) -> None:
         os.environ.setdefault(var, "1")
 
 
+def ping() -> bool:
+    """A task that does nothing: starts a worker (:meth:`JobManager.warm_up`)."""
+    return True
+
+
 class Stopped(BaseException):
     """Raised at a progress report of a job run in a thread that was cancelled or ran out of time."""
 

@@ -318,23 +318,32 @@ def _flat_locator(where: dict[tuple, str], issue_data: list[dict[str, Any]], met
     return locate
 
 
-def _check_size(rows: list[list[Any]], col: dict[str, int], name: str, first_row_number: int) -> None:
-    """Refuse a table with more actors or rows than the caps before any row is read."""
-    if len(rows) - 1 > MAX_ACTORS * MAX_ISSUES:
-        raise ScenarioError(f"{len(rows) - 1:,} rows: the limit is {MAX_ACTORS * MAX_ISSUES:,}", name)
+def bounded_rows(rows, name: str, first_row_number: int) -> list[list[Any]]:
+    """The rows of a table (header first), refused as soon as they pass a cap: more distinct
+    actors than :data:`MAX_ACTORS`, more rows than actors x issues allow, or a cell longer
+    than :data:`MAX_TEXT`.  ``rows`` may be an iterator (a CSV reader): a 200,000-actor file
+    stops at its 1,001st actor instead of being read whole."""
+    it = iter(rows)
+    header = next(it, None)
+    if header is None:
+        return []
+    col = _columns([header], name, first_row_number)
     j = col["actor"]
+    out = [header]
     names: set[str] = set()
-    for k, r in enumerate(rows[1:]):
+    for k, r in enumerate(it, start=1):
+        where = f"{name}:{first_row_number + k}"
+        if k > MAX_ACTORS * MAX_ISSUES:
+            raise ScenarioError(f"more than {MAX_ACTORS * MAX_ISSUES:,} rows: the limit is {MAX_ACTORS * MAX_ISSUES:,}", where)
+        for c in r:
+            if isinstance(c, str) and len(c) > MAX_TEXT:
+                raise ScenarioError(f"a cell of {len(c):,} characters: the limit is {MAX_TEXT:,}", where)
         if j < len(r) and r[j] is not None and str(r[j]).strip():
             names.add(str(r[j]).strip())
             if len(names) > MAX_ACTORS:
-                raise ScenarioError(f"more than {MAX_ACTORS:,} actors: the limit is {MAX_ACTORS:,}",
-                                    f"{name}:{first_row_number + 1 + k}")  # fmt: skip
-    for k, r in enumerate(rows):
-        for c in r:
-            if isinstance(c, str) and len(c) > MAX_TEXT:
-                raise ScenarioError(f"a cell of {len(c):,} characters: the limit is {MAX_TEXT:,}",
-                                    f"{name}:{first_row_number + k}")  # fmt: skip
+                raise ScenarioError(f"more than {MAX_ACTORS:,} actors: the limit is {MAX_ACTORS:,}", where)
+        out.append(r)
+    return out
 
 
 def rows_to_data(
@@ -354,8 +363,8 @@ def rows_to_data(
     """
     if not rows:
         raise ScenarioError("no header row: the table is empty", name)
+    bounded_rows(rows, name, first_row_number)  # tables read whole (Excel sheets) are checked too
     fr = _FlatRows(rows, name, meta, first_row_number)
-    _check_size(rows, fr.col, name, first_row_number)
     body = [(first_row_number + 1 + i, r) for i, r in enumerate(rows[1:])]
     for rownum, r in body:
         if any(str(c).strip() for c in r if c is not None):

@@ -35,7 +35,7 @@ from typing import Any
 
 from realpolitik.errors import ScenarioError
 from realpolitik.scenario.io import Format, decode_text, register_loader
-from realpolitik.scenario.loaders._flat import _slug, rows_to_data, split_meta
+from realpolitik.scenario.loaders._flat import _slug, bounded_rows, rows_to_data, split_meta
 
 def _check_delimiter(header: str, name: str, row: int) -> None:
     if "," in header:
@@ -61,7 +61,7 @@ def load_table_csv(raw: bytes, name: str, salience_scale: str | None = None, **_
         raise ScenarioError("file has no header row (only comments or blank lines)", name)
     _check_delimiter(lines[start], name, start + 1)
     try:
-        rows = list(csv.reader(io.StringIO("\n".join(lines[start:]))))
+        rows = bounded_rows(csv.reader(io.StringIO("\n".join(lines[start:]))), name, start + 1)
     except csv.Error as exc:
         raise ScenarioError(f"malformed CSV: {exc}", name) from None
     # trailing empty cells (a final comma) are not columns
