@@ -20,7 +20,7 @@ QUESTION = {
 @pytest.fixture()
 def client(tmp_path):
     url = f"sqlite:///{tmp_path / 'web.sqlite'}"
-    return TestClient(create_app(db_url=url)), url
+    return TestClient(create_app(db_url=url), base_url="http://127.0.0.1:8000"), url  # Host allow-list
 
 
 def test_add_seal_resolve_and_score_in_the_workbench(client):

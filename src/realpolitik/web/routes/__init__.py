@@ -1,8 +1,7 @@
 """The workbench's routes, one module per resource: models, scenarios, runs, jobs, downloads, ledger,
 pages, advice (advise and draft).
 
-Another layer's web part adds its own router here; a GET page at a path of
-``pages.NAV_HOOKS`` (``/ledger``) also gets a navigation link.
+Another layer's web part adds its own router here (and its link in templates/base.html).
 """
 
 from realpolitik.web.routes import advice, downloads, jobs, ledger, models, pages, runs, scenarios
