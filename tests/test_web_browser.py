@@ -325,7 +325,7 @@ def test_job_progress_cancel_options_and_actor_removal(server, page):
     # a tuple option (war horizons) from the form
     page.select_option("#model", "war")
     page.fill("#opt-horizons", "6, 12")
-    page.fill("#opt-draws", "500")
+    page.fill("#opt-wars", "500")
     _run_and_wait(page)
     assert "wars that end in a negotiated deal" in page.locator("#cards").inner_text()
     # the timeline of the war

@@ -77,9 +77,30 @@ def _vm_bytes() -> int:
         return 0
 
 
+_PRELOADED = False
+
+
+def _preload() -> None:
+    """Load the models and their compiled cores (numba's LLVM library) before a memory budget is
+    set: a shared library cannot be mapped under the cap, and its size is not the job's doing."""
+    global _PRELOADED
+    if _PRELOADED:
+        return
+    from realpolitik.models import available_models
+
+    available_models()
+    try:
+        import numba  # noqa: F401 - maps libllvmlite.so now, outside the budget
+    except ImportError:  # pragma: no cover - numba is a dependency; without it the exchange model says so
+        pass
+    _PRELOADED = True
+
+
 def execute(kind: str, payload: dict[str, Any], slot: int | None = None, memory_mb: int | None = None,
             check=None) -> dict[str, Any]:
     """Run one task within a memory budget; user mistakes and budget overruns come back as data."""
+    if memory_mb:
+        _preload()
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limited = False
     if memory_mb:

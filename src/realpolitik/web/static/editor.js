@@ -126,10 +126,16 @@ const RPEditor = (function () {
   }
 
   /* ------------------------------------------------------------ events */
+  /* a distribution as the scenario file writes it: {low, mode, high} or {mean, sd}; the kind follows from the keys */
+  function distText(d) {
+    const o = {};
+    Object.keys(d).forEach(function (k) { if (k !== "dist" && d[k] !== null && d[k] !== undefined) o[k] = d[k]; });
+    return JSON.stringify(o);
+  }
   function changeText(c) {
     if (c.field === "leave") return c.actor + " leave";
     if (c.field === "enter") return c.actor + " enter " + JSON.stringify(c.actor_data || {});
-    const v = c.distribution ? JSON.stringify(c.distribution) : c.value;
+    const v = c.distribution ? distText(c.distribution) : (c.value !== null && typeof c.value === "object" ? distText(c.value) : c.value);
     return c.actor + " " + c.field + (c.issue ? " " + c.issue : "") + " = " + v;
   }
   function parseChange(line) {
