@@ -228,10 +228,18 @@ def _leave(page, url):
         d.accept()
 
     page.on("dialog", accept)
-    try:
-        page.goto(url)
-    except PlaywrightError:
-        pass  # the confirmed navigation replaces the aborted one
+    # Chromium may drop the navigation a just-dismissed beforeunload prompt aborted instead of asking
+    # again: go again until the page is there (the prompt is accepted each time it shows)
+    for _ in range(3):
+        try:
+            page.goto(url)
+        except PlaywrightError:
+            pass  # the confirmed navigation replaces the aborted one
+        try:
+            page.wait_for_url(url, timeout=10_000)
+            break
+        except PlaywrightError:
+            continue
     page.wait_for_url(url)
     page.remove_listener("dialog", accept)
 
