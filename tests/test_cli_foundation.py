@@ -69,7 +69,9 @@ def test_forecast_default_scenario_prints_each_issue(capsys):
 def test_forecast_json_has_the_architecture_keys(capsys):
     code, out, _ = cli(capsys, "forecast", "ec-emissions", "--model", "weighted-mean", "--json", "--seed", "7")
     assert code == 0
-    data = json.loads(out)
+    doc = json.loads(out)  # one shape whatever the number of models: {scenario, seed, results}
+    assert set(doc) == {"scenario", "seed", "results"} and doc["seed"] == 7 and len(doc["results"]) == 1
+    data = doc["results"][0]
     assert ARCH_KEYS <= set(data)
     assert data["model"] == "weighted-mean"
     assert data["seed"] == 7
@@ -84,7 +86,8 @@ def test_forecast_json_several_models(capsys):
     code, out, _ = cli(capsys, "forecast", "ec-emissions", "-m", "weighted-mean", "-m", "weighted-median", "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"scenario", "results"}
+    assert set(data) == {"scenario", "seed", "results"}
+    assert all(r["seed"] == data["seed"] for r in data["results"])  # one drawn seed, in every result
     assert [r["model"] for r in data["results"]] == ["weighted-mean", "weighted-median"]
     assert all(ARCH_KEYS <= set(r) for r in data["results"])
 
@@ -152,6 +155,7 @@ def test_validate_ok_and_json(capsys):
         "issues": 2,
         "events": 2,
         "hash": load_scenario(FULL).content_hash(),
+        "notes": [],  # what the loader assumed (a flat table's scale); nothing for a YAML file
     }
     code, out, _ = cli(capsys, "validate", "ec-emissions")
     assert code == 0 and out.startswith("ok ec-emissions")

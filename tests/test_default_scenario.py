@@ -250,7 +250,7 @@ def test_cli_validate_and_forecast_default(capsys, monkeypatch):
     summary = json.loads(capsys.readouterr().out)
     assert summary["valid"] and summary["actors"] >= 9 and summary["issues"] == 4
     assert main(["forecast", "--model", "weighted-mean", "--json"]) == 0
-    payload = json.loads(capsys.readouterr().out)
+    payload = json.loads(capsys.readouterr().out)["results"][0]  # the one document shape
     assert set(payload["forecast"]) == set(REQUIRED_ISSUES)
     assert re.match(r"sha256:[0-9a-f]{64}$", payload["scenario"]["hash"])
 

@@ -234,7 +234,7 @@ def test_cli_forecast(capsys):
     assert "largest exchanges" in out
     assert main(["forecast", str(ANCHORS / "inputs" / "sample_data.txt"), "--model", "exchange",
                  "--mode", "decide", "--rounds", "2", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)["results"][0]  # the document: {scenario, seed, results}
     assert data["options"]["mode"] == "decide" and data["details"]["exchanges_per_round"] == [39, 37]
 
 

@@ -568,7 +568,7 @@ def test_cli_options_reach_the_model():
     r = runner.invoke(app, ["forecast", "ec-emissions", "-m", "expected-utility", "--json", "--preset", "paper",
                             "--rounds", "3", "--option", "offer_rule=weighted_position", "-o", "Q=0.5"])
     assert r.exit_code == 0, r.output
-    d = json.loads(r.stdout)
+    d = json.loads(r.stdout)["results"][0]  # the forecast document: {scenario, seed, results}
     assert d["options"]["preset"] == "paper" and d["options"]["offer_rule"] == "weighted-position"
     assert d["options"]["Q"] == 0.5 and len(d["history"]["median"]["emission"]) == 4
 

@@ -153,7 +153,7 @@ def test_knife_edge_of_the_least_move_variant_is_flagged_not_printed():
     r = CliRunner().invoke(app, ["forecast", "ec-emissions", "-m", "expected-utility", "-o",
                                  "offer_rule=least-move", "--json"])
     assert r.exit_code == 0, r.output
-    d = json.loads(r.stdout)
+    d = json.loads(r.stdout)["results"][0]  # the document: {scenario, seed, results}
     und = d["details"]["numerically_undetermined"]["emission"]
     assert und["from_round"] == 7 and und["rounds"] == [7, 8, 9, 10]
     assert d["history"]["median"]["emission"][8:] == pytest.approx([10.0] * 3, abs=1e-12)

@@ -67,7 +67,7 @@ def test_tie_cases_through_the_cli(case):
     r = CliRunner().invoke(app, ["forecast", str(CASES / f"{case}.csv"), "-m", "expected-utility",
                                  "--preset", "scholz2011", "--rounds", "10", "--json"])
     assert r.exit_code == 0, r.output
-    d = json.loads(r.stdout)
+    d = json.loads(r.stdout)["results"][0]  # the document: {scenario, seed, results}
     assert d["options"]["tie_break"] == "input-order"  # the JSON says which rule ran
     iid = d["issues"][0]
     pos = np.array([[row[0] for row in rnd] for rnd in d["history"]["positions"]], dtype=float)

@@ -279,7 +279,7 @@ def test_cli_forecast_smp_json(tmp_path, capsys):
     f = tmp_path / "k.csv"
     f.write_bytes(b"T,d,3,1,\nActor,Description,Power,X Position,X Salience,\nA,a,10,10,50,\nB,b,20,60,50,\nC,c,30,90,40,\n")
     assert main(["forecast", str(f), "--model", "smp", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)["results"][0]  # the forecast document: {scenario, seed, results}
     assert data["model"] == "smp" and data["details"]["turns"] >= 2
     assert main(["forecast", str(f), "--model", "smp", "--option", "voting_rule=Nope"]) == 2
     assert "voting_rule" in capsys.readouterr().err

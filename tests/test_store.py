@@ -195,7 +195,7 @@ def test_cli_forecast_survives_unwritable_db(tmp_path):
     proc = subprocess.run([str(exe), "forecast", SCEN, "-m", "weighted-mean", "--json"], capture_output=True,
                           env=env, timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr.decode()
-    assert json.loads(proc.stdout)["model"] == "weighted-mean"
+    assert json.loads(proc.stdout)["results"][0]["model"] == "weighted-mean"  # the document: {scenario, seed, results}
     assert b"warning: run not recorded" in proc.stderr
 
 

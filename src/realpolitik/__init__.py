@@ -29,11 +29,60 @@ Public names
 :class:`OptionError` (a bad model option).
 """
 
-from realpolitik._version import __version__
+import sys
+import types
+from typing import TYPE_CHECKING
+
 from realpolitik.errors import OptionError, Problem, ScenarioError
-from realpolitik.scenario import Scenario, load_scenario
-from realpolitik.models import Result, available_models, get_model
-from realpolitik.api import advise, convert, draft, forecast
+
+# The public names are imported on first use (PEP 562), so that ``realpolitik --version``
+# and the CLI's other commands do not pay for the models, numpy and scipy they do not use.
+_LAZY = {
+    "__version__": "realpolitik._version",
+    "Scenario": "realpolitik.scenario",
+    "load_scenario": "realpolitik.scenario",
+    "Result": "realpolitik.models",
+    "available_models": "realpolitik.models",
+    "get_model": "realpolitik.models",
+    "advise": "realpolitik.api",
+    "convert": "realpolitik.api",
+    "draft": "realpolitik.api",
+    "forecast": "realpolitik.api",
+}
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from realpolitik._version import __version__
+    from realpolitik.api import advise, convert, draft, forecast
+    from realpolitik.models import Result, available_models, get_model
+    from realpolitik.scenario import Scenario, load_scenario
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'realpolitik' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """The package module: importing the subpackage ``realpolitik.draft`` must not replace the
+    function ``realpolitik.draft`` (Python binds a submodule to its parent's attribute)."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "OptionError",

@@ -1,15 +1,10 @@
-"""The package version, read once from the installed package's metadata.
+"""The package version: the one place it is written (``pyproject.toml`` reads it from here).
 
-A leaf module: it imports nothing from realpolitik, so every layer may read the
-version without importing the package's top (``realpolitik/__init__.py`` imports
-the API, the models and the scenario layer).
+A leaf module: it imports nothing, so every layer may read the version without importing
+the package's top, and ``realpolitik --version`` does not pay for ``importlib.metadata``.
+``tests/test_startup.py`` checks that the installed metadata agrees.
 """
 
-from importlib.metadata import PackageNotFoundError, version as _metadata_version
-
-try:
-    __version__ = _metadata_version("realpolitik")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from realpolitik.errors import OptionError, Problem
-from realpolitik.models import Model, Result, available_models, get_model
-from realpolitik.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:  # imported where used: ``realpolitik --version`` needs none of them
+    from realpolitik.models import Model, Result
+    from realpolitik.scenario import Scenario
 
 #: models run by :func:`forecast` (and ``realpolitik forecast``) when none are named
 DEFAULT_MODELS = ("ensemble", "weighted-mean", "weighted-median", "nash", "expected-utility", "smp", "exchange", "war")
 
 
 def _scenario(scenario: Scenario | str | os.PathLike[str] | None) -> Scenario:
+    from realpolitik.scenario import Scenario, load_scenario
+
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 
 
@@ -33,16 +37,20 @@ def build_models(
     Each option goes to every named model that has it; an option that none has
     raises :class:`~realpolitik.errors.OptionError`, located by ``label(key)``.
     """
-    registry = available_models()
-    chosen = [n for n in DEFAULT_MODELS if n in registry] if names is None else list(names)
+    from realpolitik.models import available_models, get_model, model_class
+
+    if names is None:  # the standard set: those installed, importing only their modules
+        chosen = [n for n in DEFAULT_MODELS if model_class(n) is not None]
+    else:
+        chosen = list(names)
     built: list[Model] = []
     used: set[str] = set()
     for name in chosen:
         key = name.strip().lower().replace("_", "-")
-        cls = registry.get(key)
+        cls = model_class(key)
         if cls is None:
             raise OptionError(
-                [Problem("models", f"unknown model {name!r}: expected one of {', '.join(sorted(registry))}")]
+                [Problem("models", f"unknown model {name!r}: expected one of {', '.join(sorted(available_models()))}")]
             )
         mine = {k: v for k, v in options.items() if k in cls.option_keys()}
         used |= set(mine)
@@ -73,7 +81,9 @@ def forecast(
         results), or ``None`` for every standard model that is installed
         (:data:`DEFAULT_MODELS`; a list of results).
     seed
-        Seed for every random draw (results of stochastic models are reproducible).
+        Seed for every random draw; without one a fresh seed is drawn from the operating
+        system's entropy.  Either way every result records it (``result.seed``), so
+        ``forecast(..., seed=result.seed)`` repeats the forecast exactly.
     **options
         Model options in the papers' words (``utility="linear"``, ``rounds=10`` ...).
         Each goes to every selected model that has it; an option that no selected
@@ -91,9 +101,12 @@ def forecast(
     >>> rp.forecast("ec-emissions", models="weighted-median").forecast
     {'emission': 7.0}
     """
+    from realpolitik.seeds import resolve_seed
+
     scen = _scenario(scenario)
     single = isinstance(models, str)
     built = build_models(None if models is None else [models] if single else list(models), options)
+    seed = resolve_seed(seed)  # one seed for every model, recorded in every result
     results = [m.run(scen, rng=seed) for m in built]
     return results[0] if single else results
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+import typer.main
 from rich.console import Console
 from rich.markup import escape
 
@@ -39,7 +40,7 @@ SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Seed for every r
 # Models run by ``forecast`` when no --model is given, in display order.  Model
 # modules that are not present are skipped.
 # One list for the CLI, the web app and the Python API (realpolitik.forecast).
-from realpolitik.api import DEFAULT_MODELS as DEFAULT_FORECAST_MODELS  # noqa: E402
+from realpolitik.api import DEFAULT_MODELS as DEFAULT_FORECAST_MODELS  # noqa: E402  (api imports lazily)
 
 
 def _version_callback(value: bool) -> None:
@@ -83,10 +84,18 @@ def parse_options(items: list[str] | None) -> dict[str, Any]:
     return opts
 
 
-def load(scenario: str | None):
+#: words a flag's value would be: ``--json true`` must not read "true" as a scenario
+_FLAG_WORDS = ("true", "false", "yes", "no", "on", "off", "1", "0")
+
+
+def load(scenario: str | None, **options: Any):
+    """Load the SCENARIO argument; a flag's would-be value in its place is a usage error."""
     from realpolitik.scenario import load_scenario
 
-    return load_scenario(scenario)
+    if scenario is not None and scenario.strip().lower() in _FLAG_WORDS and not Path(scenario).exists():
+        raise OptionError([Problem(f"SCENARIO {scenario}", "no such scenario; flags such as --json, --details and "
+                                   "--lossy take no value (write --json alone)")])  # fmt: skip
+    return load_scenario(scenario, **options)
 
 
 def build_models(names: list[str] | None, options: dict[str, Any]):
@@ -105,6 +114,61 @@ def emit_json(data: Any) -> None:
 
 
 # ------------------------------------------------------------------ commands
+OutOpt = Annotated[
+    Optional[Path],
+    typer.Option("--out", help="Write the results: FILE.json (the --json document), FILE.csv (a long table), "
+                 "FILE.xlsx (a workbook), or a FOLDER (one JSON result per model). Atomic: all or nothing."),
+]
+
+
+def out_target(path: Path) -> str:
+    """What ``--out PATH`` writes: ``json``, ``csv``, ``xlsx`` (by extension) or ``folder``."""
+    from realpolitik.report.export import FORMATS
+
+    suffix = path.suffix.lower().lstrip(".")
+    if path.is_dir() or str(path).endswith(("/", "\\")) or not suffix:
+        return "folder"
+    if suffix in FORMATS:
+        return suffix
+    raise OptionError([Problem(f"--out {path}", f"cannot write .{suffix} results: give a FOLDER or a file ending in "
+                                                f"{', '.join('.' + f for f in FORMATS)}")])  # fmt: skip
+
+
+def write_results(path: Path, results: list, seed: int | None, scenario) -> str:
+    """Write results for ``--out`` (all files or none); return a line saying what was written."""
+    from realpolitik.report.export import render_results
+    from realpolitik.scenario.writers import atomic_write_many
+
+    kind = out_target(path)
+    if kind == "folder":
+        files = {path / f"{r.model}.json": (json.dumps(r.to_dict(), indent=2, allow_nan=False, default=str) + "\n").encode()
+                 for r in results}  # fmt: skip
+        atomic_write_many(files)
+        return f"wrote {len(files)} result file(s) to {path}"
+    labels = {i.id: i.label or i.id for i in scenario.issues}
+    atomic_write_many({path: render_results(results, kind, seed, labels)})
+    return f"wrote {path}"
+
+
+def run_models(models: list, scen, seed: int, show: bool = True) -> list:
+    """Run each model with the one seed, saying on stderr which one runs (the ensemble's
+    Monte Carlo of every model takes a while)."""
+    if not show or len(models) == 1 and not models[0].draws_random_numbers(scen):
+        return [m.run(scen, rng=seed) for m in models]
+    results = []
+    with err.status("", spinner="dots") as status:
+        for k, m in enumerate(models, 1):
+            what = m.label or m.name
+            draws = getattr(m.options, "draws", None)
+            if m.name == "ensemble" and draws:
+                what += f": Monte Carlo of {len(m.components())} models, {draws} draws"
+            status.update(f"[dim]running {k}/{len(models)} {escape(what)} ...[/dim]")
+            if not err.is_terminal and m.draws_random_numbers(scen):  # a log, not a spinner
+                err.print(f"running {what} ...", highlight=False)
+            results.append(m.run(scen, rng=seed))
+    return results
+
+
 @app.command()
 def forecast(
     scenario: ScenarioArg = None,
@@ -114,9 +178,11 @@ def forecast(
     option: Annotated[
         Optional[list[str]], typer.Option("--option", "-o", help="Model option KEY=VALUE (repeatable).")
     ] = None,
-    json_: JsonOpt = False,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write each result as JSON into this folder.")] = None,
-    seed: SeedOpt = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the results as one JSON document on stdout: "
+                                        "{scenario, seed, results: [one result per model]}.")] = False,
+    out_path: OutOpt = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for every random draw (default: a fresh one, "
+                                                 "recorded in every result).")] = None,
     preset: Annotated[Optional[str], typer.Option("--preset", help="Option preset of models that have presets.")] = None,
     rounds: Annotated[Optional[int], typer.Option("--rounds", help="Number of rounds for models that run in rounds.")] = None,
     mode: Annotated[Optional[str], typer.Option("--mode", help="Mode of models that have modes (e.g. exchange: decide).")] = None,
@@ -136,6 +202,8 @@ def forecast(
     ] = None,
 ) -> None:
     """Forecast a scenario with one or more models (no SCENARIO: the default scenario)."""
+    from realpolitik.seeds import resolve_seed
+
     opts = parse_options(option)
     for key, value in (("preset", preset), ("rounds", rounds), ("mode", mode)):
         if value is not None:
@@ -149,38 +217,49 @@ def forecast(
 
         seal_question(question, scenario, model, opts, seed, draws, json_)
         return
-    from realpolitik.report.text import forecast_table, render_table
-    from realpolitik.scenario.writers import atomic_write
-
+    if out_path is not None:
+        out_target(out_path)  # a bad --out is refused before the models run
     scen = load(scenario)
     models = build_models(model, opts)
-    results = [m.run(scen, rng=seed) for m in models]  # run() records an int seed in the result
+    seed = resolve_seed(seed)  # one seed for every model, recorded in every result
+    results = run_models(models, scen, seed, show=True)
     from realpolitik.store import record_runs_safely  # run history; warns on stderr, never fails
 
     record_runs_safely(scen, results, source="cli")
-    payloads = [r.to_dict() for r in results]
-    if out_dir is not None:
-        for m, data in zip(models, payloads):
-            atomic_write(Path(out_dir) / f"{m.name}.json", (json.dumps(data, indent=2) + "\n").encode())
+    for r in results:
+        for line in r.details.get("warnings") or []:
+            err.print(f"[yellow]warning[/yellow] {escape(r.model)}: {escape(str(line))}", highlight=False)
+    if out_path is not None:
+        done = write_results(out_path, results, seed, scen)
     if json_:
-        if len(payloads) == 1:
-            emit_json(payloads[0])
-        else:
-            emit_json({"scenario": payloads[0]["scenario"], "results": payloads})
-        return
-    labels = {m.name: m.label or m.name for m in models}
-    from realpolitik.report.overview import overview_tables
+        from realpolitik.report.export import forecast_document
 
+        emit_json(forecast_document(results, seed))
+    else:
+        show_forecast(scen, models, results, details)
+        err.print(f"[dim]seed {seed} (rerun: --seed {seed})[/dim]", highlight=False)
+    if out_path is not None:
+        err.print(done, highlight=False)
+
+
+def show_forecast(scen, models: list, results: list, details: bool) -> None:
+    """The forecast as tables: the ensemble's headline first when it ran, then each model's."""
+    from realpolitik.report.overview import overview_tables
+    from realpolitik.report.text import forecast_table, render_table, scenario_notes
+
+    labels = {m.name: m.label or m.name for m in models}
     headline = overview_tables(scen, results)  # the ensemble first, when it ran
     if headline:
         out.print(f"[bold]Forecast: {escape(scen.title)}[/bold]", highlight=False)
+        for line in scenario_notes(scen):
+            out.print(f"[dim]{escape(line)}[/dim]", highlight=False)
         for t in headline:
             render_table(t, out)
         ens = next(r for r in results if r.model == "ensemble")
         components = {c["model"] for e in ens.details["issues"].values() for c in e["components"]}
         others = [r for r in results if r.model not in components | {"ensemble", "war"}]
         if others:
-            out.print(forecast_table(scen, others, labels))
+            out.print(forecast_table(scen, others, labels, title=False))
     else:
         out.print(forecast_table(scen, results, labels))
     show_all = details or len(models) == 1
@@ -192,8 +271,6 @@ def forecast(
                 render_table(t, out)
     if not show_all:
         err.print("[dim]model details (trajectories, move logs, ...): --details, or one model with -m NAME[/dim]")
-    if out_dir is not None:
-        err.print(f"wrote {len(payloads)} result file(s) to {out_dir}")
 
 
 @app.command()
@@ -211,10 +288,12 @@ def validate(
         "issues": len(scen.issues),
         "events": len(scen.events),
         "hash": scen.content_hash(),
+        "notes": list(scen.load_notes),
     }
     if json_:
         emit_json(summary)
     else:
+
         out.print(
             f"[green]ok[/green] {escape(file)}: {escape(repr(scen.title))} - {len(scen.actors)} actors, "
             f"{len(scen.issues)} issues, {len(scen.events)} events",
@@ -222,6 +301,8 @@ def validate(
             highlight=False,
             emoji=False,
         )
+        for line in scen.load_notes:  # what the loader assumed (a flat table's scale)
+            out.print(f"[yellow]note[/yellow] {escape(line)}", highlight=False, soft_wrap=True, emoji=False)
 
 
 @app.command()
@@ -319,10 +400,82 @@ def cli_problem(p: Problem) -> Problem:
     return Problem(flag + sep + rest, p.message) if flag else p
 
 
+def _invoked(argv: list[str]) -> typer.Typer:
+    """The app with only the command ``argv`` invokes, or the whole app (help, unknown commands).
+
+    typer builds every command's parameters on each call (about 0.1 s for all of them); the
+    root takes no option with a value, so the first word that is not an option names the
+    command.  ``--version`` alone needs no command at all.
+    """
+    import copy
+
+    words = [a for a in argv if not a.startswith("-")]
+    if not words:
+        if not argv or any(a in ("--help", "-h") for a in argv):
+            return app
+        cmds, groups = [], []
+    else:
+        name = words[0]
+        cmds = [c for c in app.registered_commands
+                if (c.name or c.callback.__name__.lower().replace("_", "-")) == name]  # fmt: skip
+        groups = [g for g in app.registered_groups if g.name == name]
+        if len(cmds) + len(groups) != 1:
+            return app
+    sub = copy.copy(app)
+    sub.registered_commands, sub.registered_groups = cmds, groups
+    return sub
+
+
+#: how help names the type of an option's value (typer would show ``<str>``, ``<list[str]>``)
+_METAVARS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "path": "PATH", "file": "PATH", "bool": "BOOLEAN",
+             "int range": "INTEGER", "float range": "NUMBER", "datetime": "DATE"}  # fmt: skip
+
+
+def _plain_type(shown: str | None) -> str | None:
+    if not shown:
+        return shown
+    text = shown.strip("<>").removesuffix("...")
+    if text.startswith("list[") and text.endswith("]"):
+        text = text[5:-1]
+    return _METAVARS.get(text, text if "|" in text else text.upper())
+
+
+def plain_help(cmd) -> None:
+    """Help that reads as in every other CLI: a flag shows no type, an option TEXT, INTEGER,
+    NUMBER, PATH or its choices, an argument its name in capitals (typer 0.2x shows ``<bool>``,
+    ``<list[str]>`` and ``{name}``)."""
+    for param in getattr(cmd, "params", []):
+        if getattr(param, "param_type_name", "") == "argument":
+            if param.metavar is None:
+                param.metavar = (param.name or "").upper()
+            param.display_type_rich = lambda ctx: None  # the name says it: no second type column
+            if param.required and param.nargs == 1:  # usage "convert SOURCE TARGET", not "{SOURCE}"
+                param._usage_display_name = lambda name=param.metavar: name
+        elif getattr(param, "is_flag", False) or getattr(param, "count", False):
+            param.metavar = ""
+        elif param.metavar is None:
+            shown = param.display_type_rich
+            param.display_type_rich = lambda ctx, shown=shown: _plain_type(shown(ctx))
+    make_help = cmd.get_help_option
+
+    def help_option(ctx, make_help=make_help):
+        opt = make_help(ctx)
+        if opt is not None:
+            opt.metavar = ""  # a flag: no "<bool>"
+        return opt
+
+    cmd.get_help_option = help_option
+    for sub in (getattr(cmd, "commands", None) or {}).values():
+        plain_help(sub)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user mistakes print one line each and exit 2."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=argv, prog_name="realpolitik", standalone_mode=True)
+        cmd = typer.main.get_command(_invoked(args))
+        plain_help(cmd)
+        cmd.main(args=args, prog_name="realpolitik", standalone_mode=True)
     except ScenarioError as exc:
         for line in (str(cli_problem(p)) for p in exc.problems):
             # the line is literal text: no markup ("[bold]" in a cell) and no emoji (":100:")

@@ -15,8 +15,6 @@ generator is derived from the run's seed (:func:`realpolitik.engine.plan_chunks`
 
 from __future__ import annotations
 
-import numpy as np
-
 #: every fresh seed lies in [0, SEED_RANGE)
 SEED_RANGE = 2**63
 #: the seed of runs that reproduce published tables by default (the backtests)
@@ -25,6 +23,8 @@ DEFAULT_SEED = 20260126
 
 def fresh_seed() -> int:
     """A new seed from the operating system's entropy, in ``[0, 2**63)``."""
+    import numpy as np  # here, not at import: the CLI's start-up does not need numpy
+
     return int(np.random.SeedSequence().entropy % SEED_RANGE)
 
 

@@ -180,13 +180,11 @@ def report(
         raise OptionError([Problem("--format", f"unknown report format {kind!r}: expected html or pdf")])
     scen = load(scenario)
     models = build_models(model, parse_options(option))
-    results = []
-    for m in models:
-        err.print(f"running {m.name} ...")
-        r = m.run(scen, rng=seed)
-        if seed is not None:
-            r.seed = seed
-        results.append(r)
+    from realpolitik.cli import run_models
+    from realpolitik.seeds import resolve_seed
+
+    seed = resolve_seed(seed)  # one seed for every model, recorded in every result
+    results = run_models(models, scen, seed)
     record_runs_safely(scen, results, source="cli", url=db)
     labels = {m.name: (m.label or m.name) for m in models}
     tables = {m.name: m.describe(r, scen) for m, r in zip(models, results)}

@@ -65,7 +65,9 @@ def forecast_question(
     """
     from realpolitik.api import build_models
     from realpolitik.scenario import Scenario, load_scenario
+    from realpolitik.seeds import resolve_seed
 
+    seed = resolve_seed(seed)  # one seed for every model's run, sealed with each forecast
     st = ledger.state(question_id, "--question")
     q = st.question
     at = now or dt.datetime.now(dt.timezone.utc)

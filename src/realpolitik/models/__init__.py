@@ -11,7 +11,8 @@ from realpolitik.models.base import (
     Table,
     available_models,
     get_model,
+    model_class,
     register,
 )
 
-__all__ = ["Model", "Result", "ScenarioBatch", "Table", "available_models", "get_model", "register"]
+__all__ = ["Model", "Result", "ScenarioBatch", "Table", "available_models", "get_model", "model_class", "register"]

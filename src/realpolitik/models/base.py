@@ -35,7 +35,7 @@ from realpolitik.scenario.events import EventSchedule, event_schedule
 from realpolitik.scenario.model import Scenario
 from realpolitik.seeds import fresh_seed
 
-__all__ = ["Model", "NoOptions", "Result", "ScenarioBatch", "Table", "available_models", "get_model", "register"]
+__all__ = ["Model", "NoOptions", "Result", "ScenarioBatch", "Table", "available_models", "get_model", "model_class", "register"]
 
 
 class NoOptions(BaseModel):
@@ -340,6 +340,22 @@ def register(cls: type[Model]) -> type[Model]:
     return cls
 
 
+#: where each shipped model lives (module of ``realpolitik.models``), so that running one
+#: model imports only its module (start-up time); a model missing here is still found by
+#: :func:`available_models` (``tests/test_startup.py`` checks the index is complete)
+MODEL_MODULES = {
+    "weighted-mean": "baselines",
+    "weighted-median": "baselines",
+    "nash": "baselines",
+    "status-quo": "baselines",
+    "expected-utility": "expected_utility",
+    "smp": "smp",
+    "exchange": "exchange",
+    "ensemble": "ensemble",
+    "war": "war",
+}
+
+
 def _discover() -> None:
     import importlib
     import pkgutil
@@ -357,12 +373,24 @@ def available_models() -> dict[str, type[Model]]:
     return dict(_REGISTRY)
 
 
+def model_class(name: str) -> type[Model] | None:
+    """The model class registered as ``name`` (``None`` if there is none), importing only its
+    module when the name is in :data:`MODEL_MODULES`."""
+    key = name.strip().lower().replace("_", "-")
+    if key not in _REGISTRY and key in MODEL_MODULES:
+        import importlib
+
+        importlib.import_module(f"realpolitik.models.{MODEL_MODULES[key]}")
+    if key not in _REGISTRY:
+        _discover()
+    return _REGISTRY.get(key)
+
+
 def get_model(name: str, **options: Any) -> Model:
     """Build a model by name with options (raises OptionError for unknown names)."""
-    models = available_models()
-    key = name.strip().lower().replace("_", "-")
-    if key not in models:
+    cls = model_class(name)
+    if cls is None:
         raise OptionError(
-            [Problem("model", f"unknown model {name!r}: expected one of {', '.join(sorted(models))}")]
+            [Problem("model", f"unknown model {name!r}: expected one of {', '.join(sorted(available_models()))}")]
         )
-    return models[key](**options)
+    return cls(**options)

@@ -40,7 +40,7 @@ def render_table(t: Table, console: Console, wrap: set[str] | None = None) -> No
         console.print(f"[dim]{t.note}[/dim]")
 
 
-def forecast_table(scenario: Scenario, results: list[Result], labels: dict[str, str]) -> Group:
+def forecast_table(scenario: Scenario, results: list[Result], labels: dict[str, str], title: bool = True) -> Group:
     """Per issue, each model's forecast and the nearest labelled scale point.
 
     One small table per issue (title: the issue's label and scale) with a row per
@@ -66,5 +66,11 @@ def forecast_table(scenario: Scenario, results: list[Result], labels: dict[str, 
             shown += 1
         if shown:
             tables.append(rt)
-    header = Text(f"Forecast: {scenario.title}", style="bold")
-    return Group(header, *tables)
+    header = [Text(f"Forecast: {scenario.title}", style="bold")] if title else []
+    notes = [Text(n, style="dim") for n in scenario_notes(scenario)] if title else []
+    return Group(*header, *notes, *tables)
+
+
+def scenario_notes(scenario: Scenario) -> list[str]:
+    """What the loader assumed about the scenario's file (e.g. a flat table's scale), one line each."""
+    return [f"note {n}" for n in scenario.load_notes]

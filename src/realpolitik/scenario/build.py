@@ -239,6 +239,10 @@ def _natural(location: str) -> tuple[float, ...]:
     return (float(m.group(1)) if m else float("inf"),)
 
 
+#: key of a loader's data under which it passes what it assumed (a flat table's scale)
+LOAD_NOTES = "__load_notes__"
+
+
 def build_scenario(data: Any, locate: Locator, extra_problems: list[Problem] | None = None) -> Scenario:
     """Validate ``data`` into a Scenario, or raise ScenarioError listing every problem.
 
@@ -249,6 +253,7 @@ def build_scenario(data: Any, locate: Locator, extra_problems: list[Problem] | N
     if not isinstance(data, dict):
         raise ScenarioError([Problem(locate(()), "expected a mapping with title, issues and actors")] + problems)
     data = dict(data)
+    notes = tuple(data.pop(LOAD_NOTES, ()) or ())
     check_depth(data, locate(()))
     too_many = check_counts(data, locate)
     if too_many:
@@ -283,4 +288,6 @@ def build_scenario(data: Any, locate: Locator, extra_problems: list[Problem] | N
         unique = [p for p in problems if not ((p.location, p.message) in seen or seen.add((p.location, p.message)))]
         raise ScenarioError(sorted(unique, key=lambda p: _natural(p.location)))
     assert scenario is not None
+    if notes:
+        scenario.set_load_notes(notes)
     return scenario

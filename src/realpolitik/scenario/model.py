@@ -27,7 +27,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from realpolitik.scenario.uncertainty import Distribution, UncertainValue
 from realpolitik.scenario.war import WarSpec
@@ -426,6 +426,17 @@ class Scenario(_Frozen):
     uncertainty: tuple[UncertainValue, ...] = ()
     # The war-time bargaining layer's inputs (realpolitik.scenario.war, docs/war.md).
     war: WarSpec | None = None
+    # What the loader assumed (a flat table's scale taken from its positions): said by
+    # ``validate`` and the forecast header; not content (no part of the hash or of a copy).
+    _load_notes: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def load_notes(self) -> tuple[str, ...]:
+        """What the loader assumed about this file, one line each (empty for most files)."""
+        return self._load_notes
+
+    def set_load_notes(self, notes: tuple[str, ...]) -> None:
+        self._load_notes = tuple(notes)
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
-from scipy.special import ndtr, ndtri
 
 if TYPE_CHECKING:  # pragma: no cover
     from realpolitik.scenario.batch import ScenarioBatch
@@ -356,6 +355,8 @@ def _inverse_cdf(u: np.ndarray, kind: np.ndarray, p: dict[str, np.ndarray]) -> n
         m, s, x = mean[nor], sd[nor], u[:, nor]
         safe = np.where(s > 0, s, 1.0)
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            from scipy.special import ndtr, ndtri  # here, not at import: scipy costs start-up time
+
             pa = ndtr((a[nor] - m) / safe)
             pb = ndtr((b[nor] - m) / safe)
             q = pa + x * (pb - pa)

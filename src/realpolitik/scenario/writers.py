@@ -96,33 +96,65 @@ def _umask() -> int:
     return mask
 
 
+def _cannot_write(path: Path, exc: OSError) -> ScenarioError:
+    """One line for a file that cannot be written (the CLI prints it and exits 2)."""
+    why = exc.strerror or str(exc)
+    if isinstance(exc, (NotADirectoryError, FileExistsError)) or (exc.filename and Path(exc.filename) != path
+                                                                   and Path(exc.filename).is_file()):  # fmt: skip
+        why = f"{why}: a part of the path is a file, not a folder"
+    return ScenarioError(f"cannot write the file: {why}", str(path))
+
+
 def atomic_write(path: str | os.PathLike[str], content: bytes) -> None:
-    """Write ``content`` to ``path`` so that the file is either complete or untouched."""
-    path = Path(path)
-    if path.exists() and not path.resolve().is_file():
-        # a device or pipe (/dev/stdout, a fifo): write through, never replace it
-        if path.is_dir():
-            raise ScenarioError("is a directory, expected a file name", str(path))
-        with open(path, "wb") as fh:
-            fh.write(content)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``content`` to ``path`` so that the file is either complete or untouched.
+
+    A path that cannot be written (no such folder that can be made, no permission, a
+    folder in the way, a full disk) raises :class:`ScenarioError` naming the path in one
+    line; an existing file is left as it was.
+    """
+    atomic_write_many({Path(path): content})
+
+
+def atomic_write_many(files: dict[Path, bytes]) -> None:
+    """Write several files all or nothing: each is written to a temporary file beside it
+    first, and only when every one is complete are they moved into place (a failure
+    leaves every existing file intact and no new one)."""
+    pending: list[tuple[str, Path]] = []
     try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would
-        # (the existing file's mode when replacing one, else 0666 less the umask)
-        os.fchmod(fd, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        for path, content in files.items():
+            path = Path(path)
+            try:
+                if path.is_dir():
+                    raise ScenarioError("is a folder, expected a file name", str(path))
+                if path.exists() and not path.resolve().is_file():
+                    # a device or pipe (/dev/stdout, a fifo): write through, never replace it
+                    with open(path, "wb") as fh:
+                        fh.write(content)
+                    continue
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+                pending.append((tmp, path))
+                # mkstemp makes the file private (0600); give it the mode a plain open() would
+                # (the existing file's mode when replacing one, else 0666 less the umask)
+                os.fchmod(fd, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(content)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as exc:
+                raise _cannot_write(path, exc) from None
+        for tmp, path in pending:
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise _cannot_write(path, exc) from None
+        pending = []
+    finally:
+        for tmp, _ in pending:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
 
 
 def render_scenario(scenario: Scenario, fmt: str, lossy: bool = False) -> bytes:

@@ -55,8 +55,11 @@ def _check_model(body: JobRequest | RunRequest) -> Any:
 
 def job_payload(wb: Workbench, body: JobRequest) -> tuple[str, dict[str, Any], str]:
     """(kind, payload, label) for a request; user mistakes that need no model run are raised here."""
+    from realpolitik.seeds import resolve_seed
+
     data, name = wb.scenario_data(body.scenario, body.data)
-    payload: dict[str, Any] = {"data": data, "seed": body.seed, "options": body.options, "model": body.model,
+    seed = resolve_seed(body.seed)  # every stored run names the seed that repeats it (issue 15)
+    payload: dict[str, Any] = {"data": data, "seed": seed, "options": body.options, "model": body.model,
                                "draws": body.draws, "spread": body.spread}  # fmt: skip
     if body.kind == "timeline":
         from realpolitik.models import get_model

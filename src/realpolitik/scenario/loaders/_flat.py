@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from realpolitik.errors import Problem, ScenarioError
-from realpolitik.scenario.build import actor_location
+from realpolitik.scenario.build import LOAD_NOTES, actor_location
 from realpolitik.scenario.limits import MAX_ACTORS, MAX_ISSUES, MAX_TEXT
 from realpolitik.scenario.model import ID_PATTERN
 
@@ -260,8 +260,10 @@ def _salience_scale(actor_list, uncertainty, meta, salience_scale) -> str:
     return declared
 
 
-def _issue_data(issues: list[str], actor_list, uncertainty, meta, name: str, problems: list[Problem]):
-    """The issues: scales from ``# scale`` lines, else the range of the positions given."""
+def _issue_data(issues: list[str], actor_list, uncertainty, meta, name: str, problems: list[Problem],
+                notes: list[str]):  # fmt: skip
+    """The issues: scales from ``# scale`` lines, else the range of the positions given (each
+    such assumption is said in ``notes``: ``validate`` and ``forecast`` print them)."""
     issue_data = []
     scale = _parse_scale(meta["scale"]) if meta.get("scale") else None
     if meta.get("scale") and scale is None:
@@ -290,6 +292,10 @@ def _issue_data(issues: list[str], actor_list, uncertainty, meta, name: str, pro
             else:
                 item["status_quo"] = sq
         _issue_meta(item, iid, meta, name, problems)
+        if scale is None and f"scale.{iid}" not in meta and pos:
+            key = "scale" if len(issues) == 1 else f"scale.{iid}"
+            notes.append(f"{name}: no '# {key}:' line: issue {iid!r} takes the range of its positions, "
+                         f"{item['min']:g}-{item['max']:g}, as its scale (set it with '# {key}: MIN-MAX')")
         issue_data.append(item)
     return issue_data
 
@@ -372,7 +378,8 @@ def rows_to_data(
     actor_list = fr.actor_list()
     problems, uncertainty = fr.problems, fr.uncertainty
     declared = _salience_scale(actor_list, uncertainty, meta, salience_scale)
-    issue_data = _issue_data(fr.issues, actor_list, uncertainty, meta, name, problems)
+    notes: list[str] = []
+    issue_data = _issue_data(fr.issues, actor_list, uncertainty, meta, name, problems, notes)
     data: dict[str, Any] = {
         "title": meta.get("title") or default_title or Path(name).stem,
         "issues": issue_data,
@@ -384,6 +391,8 @@ def rows_to_data(
             data[key] = meta[key]
     if uncertainty:
         data["uncertainty"] = uncertainty
+    if notes:
+        data[LOAD_NOTES] = notes  # build_scenario keeps them on the scenario (Scenario.load_notes)
     return data, _flat_locator(fr.where, issue_data, meta, name), problems
 
 
