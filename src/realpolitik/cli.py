@@ -335,14 +335,21 @@ def scenarios(json_: JsonOpt = False) -> None:
     out.print(t)
 
 
+#: the formats ``convert`` writes (tests/test_cli_polish.py checks this against the writers)
+WRITE_FORMATS = "yaml (.yaml, .yml), json (.json), csv (.csv), xlsx (.xlsx), decide (.decide, .txt), ktab-csv"
+
+
 @app.command()
 def convert(
     source: Annotated[str, typer.Argument(help="Input scenario (file or built-in name).")],
     target: Annotated[Path, typer.Argument(help="Output file; the format follows its extension.")],
-    to: Annotated[Optional[str], typer.Option("--to", help="Output format (overrides the extension).")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help=f"Output format, overriding the extension: {WRITE_FORMATS}.")] = None,
     lossy: Annotated[bool, typer.Option("--lossy", help="Allow dropping content the target format cannot hold.")] = False,
 ) -> None:
-    """Convert a scenario between formats (YAML, JSON, CSV, KTAB CSV, Decide, Excel)."""
+    """Convert a scenario between formats: YAML, JSON, flat CSV, Excel, Decide, KTAB CSV.
+
+    The format follows TARGET's extension or --to. Content the target cannot hold is refused, naming it, unless --lossy.
+    """
     from realpolitik.scenario.writers import write_scenario
 
     scen = load(source)

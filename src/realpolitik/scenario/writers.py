@@ -87,7 +87,7 @@ def to_ktab_csv(scenario: Scenario, **kw: object) -> bytes:
     return _to_ktab_csv(scenario, **kw)
 
 
-register_writer("ktab-csv", ("ktab-csv",), to_ktab_csv)
+register_writer("ktab-csv", (), to_ktab_csv)  # no extension of its own: --to ktab-csv
 
 
 def _umask() -> int:
@@ -155,6 +155,11 @@ def atomic_write_many(files: dict[Path, bytes]) -> None:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
+
+
+def writer_formats() -> dict[str, tuple[str, ...]]:
+    """Every format a scenario can be written in, with the extensions that choose it."""
+    return {name: exts for name, (exts, _) in _WRITERS.items()}
 
 
 def render_scenario(scenario: Scenario, fmt: str, lossy: bool = False) -> bytes:

@@ -1,0 +1,243 @@
+"""Issue 15: the README's promises about the command line, one test each.
+
+Seeds recorded everywhere, one JSON shape, ``--out`` (files, failures), ``--json true``,
+help without typer's ``<bool>``/``<list[str]>``, a flat table's assumed scale, start-up
+imports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from realpolitik.cli import main
+
+SEED_RANGE = 2**63
+
+
+@pytest.fixture(autouse=True)
+def _no_history(monkeypatch, tmp_path):
+    monkeypatch.setenv("REALPOLITIK_DB", f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    monkeypatch.chdir(tmp_path)
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+# ------------------------------------------------------------------ 2: seeds
+def test_forecast_without_a_seed_records_one_seed_in_every_result_and_it_repeats_the_run(capsys):
+    code, out, _ = run(capsys, "forecast", "-m", "weighted-mean", "-m", "war", "-o", "draws=300", "-o", "what_if=false",
+                       "--json")  # fmt: skip
+    assert code == 0
+    doc = json.loads(out)
+    seed = doc["seed"]
+    assert isinstance(seed, int) and 0 <= seed < SEED_RANGE
+    assert [r["seed"] for r in doc["results"]] == [seed, seed]  # deterministic models name it too
+    code, again, _ = run(capsys, "forecast", "-m", "weighted-mean", "-m", "war", "-o", "draws=300", "-o",
+                         "what_if=false", "--json", "--seed", str(seed))  # fmt: skip
+    assert [r["forecast"] for r in json.loads(again)["results"]] == [r["forecast"] for r in doc["results"]]
+    code, listed, _ = run(capsys, "runs", "list", "--json")
+    assert {r["seed"] for r in json.loads(listed)} == {seed}  # the history names it as well
+
+
+def test_python_api_records_one_seed_that_repeats_the_forecast():
+    import realpolitik as rp
+
+    results = rp.forecast("ec-emissions", models=["weighted-mean", "exchange"], p=0.3, repetitions=5)
+    seeds = {r.seed for r in results}
+    assert len(seeds) == 1 and isinstance(seeds.pop(), int)
+    again = rp.forecast("ec-emissions", models=["weighted-mean", "exchange"], p=0.3, repetitions=5, seed=results[0].seed)
+    assert [r.forecast for r in again] == [r.forecast for r in results]
+    assert isinstance(rp.forecast("ec-emissions", models="nash").seed, int)
+
+
+def test_report_without_a_seed_records_the_one_it_drew(capsys):
+    code, _, err = run(capsys, "report", "ec-emissions", "-m", "weighted-mean", "-m", "exchange", "-o", "p=0.3",
+                       "--out", "r.html")  # fmt: skip
+    assert code == 0, err
+    code, listed, _ = run(capsys, "runs", "list", "--json")
+    seeds = {r["seed"] for r in json.loads(listed)}
+    assert len(seeds) == 1 and isinstance(seeds.pop(), int)
+
+
+# ------------------------------------------------------------------ 8: one JSON shape
+@pytest.mark.parametrize("models", [["weighted-mean"], ["weighted-mean", "nash"]])
+def test_forecast_json_has_one_shape_whatever_the_number_of_models(capsys, models):
+    args = ["forecast", "ec-emissions", "--json", "--seed", "4"] + [a for m in models for a in ("-m", m)]
+    code, out, _ = run(capsys, *args)
+    doc = json.loads(out)
+    assert set(doc) == {"scenario", "seed", "results"} and doc["seed"] == 4
+    assert set(doc["scenario"]) == {"title", "hash"} and doc["scenario"]["hash"].startswith("sha256:")
+    assert [r["model"] for r in doc["results"]] == models
+
+
+# ------------------------------------------------------------------ --out
+def test_out_writes_json_csv_and_xlsx_by_extension(capsys):
+    from openpyxl import load_workbook
+
+    base = ["forecast", "ec-emissions", "-m", "weighted-mean", "-m", "expected-utility", "--seed", "3"]
+    for name in ("r.json", "r.csv", "r.xlsx", "folder"):
+        code, _, err = run(capsys, *base, "--out", name)
+        assert code == 0, err
+    doc = json.loads(Path("r.json").read_text())
+    assert set(doc) == {"scenario", "seed", "results"} and doc["seed"] == 3
+    rows = Path("r.csv").read_text().splitlines()
+    assert rows[0] == "kind,model,round,actor,issue,value"
+    assert any(r.startswith("forecast,weighted-mean,,,emission,") for r in rows)
+    assert any(r.startswith("position,expected-utility,3,") for r in rows)  # the trajectory too
+    wb = load_workbook("r.xlsx")
+    assert wb.sheetnames == ["forecast", "results", "runs"]
+    assert [c.value for c in wb["forecast"][1]] == ["issue", "label", "weighted-mean", "expected-utility"]
+    assert wb["runs"]["B2"].value == "3"
+    assert sorted(p.name for p in Path("folder").iterdir()) == ["expected-utility.json", "weighted-mean.json"]
+    assert json.loads(Path("folder/weighted-mean.json").read_text())["model"] == "weighted-mean"
+
+
+def _one_line_error(err: str) -> str:
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error ") and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_out_onto_an_existing_file_as_a_folder_fails_in_one_line_and_keeps_the_file(capsys):
+    Path("existing.csv").write_text("keep me\n")
+    code, _, err = run(capsys, "forecast", "ec-emissions", "-m", "nash", "--out", "existing.csv/result.json")
+    assert code == 2
+    assert "existing.csv/result.json" in _one_line_error(err)
+    assert Path("existing.csv").read_text() == "keep me\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere: the permission test needs a normal user")
+def test_out_into_an_unwritable_folder_fails_in_one_line(capsys):
+    Path("locked").mkdir()
+    Path("locked/r.json").write_text("old\n")
+    os.chmod("locked", stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        code, _, err = run(capsys, "forecast", "ec-emissions", "-m", "nash", "--out", "locked/r.json")
+    finally:
+        os.chmod("locked", stat.S_IRWXU)
+    assert code == 2 and "locked/r.json" in _one_line_error(err)
+    assert Path("locked/r.json").read_text() == "old\n"
+
+
+def test_a_failed_write_leaves_nothing_half_written(monkeypatch, tmp_path):
+    """Several files are written all or nothing: a failure on the second keeps the first as it was."""
+    from realpolitik.errors import ScenarioError
+    from realpolitik.scenario import writers
+
+    Path("a.json").write_text("old a\n")
+    real_replace = os.replace
+    calls = []
+
+    def failing_replace(src, dst):
+        calls.append(dst)
+        if Path(dst).name == "b.json":
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(writers.os, "replace", failing_replace)
+    with pytest.raises(ScenarioError, match="No space left"):
+        writers.atomic_write_many({Path("b.json"): b"new b", Path("a.json"): b"new a"})
+    assert Path("a.json").read_text() == "old a\n" and not Path("b.json").exists()
+    assert [p.name for p in Path(".").iterdir() if p.name.endswith(".tmp")] == []  # no temporary file left
+
+
+def test_out_with_an_unknown_extension_is_refused_before_running(capsys):
+    code, _, err = run(capsys, "forecast", "ec-emissions", "-m", "nash", "--out", "r.pdf")
+    assert code == 2 and ".json, .csv, .xlsx" in _one_line_error(err)
+    assert not Path("r.pdf").exists()
+
+
+# ------------------------------------------------------------------ --json true, help
+def test_json_true_is_not_read_as_a_scenario_name(capsys):
+    code, out, err = run(capsys, "forecast", "-m", "nash", "--json", "true")
+    assert code == 2 and out == ""
+    assert "take no value" in _one_line_error(err)
+
+
+@pytest.mark.parametrize("command", [[], ["forecast"], ["convert"], ["runs", "diff"], ["simulate"], ["whatif"],
+                                     ["report"], ["models"], ["advise"], ["backtest", "cases"]])  # fmt: skip
+def test_help_shows_no_python_type_names(capsys, command):
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0
+    for raw in ("<bool>", "<str>", "<int>", "<list[str]>", "<path>", "<float>"):
+        assert raw not in out, (command, raw)
+    usage = next(line for line in out.splitlines() if "Usage:" in line)
+    assert "{" not in usage, usage  # arguments as NAME, not {name}
+
+
+def test_convert_help_lists_the_formats_it_writes(capsys):
+    from realpolitik.scenario.writers import writer_formats
+
+    code, out, _ = run(capsys, "convert", "--help")
+    flat = " ".join(out.split())
+    for name, exts in writer_formats().items():
+        assert name in flat and all(f".{e}" in flat for e in exts), name
+
+
+# ------------------------------------------------------------------ 10: assumed scale
+def test_a_flat_table_without_a_scale_says_which_scale_it_assumed(capsys):
+    Path("six.csv").write_text("Actor,Capability,Position,Salience\nA,10,20,50\nB,20,40,60\nC,30,70,70\n"
+                               "D,5,30,40\nE,15,50,50\nF,25,60,80\n")  # fmt: skip
+    code, out, _ = run(capsys, "validate", "six.csv")
+    assert code == 0 and "takes the range of its positions, 20-70" in out and "# scale: MIN-MAX" in out
+    code, out, _ = run(capsys, "validate", "six.csv", "--json")
+    assert json.loads(out)["notes"] and "20-70" in json.loads(out)["notes"][0]
+    code, out, _ = run(capsys, "forecast", "six.csv", "-m", "weighted-mean")
+    assert "20-70" in " ".join(out.split()[:40])  # in the header, before the tables
+    Path("set.csv").write_text("# scale: 0-100\n" + Path("six.csv").read_text())
+    code, out, _ = run(capsys, "validate", "set.csv")
+    assert "note" not in out
+    from realpolitik.scenario import load_scenario
+
+    s = load_scenario("set.csv")
+    assert (s.issues[0].min, s.issues[0].max) == (0, 100) and s.load_notes == ()
+
+
+# ------------------------------------------------------------------ start-up
+def test_the_model_index_names_every_registered_model_and_its_module():
+    from realpolitik.models import available_models
+    from realpolitik.models.base import MODEL_MODULES
+
+    reg = available_models()
+    assert set(MODEL_MODULES) == set(reg)
+    for name, module in MODEL_MODULES.items():
+        assert reg[name].__module__.startswith(f"realpolitik.models.{module}"), name
+
+
+def test_the_version_is_the_installed_one():
+    from importlib.metadata import version
+
+    import realpolitik
+
+    assert realpolitik.__version__ == version("realpolitik")
+
+
+def test_version_and_one_model_import_only_what_they_need():
+    """``--version`` imports no numpy; one baseline imports no scipy, no other model and no matplotlib."""
+    code = ("import sys; from realpolitik.cli import main; main(['--version']); "
+            "print(sorted(m for m in ('numpy', 'scipy', 'pydantic', 'sqlalchemy') if m in sys.modules))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert out.strip().endswith("[]"), out
+    code = ("import sys; from realpolitik.cli import main; main(['forecast', 'ec-emissions', '-m', 'weighted-mean']);"
+            "print([m for m in ('scipy', 'matplotlib', 'realpolitik.models.expected_utility', 'realpolitik.models.war',"
+            " 'realpolitik.models.smp', 'openpyxl', 'jinja2') if m in sys.modules])")  # fmt: skip
+    env = dict(os.environ, REALPOLITIK_DB="off")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env).stdout
+    assert out.strip().splitlines()[-1] == "[]", out
+
+
+def test_draft_stays_the_function_after_its_package_is_imported():
+    import realpolitik as rp
+    import realpolitik.draft.offline  # noqa: F401 - binds the subpackage to the parent
+
+    assert callable(rp.draft) and rp.draft.__module__ == "realpolitik.api"
