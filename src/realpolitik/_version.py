@@ -2,7 +2,7 @@
 
 A leaf module: it imports nothing, so every layer may read the version without importing
 the package's top, and ``realpolitik --version`` does not pay for ``importlib.metadata``.
-``tests/test_startup.py`` checks that the installed metadata agrees.
+``tests/test_cli_polish.py`` checks that the installed metadata agrees.
 """
 
 __version__ = "0.1.0"

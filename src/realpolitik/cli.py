@@ -221,6 +221,7 @@ def forecast(
         out_target(out_path)  # a bad --out is refused before the models run
     scen = load(scenario)
     models = build_models(model, opts)
+    drawn = seed is None
     seed = resolve_seed(seed)  # one seed for every model, recorded in every result
     results = run_models(models, scen, seed, show=True)
     from realpolitik.store import record_runs_safely  # run history; warns on stderr, never fails
@@ -237,7 +238,8 @@ def forecast(
         emit_json(forecast_document(results, seed))
     else:
         show_forecast(scen, models, results, details)
-        err.print(f"[dim]seed {seed} (rerun: --seed {seed})[/dim]", highlight=False)
+        if drawn and any(m.draws_random_numbers(scen) for m in models):
+            err.print(f"[dim]seed {seed} (repeat this forecast: --seed {seed})[/dim]", highlight=False)
     if out_path is not None:
         err.print(done, highlight=False)
 

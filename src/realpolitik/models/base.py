@@ -342,7 +342,7 @@ def register(cls: type[Model]) -> type[Model]:
 
 #: where each shipped model lives (module of ``realpolitik.models``), so that running one
 #: model imports only its module (start-up time); a model missing here is still found by
-#: :func:`available_models` (``tests/test_startup.py`` checks the index is complete)
+#: :func:`available_models` (``tests/test_cli_polish.py`` checks the index is complete)
 MODEL_MODULES = {
     "weighted-mean": "baselines",
     "weighted-median": "baselines",
