@@ -205,3 +205,12 @@ def test_examples_of_the_document_run(doc, sandbox):
             (work / b.directive.split(" ", 1)[1]).write_text(b.body, encoding="utf-8")
     for b in todo:
         run_block(b, work, env, namespace)
+    if doc == "README.md":  # what the tour writes in a clone is git-ignored (inputs the reader brings are not)
+        given = {b.directive.split(" ", 1)[1] for b in todo if b.directive.startswith("file ")}
+        tops = {p.relative_to(work).parts[0] for p in work.rglob("*") if p.is_file()} - given
+        written = sorted(t + "/" if (work / t).is_dir() else t for t in tops)
+        assert written, "the README's tour wrote no file"
+        proc = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "--no-index", "--verbose", "--non-matching",
+                               *written], capture_output=True, text=True)  # fmt: skip
+        kept = [ln.split("\t")[-1] for ln in proc.stdout.splitlines() if ln.startswith("::")]
+        assert not kept, f"the README's tour leaves files git does not ignore: {kept}"

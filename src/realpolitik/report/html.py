@@ -1,4 +1,4 @@
-"""Reports: one self-contained HTML file (plots embedded as inline SVG) or a PDF.
+"""Reports: one self-contained HTML file (plots embedded as inline SVG) or the same as a PDF.
 
 The report holds the scenario (issues, actors x issues table, sources and the
 quotes behind the numbers), each model's forecast on the labelled scale, the
@@ -14,7 +14,6 @@ point; results may be :class:`~realpolitik.models.base.Result` objects or their
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -98,9 +97,25 @@ def fmt_cell(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
+#: an A4 page's text width (the PDF's margins) in ems of the tables' 7.5 pt type
+PAGE_EMS = 70.0
+
+
+def too_wide(columns: Sequence[Any], rows: Sequence[Sequence[Any]]) -> bool:
+    """True when a table's narrowest layout (each column as wide as its longest word) would not
+    fit an A4 page: the PDF then sets it smaller and lets it break words anywhere, so that
+    nothing runs off the page."""
+    longest = [max((len(w) for w in str(c).split()), default=0) for c in columns]
+    for row in rows:
+        for k, cell in enumerate(row[: len(longest)]):
+            longest[k] = max(longest[k], max((len(w) for w in str(cell).split()), default=0))
+    return sum(0.62 * n + 0.9 for n in longest) > PAGE_EMS
+
+
 def table_dict(t: Table) -> dict[str, Any]:
-    """A table as the templates read it (cells formatted)."""
-    return {"title": t.title, "columns": t.columns, "rows": [[fmt_cell(c) for c in row] for row in t.rows], "note": t.note}
+    """A table as the templates read it (cells formatted; ``wide`` when it needs the PDF's narrow setting)."""
+    rows = [[fmt_cell(c) for c in row] for row in t.rows]
+    return {"title": t.title, "columns": t.columns, "rows": rows, "note": t.note, "wide": too_wide(t.columns, rows)}
 
 
 def forecast_rows(scenario: Scenario, results: Sequence[Result]) -> list[dict[str, Any]]:
@@ -196,7 +211,12 @@ def _context(scenario: Scenario, results: Sequence[Result], labels: Mapping[str,
         "headline": headline,
         "models": [labels.get(r.model, r.model) for r in side],
         "forecast_rows": forecast_rows(scenario, side),
+        "forecast_wide": too_wide(["issue", "scale", *[labels.get(r.model, r.model) for r in side]],
+                                  [[r["issue"], r["scale"], *[f"{c['value']} {c['label']}" for c in r["cells"]]]
+                                   for r in forecast_rows(scenario, side)]),  # fmt: skip
         "actor_rows": actor_rows(scenario),
+        "actors_wide": too_wide(["actor", "group", "capability", *scenario.issue_ids],
+                                [[a.label, a.group or "", "", *["000 / 000"] * len(scenario.issues)] for a in scenario.actors]),
         "notes": notes(scenario),
         "charts": charts,
         "sections": sections,
@@ -213,7 +233,7 @@ def _env():
 
 def render_html(scenario: Scenario, results: Sequence[Any], labels: Mapping[str, str] | None = None,
                 tables: Mapping[str, list[Table]] | None = None,
-                extra_sections: Sequence[Mapping[str, Any]] = ()) -> str:  # fmt: skip
+                extra_sections: Sequence[Mapping[str, Any]] = (), for_print: bool = False) -> str:  # fmt: skip
     """The report as one self-contained HTML string.
 
     ``extra_sections``: further sections, each ``{"name", "label", "note", "tables": [Table],
@@ -224,6 +244,7 @@ def render_html(scenario: Scenario, results: Sequence[Any], labels: Mapping[str,
     rs = [_as_result(r) for r in results]
     tabs = dict(tables) if tables is not None else {r.model: model_tables(r, scenario) for r in rs}
     ctx = _context(scenario, rs, labels or default_labels(rs), tabs, extra_sections)
+    ctx["for_print"] = for_print  # the PDF's layout: A4 pages, wrapped cells, no sticky headers
     # the SVGs come from matplotlib, not from user input: mark them safe
     ctx["charts"]["forecasts"] = Markup(ctx["charts"]["forecasts"]) if ctx["charts"]["forecasts"] else None
     ctx["charts"]["actor_maps"] = [Markup(x) for x in ctx["charts"]["actor_maps"]]
@@ -239,101 +260,24 @@ def render_html(scenario: Scenario, results: Sequence[Any], labels: Mapping[str,
 def render_pdf(scenario: Scenario, results: Sequence[Any], labels: Mapping[str, str] | None = None,
                tables: Mapping[str, list[Table]] | None = None,
                extra_sections: Sequence[Mapping[str, Any]] = ()) -> bytes:  # fmt: skip
-    """The report as a PDF (matplotlib's PdfPages: text pages, tables and charts)."""
-    from matplotlib.backends.backend_pdf import PdfPages
+    """The report as a PDF: the HTML report itself, laid out on A4 pages by WeasyPrint.
 
-    rs = [_as_result(r) for r in results]
-    labels = labels or default_labels(rs)
-    tabs = dict(tables) if tables is not None else {r.model: model_tables(r, scenario) for r in rs}
-    buf = io.BytesIO()
-    with PdfPages(buf, metadata={"Title": f"realpolitik report: {scenario.title}", "Creator": "realpolitik"}) as pdf:
-        # page 1: title, forecast table
-        rows = forecast_rows(scenario, rs)
-        header = ["issue", "scale"] + [labels.get(r.model, r.model) for r in rs]
-        body = [[plots.short_name(r["issue"], 34), r["scale"]] + [c["value"] for c in r["cells"]] for r in rows]
-        pdf.savefig(_text_page(scenario.title, _intro_lines(scenario), ("Forecast", header, body)))
-        if rs:
-            pdf.savefig(plots.mpl_forecasts(rs, scenario))
-        # scenario table
-        issues = list(scenario.issue_ids)
-        header = ["actor", "capability"] + [f"{i} pos/sal" for i in issues]
-        body = [[plots.short_name(a.label, 28), f"{a.capability:g}"] + [
-            f"{a.positions[i]:g} / {a.saliences[i]:g}" if i in a.positions else "-" for i in issues] for a in scenario.actors]  # fmt: skip
-        pdf.savefig(_text_page("Scenario: actors x issues", [], ("position / salience (0-100)", header, body)))
-        for iid in issues:
-            pdf.savefig(plots.mpl_actor_map(scenario, iid))
-        for r in rs:
-            d = r.to_dict()
-            for t in tabs.get(r.model, []):
-                pdf.savefig(_text_page(f"{labels.get(r.model, r.model)}: {t.title}", [t.note or ""],
-                                       ("", [str(c) for c in t.columns], [[fmt_cell(c) for c in row] for row in t.rows[:40]])))  # fmt: skip
-            if plots.has_trajectory(d):
-                pdf.savefig(plots.mpl_positions(d, scenario))
-            if plots.settlement_series(d):
-                pdf.savefig(plots.mpl_settlement(d))
-            if (r.details or {}).get("analysis") == "timeline":
-                pdf.savefig(mpl_timeline(r.details))
-            for i, v in plots.histograms_of(d).items():
-                pdf.savefig(plots.mpl_histogram(v, i, scenario))
-            for i, rows in plots.tornado_of(d).items():
-                pdf.savefig(plots.mpl_tornado(rows[:15], base=r.forecast.get(i), title=f"Sensitivity: {i}"))
-        for extra in extra_sections:
-            for t in extra.get("tables", []):
-                pdf.savefig(_text_page(f"{extra['label']}: {t.title}", [t.note or ""],
-                                       ("", [str(c) for c in t.columns], [[fmt_cell(c) for c in row] for row in t.rows[:40]])))  # fmt: skip
-            for fig in extra.get("figures", []):
-                pdf.savefig(fig)
-        src = [f"- {s.title}" + (f" ({s.citation})" if s.citation else "") + (f"\n    \"{s.quote}\"" if s.quote else "")
-               for s in scenario.sources]  # fmt: skip
-        if src:
-            pdf.savefig(_text_page("Sources", src, None))
-    return buf.getvalue()
+    One template, so the PDF carries everything the HTML does (every table with every row,
+    every chart, the sources); the print stylesheet of the template wraps long cells instead
+    of letting a table run off the page, repeats table headers on each page, keeps headings
+    with what follows and numbers the pages.  WeasyPrint needs Debian's pango and a font
+    (``scripts/install-system-deps.sh``).
+    """
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # the pango library is missing: a one-line error, not a traceback
+        from realpolitik.errors import OptionError, Problem
 
-
-def _intro_lines(s: Scenario) -> list[str]:
-    lines = []
-    if s.as_of:
-        lines.append(f"as of {s.as_of.isoformat()}")
-    if s.description:
-        lines.append(s.description)
-    lines.append(f"{len(s.actors)} actors, {len(s.issues)} issues; scenario {s.content_hash()[:19]}")
-    return lines
-
-
-def _text_page(title: str, lines: list[str], table: tuple[str, list[str], list[list[str]]] | None):
-    import textwrap
-
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8.27, 11.69))  # A4 portrait
-    y = 0.95
-    for w in textwrap.wrap(title, 60) or [""]:
-        fig.text(0.06, y, w, fontsize=15, fontweight="bold", va="top")
-        y -= 0.026
-    y -= 0.01
-    for line in lines:
-        for w in textwrap.wrap(line, 95) or [""]:
-            fig.text(0.06, y, w, fontsize=9, va="top", color="#333333")
-            y -= 0.018
-    if table is not None:
-        caption, header, body = table
-        if caption:
-            fig.text(0.06, y - 0.01, caption, fontsize=11, fontweight="bold", va="top")
-            y -= 0.03
-        if body:
-            h = min(0.03 * (len(body) + 1), y - 0.04)
-            ax = fig.add_axes((0.06, y - h - 0.01, 0.88, h))
-            ax.set_axis_off()
-            tab = ax.table(cellText=body, colLabels=header, loc="upper left", cellLoc="left")
-            tab.auto_set_font_size(False)
-            tab.set_fontsize(7.5)
-            tab.auto_set_column_width(list(range(len(header))))
-            for (row, _), cell in tab.get_celld().items():
-                cell.set_edgecolor("#dddddd")
-                if row == 0:
-                    cell.set_facecolor("#f0f3f7")
-                    cell.set_text_props(fontweight="bold")
-    return fig
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise OptionError([Problem("pdf report", "needs Debian's libpango-1.0-0, libpangoft2-1.0-0 and a font "
+                                                 f"(bash scripts/install-system-deps.sh): {first}")]) from None
+    html = render_html(scenario, results, labels, tables, extra_sections, for_print=True)
+    return HTML(string=html, base_url=None).write_pdf(pdf_identifier=b"realpolitik", uncompressed_pdf=False)
 
 
 def render_report(scenario: Scenario, results: Sequence[Any], fmt: str = "html",
