@@ -241,3 +241,23 @@ def test_draft_stays_the_function_after_its_package_is_imported():
     import realpolitik.draft.offline  # noqa: F401 - binds the subpackage to the parent
 
     assert callable(rp.draft) and rp.draft.__module__ == "realpolitik.api"
+
+
+# ------------------------------------------------------------------ 5: whatif --event
+def test_whatif_event_of_the_docs_applies_to_the_default_scenario(capsys):
+    """docs/analysis.md: ``whatif --event kursk_failure`` (its war battle was tied to the event)."""
+    from realpolitik.analysis.whatif import WhatIf, apply_whatif, parse_event
+    from realpolitik.scenario import load_scenario
+
+    code, out, err = run(capsys, "whatif", "--event", "kursk_failure", "-m", "weighted-mean")
+    assert code == 0, err
+    assert "event kursk_failure from the start" in " ".join(out.split())
+    base = load_scenario()
+    changed = apply_whatif(base, WhatIf(events=(parse_event("kursk_failure"),)))
+    assert "kursk_failure" not in {e.id for e in changed.events}
+    tied = [b for b in base.war.battles if b.event == "kursk_failure"]
+    assert tied, "the default scenario ties a battle to the Kursk event"
+    for b in tied:
+        now = next(x for x in changed.war.battles if x.id == b.id)
+        assert now.event is None and (now.month == 0 or now.date is not None)
+    assert changed.actor("russian_public").positions["settlement"] != base.actor("russian_public").positions["settlement"]

@@ -207,7 +207,7 @@ def apply_whatif(scenario: Scenario, whatif: WhatIf, model: Model | None = None)
         others = [e for j, e in enumerate(s.events) if j != k]
         if ea.round is None or ea.round == 0:
             try:
-                s = s.replace(events=others).apply_event(ev)
+                s = _untie_battles(s.replace(events=others, war=None), s.war, ev.id).apply_event(ev)
             except (ValidationError, ValueError, KeyError) as exc:
                 msg = _first(exc) if isinstance(exc, ValidationError) else str(exc)
                 raise OptionError([Problem(f"events {ea.event}", f"cannot apply the event: {msg}")]) from None
@@ -224,6 +224,21 @@ def apply_whatif(scenario: Scenario, whatif: WhatIf, model: Model | None = None)
             moved = ev.model_copy(update={"round": ea.round, "date": None})
             s = s.replace(events=others + [moved])
     return s
+
+
+def _untie_battles(s: Scenario, war: Any, event_id: str | None) -> Scenario:
+    """The war section back on ``s`` with its battles tied to ``event_id`` untied: the event is
+    applied from the start, so such a battle happens for certain, at the start unless it has
+    a date or month of its own."""
+    if war is None:
+        return s
+    data = war.model_dump()
+    for bt in data.get("battles") or []:
+        if event_id is not None and bt.get("event") == event_id:
+            bt["event"] = None
+            if bt.get("date") is None and bt.get("month") is None:
+                bt["month"] = 0.0
+    return s.replace(war=data)
 
 
 def _first(exc: ValidationError) -> str:
