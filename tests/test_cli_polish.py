@@ -261,3 +261,36 @@ def test_whatif_event_of_the_docs_applies_to_the_default_scenario(capsys):
         now = next(x for x in changed.war.battles if x.id == b.id)
         assert now.event is None and (now.month == 0 or now.date is not None)
     assert changed.actor("russian_public").positions["settlement"] != base.actor("russian_public").positions["settlement"]
+
+
+# ------------------------------------------------------------------ 6: kinds of runs
+def test_runs_list_show_and_diff_say_which_kind_each_run_is(capsys):
+    assert main(["forecast", "ec-emissions", "-m", "expected-utility", "--seed", "2"]) == 0
+    assert main(["simulate", "ec-emissions", "-m", "expected-utility", "--draws", "50", "--seed", "2", "-q"]) == 0
+    capsys.readouterr()
+    code, out, _ = run(capsys, "runs", "list", "--json")
+    listed = json.loads(out)
+    assert [r["kind"] for r in listed] == ["Monte Carlo (50 draws)", "point forecast"]
+    mc, point = listed[0]["id"], listed[1]["id"]
+    code, out, _ = run(capsys, "runs", "list")
+    assert "Monte" in out and "draws" in out and "point" in out
+    code, out, _ = run(capsys, "runs", "show", str(mc))
+    assert "Monte Carlo (50 draws)" in out
+    code, out, _ = run(capsys, "runs", "diff", str(point), str(mc))
+    flat = " ".join(out.split())
+    assert "same kind" not in flat and "same model, options, seed" not in flat
+    assert "point forecast" in flat and "Monte Carlo (50 draws)" in flat
+    code, out, _ = run(capsys, "runs", "diff", str(point), str(mc), "--json")
+    d = json.loads(out)
+    assert d["kinds"] == ["point forecast", "Monte Carlo (50 draws)"]
+    assert {"field": "kind", "a": "point forecast", "b": "Monte Carlo (50 draws)"} in d["settings"]
+
+
+# ------------------------------------------------------------------ 7: --workers
+def test_workers_default_is_what_the_help_says_for_both_engines(capsys):
+    from realpolitik.engine import DaskEngine, ProcessEngine
+
+    cores = max(1, os.cpu_count() or 1)
+    assert ProcessEngine().workers == cores and DaskEngine(processes=False).workers == cores
+    code, out, _ = run(capsys, "simulate", "--help")
+    assert "default: every core" in " ".join(out.split())

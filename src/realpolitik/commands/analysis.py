@@ -27,7 +27,7 @@ ModelOpt = Annotated[
 OptionOpt = Annotated[Optional[list[str]], typer.Option("--option", "-o", help="Model option KEY=VALUE (repeatable).")]
 EngineOpt = Annotated[str, typer.Option("--engine", help="local (vectorised), process (process pool) or dask.")]
 WorkersOpt = Annotated[
-    Optional[int], typer.Option("--workers", help="Workers of the process pool or Dask LocalCluster (default: cores / 2).")
+    Optional[int], typer.Option("--workers", help="Workers of the process pool or Dask LocalCluster (default: every core).")
 ]
 SchedulerOpt = Annotated[
     Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: start a LocalCluster).")

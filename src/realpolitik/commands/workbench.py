@@ -59,12 +59,12 @@ def runs_list(
         err.print(f"no runs stored yet in {store.engine.url.render_as_string(hide_password=True)}")
         return
     t = RichTable(title="Run history", title_justify="left")
-    for c in ("id", "when (UTC)", "source", "model", "scenario", "seed", "forecast"):
-        t.add_column(c)
+    for c in ("id", "when (UTC)", "kind", "model", "scenario", "seed", "forecast"):
+        t.add_column(c, overflow="fold")
     for r in recs:
         fc = "\n".join(f"{k} [bold]{v:.1f}[/bold]" if isinstance(v, (int, float)) else f"{k} -" for k, v in r.forecast.items())
         title = r.scenario_title if len(r.scenario_title) <= 36 else r.scenario_title[:35] + "\u2026"
-        t.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M"), r.source, r.model,
+        t.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M"), f"{r.kind}\n[dim]{r.source}[/dim]", r.model,
                   f"{title}\n[dim]{r.scenario_hash[7:19]}[/dim]", _fmt(r.seed), fc, end_section=True)  # fmt: skip
     out.print(t)
 
@@ -87,6 +87,7 @@ def runs_show(
     t.add_column("value")
     rows = [
         ("when (UTC)", rec.created_at.isoformat(timespec="seconds")),
+        ("kind", rec.kind),
         ("source", rec.source),
         ("model", rec.model),
         ("options", json.dumps(rec.options)),
@@ -131,7 +132,10 @@ def runs_diff(
             t.add_row(s["field"], _fmt(s["a"]), _fmt(s["b"]))
         out.print(t)
     else:
-        out.print("same model, options, seed, version and scenario")
+        out.print(f"same kind ({d['kinds'][0]}), model, options, seed, version and scenario")
+    if d["kinds"][0] != d["kinds"][1]:
+        out.print(f"[yellow]note[/yellow] run {d['a']} is a {d['kinds'][0]}, run {d['b']} a {d['kinds'][1]}: "
+                  "their forecasts answer different questions (a point vs a mean over draws)", highlight=False)
     if d["scenario_changes"]:
         t = RichTable(title="Scenario inputs that differ", title_justify="left")
         for c in ("change", "actor", "issue", f"run {d['a']}", f"run {d['b']}"):

@@ -27,6 +27,7 @@ from realpolitik.engine.base import (
     ProcessEngine,
     chunk_rng,
     default_chunk_size,
+    default_workers,
     plan_chunks,
 )
 from realpolitik.engine.dask import DaskEngine
@@ -81,6 +82,7 @@ __all__ = [
     "ProcessEngine",
     "chunk_rng",
     "default_chunk_size",
+    "default_workers",
     "get_engine",
     "plan_chunks",
     "register_engine",

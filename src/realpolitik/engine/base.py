@@ -82,6 +82,11 @@ def chunk_rng(seed: np.random.SeedSequence, stream: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=tuple(seed.spawn_key) + (stream,)))
 
 
+def default_workers() -> int:
+    """Workers of a process pool or a Dask LocalCluster when none are asked for: every core."""
+    return max(1, os.cpu_count() or 1)
+
+
 class Engine(ABC):
     """Maps a picklable top-level function over tasks; results come back in task order.
 
@@ -156,7 +161,7 @@ class ProcessEngine(Engine):
     def __init__(self, workers: int | None = None):
         if workers is not None and workers < 1:
             raise OptionError([Problem("workers", f"must be at least 1, got {workers}")])
-        self._workers = workers or max(1, os.cpu_count() or 1)
+        self._workers = workers or default_workers()
         self._pool = None
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from realpolitik.engine.base import Engine
+from realpolitik.engine.base import Engine, default_workers
 from realpolitik.errors import OptionError, Problem
 
 
@@ -18,7 +18,7 @@ class DaskEngine(Engine):
         :class:`distributed.LocalCluster` with ``workers`` single-threaded workers is
         started on first use and shut down by :meth:`close`.
     workers
-        Workers of the LocalCluster (default 2).
+        Workers of the LocalCluster (default: every core, :func:`default_workers`).
     processes
         LocalCluster workers as processes (default) or threads (fast to start; tests).
     timeout
@@ -40,7 +40,7 @@ class DaskEngine(Engine):
         if workers is not None and workers < 1:
             raise OptionError([Problem("workers", f"must be at least 1, got {workers}")])
         self.scheduler = scheduler
-        self._n = workers or 2
+        self._n = workers or default_workers()
         self.processes = processes
         self.timeout = timeout
         self._client = None

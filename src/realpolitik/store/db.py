@@ -189,6 +189,9 @@ class RunRecord:
     result: dict[str, Any] = field(default_factory=dict, repr=False)
     scenario: dict[str, Any] | None = field(default=None, repr=False)
     note: str | None = None
+    #: what the run computed: ``point forecast``, ``Monte Carlo (N draws)``, or the analysis
+    #: that stored it (``sensitivity``, ``timeline`` ...), read from its result
+    kind: str = "point forecast"
 
     @classmethod
     def from_row(cls, row: RunRow, scenario: ScenarioRow | None = None, full: bool = True) -> "RunRecord":
@@ -210,12 +213,14 @@ class RunRecord:
             result=dict(row.result or {}) if full else {},
             scenario=dict(scenario.data) if (full and scenario is not None) else None,
             note=row.note,
+            kind=run_kind(row.result),
         )
 
     def summary(self) -> dict[str, Any]:
         """The listing fields (no result, no scenario)."""
         return {
             "id": self.id,
+            "kind": self.kind,
             "created_at": self.created_at.isoformat(timespec="seconds") if self.created_at else None,
             "source": self.source,
             "model": self.model,
@@ -234,6 +239,18 @@ class RunRecord:
         d["result"] = self.result
         d["scenario"] = self.scenario
         return d
+
+
+def run_kind(result: dict[str, Any] | None) -> str:
+    """The kind of a stored result: a model's point forecast or the analysis that made it."""
+    details = (result or {}).get("details") or {}
+    analysis = details.get("analysis") if isinstance(details, dict) else None
+    if not analysis:
+        return "point forecast"
+    if analysis == "monte-carlo":
+        draws = details.get("draws")
+        return f"Monte Carlo ({draws} draws)" if draws else "Monte Carlo"
+    return str(analysis).replace("-", " ")
 
 
 # ---------------------------------------------------------------------- URLs
@@ -598,7 +615,7 @@ def _scenario_changes(a: dict[str, Any] | None, b: dict[str, Any] | None) -> lis
 def diff_runs(a: RunRecord, b: RunRecord) -> dict[str, Any]:
     """What differs between two runs: settings, scenario inputs, and forecasts per issue."""
     settings = []
-    for key in ("model", "seed", "version", "scenario_hash"):
+    for key in ("kind", "model", "seed", "version", "scenario_hash"):
         va, vb = getattr(a, key), getattr(b, key)
         if va != vb:
             settings.append({"field": key, "a": va, "b": vb})
@@ -612,4 +629,5 @@ def diff_runs(a: RunRecord, b: RunRecord) -> dict[str, Any]:
         delta = fb - fa if isinstance(fa, (int, float)) and isinstance(fb, (int, float)) else None
         forecast.append({"issue": iid, "a": fa, "b": fb, "delta": delta})
     changes = [] if a.scenario_hash == b.scenario_hash else _scenario_changes(a.scenario, b.scenario)
-    return {"a": a.id, "b": b.id, "settings": settings, "scenario_changes": changes, "forecast": forecast}
+    return {"a": a.id, "b": b.id, "kinds": [a.kind, b.kind], "settings": settings, "scenario_changes": changes,
+            "forecast": forecast}  # fmt: skip
