@@ -294,3 +294,23 @@ def test_workers_default_is_what_the_help_says_for_both_engines(capsys):
     assert ProcessEngine().workers == cores and DaskEngine(processes=False).workers == cores
     code, out, _ = run(capsys, "simulate", "--help")
     assert "default: every core" in " ".join(out.split())
+
+
+# ------------------------------------------------------------------ 9: convert writes distributions
+def test_convert_writes_distribution_columns_back(capsys):
+    from realpolitik.scenario import load_scenario
+
+    Path("d.csv").write_text("# scale: 0-100\nActor,Issue,Capability,Position,Position_low,Position_high,Salience,"
+                             "Salience_low,Salience_mode,Salience_high,Capability_sd\n"
+                             "A,x,10,30,20,40,50,40,50,70,2\nA,y,10,60,,,50,,,,\n"
+                             "B,x,20,60,50,70,60,,,,\nB,y,20,10,0,30,40,,,,\nC,x,30,80,,,70,,,,\nC,y,30,5,,,20,,,,\n")  # fmt: skip
+    code, _, err = run(capsys, "convert", "d.csv", "back.csv")
+    assert code == 0, err
+    a, b = load_scenario("d.csv"), load_scenario("back.csv")
+    assert a.uncertainty and a.to_data() == b.to_data()
+    header = next(ln for ln in Path("back.csv").read_text().splitlines() if ln.startswith("Actor,"))
+    assert "Position_low" in header and "Salience_mode" in header and "Capability_sd" in header
+    code, _, err = run(capsys, "convert", "d.csv", "d.yaml")
+    code, _, err = run(capsys, "convert", "d.yaml", "again.csv")
+    assert code == 0, err
+    assert load_scenario("again.csv").uncertainty == a.uncertainty

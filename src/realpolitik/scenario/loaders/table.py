@@ -97,6 +97,23 @@ def _scale_text(lo: float, hi: float) -> str:
     return f"{a}-{b}" if lo >= 0 and "e" not in a + b else f"{a}..{b}"
 
 
+#: the distribution columns, in the order the writer gives them (``Position_low`` ...)
+_DIST_KEYS = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"), "normal": ("mean", "sd")}
+
+
+def _distribution_columns(scenario) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The scenario's distributions by path, and the ``(field, key)`` columns that hold them."""
+    dists = {u.path: u for u in scenario.uncertainty}  # an UncertainValue is its distribution
+    used: dict[str, set[str]] = {}
+    for u in scenario.uncertainty:
+        used.setdefault(u.field, set()).update(_DIST_KEYS[u.dist])
+    order = ("low", "mode", "high", "mean", "sd")
+    # fields in the order their distributions come (the reader keeps the columns' order, and
+    # the order of the distributions is part of the scenario: it orders the Monte Carlo draws)
+    cols = [(f, k) for f in used for k in order if k in used[f]]
+    return dists, cols
+
+
 def to_csv(scenario, lossy: bool = False, **_: object) -> bytes:
     """The scenario as a flat long table with ``# key: value`` metadata lines.
 
@@ -129,6 +146,8 @@ def to_csv(scenario, lossy: bool = False, **_: object) -> bytes:
     extra = [c for c, f in (("Group", "group"), ("Parent", "parent"), ("Description", "description"))
              if any(getattr(a, f) for a in actors)]
     cols += extra + (["Id"] if need_id else [])
+    dists, dcols = _distribution_columns(scenario)
+    cols += [f"{field.capitalize()}_{key}" for field, key in dcols]
     w = csv.writer(out, lineterminator="\n")
     w.writerow(cols)
     for a in actors:
@@ -143,6 +162,11 @@ def to_csv(scenario, lossy: bool = False, **_: object) -> bytes:
                 row.append(v if (v and (first or c != "Description")) else "")
             if need_id:
                 row.append(a.id)
+            for field, key in dcols:
+                # an actor-wide capability range on the actor's first row (the reader takes it so)
+                d = dists.get(f"{a.id}.{field}.{iid}") or (dists.get(f"{a.id}.{field}") if first else None)
+                v = None if d is None else getattr(d, key)
+                row.append("" if v is None else _num(v))
             w.writerow(row)
             first = False
     content = out.getvalue().encode()
