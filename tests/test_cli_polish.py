@@ -314,3 +314,25 @@ def test_convert_writes_distribution_columns_back(capsys):
     code, _, err = run(capsys, "convert", "d.yaml", "again.csv")
     assert code == 0, err
     assert load_scenario("again.csv").uncertainty == a.uncertainty
+
+
+# ------------------------------------------------------------------ 11: SMP at max_iter
+OSCILLATES = "# scale: 0-100\nActor,Capability,Position,Salience\nA,63.6,51.4,65.6\nB,68.7,86.3,57.2\nC,57.5,77.2,26.8\n"
+
+
+def test_smp_warns_when_it_stops_at_max_iter_while_oscillating(capsys):
+    """A small scenario on which KTAB's SMP cycles between two states: the run stops at
+    max_iter, and that is said in the result, on stderr and in the model's table."""
+    from realpolitik.models import get_model
+    from realpolitik.scenario import load_scenario
+
+    Path("osc.csv").write_text(OSCILLATES)
+    r = get_model("smp").run(load_scenario("osc.csv"))
+    stop = r.details["stop"]
+    assert stop["reason"] == "max_iter" and stop["cycle"] == 2 and stop["turns"] == 100
+    assert r.details["warnings"] == [stop["message"]] and "oscillates" in stop["message"]
+    code, out, err = run(capsys, "forecast", "osc.csv", "-m", "smp", "-m", "weighted-mean")
+    assert code == 0 and "warning smp: SMP stopped at max_iter=100" in " ".join(err.split())
+    assert "oscillates" in " ".join(out.split())  # the summary table carries it without --details
+    settled = get_model("smp").run(load_scenario("ec-emissions"))
+    assert settled.details["stop"]["reason"] == "converged" and "warnings" not in settled.details

@@ -10,7 +10,16 @@ from realpolitik.errors import OptionError, Problem, ScenarioError
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
 from realpolitik.models.smp import params
 from realpolitik.models.smp.driver import run_smp
-from realpolitik.models.smp.params import KTAB_DEFAULTS, POS_TOL, _ALIASES, Params, SMPOptions
+from realpolitik.models.smp.params import (
+    KTAB_DEFAULTS,
+    MIN_DELTA_RATIO,
+    MIN_ITER,
+    MIN_SIG_DELTA,
+    POS_TOL,
+    _ALIASES,
+    Params,
+    SMPOptions,
+)
 from realpolitik.scenario.events import POSITION, SALIENCE, EventSchedule, event_schedule
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.nested import one_level_capability
@@ -55,6 +64,32 @@ def smp_events(sched: EventSchedule, entries: np.ndarray, scale_min: np.ndarray,
 
 def _chunk_events(events: dict[int, list[tuple]], lo: int, hi: int) -> dict[int, list[tuple]]:
     return {t: [(f, i, j, v[lo:hi], h[lo:hi]) for f, i, j, v, h in chs] for t, chs in events.items()}
+
+
+#: how many of the last states are searched for a cycle when a run stops at ``max_iter``
+CYCLE_WINDOW = 12
+
+
+def stop_reason(positions: np.ndarray, max_iter: int) -> dict[str, Any]:
+    """Why a run of states ``[T, n, m]`` (on [0, 1]) ended: KTAB's stopping rule (``converged``)
+    or the last turn ``max_iter``; then whether its last state repeats an earlier one (a cycle
+    of that length: the run oscillates and ``max_iter`` picked where it stopped)."""
+    T = positions.shape[0]
+    steps = np.sqrt(((positions[1:] - positions[:-1]) ** 2).sum(-1)).sum(-1)  # smpStopFn's step per turn
+    met = T - 1 >= MIN_ITER and steps[-1] / (steps[0] + MIN_SIG_DELTA) < MIN_DELTA_RATIO
+    if T - 1 < max_iter or met:
+        return {"reason": "converged", "turns": T - 1}
+    last = positions[-1]
+    cycle = None
+    for k in range(1, min(CYCLE_WINDOW, T - 1) + 1):
+        if np.sqrt(((positions[-1 - k] - last) ** 2).sum(-1)).max() < POS_TOL:
+            cycle = k
+            break
+    how = (f"the positions repeat every {cycle} turns: the run oscillates, and where it stops depends on max_iter"
+           if cycle and cycle > 1 else "the run had not settled by then")  # fmt: skip
+    return {"reason": "max_iter", "turns": T - 1, "cycle": cycle,
+            "message": f"SMP stopped at max_iter={max_iter} without meeting KTAB's stopping rule; {how} "
+                       "(the most probable outcome is one of the states it cycles through; -o max_iter=N moves the stop)"}  # fmt: skip
 
 
 @register
@@ -189,10 +224,12 @@ class SMP(Model):
             "median": {},
             "mean": {iid: hist[:, :, c].mean(axis=1).tolist() for c, iid in enumerate(issues)},
         }
+        stop = stop_reason(out.positions[0, :T], prm.max_iter)
         details = {
             "parameters": prm.as_dict(),
             "states": T,
             "turns": T - 1,
+            "stop": stop,
             "winning_probabilities": probs.tolist(),
             "most_probable": {
                 "actor": ids[best],
@@ -217,6 +254,8 @@ class SMP(Model):
             "events_skipped": self.events_skipped(sched, last_round=T - 1),
             "ideal_adjustment": A is not None,
         }
+        if stop["reason"] == "max_iter":
+            details["warnings"] = [stop["message"]]
         return self.make_result(scenario, forecast, history=history, details=details,
                                 options={**self.get_options(), **prm.as_dict()})
 
@@ -266,6 +305,7 @@ class SMP(Model):
         for k, aid in enumerate(result.actors):
             rows.append([aid] + [f"{x:.2f}" for x in final[k]] + [f"{probs[k]:.4f}" if k < len(probs) else ""])
         mp = d.get("most_probable") or {}
+        stop = d.get("stop") or {}
         tables = [
             Table(
                 f"SMP final positions after {d.get('turns')} turns ({d.get('states')} states)",
@@ -277,7 +317,9 @@ class SMP(Model):
                 "SMP most probable outcome",
                 ["issue", "position", "probability"],
                 [[iid, f"{v:.2f}", f"{mp.get('probability', float('nan')):.4f}"] for iid, v in (mp.get("position") or {}).items()],
-                note=f"position of {', '.join(mp.get('shared_by') or [mp.get('actor', '')])}; turns: {d.get('turns')}",
+                note=f"position of {', '.join(mp.get('shared_by') or [mp.get('actor', '')])}; turns: {d.get('turns')}"
+                + (f". Warning: {stop['message']}" if stop.get("reason") == "max_iter" else ""),
+                summary=stop.get("reason") == "max_iter",
             ),
         ]
         return tables
