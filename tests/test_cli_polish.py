@@ -336,3 +336,34 @@ def test_smp_warns_when_it_stops_at_max_iter_while_oscillating(capsys):
     assert "oscillates" in " ".join(out.split())  # the summary table carries it without --details
     settled = get_model("smp").run(load_scenario("ec-emissions"))
     assert settled.details["stop"]["reason"] == "converged" and "warnings" not in settled.details
+
+
+# ------------------------------------------------------------------ 12: huge capabilities
+def test_huge_capabilities_are_refused_and_the_largest_allowed_computes(capsys):
+    import math
+    import warnings
+
+    from realpolitik.models import get_model
+    from realpolitik.scenario import load_scenario
+    from realpolitik.scenario.uncertainty import MAX_CAPABILITY
+
+    Path("huge.csv").write_text("# scale: 0-100\nActor,Capability,Position,Salience\nA,1e308,0,50\nB,1e308,100,50\n")
+    code, _, err = run(capsys, "validate", "huge.csv")
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert code == 2 and len(lines) == 2 and all("expected at most 1e+15" in x for x in lines), err
+    Path("big.csv").write_text(f"# scale: 0-100\nActor,Capability,Position,Salience\nA,{MAX_CAPABILITY:g},0,50\n"
+                               f"B,{MAX_CAPABILITY:g},100,50\nC,{MAX_CAPABILITY / 2:g},50,50\n")  # fmt: skip
+    scen = load_scenario("big.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow anywhere
+        for name in ("weighted-mean", "weighted-median", "nash", "expected-utility", "smp", "exchange"):
+            x = get_model(name).run(scen, rng=1).forecast["issue"]
+            assert math.isfinite(x) and 0 <= x <= 100, name
+            small = get_model(name).run(load_scenario("big.csv").replace(actors=[
+                a.model_copy(update={"capability": a.capability / MAX_CAPABILITY * 100}) for a in scen.actors]), rng=1)
+            assert x == pytest.approx(small.forecast["issue"], abs=1e-6), name  # capabilities are relative
+    Path("dist.yaml").write_text("title: t\nissues: [{id: x}]\nactors:\n"
+                                 "  - {id: a, capability: {min: 1, max: 100000000000000000000}, positions: {x: 10}, saliences: {x: 50}}\n"
+                                 "  - {id: b, capability: 5, positions: {x: 90}, saliences: {x: 50}}\n")  # fmt: skip
+    code, _, err = run(capsys, "validate", "dist.yaml")
+    assert code == 2 and "1e+15" in err

@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from realpolitik.scenario.uncertainty import Distribution, UncertainValue
+from realpolitik.scenario.uncertainty import MAX_CAPABILITY, Distribution, UncertainValue
 from realpolitik.scenario.war import WarSpec
 
 ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$"
@@ -49,6 +49,9 @@ def _capability(v: float) -> float:
     _finite(v, "capability")
     if v <= 0:
         raise ValueError(f"capability is {v:g}; expected a number greater than 0")
+    if v > MAX_CAPABILITY:
+        raise ValueError(f"capability is {v:g}; expected at most {MAX_CAPABILITY:g} (capabilities are relative: "
+                         "rescale them, e.g. to 0-100, so that the models' sums of products stay finite)")
     return v
 
 
@@ -229,14 +232,16 @@ class Change(_Frozen):
                 raise ValueError(f"salience distribution ({d.describe()}) goes outside 0-100")
             if self.field == "capability" and ((d.low is not None and d.low < 0) or d.point <= 0):
                 raise ValueError(f"capability distribution ({d.describe()}) must lie above 0")
+            if self.field == "capability" and any(x > MAX_CAPABILITY for x in d.values):
+                raise ValueError(f"capability distribution ({d.describe()}) goes above {MAX_CAPABILITY:g}")
         if self.field in ("position", "salience") and self.issue is None:
             raise ValueError(f"a {self.field} change needs an issue")
         if self.field in ("capability", "position", "salience"):
             if self.value is None:
                 raise ValueError(f"a {self.field} change needs a value")
             _finite(self.value, self.field)
-        if self.field == "capability" and self.value is not None and self.value <= 0:
-            raise ValueError(f"capability must be greater than 0, got {self.value:g}")
+        if self.field == "capability" and self.value is not None:
+            _capability(self.value)
         if self.field == "salience" and self.value is not None and not 0 <= self.value <= 100:
             raise ValueError(f"salience must lie in 0-100, got {self.value:g}")
         if self.field == "enter" and self.actor_data is None:

@@ -286,6 +286,13 @@ def _fallback(raw: dict) -> float:
     return float(np.median(nums)) if nums else 0.0
 
 
+#: the largest capability a scenario may give (docs/DECISIONS.md, "Capability bound"):
+#: capabilities are relative, and the models form sums of products such as c * s * (x - y)**2
+#: over every actor (and products of two actors' terms), which must stay far from float64's
+#: overflow (1.8e308); 1e15 holds a GDP in dollars and leaves every product finite
+MAX_CAPABILITY = 1e15
+
+
 def check_uncertainty(scenario: "Scenario") -> list[str]:
     """Problems (``path: message`` lines) with a scenario's distributions.
 
@@ -313,6 +320,9 @@ def check_uncertainty(scenario: "Scenario") -> list[str]:
             loc = f"actors.{k}.capability" if uv.issue is None else f"actors.{k}.capability_by_issue.{uv.issue}"
             if (uv.low is not None and uv.low < 0) or uv.point <= 0:
                 problems.append(f"{loc}: capability distribution ({_show(uv)}) must lie above 0")
+            elif any(x > MAX_CAPABILITY for x in uv.values):
+                problems.append(f"{loc}: capability distribution ({_show(uv)}) goes above {MAX_CAPABILITY:g}; "
+                                "capabilities are relative: rescale them (e.g. to 0-100)")
             continue
         key = "positions" if uv.field == "position" else "saliences"
         loc = f"actors.{k}.{key}.{uv.issue}"
@@ -499,7 +509,7 @@ def value_ranges(scenario: "Scenario", path: str) -> tuple[float, float]:
         return iss.min, iss.max
     if field == "salience":
         return 0.0, 100.0
-    return 0.0, math.inf
+    return 0.0, MAX_CAPABILITY
 
 
 # --------------------------------------------------------------------- flat tables
