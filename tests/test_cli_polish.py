@@ -367,3 +367,31 @@ def test_huge_capabilities_are_refused_and_the_largest_allowed_computes(capsys):
                                  "  - {id: b, capability: 5, positions: {x: 90}, saliences: {x: 50}}\n")  # fmt: skip
     code, _, err = run(capsys, "validate", "dist.yaml")
     assert code == 2 and "1e+15" in err
+
+
+# ------------------------------------------------------------------ models, models NAME
+def test_models_lists_every_model_without_markup_and_fits_80_columns(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, "models")
+    assert code == 0 and all(len(line) <= 80 for line in out.splitlines())
+    assert "``" not in out and ":class:" not in out and "…" not in out  # nothing raw, nothing cropped
+    from realpolitik.models import available_models
+
+    assert all(n in out for n in available_models())
+
+
+def test_models_name_shows_options_with_allowed_values_and_defaults(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, "models", "smp")
+    flat = " ".join(out.split())
+    assert code == 0 and all(len(line) <= 80 for line in out.splitlines())
+    assert "voting_rule" in flat and "Binary, PropBin, Prop, PropCbc, Cubic, ASymProsp" in flat
+    assert "default: Prop*" in flat and "default: None" not in flat  # SMP's KTAB defaults, not None
+    assert "a whole number >= 2 and <= 10 000" in flat  # max_iter's bounds
+    code, out, _ = run(capsys, "models", "expected-utility", "--json")
+    info = json.loads(out)
+    by = {o["name"]: o for o in info["options"]}
+    assert by["probability_mode"]["allowed"] == "paper, all-pairs" and by["rounds"]["default"] == 10
+    assert "``" not in info["summary"]
+    code, _, err = run(capsys, "models", "nope")
+    assert code == 2 and "unknown model 'nope'" in err

@@ -360,27 +360,60 @@ def convert(
 
 
 @app.command()
-def models(json_: JsonOpt = False) -> None:
-    """List the available models and their options."""
+def models(
+    name: Annotated[Optional[str], typer.Argument(help="A model's name: show its options, allowed values and defaults.")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """List the available models, or one model's options (allowed values, defaults, meaning)."""
     from rich.table import Table as RichTable
 
     from realpolitik.models import available_models
+    from realpolitik.models.base import summary_of
 
     reg = available_models()
+    if name is not None:
+        from realpolitik.models import model_class
+
+        cls = model_class(name)
+        if cls is None:
+            raise OptionError([Problem("MODEL", f"unknown model {name!r}: expected one of {', '.join(sorted(reg))}")])
+        info = {"name": cls.name, "label": cls.label, "summary": summary_of(cls), "options": cls.option_info()}
+        if json_:
+            emit_json(info)
+            return
+        out.print(f"[bold]{escape(cls.name)}[/bold]: {escape(cls.label)}", highlight=False)
+        out.print(escape(info["summary"]), highlight=False)
+        if not info["options"]:
+            out.print("no options")
+            return
+        t = RichTable(title="Options (-o NAME=VALUE)", title_justify="left", show_lines=True)
+        t.add_column("option and default", no_wrap=True)
+        t.add_column("allowed values; meaning")
+        for o in info["options"]:
+            d = o["default"]
+            shown = "none" if d is None else json.dumps(d) if isinstance(d, (dict, list)) else str(d)
+            mark = "*" if o["scenario_may_set"] else ""
+            t.add_row(f"{escape(o['name'])}\n[dim]default:[/dim] {escape(shown)}{mark}",
+                      f"{escape(o['allowed'])}\n[dim]{escape(o['description'])}[/dim]")  # fmt: skip
+        out.print(t)
+        if any(o["scenario_may_set"] for o in info["options"]):
+            out.print("[dim]* unless the scenario sets it (a KTAB XML's ModelParameters)[/dim]", highlight=False)
+        return
     rows = []
-    for name, cls in sorted(reg.items()):
-        opts = {k: (f.default if not callable(f.default) else None) for k, f in cls.Options.model_fields.items()}
-        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-        rows.append({"name": name, "label": cls.label, "summary": doc, "options": opts})
+    for key, cls in sorted(reg.items()):
+        rows.append({"name": key, "label": cls.label, "summary": summary_of(cls),
+                     "options": {o["name"]: o["default"] for o in cls.option_info()}})  # fmt: skip
     if json_:
         emit_json(rows)
         return
     t = RichTable(title="Models", title_justify="left")
-    for c in ("name", "summary", "options (defaults)"):
-        t.add_column(c)
+    t.add_column("name", no_wrap=True)
+    t.add_column("what it computes")
+    t.add_column("options", justify="right")
     for r in rows:
-        t.add_row(r["name"], r["summary"], ", ".join(f"{k}={v}" for k, v in r["options"].items()))
+        t.add_row(escape(r["name"]), escape(r["summary"]), str(len(r["options"])))
     out.print(t)
+    err.print("[dim]one model's options, allowed values and defaults: realpolitik models NAME[/dim]")
 
 
 # Command groups that live with their layer (simulate, report, serve, runs,

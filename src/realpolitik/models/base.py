@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 import math
 import platform
+import re
 import time
+import types
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -246,6 +248,33 @@ class Model(ABC):
                 keys.update(a for a in alias.choices if isinstance(a, str))
         return frozenset(keys)
 
+    @classmethod
+    def option_info(cls) -> list[dict[str, Any]]:
+        """Each option as people read it: name, allowed values, default and meaning.
+
+        ``allowed`` comes from the option's type (the choices of a ``Literal``, a number's
+        bounds, true/false); ``default`` is the value a model built without options has
+        (presets applied), or, where that is left to the scenario (SMP's KTAB parameters),
+        the default the description names in brackets (``VotingRule [Prop]``).
+        """
+        try:
+            built = cls().get_options()
+        except Exception:  # noqa: BLE001 - a model that needs options shows the declared defaults
+            built = {}
+        rows = []
+        for key, field in cls.Options.model_fields.items():
+            text = _plain_text(field.description or "")
+            bracket = re.search(r"\s*\[([^\]]+)\]\s*$", text)
+            default = built.get(key, None if field.is_required() else field.default)
+            from_scenario = False
+            if bracket is not None:
+                text = text[: bracket.start()].rstrip()
+                if default is None:  # left to the scenario (a KTAB XML's parameters), else this
+                    default, from_scenario = bracket.group(1), True
+            rows.append({"name": key, "allowed": _allowed(field), "default": _show_default(default), "description": text,
+                         "scenario_may_set": from_scenario})  # fmt: skip
+        return rows
+
     # -------------------------------------------------------------- protocol
     def get_options(self) -> dict[str, Any]:
         return self.options.model_dump(mode="json")
@@ -326,6 +355,60 @@ class Model(ABC):
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.get_options().items())
         return f"{type(self).__name__}({opts})"
+
+
+def _plain_text(text: str) -> str:
+    """Docstring text without reStructuredText markup (``code``, :class:`X`), on one line."""
+    text = re.sub(r":\w+:`~?([^`]+)`", r"\1", text)
+    text = text.replace("``", "")
+    return " ".join(text.split())
+
+
+def summary_of(cls: type) -> str:
+    """The first sentence-paragraph of a class's docstring, as plain text."""
+    doc = (cls.__doc__ or "").strip().split("\n\n")[0]
+    return _plain_text(doc)
+
+
+def _allowed(field) -> str:
+    """The values an option accepts, from its type and constraints."""
+    import typing
+
+    ann = field.annotation
+    args = [a for a in typing.get_args(ann) if a is not type(None)] if typing.get_origin(ann) in (typing.Union, types.UnionType) else [ann]
+    parts: list[str] = []
+    for a in args:
+        if typing.get_origin(a) is typing.Literal:
+            parts.append(", ".join(str(v) for v in typing.get_args(a)))
+        elif a is bool:
+            parts.append("true, false")
+        elif a in (int, float):
+            bounds = []
+            for m in field.metadata:
+                for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+                    if getattr(m, attr, None) is not None:
+                        b = getattr(m, attr)
+                        bounds.append(f"{sign} {b:,}".replace(",", " ") if isinstance(b, int) else f"{sign} {b:g}")
+            parts.append(("a whole number" if a is int else "a number") + (f" {' and '.join(bounds)}" if bounds else ""))
+        elif a is str:
+            parts.append("text")
+        elif typing.get_origin(a) in (tuple, list):
+            inner = {x for x in typing.get_args(a) if x is not Ellipsis}
+            parts.append("a list of numbers" if inner <= {int, float} else "a list")
+        elif getattr(a, "__name__", "") == "date":
+            parts.append("a date (YYYY-MM-DD)")
+        else:
+            name = getattr(a, "__name__", None) or str(a).replace("typing.", "")
+            parts.append(name.replace("dict[str, Any]", "a mapping (JSON)").replace("dict", "a mapping (JSON)"))
+    return "; ".join(parts)
+
+
+def _show_default(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, tuple):
+        return list(v)
+    return v
 
 
 # ------------------------------------------------------------------ registry
