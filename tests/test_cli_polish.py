@@ -395,3 +395,65 @@ def test_models_name_shows_options_with_allowed_values_and_defaults(capsys, monk
     assert "``" not in info["summary"]
     code, _, err = run(capsys, "models", "nope")
     assert code == 2 and "unknown model 'nope'" in err
+
+
+# ------------------------------------------------------------------ 80 columns
+def _lines_of(capsys, *args) -> list[str]:
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    return out.splitlines()
+
+
+@pytest.fixture
+def cols80(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    import realpolitik.cli as cli_mod
+    from rich.console import Console
+
+    monkeypatch.setattr(cli_mod, "out", Console(width=80))
+    for mod in ("realpolitik.commands.analysis", "realpolitik.commands.advise", "realpolitik.commands.timeline"):
+        m = __import__(mod, fromlist=["out"])
+        monkeypatch.setattr(m, "out", cli_mod.out)
+
+
+def _ids_whole(lines: list[str], ids) -> None:
+    """Every id appears whole on some line: no table split it."""
+    text = "\n".join(lines)
+    for i in ids:
+        assert i in text, f"{i!r} split or missing"
+
+
+def test_forecast_overview_reads_in_80_columns(capsys, cols80):
+    """The default overview: 80 columns, short labels with the full label once below, ids whole,
+    and each issue's block (its models' table and notes) fits a 40-line screen."""
+    from realpolitik.scenario import load_scenario
+
+    scen = load_scenario()
+    lines = _lines_of(capsys, "forecast", "--seed", "3", "-o", "draws=40")
+    assert max(map(len, lines)) <= 80
+    _ids_whole(lines, scen.issue_ids)
+    text = "\n".join(lines)
+    head = text[: text.index("Terms of a settlement: the models")]
+    assert "40: Armistice on the…" in head
+    assert text.count("40: Armistice on the current front line, no recognition") >= 1
+    starts = [k for k, ln in enumerate(lines) if "in the ensemble (" in ln]
+    ends = starts[1:] + [next(k for k, ln in enumerate(lines) if ln.startswith("War bargaining"))]
+    assert len(starts) == len(scen.issues)
+    assert all(b - a <= 40 for a, b in zip(starts, ends)), [b - a for a, b in zip(starts, ends)]
+
+
+def test_analysis_tables_keep_ids_whole_in_80_columns(capsys, cols80):
+    from realpolitik.scenario import load_scenario
+
+    scen = load_scenario()
+    lines = _lines_of(capsys, "whatif", "--leave-one-out", "-m", "weighted-median")
+    assert max(map(len, lines)) <= 80
+    _ids_whole(lines, scen.actor_ids)
+    lines = _lines_of(capsys, "sensitivity", "-m", "weighted-mean", "--method", "morris", "--samples", "4")
+    assert max(map(len, lines)) <= 80
+    lines = _lines_of(capsys, "timeline", "--every", "12", "-o", "draws=300")
+    assert max(map(len, lines)) <= 80
+    lines = _lines_of(capsys, "advise", "putin", "-m", "weighted-mean", "-n", "20", "--seed", "1", "-i", "settlement")
+    assert max(map(len, lines)) <= 80
+    _ids_whole(lines, ["putin", "settlement"])
+

@@ -99,7 +99,8 @@ def test_forecast_takes_a_calibration_file_and_refuses_a_bad_one(tmp_path):
                            env={"REALPOLITIK_DB": "off"})  # fmt: skip
     assert r.exit_code == 0, r.output
     wm = get_model("weighted-mean").run(load_scenario("ec-emissions")).forecast["emission"]
-    assert json.loads(r.stdout)["forecast"]["emission"] == pytest.approx(wm)
+    doc = json.loads(r.stdout)["results"][0]  # the forecast document: {scenario, seed, results} (issue 15)
+    assert doc["forecast"]["emission"] == pytest.approx(wm)
     f.write_text(json.dumps({"weights": {"nash": 2}}))
     from realpolitik.cli import main
 

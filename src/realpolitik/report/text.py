@@ -78,12 +78,24 @@ def render_table(t: Table, console: Console, wrap: set[str] | None = None) -> No
     """
     rows, legend = _shorten_points(t)
     rt = RichTable(title=t.title, title_justify="left", show_lines=False)
+    columns = []
     for k, c in enumerate(t.columns):
         cells = [r[k] for r in rows if k < len(r)]
         keep = (wrap is not None and c not in wrap) or (bool(cells) and _one_word(cells))
+        columns.append((c, cells, keep))
+    # the table's width with the headers of the unsplit columns on one line (the text columns'
+    # headers wrap at their spaces anyway); 3 = padding and rule per column
+    natural = 1 + sum(
+        max([len(x) for x in cells] + [len(str(c)) if keep else max(map(len, str(c).split() or [""]))]) + 3
+        for c, cells, keep in columns
+    )
+    for c, cells, keep in columns:
         if keep:
             width = max([len(x) for x in cells] + [max((len(w) for w in str(c).split()), default=1)])
-            header = textwrap.fill(str(c), width=max(width, 1), break_long_words=False)
+            # the header wraps at its spaces only when the table would not fit otherwise
+            header = str(c)
+            if natural > console.width:
+                header = textwrap.fill(header, width=max(width, 1), break_long_words=False)
             rt.add_column(header, no_wrap=True, min_width=width)
         else:
             rt.add_column(str(c), overflow="fold")
@@ -104,11 +116,10 @@ def forecast_table(scenario: Scenario, results: list[Result], labels: dict[str, 
     """
     tables = []
     for iss in scenario.issues:
-        rt = RichTable(
-            title=f"{iss.label or iss.id}  [dim]({iss.id}, scale {iss.min:g}-{iss.max:g})[/dim]",
-            title_justify="left",
-            expand=False,
-        )
+        # the title above the table, not in it: a narrow table would wrap a long issue label
+        title_line = Text(iss.label or iss.id)
+        title_line.append(f"  ({iss.id}, scale {iss.min:g}-{iss.max:g})", style="dim")
+        rt = RichTable(expand=False)
         rt.add_column("model", no_wrap=True)
         rt.add_column("forecast", justify="right", no_wrap=True)
         rt.add_column("nearest labelled point", overflow="fold")
@@ -126,7 +137,7 @@ def forecast_table(scenario: Scenario, results: list[Result], labels: dict[str, 
             rt.add_row(labels.get(r.model, r.model), f"{v:.1f}", cell)
             shown += 1
         if shown:
-            tables.append(rt)
+            tables += [title_line, rt]
             tables += [Text(line, style="dim") for line in full]
     header = [Text(f"Forecast: {scenario.title}", style="bold")] if title else []
     notes = [Text(n, style="dim") for n in scenario_notes(scenario)] if title else []
