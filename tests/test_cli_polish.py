@@ -457,3 +457,25 @@ def test_analysis_tables_keep_ids_whole_in_80_columns(capsys, cols80):
     assert max(map(len, lines)) <= 80
     _ids_whole(lines, ["putin", "settlement"])
 
+
+def test_an_excel_file_without_a_scale_says_which_scale_it_assumed(capsys):
+    """Flat sheets as flat CSV files; a workbook whose issues come only from the actors sheet too."""
+    import openpyxl
+
+    flat = openpyxl.Workbook()
+    for row in (["Actor", "Capability", "Position", "Salience"], ["A", 10, 20, 50], ["B", 20, 70, 60]):
+        flat.active.append(row)
+    flat.save("flat.xlsx")
+    code, out, _ = run(capsys, "validate", "flat.xlsx")
+    assert code == 0 and "takes the range of its positions, 20-70" in " ".join(out.split())
+    book = openpyxl.Workbook()
+    book.active.title = "actors"
+    for row in (["Actor", "Issue", "Capability", "Position", "Salience"], ["a", "tax", 10, 20, 50],
+                ["b", "tax", 20, 70, 60]):  # fmt: skip
+        book.active.append(row)
+    book.save("book.xlsx")
+    code, out, _ = run(capsys, "validate", "book.xlsx")
+    flat_out = " ".join(out.split())
+    assert code == 0 and "no 'issues' sheet: issue 'tax' takes the range of its positions, 20-70" in flat_out
+    code, out, _ = run(capsys, "forecast", "book.xlsx", "-m", "weighted-mean")
+    assert code == 0 and "20-70" in " ".join(out.split()[:40])

@@ -47,6 +47,7 @@ import zipfile
 from typing import Any
 
 from realpolitik.errors import Problem, ScenarioError
+from realpolitik.scenario.build import LOAD_NOTES
 from realpolitik.scenario.io import Format, register_loader
 from realpolitik.scenario.limits import (
     MAX_TEXT,
@@ -547,8 +548,10 @@ def _read_actors(sh: _Sheet | None, rd: _Reader, name: str, issues: list[dict[st
     return actors, index, derived_issues
 
 
-def _derived_issues(derived: list[str], actors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Issues named only on the actors sheet: the scale spans the positions given."""
+def _derived_issues(derived: list[str], actors: list[dict[str, Any]], name: str,
+                    notes: list[str]) -> list[dict[str, Any]]:  # fmt: skip
+    """Issues named only on the actors sheet: the scale spans the positions given (each such
+    assumption is said in ``notes``: ``validate`` and ``forecast`` print them)."""
     issues: list[dict[str, Any]] = []
     for iid in derived:
         pos = [a["positions"][iid] for a in actors if iid in a["positions"]]
@@ -556,6 +559,8 @@ def _derived_issues(derived: list[str], actors: list[dict[str, Any]]) -> list[di
         if hi <= lo:
             lo, hi = lo - 1.0, hi + 1.0
         issues.append({"id": iid, "min": lo, "max": hi})
+        notes.append(f"{name}: no 'issues' sheet: issue {iid!r} takes the range of its positions, {lo:g}-{hi:g}, "
+                     "as its scale (set it on an 'issues' sheet: Id | Min | Max)")  # fmt: skip
     return issues
 
 
@@ -673,7 +678,10 @@ def _load_book(wb, name: str, salience_scale: str | None):
         _read_points(parsed["points"], rd, issues, issue_index)
     actors, index, derived = _read_actors(parsed.get("actors"), rd, name, issues, issue_index)
     data["actors"] = actors
-    data["issues"] = issues or _derived_issues(derived, actors)
+    notes: list[str] = []
+    data["issues"] = issues or _derived_issues(derived, actors, name, notes)
+    if notes:
+        data[LOAD_NOTES] = notes  # build_scenario keeps them on the scenario (Scenario.load_notes)
     if "notes" in parsed:
         _read_notes(parsed["notes"], rd, actors, index)
     if "events" in parsed:
