@@ -223,14 +223,16 @@ def test_the_version_is_the_installed_one():
 
 
 def test_version_and_one_model_import_only_what_they_need():
-    """``--version`` imports no numpy; one baseline imports no scipy, no other model and no matplotlib."""
+    """``--version`` imports no numpy; one baseline imports no scipy, no other model, no matplotlib and none
+    of the heavy libraries only some commands need (numba, scikit-learn, WeasyPrint, pandas)."""
     code = ("import sys; from realpolitik.cli import main; main(['--version']); "
-            "print(sorted(m for m in ('numpy', 'scipy', 'pydantic', 'sqlalchemy') if m in sys.modules))")  # fmt: skip
+            "print(sorted(m for m in ('numpy', 'scipy', 'pydantic', 'sqlalchemy', 'numba', 'sklearn') if m in sys.modules))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert out.strip().endswith("[]"), out
     code = ("import sys; from realpolitik.cli import main; main(['forecast', 'ec-emissions', '-m', 'weighted-mean']);"
             "print([m for m in ('scipy', 'matplotlib', 'realpolitik.models.expected_utility', 'realpolitik.models.war',"
-            " 'realpolitik.models.smp', 'openpyxl', 'jinja2') if m in sys.modules])")  # fmt: skip
+            " 'realpolitik.models.smp', 'openpyxl', 'jinja2', 'numba', 'sklearn', 'weasyprint', 'pandas')"
+            " if m in sys.modules])")  # fmt: skip
     env = dict(os.environ, REALPOLITIK_DB="off")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env).stdout
     assert out.strip().splitlines()[-1] == "[]", out
