@@ -481,3 +481,47 @@ def test_an_excel_file_without_a_scale_says_which_scale_it_assumed(capsys):
     assert code == 0 and "no 'issues' sheet: issue 'tax' takes the range of its positions, 20-70" in flat_out
     code, out, _ = run(capsys, "forecast", "book.xlsx", "-m", "weighted-mean")
     assert code == 0 and "20-70" in " ".join(out.split()[:40])
+
+
+# ------------------------------------------------------------------ set-up: dependencies, system packages
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_library_the_package_imports_is_declared():
+    """A library imported by realpolitik's own code is a dependency of pyproject.toml (pandas was not):
+    one that arrives only as another's dependency may vanish when that one changes."""
+    import ast
+    import re
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    imported = set()
+    for f in (ROOT / "src" / "realpolitik").rglob("*.py"):
+        for n in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(n, ast.Import):
+                imported |= {a.name.split(".")[0] for a in n.names}
+            elif isinstance(n, ast.ImportFrom) and n.level == 0 and n.module:
+                imported.add(n.module.split(".")[0])
+    imported -= set(sys.stdlib_module_names) | {"realpolitik", "__future__"}
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    declared = set()
+    for d in deps:  # "dask[distributed]>=2024.1" declares dask and its extra's distributed
+        m = re.match(r"\s*([A-Za-z0-9_.-]+)(?:\[([^\]]*)\])?", d)
+        declared |= {norm(m.group(1))} | {norm(x) for x in (m.group(2) or "").split(",") if x.strip()}
+    dists = packages_distributions()
+    undeclared = sorted(m for m in imported if not {norm(d) for d in dists.get(m, [m])} & declared)
+    assert not undeclared, f"imported by src/realpolitik but not in pyproject's dependencies: {undeclared}"
+
+
+def test_the_readme_names_every_debian_package_make_test_installs():
+    import re
+
+    script = (ROOT / "scripts" / "install-system-deps.sh").read_text(encoding="utf-8")
+    packages = set(re.findall(r"need\+=\(([^)]+)\)", script))
+    assert {"chromium", "chromium-driver", "postgresql"} <= packages
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not [p for p in sorted(packages) if f"`{p}`" not in readme], "README.md must name each Debian package"
