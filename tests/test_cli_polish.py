@@ -483,6 +483,22 @@ def test_an_excel_file_without_a_scale_says_which_scale_it_assumed(capsys):
     assert code == 0 and "20-70" in " ".join(out.split()[:40])
 
 
+
+@pytest.mark.parametrize("bins", ["20", "60"])
+def test_simulate_sparklines_never_wrap_in_80_columns(capsys, cols80, bins):
+    """The histogram column is one line per issue whatever the bins (adjacent bins merged to fit)."""
+    from realpolitik.scenario import load_scenario
+
+    lines = _lines_of(capsys, "simulate", "-m", "weighted-mean", "-n", "100", "--seed", "1", "--bins", bins, "-q")
+    assert max(map(len, lines)) <= 80
+    ids = load_scenario().issue_ids
+    for iid in ids:
+        row = next(ln for ln in lines if ln.startswith(f"│ {iid} "))
+        nxt = lines[lines.index(row) + 1]  # the next issue's row or the table's bottom rule
+        assert any(b in row for b in "▁▂▃▄▅▆▇█"), row
+        assert nxt.startswith("└") or nxt.split("│")[1].strip() in ids, f"{iid}: its sparkline wrapped: {nxt!r}"
+
+
 # ------------------------------------------------------------------ set-up: dependencies, system packages
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -54,12 +54,29 @@ def _engine(engine: str, workers: int | None, scheduler: str | None):
     return get_engine(engine, workers=workers, scheduler=scheduler)
 
 
-def _spark(counts: list[int]) -> str:
+def _spark(counts: list[int], width: int | None = None) -> str:
+    """The histogram as one line of block characters, at most ``width`` of them (adjacent bins
+    merged, so that it still spans the scale from min to max)."""
     blocks = " ▁▂▃▄▅▆▇█"
+    if width is not None and 0 < width < len(counts):
+        n = len(counts)
+        counts = [sum(counts[k * n // width: (k + 1) * n // width]) for k in range(width)]
     top = max(counts) if counts else 0
     if top <= 0:
         return ""
     return "".join(blocks[0 if c == 0 else max(1, round(8 * c / top))] for c in counts)
+
+
+def _spark_width(table, width: int) -> int:
+    """Room for a sparkline column after ``table``'s columns in ``width`` terminal columns (each
+    column takes its widest cell or header word plus 3 for padding and rule; at least 8)."""
+    from realpolitik.report.text import fmt_number
+
+    used = 1 + sum(
+        max([len(fmt_number(r[k])) for r in table.rows if k < len(r)] + [max(map(len, str(c).split() or [""]))]) + 3
+        for k, c in enumerate(table.columns)
+    )
+    return max(8, width - used - 3)
 
 
 def _write_json(path: Path, data) -> None:
@@ -150,10 +167,12 @@ def simulate(
     tables = res.tables()
     summ = res.summary()
     main = tables[0]
+    room = _spark_width(main, out.width)  # the sparkline never wraps: at most the room left
     main.columns.append("histogram (scale min to max)")
     for row, iss in zip(main.rows, scen.issues):
-        row.append(_spark(summ[iss.id]["histogram"]["counts"]))
-    for t in tables:
+        row.append(_spark(summ[iss.id]["histogram"]["counts"], room))
+    render_table(main, out, wrap=set())  # ids, numbers and sparklines: no column splits
+    for t in tables[1:]:
         render_table(t, out)
     rate = res.n_draws / res.elapsed if res.elapsed else math.nan
     err.print(f"[dim]{res.n_draws} draws in {res.elapsed:.2f} s ({rate:,.0f} draws/s)[/dim]")
