@@ -214,3 +214,60 @@ def test_examples_of_the_document_run(doc, sandbox):
                                *written], capture_output=True, text=True)  # fmt: skip
         kept = [ln.split("\t")[-1] for ln in proc.stdout.splitlines() if ln.startswith("::")]
         assert not kept, f"the README's tour leaves files git does not ignore: {kept}"
+
+
+SERVE_TEST = "run-by tests/test_docs_examples.py::test_the_serve_examples_start_the_workbench"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_the_serve_examples_start_the_workbench(tmp_path):
+    """``realpolitik serve`` runs until it is stopped, so the docs' serve lines run here: each as
+    written but on a free port and a fresh history, until the workbench answers on 127.0.0.1;
+    then it is stopped (SIGTERM) and must end cleanly."""
+    import shlex
+    import signal
+    import time
+    import urllib.request
+
+    lines = [c for bl in ALL.values() for b in bl if b.directive == SERVE_TEST for c in _commands(b.body)]
+    assert lines, "no serve example in the docs"
+    exe = Path(sys.executable).with_name("realpolitik")
+    for line in lines:
+        args = shlex.split(line, comments=True)
+        assert args[:2] == ["realpolitik", "serve"], line
+        port = _free_port()
+        if "--port" in args:
+            args[args.index("--port") + 1] = str(port)
+        else:
+            args += ["--port", str(port)]
+        if "--db" not in args:
+            args += ["--db", f"sqlite:///{tmp_path / f'runs-{port}.sqlite'}"]
+        proc = subprocess.Popen([str(exe), *args[1:]], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                cwd=tmp_path)  # fmt: skip
+        try:
+            deadline = time.time() + 90
+            while True:
+                try:
+                    page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.time() > deadline:
+                        pytest.fail(f"{line!r} did not start: {proc.stderr.read().decode()[-2000:]}")
+                    time.sleep(0.3)
+            assert b"realpolitik" in page.lower(), line
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                code = proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise
+        assert code in (0, -signal.SIGTERM), f"{line!r} ended with {code}: {proc.stderr.read().decode()[-2000:]}"
