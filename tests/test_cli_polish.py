@@ -69,6 +69,29 @@ def test_report_without_a_seed_records_the_one_it_drew(capsys):
     assert len(seeds) == 1 and isinstance(seeds.pop(), int)
 
 
+def test_a_web_run_without_a_seed_stores_the_one_it_drew(tmp_path):
+    """The workbench's runs (jobs) name a seed too, and that seed repeats a Monte Carlo run."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from realpolitik.web.app import JobSettings, create_app
+
+    app = create_app(db_url=f"sqlite:///{tmp_path / 'web.sqlite'}", jobs=JobSettings(isolation="thread"))
+    with TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1:8000") as c:
+        body = {"model": "weighted-mean", "scenario": "builtin:ec-emissions", "draws": 40, "spread": 0.1}
+        first = c.post("/api/runs", json=body).json()
+        seed = first["result"]["seed"]
+        assert isinstance(seed, int)
+        assert c.get(f"/api/runs/{first['run_id']}").json()["seed"] == seed
+        again = c.post("/api/runs", json={**body, "seed": seed}).json()
+        assert again["result"]["forecast"] == first["result"]["forecast"]
+        point = c.post("/api/runs", json={"model": "nash", "scenario": "builtin:ec-emissions"}).json()
+        assert isinstance(c.get(f"/api/runs/{point['run_id']}").json()["seed"], int)
+
+
 # ------------------------------------------------------------------ 8: one JSON shape
 @pytest.mark.parametrize("models", [["weighted-mean"], ["weighted-mean", "nash"]])
 def test_forecast_json_has_one_shape_whatever_the_number_of_models(capsys, models):
