@@ -93,15 +93,16 @@ def worker(job: dict) -> dict:
             dt, cpu = time.perf_counter() - t, time.process_time() - c
             draws = job["draws"]
         else:
-            run(1)  # warm-up: imports, compiled kernels, quadrature tables
-            draws, dt = 1, 0.0
-            while True:
+            # warm-up on the default scenario (imports, compiled kernels, quadrature tables),
+            # then from one draw up, until a run takes ``seconds`` of CPU
+            simulate(_scenario("default"), model, draws=1, seed=1, spread=0.1, engine=engine)
+            draws = 0
+            cpu = 0.0
+            while cpu < job["seconds"] and draws < job.get("max_draws", 10**6):
+                draws = 1 if draws == 0 else draws * (2 if cpu > job["seconds"] / 4 else 4)
                 t, c = time.perf_counter(), time.process_time()
                 run(draws)
                 dt, cpu = time.perf_counter() - t, time.process_time() - c
-                if cpu >= job["seconds"] or draws >= job.get("max_draws", 10**6):
-                    break
-                draws *= 2 if cpu > job["seconds"] / 4 else 4
         # draws per CPU second of this process (the machine is shared: steadier than wall time)
         out = {"rate": draws / max(cpu, 1e-9), "wall_rate": draws / dt, "seconds": dt, "cpu": cpu, "draws": draws,
                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -408,3 +408,18 @@ def test_default_scenario_event_is_applied():
     res = get_model("smp").run(scen)
     if any(e.round for e in scen.events):
         assert res.details["events_applied"]
+
+
+@pytest.mark.parametrize("m", [1, 2, 4, 7, 8, 9, 10, 17, 130])
+def test_distances_issue_by_issue_equal_the_stacked_sum(m):
+    """bv_diff sums issue by issue (lane_sum) and gives NumPy's last-axis sum bit for bit."""
+    from realpolitik.models.smp.primitives import bv_diff, lane_sum
+
+    rng = np.random.default_rng(m)
+    ideal, pos = rng.uniform(0, 1, (3, 6, m)), rng.uniform(0, 1, (3, 5, m))
+    sal = rng.uniform(0.01, 1, (3, 6, m)) * 10.0 ** rng.uniform(-3, 0, (3, 6, m))
+    ds = (ideal[..., :, None, :] - pos[..., None, :, :]) * sal[..., :, None, :]
+    want = np.sqrt(np.sum(ds * ds, axis=-1) / np.sum(sal * sal, axis=-1)[..., :, None])
+    np.testing.assert_array_equal(bv_diff(ideal, pos, sal), want)
+    terms = [rng.standard_normal((4, 3)) * 10.0 ** rng.uniform(-6, 6, (4, 3)) for _ in range(min(m, 128))]
+    np.testing.assert_array_equal(lane_sum(terms), np.sum(np.stack(terms, -1), axis=-1))

@@ -300,20 +300,14 @@ def _round(x0, s, c, active, inorder, tie_tol, tie_last, p, voting, moved):
                 F[f, XSJ] = yXj
         # demand-side updates: first every dm1 entry (actor aXi on issue demXj), then dm2;
         # the hash table is kept at most half full (at most nK new entries per pass)
-        while 2 * (used + nK) > keys.size:
-            keys, vals = _grow(keys, vals)
-        for r in range(nK):
-            f = K[r]
-            if mark[f] & 4:
-                used += _set_update(keys, vals, F[f], B[f], f, demXj, aXi, yXi, F[xi, STARTI], x0[aXi, demXj],
-                                    s[aXi, demXj] * c[aXi, demXj], m, n, qq[f] == demXj, I[f], J[f])
-        while 2 * (used + nK) > keys.size:
-            keys, vals = _grow(keys, vals)
-        for r in range(nK):
-            f = K[r]
-            if mark[f] & 64:
-                used += _set_update(keys, vals, F[f], B[f], f, demXi, aXj, yXj, F[xi, STARTJ], x0[aXj, demXi],
-                                    s[aXj, demXi] * c[aXj, demXi], m, n, qq[f] == demXi, I[f], J[f])
+        for (flag, u, k, yk, start) in ((4, demXj, aXi, yXi, F[xi, STARTI]), (64, demXi, aXj, yXj, F[xi, STARTJ])):
+            while 2 * (used + nK) > keys.size:
+                keys, vals = _grow(keys, vals)
+            for r in range(nK):
+                f = K[r]
+                if mark[f] & flag:
+                    used += _set_update(keys, vals, F[f], B[f], f, u, k, yk, start, x0[k, u], s[k, u] * c[k, u],
+                                        m, n, qq[f] == u, I[f], J[f])
         for r in range(nK):
             f = K[r]
             push_I = (mark[f] & (1 | 16)) != 0

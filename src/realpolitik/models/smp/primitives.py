@@ -24,12 +24,43 @@ def bs_util(d: np.ndarray, r: np.ndarray) -> np.ndarray:
     return np.where(d <= 1.0, (1.0 - d) * (1.0 + d * r), (1.0 - d) * (1.0 + r))
 
 
+def lane_sum(terms) -> np.ndarray:
+    """``np.sum(np.stack(terms, -1), axis=-1)`` bit for bit, without the stack: NumPy sums a
+    short last axis in eight lanes (``r_j += a[8k + j]``), combines them pairwise and adds the
+    rest in order (a plain running sum below eight terms).  Summing issue by issue on whole
+    ``[..., n, p]`` arrays avoids NumPy's slow reductions over an axis of a few elements."""
+    m = len(terms)
+    if m < 8:
+        out = terms[0].copy()
+        for t in terms[1:]:
+            out += t
+        return out
+    r = [terms[j].copy() for j in range(8)]
+    stop = m - m % 8
+    for i in range(8, stop, 8):
+        for j in range(8):
+            r[j] += terms[i + j]
+    out = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for t in terms[stop:]:
+        out += t
+    return out
+
+
 def bv_diff(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
     """``SMPModel::bvDiff`` for every pair: ``[..., n, m]`` ideals (with their saliences)
-    against ``[..., p, m]`` positions -> ``[..., n, p]``."""
-    ds = (ideal[..., :, None, :] - pos[..., None, :, :]) * sal[..., :, None, :]
-    num = np.sum(ds * ds, axis=-1)
-    den = np.sum(sal * sal, axis=-1)[..., :, None]
+    against ``[..., p, m]`` positions -> ``[..., n, p]`` (issue by issue, :func:`lane_sum`)."""
+    m = ideal.shape[-1]
+    if m > 128:  # NumPy's pairwise blocks: keep its own reduction
+        ds = (ideal[..., :, None, :] - pos[..., None, :, :]) * sal[..., :, None, :]
+        return np.sqrt(np.sum(ds * ds, axis=-1) / np.sum(sal * sal, axis=-1)[..., :, None])
+    sq = []
+    for k in range(m):
+        d = ideal[..., :, None, k] - pos[..., None, :, k]
+        d *= sal[..., :, None, k]
+        d *= d
+        sq.append(d)
+    num = lane_sum(sq)
+    den = lane_sum([sal[..., k] * sal[..., k] for k in range(m)])[..., :, None]
     return np.sqrt(num / den)
 
 
