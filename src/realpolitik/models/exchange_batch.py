@@ -128,6 +128,46 @@ def _csr(keys, nkeys):
 
 
 @njit(cache=True)
+def _heap_push(hg, he, hv, size, g, e, v):
+    """Push ``(gain g, candidate e, version v)`` on the max-heap ``hg/he/hv`` (grown when
+    full); returns the arrays and the new size."""
+    if size == hg.size:
+        hg2, he2, hv2 = np.empty(2 * size), np.empty(2 * size, np.int64), np.empty(2 * size, np.int64)
+        hg2[:size], he2[:size], hv2[:size] = hg, he, hv
+        hg, he, hv = hg2, he2, hv2
+    i = size
+    while i > 0:
+        parent = (i - 1) // 2
+        if hg[parent] >= g:
+            break
+        hg[i], he[i], hv[i] = hg[parent], he[parent], hv[parent]
+        i = parent
+    hg[i], he[i], hv[i] = g, e, v
+    return hg, he, hv, size + 1
+
+
+@njit(cache=True)
+def _heap_pop(hg, he, hv, size):
+    """Remove the top of the max-heap; returns the new size."""
+    size -= 1
+    g, e, v = hg[size], he[size], hv[size]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and hg[child + 1] > hg[child]:
+            child += 1
+        if hg[child] <= g:
+            break
+        hg[i], he[i], hv[i] = hg[child], he[child], hv[child]
+        i = child
+    if size > 0:
+        hg[i], he[i], hv[i] = g, e, v
+    return size
+
+
+@njit(cache=True)
 def _round(x0, s, c, active, inorder, tie_tol, tie_last, p, voting, moved):
     """One round of exchanges on preferences ``x0`` [n, m] (``_Round`` in float mode).
 
@@ -236,9 +276,17 @@ def _round(x0, s, c, active, inorder, tie_tol, tie_last, p, voting, moved):
     supJ_o, supJ_s = _csr(J * m + pp, nk)
     demI_o, demI_s = _csr(I * m + pp, nk)
     demJ_o, demJ_s = _csr(J * m + qq, nk)
+    # candidates by gain: a max-heap of (gain, candidate, version); an entry is current while
+    # the candidate is alive, valid and not recalculated since (its version), so the current
+    # entries are exactly the candidates the scan of ``_Round.run`` would consider
+    hg, he, hv = np.empty(N + 16), np.empty(N + 16, np.int64), np.empty(N + 16, np.int64)
+    hs = 0
+    ver = np.zeros(N, np.int64)
     for e in range(N):
         _calculate(F[e], B[e], True, True, D[pp[e]], D[qq[e]], base[pp[e]], base[qq[e]], s[I[e], qq[e]] * c[I[e], qq[e]],
                    s[J[e], pp[e]] * c[J[e], pp[e]], rex)
+        if B[e, VALID]:
+            hg, he, hv, hs = _heap_push(hg, he, hv, hs, F[e, GAIN], e, 0)
     # ---- execute in order of gain
     for a in range(n):
         for u in range(m):
@@ -248,20 +296,34 @@ def _round(x0, s, c, active, inorder, tie_tol, tie_last, p, voting, moved):
     executed = 0
     mark = np.zeros(N, np.int64)  # 1/16: I supplies on xi's issue of I/J, 2/32: J does; 4/64: demand side
     K = np.empty(N, np.int64)
+    tied = np.empty(N, np.int64)
     while True:
-        gmax = -np.inf
-        for e in range(N):
-            if B[e, ALIVE] and B[e, VALID] and F[e, GAIN] > gmax:
-                gmax = F[e, GAIN]
-        if gmax == -np.inf:
+        # the largest gain among the current entries (stale ones are dropped on the way)
+        while hs > 0 and not (B[he[0], ALIVE] and B[he[0], VALID] and hv[0] == ver[he[0]]):
+            hs = _heap_pop(hg, he, hv, hs)
+        if hs == 0:
             break
-        xi = -1
+        gmax = hg[0]
+        # every current entry within the tie tolerance (popped in descending gain), then the
+        # first created (or last) of them is executed and the others go back on the heap
         nt = 0
-        for e in range(N):
-            if B[e, ALIVE] and B[e, VALID] and gmax - F[e, GAIN] <= tie_tol:
-                nt += 1
-                if xi < 0 or tie_last:
-                    xi = e
+        while hs > 0:
+            e = he[0]
+            if not (B[e, ALIVE] and B[e, VALID] and hv[0] == ver[e]):
+                hs = _heap_pop(hg, he, hv, hs)
+                continue
+            if not gmax - hg[0] <= tie_tol:
+                break
+            tied[nt] = e
+            nt += 1
+            hs = _heap_pop(hg, he, hv, hs)
+        xi = tied[0]
+        for r in range(1, nt):
+            if (tied[r] > xi) if tie_last else (tied[r] < xi):
+                xi = tied[r]
+        for r in range(nt):
+            if tied[r] != xi:
+                hg, he, hv, hs = _heap_push(hg, he, hv, hs, F[tied[r], GAIN], tied[r], ver[tied[r]])
         if nt > 1:
             ties += 1
         B[xi, ALIVE] = False
@@ -315,6 +377,9 @@ def _round(x0, s, c, active, inorder, tie_tol, tie_last, p, voting, moved):
             mark[f] = 0
             _calculate(F[f], B[f], push_I, push_J, D[pp[f]], D[qq[f]], base[pp[f]], base[qq[f]],
                        s[I[f], qq[f]] * c[I[f], qq[f]], s[J[f], pp[f]] * c[J[f], pp[f]], rex)
+            ver[f] += 1
+            if B[f, VALID]:
+                hg, he, hv, hs = _heap_push(hg, he, hv, hs, F[f, GAIN], f, ver[f])
     return D, ties, executed
 
 
