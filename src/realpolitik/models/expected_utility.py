@@ -171,6 +171,19 @@ KIND_NAMES = {KIND_NONE: "none", KIND_CONFRONTATION: "confrontation", KIND_COMPR
 CHUNK_ELEMENTS = 4_000_000
 #: elements of one [draw, actor, actor] array per chunk of draws in the batch core
 BATCH_ELEMENTS = 2**17
+#: batches of at least this many draws run the round's gathers, counts and sequential sums
+#: compiled (:mod:`realpolitik.models.expected_utility_batch`: the same numbers bit for bit)
+KERNEL_BATCH = 32
+
+
+def _kernels(B: int):
+    """The compiled kernels for a batch of ``B`` draws, or None (small batches, single runs:
+    numba's import would cost more than it saves)."""
+    if B < KERNEL_BATCH:
+        return None
+    from realpolitik.models import expected_utility_batch
+
+    return expected_utility_batch
 
 
 def condorcet_position(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -346,6 +359,7 @@ def win_probability(
     presorted: bool = False,
     error: bool = False,
     close: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    kernels=None,
 ):
     """``P[b, u, v]``: the probability that ``x_u`` prevails over ``x_v`` (eq. 31).
 
@@ -365,7 +379,8 @@ def win_probability(
     difference of nearly equal sums), so pairs closer than :data:`CLOSE_PAIR`
     times R (``close``: their indices, if known) are recomputed by
     :func:`_stable_numerators`.  ``error=True`` also
-    returns a bound on the rounding error of each ``P`` (``(P, err)``).
+    returns a bound on the rounding error of each ``P`` (``(P, err)``).  ``kernels``: the
+    compiled steps of :mod:`realpolitik.models.expected_utility_batch` (same numbers).
     """
     B, n, _ = dist.shape
     d = dist if r_vote is None else dist ** r_vote[:, :, None]  # d[b, k, a]
@@ -376,7 +391,8 @@ def win_probability(
         N = 0.5 * (A + S[:, None, :] - S[:, :, None])
         np.maximum(N, 0.0, out=N)
     else:
-        N = _numerator_sorted(x, G, closer_counts(x) if counts is None else counts, presorted)
+        m = (closer_counts(x) if kernels is None else kernels.closer_counts(x)) if counts is None else counts
+        N = kernels.numerator_sorted(G, m) if (kernels is not None and presorted) else _numerator_sorted(x, G, m, presorted)
     # rounding bound of the prefix-sum numerators: a few sums of at most n terms each
     eN = (2.0 * (n + 2) * EPS) * (S[:, :, None] + S[:, None, :])
     pb, pu, pv = np.nonzero((dist > 0.0) & (dist <= CLOSE_PAIR)) if close is None else close
@@ -385,7 +401,7 @@ def win_probability(
         N[pb, pu, pv] = Ns
         eN[pb, pu, pv] = (KAPPA * (n + 2) * EPS) * Ns
     if mode == "all-pairs":
-        Gs = np.sort(G, axis=-1)
+        Gs = np.sort(G, axis=-1) if kernels is None else kernels.sort_rows(G)
         coef = 2.0 * np.arange(n) - n + 1.0
         D = 2.0 * (Gs @ coef).sum(axis=-1)
         # N = 0 where x_u = x_v (identical columns of G), so P = 0 there
@@ -652,6 +668,7 @@ def eu_round(
     not undetermined: ``opt.tie_break`` decides them.
     """
     B, n = x.shape
+    kern = _kernels(B)
     # work in ascending order of position (voters sorted for the prefix sums);
     # ``order[b, k]`` is the input index of sorted actor k; ties keep input order
     order = np.argsort(x, axis=1, kind="stable")
@@ -662,10 +679,10 @@ def eu_round(
     mu = condorcet_position(x, w) if opt.Q < 1.0 else None  # only the T-term (Q < 1) needs it
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
     # pass 1: r = 1 (steps 2-7), security levels, risk exponents (steps 8-9)
-    counts = closer_counts(x)
+    counts = closer_counts(x) if kern is None else kern.closer_counts(x)
     close = np.nonzero((dist > 0.0) & (dist <= CLOSE_PAIR))
     P1, eP1 = win_probability(x, dist, w, None, opt.probability_mode, counts, presorted=True, error=True,
-                              close=close)
+                              close=close, kernels=kern)
     adversary = opt.security == "adversary"
     a1, b1, ea1, eb1 = expected_utilities(x, s, dist, P1, None, mu, R, opt, want=(not adversary, adversary),
                                           errors=(eP1, None))
@@ -675,13 +692,16 @@ def eu_round(
     # sum over j in input order (as the reference loops), not in sorted order
     inv = np.empty_like(order)
     np.put_along_axis(inv, order, np.arange(n)[None, :].repeat(B, 0), axis=1)
-    sec = np.take_along_axis(src, np.broadcast_to(inv[:, None, :], src.shape), axis=2).sum(axis=-1)
+    if kern is None:
+        sec = np.take_along_axis(src, np.broadcast_to(inv[:, None, :], src.shape), axis=2).sum(axis=-1)
+    else:
+        sec = kern.input_order_sums(src, inv)
     esec = esrc.sum(axis=-1) + (n * EPS) * np.abs(src).sum(axis=-1)
     r, er = _risk_exponents(sec, esec)
     # pass 2 with the computed r (step 10 -> 4..7)
     if opt.vote_risk == "voter-r":
         P2, eP2 = win_probability(x, dist, w, r, opt.probability_mode, counts, presorted=True, error=True,
-                                  close=close)
+                                  close=close, kernels=kern)
         # votes' sensitivity to the voters' r: |d ln(d^r)/dr| = |ln d| <= 50 for the distances in use
         eP2 = eP2 + 50.0 * er.max(axis=-1)[:, None, None] * P2
     else:

@@ -1,0 +1,103 @@
+"""Compiled pieces of the expected-utility round for large batches of draws (numba).
+
+:func:`realpolitik.models.expected_utility.eu_round` is vectorised NumPy over draws.  Some
+of its steps are gathers, counts and sequential sums over tiny ``n``-long axes, where NumPy
+spends its time in per-call set-up, index arrays and temporaries rather than arithmetic:
+the midpoint counts (:func:`~realpolitik.models.expected_utility.closer_counts`), the
+prefix-sum numerators (:func:`~realpolitik.models.expected_utility._numerator_sorted`),
+the per-row sort of the all-pairs denominator and the security levels (a sum in input
+order).  These kernels do the same steps in one pass per draw.
+
+Every kernel is exact with respect to the NumPy path: counts and sorts are exact; the
+prefix sums are NumPy's ``cumsum`` (sequential); the security sum is NumPy's pairwise sum
+of a contiguous row (:func:`realpolitik.models.exchange_batch._np_sum`); subtractions,
+``where`` and ``maximum`` are single IEEE operations.  So the batch
+core gives the single run's numbers bit for bit whichever path a batch takes
+(tests/test_expected_utility_batch.py).  The transcendental steps (``d^r``, ``expm1``,
+``log1p``) and BLAS products stay in NumPy, whose results the kernels could not reproduce
+bit for bit.
+
+Imported only by the batch core when a batch is large (numba's import and cached kernels
+cost a few tenths of a second; a single run never pays it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from realpolitik.models.exchange_batch import _np_sum
+
+
+@njit(cache=True)
+def closer_counts(x):
+    """``m[b, u, v] = #{k : x[b, k] <= (x[b, u] + x[b, v]) / 2}`` (``x`` ``[B, n]``, no NaN)."""
+    B, n = x.shape
+    out = np.empty((B, n, n), np.intp)
+    for b in range(B):
+        xs = np.sort(x[b])
+        for u in range(n):
+            for v in range(u, n):
+                h = 0.5 * (x[b, u] + x[b, v])
+                k = np.searchsorted(xs, h, side="right")
+                out[b, u, v] = k
+                out[b, v, u] = k
+    return out
+
+
+@njit(cache=True)
+def numerator_sorted(G, m):
+    """:func:`~realpolitik.models.expected_utility._numerator_sorted` with ``presorted=True``.
+
+    ``G[b, k, a]``: voters ``k`` in ascending order of position; ``m``: the midpoint counts.
+    """
+    B, n, _ = G.shape
+    N = np.empty((B, n, n))
+    C = np.empty((n + 1, n))
+    for b in range(B):
+        for a in range(n):
+            C[0, a] = 0.0
+            C[1, a] = G[b, 0, a]
+        for j in range(1, n):
+            for a in range(n):
+                C[j + 1, a] = C[j, a] + G[b, j, a]
+        for u in range(n):
+            for v in range(n):
+                left = C[m[b, u, v], v] - C[m[b, v, u], u]
+                if u < v:
+                    val = left
+                else:
+                    val = (C[n, v] - C[n, u]) - left
+                N[b, u, v] = val if (val >= 0.0 or val != val) else 0.0
+    return N
+
+
+@njit(cache=True)
+def sort_rows(G):
+    """``np.sort(G, axis=-1)`` for ``[B, n, n]`` (insertion sort: ``n`` is small)."""
+    B, n, _ = G.shape
+    out = G.copy()
+    for b in range(B):
+        for k in range(n):
+            for i in range(1, n):
+                v = out[b, k, i]
+                j = i - 1
+                while j >= 0 and out[b, k, j] > v:
+                    out[b, k, j + 1] = out[b, k, j]
+                    j -= 1
+                out[b, k, j + 1] = v
+    return out
+
+
+@njit(cache=True)
+def input_order_sums(src, inv):
+    """``np.take_along_axis(src, inv[:, None, :], axis=2).sum(axis=-1)`` (NumPy's pairwise sum)."""
+    B, n, _ = src.shape
+    out = np.empty((B, n))
+    row = np.empty(n)
+    for b in range(B):
+        for i in range(n):
+            for j in range(n):
+                row[j] = src[b, i, inv[b, j]]
+            out[b, i] = _np_sum(row, n)
+    return out
