@@ -19,6 +19,10 @@ MARKOV_UNIFORM_TOL, MARKOV_INCENTIVE_TOL, MARKOV_MAX_ITER = 1e-6, 1e-8, 1000
 #: elements of the largest temporary array of a block (bounds memory at any size); read at
 #: call time as ``params.BLOCK_ELEMENTS`` so that a test can shrink it
 BLOCK_ELEMENTS = 2**23
+#: with proportional voting, batches of at least this many draws (leading elements) run the
+#: coalition sums and third-party votes compiled (realpolitik.models.smp.kernels: the same
+#: numbers bit for bit); read at call time, like BLOCK_ELEMENTS
+KERNEL_BATCH = 32
 #: draws per run_smp call in forecast_batch: about this many / n^3 (bounds the [B, n, n, n] work)
 RUN_ELEMENTS = 2 * 10**7
 

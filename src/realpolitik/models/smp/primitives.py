@@ -124,10 +124,18 @@ def coalitions(u: np.ndarray, w: np.ndarray, rule: str) -> tuple[np.ndarray, np.
 
     The work ``[..., voter, x, y]`` is done in blocks of rows x that fit in cache; the
     voter axis is outermost in memory, so the sums run in voter order from minC, as KTAB's.
+    Large batches with proportional voting run it compiled (:mod:`realpolitik.models.smp.kernels`,
+    the same numbers).
     """
     K, O = u.shape[-2], u.shape[-1]
     lead = u.shape[:-2]
     size = int(np.prod(lead, dtype=np.int64)) if lead else 1
+    if rule == "Prop" and size >= params.KERNEL_BATCH:
+        from realpolitik.models.smp.kernels import coalitions_prop
+
+        ww = np.broadcast_to(w, lead + (K,)).reshape(size, K)
+        m = coalitions_prop(u.reshape(size, K, O), ww, MIN_COALITION).reshape(lead + (O, O))
+        return m, m
     step = int(max(1, min(O, (params.BLOCK_ELEMENTS // 20) // max(1, size * K * O))))
     asym = rule == "ASymProsp"
     m = np.empty(lead + (O, O))

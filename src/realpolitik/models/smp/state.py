@@ -60,6 +60,10 @@ def _third_parties(D, rI, U_ji, U_jj, W, chi0_ij, chi0_ji, I, rule):
     order from chi0, exactly as KTAB adds them.  In-place arithmetic on three buffers.
     """
     B, n, _ = D.shape
+    if rule == "Prop" and B >= params.KERNEL_BATCH:  # compiled, the same numbers
+        from realpolitik.models.smp.kernels import third_parties_prop
+
+        return third_parties_prop(D, rI, U_ji, U_jj, W, chi0_ij, chi0_ji, np.asarray(I, np.int64))
     ar = np.arange(n)
     rn = np.swapaxes(rI, 1, 2)[..., None]  # [B, n, c, 1]  r[i, n]
     E = D[:, :, None, :]  # [B, n, 1, j]  D[n, j]
@@ -296,7 +300,13 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.
     b3 = np.arange(B)[:, None, None, None]
     pq = np.empty((B, n, L))
     kstep = int(max(1, params.BLOCK_ELEMENTS // max(1, 4 * B * L * L)))
-    for k0 in range(0, n, kstep):  # blocks of deciding actors bound the memory
+    compiled = (NT is M and prm.pce_model == "Conditional" and B >= params.KERNEL_BATCH
+                and prm.victory_prob_model != "Binary")  # fmt: skip
+    if compiled:  # every queue in one compiled pass, the same numbers
+        from realpolitik.models.smp.kernels import VPM_POWER, queue_pce
+
+        pq, compiled = queue_pce(M, idx, valid, VPM_POWER[prm.victory_prob_model])
+    for k0 in range(0, 0 if compiled else n, kstep):  # blocks of deciding actors bound the memory
         ks = slice(k0, k0 + kstep)
         ix = idx[:, ks]
         Mg = M[b3, ix[..., :, None], ix[..., None, :]]
