@@ -27,6 +27,7 @@ def _same(a, b):
     {"pce_model": "MarkovUniform"},  # likewise
     {"voting_rule": "Cubic"},  # every kernel steps aside
     {"bargn_model": "InitRcvrInterp"},
+    {"third_party_commit": "FullCommit", "big_r_adjust": "Half"},
 ])  # fmt: skip
 def test_forecast_batch_same_with_and_without_kernels(monkeypatch, options):
     scen = load_scenario(None)
@@ -67,3 +68,21 @@ def test_queue_kernel(vpm, L):
     got, ok = kernels.queue_pce(M, idx, valid, kernels.VPM_POWER[vpm])
     assert ok
     _same(got, ref)
+
+
+def test_many_issues_same_with_and_without_kernels(monkeypatch):
+    """Nine issues: the issue sums take NumPy's eight-lane path."""
+    from realpolitik.scenario.model import Scenario
+
+    rng = np.random.default_rng(11)
+    issues = [{"id": f"i{u}", "label": f"issue {u}"} for u in range(9)]
+    actors = [{"id": f"a{a}", "capability": float(rng.uniform(0.05, 1.0)),
+               "positions": {f"i{u}": float(np.round(rng.uniform(0, 100), 1)) for u in range(9)},
+               "saliences": {f"i{u}": float(np.round(rng.uniform(5, 100))) for u in range(9)}} for a in range(8)]
+    scen = Scenario.model_validate({"title": "nine issues", "issues": issues, "actors": actors})
+    batch = sample_batch(scen, 36, np.random.default_rng(6), 0.1)
+    model = get_model("smp", max_iter=10)
+    monkeypatch.setattr(params, "KERNEL_BATCH", 10**9)
+    ref = model.forecast_batch(batch)
+    monkeypatch.setattr(params, "KERNEL_BATCH", 1)
+    _same(model.forecast_batch(batch), ref)

@@ -1,7 +1,7 @@
 """Compiled steps of the SMP turn for large batches (numba), proportional voting.
 
 The coalition sums (:func:`realpolitik.models.smp.primitives.coalitions`) and the
-third-party votes of the challenges (:func:`realpolitik.models.smp.state._third_parties`)
+challenges with their third-party votes (:func:`realpolitik.models.smp.state.challenges`)
 are elementwise arithmetic over ``[B, n, n, n]`` blocks followed by sums over the voter
 axis; every actor's queue of options in :func:`realpolitik.models.smp.state.turn` gathers
 a small coalition matrix and runs the conditional PCE on it.  NumPy runs them as a dozen
@@ -50,59 +50,79 @@ def coalitions_prop(u, w, start):
     return m
 
 
-@njit(cache=True)
-def third_parties_prop(D, rI, U_ji, U_jj, W, chi0_ij, chi0_ji, I):
-    """:func:`realpolitik.models.smp.state._third_parties` for ``rule == "Prop"``.
+@njit(cache=True, inline="always")
+def _bs_util(d, r):
+    """:func:`realpolitik.models.smp.primitives.bs_util`."""
+    return (1.0 - d) * (1.0 + d * r) if d <= 1.0 else (1.0 - d) * (1.0 + r)
 
-    ``D`` ``[B, n, n]``; ``rI``, ``U_ji``, ``U_jj`` ``[B, c, n]`` (initiator ``I[ci]``,
-    third party ``n``); ``W`` ``[B, n]``; ``chi0_*`` ``[B, c, n]``.  Returns
-    ``(chi_ij, chi_ji)`` ``[B, c, n]``.
+
+@njit(cache=True)
+def challenges_prop(D, r, W, sal_tot, semi, min_coalition):
+    """:func:`realpolitik.models.smp.state.challenges` for ``voting_rule == "Prop"``:
+    ``(phi, gain)`` ``[B, i, j]``; ``semi``: SemiCommit third parties (as
+    :func:`realpolitik.models.smp.state._third_parties`), else none.
     """
     B, n, _ = D.shape
-    C = I.size
-    chi_ij = np.empty((B, C, n))
-    chi_ji = np.empty((B, C, n))
+    phi = np.empty((B, n, n))
+    gain = np.empty((B, n, n))
+    U_it = np.empty(n)  # u(D[t, i], r[i, t]) of initiator i, every t
+    U_tt = np.empty(n)  # u(D[t, t], r[i, t])
     for b in range(B):
-        for ci in range(C):
-            i = I[ci]
+        for i in range(n):
+            r_ii = r[b, i, i]
+            U_ii = _bs_util(D[b, i, i], r_ii)
+            for t in range(n):
+                U_it[t] = _bs_util(D[b, t, i], r[b, i, t])
+                U_tt[t] = _bs_util(D[b, t, t], r[b, i, t])
             for j in range(n):
-                sij = 0.0
-                sji = 0.0
-                for t in range(n):
-                    E = D[b, t, j]
-                    rn = rI[b, ci, t]
-                    U_ni = U_ji[b, ci, t]
-                    U_nn = U_jj[b, ci, t]
-                    Wn = W[b, t]
-                    a = E * rn
-                    a += 1.0
-                    a *= 1.0 - E
-                    v = U_ni - a
-                    v *= Wn
-                    c = _pos(v)
-                    q = c - v
-                    c += chi0_ij[b, ci, j]
-                    q += chi0_ji[b, ci, j]
-                    q += c
-                    pin = c / q
-                    a -= U_nn
-                    g = (U_nn - U_ni) - a
-                    g *= pin
-                    a += g
-                    a *= Wn
-                    if t == i or t == j:
-                        a = 0.0
-                    cp = _pos(a)
-                    cm = cp - a
-                    if t == 0:
-                        sij = cp + chi0_ij[b, ci, j]
-                        sji = cm + chi0_ji[b, ci, j]
-                    else:
-                        sij += cp
-                        sji += cm
-                chi_ij[b, ci, j] = sij
-                chi_ji[b, ci, j] = sji
-    return chi_ij, chi_ji
+                U_ij = _bs_util(D[b, i, j], r_ii)
+                ci = W[b, i] * (U_ii - U_ij)
+                cj = W[b, j] * (U_it[j] - U_tt[j])
+                c0ij = (min_coalition + _pos(ci)) + _pos(cj)
+                c0ji = (min_coalition + _pos(-ci)) + _pos(-cj)
+                sij = c0ij
+                sji = c0ji
+                if semi:
+                    for t in range(n):
+                        E = D[b, t, j]
+                        Wn = W[b, t]
+                        a = E * r[b, i, t]
+                        a += 1.0
+                        a *= 1.0 - E
+                        v = U_it[t] - a
+                        v *= Wn
+                        c = _pos(v)
+                        q = c - v
+                        c += c0ij
+                        q += c0ji
+                        q += c
+                        pin = c / q
+                        a -= U_tt[t]
+                        g = (U_tt[t] - U_it[t]) - a
+                        g *= pin
+                        a += g
+                        a *= Wn
+                        if t == i or t == j:
+                            a = 0.0
+                        cp = _pos(a)
+                        cm = cp - a
+                        if t == 0:
+                            sij = cp + c0ij
+                            sji = cm + c0ji
+                        else:
+                            sij += cp
+                            sji += cm
+                ph = sij / (sij + sji)
+                phji = sji / (sij + sji)
+                u_vict = U_ii + U_ii
+                eu_sq = U_ii + U_ij
+                u_lose = U_ij + U_ij
+                eu_cntst = ph * u_vict + phji * u_lose
+                sj = sal_tot[b, j]
+                eu_chlg = (1 - sj) * u_vict + sj * eu_cntst
+                phi[b, i, j] = ph
+                gain[b, i, j] = -np.inf if i == j else eu_chlg - eu_sq
+    return phi, gain
 
 
 #: victory probability models the queue kernel knows (``x -> x^power``)
@@ -161,3 +181,46 @@ def queue_pce(M, idx, valid, power):
             for x in range(L):
                 pq[b, k, x] = prod[x] / tot
     return pq, ok
+
+
+@njit(cache=True)
+def option_utilities(Vt, ideal, sal, R, oi, oj, cols, target):
+    """The utility to every actor ``a`` of the state each initiator's bargain produces (the
+    loop over ``options`` in :func:`realpolitik.models.smp.state.turn`).
+
+    ``e[b, a, c] = (X_0 + ... + X_{n-1}) / n`` with ``X_x = Vt[b, x, a]`` for the positions
+    left unchanged (``x`` neither the initiator ``cols[c]`` nor its target), else 0, and
+    the two proposals' utilities (``bs_util(bv_diff(ideal, o, sal), R)``) added to ``X_0``.
+    """
+    B, n, m = ideal.shape
+    C = cols.size
+    e = np.empty((B, n, C))
+    num = np.empty(m)
+    den = np.empty(m)
+    for b in range(B):
+        for a in range(n):
+            for k in range(m):
+                den[k] = sal[b, a, k] * sal[b, a, k]
+            dsum = _np_sum(den, m)
+            for c in range(C):
+                i = cols[c]
+                for k in range(m):
+                    d = ideal[b, a, k] - oi[b, i, k]
+                    d *= sal[b, a, k]
+                    num[k] = d * d
+                ui = _bs_util(np.sqrt(_np_sum(num, m) / dsum), R[b, a])
+                for k in range(m):
+                    d = ideal[b, a, k] - oj[b, i, k]
+                    d *= sal[b, a, k]
+                    num[k] = d * d
+                uj = _bs_util(np.sqrt(_np_sum(num, m) / dsum), R[b, a])
+                tj = target[b, i]
+                acc = 0.0
+                for x in range(n):
+                    v = Vt[b, x, a] if (x != i and x != tj) else 0.0
+                    if x == 0:
+                        acc = v + (ui + uj)
+                    else:
+                        acc += v
+                e[b, a, c] = acc / n
+    return e

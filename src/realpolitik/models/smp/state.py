@@ -60,10 +60,6 @@ def _third_parties(D, rI, U_ji, U_jj, W, chi0_ij, chi0_ji, I, rule):
     order from chi0, exactly as KTAB adds them.  In-place arithmetic on three buffers.
     """
     B, n, _ = D.shape
-    if rule == "Prop" and B >= params.KERNEL_BATCH:  # compiled, the same numbers
-        from realpolitik.models.smp.kernels import third_parties_prop
-
-        return third_parties_prop(D, rI, U_ji, U_jj, W, chi0_ij, chi0_ji, np.asarray(I, np.int64))
     ar = np.arange(n)
     rn = np.swapaxes(rI, 1, 2)[..., None]  # [B, n, c, 1]  r[i, n]
     E = D[:, :, None, :]  # [B, n, 1, j]  D[n, j]
@@ -120,6 +116,10 @@ def challenges(st: StateSetup, sal_tot, W, prm: Params):
     B, n, _ = D.shape
     rule = prm.voting_rule
     semi = prm.third_party_commit == "SemiCommit"
+    if rule == "Prop" and B >= params.KERNEL_BATCH:  # compiled, the same numbers
+        from realpolitik.models.smp.kernels import challenges_prop
+
+        return challenges_prop(D, r, W, sal_tot, semi, MIN_CHALLENGE_COALITION)
     phi = np.empty((B, n, n))
     gain = np.empty((B, n, n))
     ar = np.arange(n)
@@ -266,6 +266,11 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.
     )
     step = int(max(1, params.BLOCK_ELEMENTS // max(1, B * n * n)))
     for oi, oj in options:
+        if B >= params.KERNEL_BATCH:  # compiled, the same numbers
+            from realpolitik.models.smp.kernels import option_utilities
+
+            eu.append(option_utilities(Vt, ideal, sal, st.R, oi, oj, cols, target))
+            continue
         ui = bs_util(bv_diff(ideal, oi[:, cols], sal), st.R[..., None])  # [B, a, i in cols]
         uj = bs_util(bv_diff(ideal, oj[:, cols], sal), st.R[..., None])
         e = np.empty((B, n, len(cols)))
