@@ -69,9 +69,40 @@ def _scenario(spec):
     return synthetic(int(spec[0]), int(spec[1]))
 
 
+def transcendental_floor(draws: int = 1000) -> dict:
+    """CPU time a draw of the default scenario spends in the expected-utility round's
+    transcendental functions alone, as NumPy evaluates them on ``[draw, n, n]`` arrays:
+    ``d^r`` (the votes of pass 2) and ``log1p(-d)``, ``log1p(d)`` and two ``expm1`` (eqs. 15,
+    16 in stable form), per round and issue (the actors taking part on each issue)."""
+    import numpy as np
+    from realpolitik.scenario import load_scenario
+
+    scen = load_scenario(None)
+    rounds = 10
+    rng = np.random.default_rng(0)
+    total = 0.0
+    for col, _ in enumerate(scen.issues):
+        n = int(np.sum(~np.isnan(scen.arrays().position[:, col])))
+        d = rng.uniform(0.0, 1.0, (draws, n, n))
+        r = rng.uniform(0.5, 2.0, (draws, n, 1))
+        best = math.inf
+        for _ in range(5):
+            c = time.process_time()
+            _ = d**r
+            lm = np.log1p(-d)
+            _ = np.expm1(r * lm)
+            _ = np.expm1(r * np.log1p(d))
+            best = min(best, time.process_time() - c)
+        total += best * rounds
+    return {"ms_per_draw": 1e3 * total / draws, "max_rate": draws / total}
+
+
 def worker(job: dict) -> dict:
     """One measurement in this process: draws/s of ``simulate`` (JSON in, JSON out)."""
     import realpolitik
+
+    if job.get("floor"):
+        return {**transcendental_floor(), "code": str(Path(realpolitik.__file__).parents[1])}
     from realpolitik.analysis.montecarlo import simulate
     from realpolitik.models import get_model
 
@@ -188,6 +219,12 @@ def section_models(title, scen_spec, models, base, cur, args, targets: bool) -> 
             if "error" in r:
                 line += f"   {side} fails: {r['error']}"
         print(line, flush=True)
+    if targets and "expected-utility" in models:
+        f = measure({"floor": True}, cur)
+        if "error" not in f:
+            print(f"expected-utility floor: the round's transcendentals alone (d^r, 2 log1p, 2 expm1 on "
+                  f"[draw, n, n], NumPy, 10 rounds x 4 issues) take {f['ms_per_draw']:.3f} ms a draw: at most "
+                  f"{f['max_rate']:,.0f} draws/s with everything else free", flush=True)  # fmt: skip
 
 
 def fit_exponent(ns, ts) -> float:

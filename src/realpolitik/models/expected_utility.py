@@ -442,8 +442,9 @@ def _success_terms(dist: np.ndarray, r: np.ndarray | None):
     h = 4.0 * 0.5**r
     with np.errstate(divide="ignore"):
         lm = np.log1p(-d)  # -inf at d = 1, where (1 - d)^r = 0
-    g = -h * np.expm1(r * lm)
-    dU = h * (np.expm1(r * np.log1p(d)) - np.expm1(r * lm))
+    em = np.expm1(r * lm)  # (1 - d)^r - 1, once for both terms
+    g = -h * em
+    dU = h * (np.expm1(r * np.log1p(d)) - em)
     return g, dU, 2.0 - h
 
 
