@@ -183,6 +183,37 @@ def queue_pce(M, idx, valid, power):
     return pq, ok
 
 
+@njit(cache=True, inline="always")
+def _bv_diff(ideal, pos, sal, b, a, p, num, dsum):
+    """``bv_diff`` of ideal ``a`` against position ``p`` in draw ``b`` (``dsum``: the sum of
+    ``a``'s squared saliences; ``num``: scratch of length m)."""
+    m = ideal.shape[2]
+    for k in range(m):
+        d = ideal[b, a, k] - pos[b, p, k]
+        d *= sal[b, a, k]
+        num[k] = d * d
+    return np.sqrt(_np_sum(num, m) / dsum)
+
+
+@njit(cache=True)
+def bv_diff(ideal, pos, sal):
+    """:func:`realpolitik.models.smp.primitives.bv_diff` for ``[B, n, m]`` ideals and
+    saliences against ``[B, p, m]`` positions -> ``[B, n, p]``."""
+    B, n, m = ideal.shape
+    P = pos.shape[1]
+    out = np.empty((B, n, P))
+    num = np.empty(m)
+    den = np.empty(m)
+    for b in range(B):
+        for a in range(n):
+            for k in range(m):
+                den[k] = sal[b, a, k] * sal[b, a, k]
+            dsum = _np_sum(den, m)
+            for p in range(P):
+                out[b, a, p] = _bv_diff(ideal, pos, sal, b, a, p, num, dsum)
+    return out
+
+
 @njit(cache=True)
 def option_utilities(Vt, ideal, sal, R, oi, oj, cols, target):
     """The utility to every actor ``a`` of the state each initiator's bargain produces (the
@@ -204,16 +235,8 @@ def option_utilities(Vt, ideal, sal, R, oi, oj, cols, target):
             dsum = _np_sum(den, m)
             for c in range(C):
                 i = cols[c]
-                for k in range(m):
-                    d = ideal[b, a, k] - oi[b, i, k]
-                    d *= sal[b, a, k]
-                    num[k] = d * d
-                ui = _bs_util(np.sqrt(_np_sum(num, m) / dsum), R[b, a])
-                for k in range(m):
-                    d = ideal[b, a, k] - oj[b, i, k]
-                    d *= sal[b, a, k]
-                    num[k] = d * d
-                uj = _bs_util(np.sqrt(_np_sum(num, m) / dsum), R[b, a])
+                ui = _bs_util(_bv_diff(ideal, oi, sal, b, a, i, num, dsum), R[b, a])
+                uj = _bs_util(_bv_diff(ideal, oj, sal, b, a, i, num, dsum), R[b, a])
                 tj = target[b, i]
                 acc = 0.0
                 for x in range(n):

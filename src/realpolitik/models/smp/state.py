@@ -38,10 +38,23 @@ class StateSetup:
 
 def setup_state(ideal, pos, sal, cap, prm: Params) -> StateSetup:
     """``SMPState::setAllAUtil``: distances, risk attitudes and their estimates."""
-    D = bv_diff(ideal, pos, sal)
+    B, n = ideal.shape[:2]
+    big = ideal.ndim == 3 and B >= params.KERNEL_BATCH  # compiled steps, the same numbers
+    if big:
+        from realpolitik.models.smp import kernels
+
+        D = kernels.bv_diff(ideal, pos, sal)
+    else:
+        D = bv_diff(ideal, pos, sal)
     u0 = bs_util(D, np.zeros_like(D[..., :1]))
     m_, nt = coalitions(u0, cap, prm.voting_rule)
-    p = pce(orient(m_, nt), prm.victory_prob_model, prm.pce_model)
+    p = None
+    if big and m_ is nt and prm.pce_model == "Conditional" and prm.victory_prob_model != "Binary":
+        idx = np.broadcast_to(np.arange(n), (B, 1, n))
+        q, ok = kernels.queue_pce(m_, idx, np.ones((B, 1, n), bool), kernels.VPM_POWER[prm.victory_prob_model])
+        p = q[:, 0] if ok else None
+    if p is None:
+        p = pce(orient(m_, nt), prm.victory_prob_model, prm.pce_model)
     R = big_r_from_prob(p, prm.big_r_range)
     r = est_nra(R[..., :, None], R[..., None, :], prm.big_r_adjust)
     return StateSetup(D, R, r)
