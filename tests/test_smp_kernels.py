@@ -86,3 +86,15 @@ def test_many_issues_same_with_and_without_kernels(monkeypatch):
     ref = model.forecast_batch(batch)
     monkeypatch.setattr(params, "KERNEL_BATCH", 1)
     _same(model.forecast_batch(batch), ref)
+
+
+def test_bv_diff_kernel_with_zero_saliences():
+    """An actor with no salience: 0/0 gives NaN as in NumPy (no exception from the kernel)."""
+    from realpolitik.models.smp.primitives import bv_diff
+
+    rng = np.random.default_rng(4)
+    ideal, pos, sal = rng.random((3, 7, 9)), rng.random((3, 5, 9)), rng.random((3, 7, 9))
+    sal[1, 2] = 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ref = bv_diff(ideal, pos, sal)
+    _same(kernels.bv_diff(ideal, pos, sal), ref)

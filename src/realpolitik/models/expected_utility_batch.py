@@ -29,7 +29,7 @@ from numba import njit
 from realpolitik.models.exchange_batch import _np_sum
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def closer_counts(x):
     """``m[b, u, v] = #{k : x[b, k] <= (x[b, u] + x[b, v]) / 2}`` (``x`` ``[B, n]``, no NaN).
 
@@ -65,7 +65,7 @@ def closer_counts(x):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def numerator_sorted(G, m):
     """:func:`~realpolitik.models.expected_utility._numerator_sorted` with ``presorted=True``.
 
@@ -92,7 +92,7 @@ def numerator_sorted(G, m):
     return N
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sort_rows(G):
     """``np.sort(G, axis=-1)`` for ``[B, n, n]`` (insertion sort: ``n`` is small)."""
     B, n, _ = G.shape
@@ -109,7 +109,7 @@ def sort_rows(G):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def input_order_sums(src, inv):
     """``np.take_along_axis(src, inv[:, None, :], axis=2).sum(axis=-1)`` (NumPy's pairwise sum)."""
     B, n, _ = src.shape

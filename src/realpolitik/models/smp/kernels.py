@@ -24,13 +24,13 @@ from numba import njit
 from realpolitik.models.exchange_batch import _np_sum
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _pos(v):
     """``np.maximum(v, 0.0)`` (NaN and -0.0 kept as NumPy keeps them)."""
     return v if (v >= 0.0 or v != v) else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def coalitions_prop(u, w, start):
     """``M[s, x, y] = start + sum_k max(0, (u[s,k,x] - u[s,k,y]) w[s,k])``, voters in order.
 
@@ -50,13 +50,13 @@ def coalitions_prop(u, w, start):
     return m
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _bs_util(d, r):
     """:func:`realpolitik.models.smp.primitives.bs_util`."""
     return (1.0 - d) * (1.0 + d * r) if d <= 1.0 else (1.0 - d) * (1.0 + r)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def challenges_prop(D, r, W, sal_tot, semi, min_coalition):
     """:func:`realpolitik.models.smp.state.challenges` for ``voting_rule == "Prop"``:
     ``(phi, gain)`` ``[B, i, j]``; ``semi``: SemiCommit third parties (as
@@ -129,7 +129,7 @@ def challenges_prop(D, r, W, sal_tot, semi, min_coalition):
 VPM_POWER = {"Linear": 1, "Square": 2, "Quartic": 4, "Octic": 8}
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _strength(s, power):
     """``victory_prob``'s ``x1``: ``s``, ``s s``, ``(s s)(s s)`` or ``q q`` with ``q = (s s)(s s)``."""
     if power == 1:
@@ -143,7 +143,7 @@ def _strength(s, power):
     return q * q
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def queue_pce(M, idx, valid, power):
     """Every actor's queue: ``pce(orient(M[idx, idx]), vpm, "Conditional", valid)`` for a
     symmetric-rule coalition matrix (``NT is M``).
@@ -183,7 +183,7 @@ def queue_pce(M, idx, valid, power):
     return pq, ok
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _bv_diff(ideal, pos, sal, b, a, p, num, dsum):
     """``bv_diff`` of ideal ``a`` against position ``p`` in draw ``b`` (``dsum``: the sum of
     ``a``'s squared saliences; ``num``: scratch of length m)."""
@@ -195,7 +195,7 @@ def _bv_diff(ideal, pos, sal, b, a, p, num, dsum):
     return np.sqrt(_np_sum(num, m) / dsum)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bv_diff(ideal, pos, sal):
     """:func:`realpolitik.models.smp.primitives.bv_diff` for ``[B, n, m]`` ideals and
     saliences against ``[B, p, m]`` positions -> ``[B, n, p]``."""
@@ -214,7 +214,7 @@ def bv_diff(ideal, pos, sal):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def option_utilities(Vt, ideal, sal, R, oi, oj, cols, target):
     """The utility to every actor ``a`` of the state each initiator's bargain produces (the
     loop over ``options`` in :func:`realpolitik.models.smp.state.turn`).
