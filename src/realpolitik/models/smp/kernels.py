@@ -67,6 +67,11 @@ def challenges_prop(D, r, W, sal_tot, semi, min_coalition):
     gain = np.empty((B, n, n))
     U_it = np.empty(n)  # u(D[t, i], r[i, t]) of initiator i, every t
     U_tt = np.empty(n)  # u(D[t, t], r[i, t])
+    U_ij = np.empty(n)
+    c0ij = np.empty(n)
+    c0ji = np.empty(n)
+    sij = np.empty(n)
+    sji = np.empty(n)
     for b in range(B):
         for i in range(n):
             r_ii = r[b, i, i]
@@ -75,30 +80,35 @@ def challenges_prop(D, r, W, sal_tot, semi, min_coalition):
                 U_it[t] = _bs_util(D[b, t, i], r[b, i, t])
                 U_tt[t] = _bs_util(D[b, t, t], r[b, i, t])
             for j in range(n):
-                U_ij = _bs_util(D[b, i, j], r_ii)
-                ci = W[b, i] * (U_ii - U_ij)
+                U_ij[j] = _bs_util(D[b, i, j], r_ii)
+                ci = W[b, i] * (U_ii - U_ij[j])
                 cj = W[b, j] * (U_it[j] - U_tt[j])
-                c0ij = (min_coalition + _pos(ci)) + _pos(cj)
-                c0ji = (min_coalition + _pos(-ci)) + _pos(-cj)
-                sij = c0ij
-                sji = c0ji
-                if semi:
-                    for t in range(n):
+                c0ij[j] = (min_coalition + _pos(ci)) + _pos(cj)
+                c0ji[j] = (min_coalition + _pos(-ci)) + _pos(-cj)
+                sij[j] = c0ij[j]
+                sji[j] = c0ji[j]
+            if semi:
+                # third parties t in order, every target j at once (the sums per j run in t order)
+                for t in range(n):
+                    rt = r[b, i, t]
+                    Ut = U_it[t]
+                    Utt = U_tt[t]
+                    Wn = W[b, t]
+                    for j in range(n):
                         E = D[b, t, j]
-                        Wn = W[b, t]
-                        a = E * r[b, i, t]
+                        a = E * rt
                         a += 1.0
                         a *= 1.0 - E
-                        v = U_it[t] - a
+                        v = Ut - a
                         v *= Wn
                         c = _pos(v)
                         q = c - v
-                        c += c0ij
-                        q += c0ji
+                        c += c0ij[j]
+                        q += c0ji[j]
                         q += c
                         pin = c / q
-                        a -= U_tt[t]
-                        g = (U_tt[t] - U_it[t]) - a
+                        a -= Utt
+                        g = (Utt - Ut) - a
                         g *= pin
                         a += g
                         a *= Wn
@@ -107,16 +117,17 @@ def challenges_prop(D, r, W, sal_tot, semi, min_coalition):
                         cp = _pos(a)
                         cm = cp - a
                         if t == 0:
-                            sij = cp + c0ij
-                            sji = cm + c0ji
+                            sij[j] = cp + c0ij[j]
+                            sji[j] = cm + c0ji[j]
                         else:
-                            sij += cp
-                            sji += cm
-                ph = sij / (sij + sji)
-                phji = sji / (sij + sji)
+                            sij[j] += cp
+                            sji[j] += cm
+            for j in range(n):
+                ph = sij[j] / (sij[j] + sji[j])
+                phji = sji[j] / (sij[j] + sji[j])
                 u_vict = U_ii + U_ii
-                eu_sq = U_ii + U_ij
-                u_lose = U_ij + U_ij
+                eu_sq = U_ii + U_ij[j]
+                u_lose = U_ij[j] + U_ij[j]
                 eu_cntst = ph * u_vict + phji * u_lose
                 sj = sal_tot[b, j]
                 eu_chlg = (1 - sj) * u_vict + sj * eu_cntst
@@ -228,7 +239,11 @@ def option_utilities(Vt, ideal, sal, R, oi, oj, cols, target):
     e = np.empty((B, n, C))
     num = np.empty(m)
     den = np.empty(m)
+    acc = np.empty(C)
+    tgt = np.empty(C, np.int64)
     for b in range(B):
+        for c in range(C):
+            tgt[c] = target[b, cols[c]]
         for a in range(n):
             for k in range(m):
                 den[k] = sal[b, a, k] * sal[b, a, k]
@@ -237,13 +252,12 @@ def option_utilities(Vt, ideal, sal, R, oi, oj, cols, target):
                 i = cols[c]
                 ui = _bs_util(_bv_diff(ideal, oi, sal, b, a, i, num, dsum), R[b, a])
                 uj = _bs_util(_bv_diff(ideal, oj, sal, b, a, i, num, dsum), R[b, a])
-                tj = target[b, i]
-                acc = 0.0
-                for x in range(n):
-                    v = Vt[b, x, a] if (x != i and x != tj) else 0.0
-                    if x == 0:
-                        acc = v + (ui + uj)
-                    else:
-                        acc += v
-                e[b, a, c] = acc / n
+                v = Vt[b, 0, a] if (0 != i and 0 != tgt[c]) else 0.0
+                acc[c] = v + (ui + uj)
+            for x in range(1, n):  # positions in order, every initiator at once
+                Vx = Vt[b, x, a]
+                for c in range(C):
+                    acc[c] += Vx if (x != cols[c] and x != tgt[c]) else 0.0
+            for c in range(C):
+                e[b, a, c] = acc[c] / n
     return e
