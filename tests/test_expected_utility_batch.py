@@ -53,11 +53,16 @@ def test_kernels_match_numpy_steps(n, grid):
     _same(kern.input_order_sums(G, inv), ref)
 
 
-@pytest.mark.parametrize("preset", ["scholz2011", "paper"])
+@pytest.mark.parametrize("options", [
+    {"preset": "scholz2011"},
+    {"preset": "paper"},
+    {"perspective_r": "own", "resist_salience": "printed-25b", "security": "own-row"},
+    {"Q": 0.5, "vote_risk": "one"},  # the kernel of the expected utilities steps aside
+])  # fmt: skip
 @pytest.mark.parametrize("n,grid", [(10, 0), (10, 10), (40, 5)])
-def test_round_same_with_and_without_kernels(monkeypatch, preset, n, grid):
+def test_round_same_with_and_without_kernels(monkeypatch, options, n, grid):
     x, c, s = _inputs(48, n, 7 * n + grid, grid)
-    opt = eu.ExpectedUtilityOptions(preset=preset)
+    opt = eu.ExpectedUtilityOptions(**options)
     R = x.max(axis=1) - x.min(axis=1)
     monkeypatch.setattr(eu, "KERNEL_BATCH", 10**9)
     ref = eu.eu_round(x, c, s, R, opt)

@@ -459,6 +459,7 @@ def expected_utilities(
     opt: ExpectedUtilityOptions,
     want: tuple[bool, bool] = (True, True),
     errors: tuple[np.ndarray, np.ndarray] | None = None,
+    kernels=None,
 ):
     """``a[b,i,j] = E^i(U_ij)`` and ``b[b,i,j] = E^i(U_ji)``, eq. (25a/b).
 
@@ -476,6 +477,8 @@ def expected_utilities(
     their relative accuracy for nearly coinciding positions.  ``errors=(eP, er)``
     (bounds on the rounding errors of ``P`` and of the risk exponents, ``[B, n, n]`` and
     ``[B, n]``) makes it return ``(a, b, err_a, err_b)``: bounds on the rounding errors.
+    ``kernels``: with errors and ``Q = 1``, the arithmetic after the success terms runs
+    compiled (:mod:`realpolitik.models.expected_utility_batch`, the same numbers).
     """
     Q = opt.Q
     if Q < 1.0:
@@ -488,8 +491,14 @@ def expected_utilities(
             cache[key] = _success_terms(dist, rr)
         return cache[key]
 
-    def one(Pm, ePm, sres, rr, err_r, dm):
+    def one(Pm, ePm, sres, rr, err_r, dm, transpose=False):
         g, dU, Usq = terms(rr)
+        if kernels is not None and Q == 1.0 and ePm is not None:  # compiled, the same numbers
+            fac = KAPPA * EPS if err_r is None else KAPPA * EPS + 4.0 * err_r
+            fac = np.broadcast_to(np.asarray(fac, dtype=float), dist.shape)
+            g, dU = (np.broadcast_to(v, dist.shape) for v in (g, dU))
+            # P read as [j, i] for b; the resist weight is the row's salience when sres is [B, n, 1]
+            return kernels.expected_utility_terms(P, eP, g, dU, s, fac, transpose, sres.shape[2] == 1)
         lose = 1.0 - Pm
         lose *= sres
         lose *= dU
@@ -531,7 +540,7 @@ def expected_utilities(
     if want[1]:
         si = sj if opt.resist_salience == "printed-25b" else s[:, :, None]
         b, eb = one(np.swapaxes(P, 1, 2), None if eP is None else np.swapaxes(eP, 1, 2), si, rb, erb,
-                    dmu[:, None, :] if Q < 1.0 else None)
+                    dmu[:, None, :] if Q < 1.0 else None, transpose=True)
     if errors is not None:
         return a, b, ea, eb
     return a, b
@@ -686,7 +695,7 @@ def eu_round(
                               close=close, kernels=kern)
     adversary = opt.security == "adversary"
     a1, b1, ea1, eb1 = expected_utilities(x, s, dist, P1, None, mu, R, opt, want=(not adversary, adversary),
-                                          errors=(eP1, None))
+                                          errors=(eP1, None), kernels=kern)
     src, esrc = (b1, eb1) if adversary else (a1, ea1)
     src[:, np.arange(n), np.arange(n)] = 0.0  # j != i
     esrc[:, np.arange(n), np.arange(n)] = 0.0
@@ -707,7 +716,7 @@ def eu_round(
         eP2 = eP2 + 50.0 * er.max(axis=-1)[:, None, None] * P2
     else:
         P2, eP2 = P1, eP1
-    a, b, ea, eb = expected_utilities(x, s, dist, P2, r, mu, R, opt, errors=(eP2, er))
+    a, b, ea, eb = expected_utilities(x, s, dist, P2, r, mu, R, opt, errors=(eP2, er), kernels=kern)
     # step 11: regions of Fig. 6 from the receiver i's point of view, at the computed
     # values and at the four corners of their error box
     differ = dist > 0.0

@@ -121,3 +121,38 @@ def input_order_sums(src, inv):
                 row[j] = src[b, i, inv[b, j]]
             out[b, i] = _np_sum(row, n)
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def expected_utility_terms(P, eP, g, dU, s, fac, transpose, own_salience):
+    """One of ``a``/``b`` of :func:`~realpolitik.models.expected_utility.expected_utilities`
+    with its error bound, for ``Q = 1`` (``g``, ``dU``: the success terms from NumPy).
+
+    ``E = g - (1 - P) s dU`` and ``err = ((1 - P) s dU + g) fac + eP dU s``, elementwise in
+    NumPy's order; ``transpose``: ``P``/``eP`` read as ``[b, j, i]`` (``b`` of eq. 25b);
+    ``own_salience``: the resist weight is ``s_i`` (the row), else ``s_j``; ``fac`` ``[B, n, n]``
+    (a broadcast view is fine).
+    """
+    B, n, _ = g.shape
+    out = np.empty((B, n, n))
+    size = np.empty((B, n, n))
+    for b in range(B):
+        for i in range(n):
+            for j in range(n):
+                if transpose:
+                    Pm = P[b, j, i]
+                    ePm = eP[b, j, i]
+                else:
+                    Pm = P[b, i, j]
+                    ePm = eP[b, i, j]
+                sres = s[b, i] if own_salience else s[b, j]
+                lose = 1.0 - Pm
+                lose *= sres
+                lose *= dU[b, i, j]
+                out[b, i, j] = g[b, i, j] - lose
+                sz = lose + g[b, i, j]
+                sz *= fac[b, i, j]
+                e = ePm * dU[b, i, j]
+                e *= sres
+                size[b, i, j] = sz + e
+    return out, size
