@@ -385,31 +385,37 @@ def win_probability(
     B, n, _ = dist.shape
     d = dist if r_vote is None else dist ** r_vote[:, :, None]  # d[b, k, a]
     G = w[:, :, None] * d
-    S = G.sum(axis=1)  # column totals: the size of every prefix sum
-    if method == "direct":
-        A = _vote_sums(d, w)
-        N = 0.5 * (A + S[:, None, :] - S[:, :, None])
-        np.maximum(N, 0.0, out=N)
+    compiled = kernels is not None and presorted and method != "direct"
+    if compiled:  # numerators, column totals and their bounds in one pass (the same numbers)
+        m = kernels.closer_counts(x) if counts is None else counts
+        N, eN, S = kernels.numerator_sorted(G, m, 2.0 * (n + 2) * EPS)
     else:
-        m = (closer_counts(x) if kernels is None else kernels.closer_counts(x)) if counts is None else counts
-        N = kernels.numerator_sorted(G, m) if (kernels is not None and presorted) else _numerator_sorted(x, G, m, presorted)
-    # rounding bound of the prefix-sum numerators: a few sums of at most n terms each
-    eN = (2.0 * (n + 2) * EPS) * (S[:, :, None] + S[:, None, :])
+        S = G.sum(axis=1)  # column totals: the size of every prefix sum
+        if method == "direct":
+            A = _vote_sums(d, w)
+            N = 0.5 * (A + S[:, None, :] - S[:, :, None])
+            np.maximum(N, 0.0, out=N)
+        else:
+            N = _numerator_sorted(x, G, closer_counts(x) if counts is None else counts, presorted)
+        # rounding bound of the prefix-sum numerators: a few sums of at most n terms each
+        eN = (2.0 * (n + 2) * EPS) * (S[:, :, None] + S[:, None, :])
     pb, pu, pv = np.nonzero((dist > 0.0) & (dist <= CLOSE_PAIR)) if close is None else close
     if pb.size:
         Ns = _stable_numerators(x, dist, w, r_vote, pb, pu, pv)
         N[pb, pu, pv] = Ns
         eN[pb, pu, pv] = (KAPPA * (n + 2) * EPS) * Ns
     if mode == "all-pairs":
-        Gs = np.sort(G, axis=-1) if kernels is None else kernels.sort_rows(G)
+        Gs = np.sort(G, axis=-1)
         coef = 2.0 * np.arange(n) - n + 1.0
         D = 2.0 * (Gs @ coef).sum(axis=-1)
         # N = 0 where x_u = x_v (identical columns of G), so P = 0 there
         Dsafe = np.where(D > 0, D, np.inf)[:, None, None]
-        P = N / Dsafe
         if not error:
-            return P
+            return N / Dsafe
+        P = None if compiled else N / Dsafe
         eD = (2.0 * (n + 2) * EPS) * 2.0 * (Gs @ np.abs(coef)).sum(axis=-1)[:, None, None]
+        if compiled:
+            return kernels.all_pairs_probability(N, eN, Dsafe[:, 0, 0], eD[:, 0, 0])
         return P, (eN + P * eD) / Dsafe
     A = N + np.swapaxes(N, 1, 2)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -1,21 +1,22 @@
 """Compiled pieces of the expected-utility round for large batches of draws (numba).
 
 :func:`realpolitik.models.expected_utility.eu_round` is vectorised NumPy over draws.  Some
-of its steps are gathers, counts and sequential sums over tiny ``n``-long axes, where NumPy
-spends its time in per-call set-up, index arrays and temporaries rather than arithmetic:
-the midpoint counts (:func:`~realpolitik.models.expected_utility.closer_counts`), the
-prefix-sum numerators (:func:`~realpolitik.models.expected_utility._numerator_sorted`),
-the per-row sort of the all-pairs denominator and the security levels (a sum in input
-order).  These kernels do the same steps in one pass per draw.
+of its steps are gathers, counts and sequential sums over tiny ``n``-long axes, or a chain
+of elementwise operations over ``[draw, n, n]`` temporaries, where NumPy spends its time in
+per-call set-up, index arrays and trips through memory rather than arithmetic: the midpoint
+counts (:func:`~realpolitik.models.expected_utility.closer_counts`), the prefix-sum
+numerators (:func:`~realpolitik.models.expected_utility._numerator_sorted`), the security
+levels (a sum in input order) and the expected utilities with their error bounds after the
+success terms.  These kernels do the same steps in one pass per draw.
 
-Every kernel is exact with respect to the NumPy path: counts and sorts are exact; the
-prefix sums are NumPy's ``cumsum`` (sequential); the security sum is NumPy's pairwise sum
-of a contiguous row (:func:`realpolitik.models.exchange_batch._np_sum`); subtractions,
-``where`` and ``maximum`` are single IEEE operations.  So the batch
-core gives the single run's numbers bit for bit whichever path a batch takes
-(tests/test_expected_utility_batch.py).  The transcendental steps (``d^r``, ``expm1``,
-``log1p``) and BLAS products stay in NumPy, whose results the kernels could not reproduce
-bit for bit.
+Every kernel is exact with respect to the NumPy path: counts are exact; the prefix sums are
+NumPy's ``cumsum`` (sequential); the security sum is NumPy's pairwise sum of a contiguous
+row (:func:`realpolitik.models.exchange_batch._np_sum`); subtractions, products, ``where``
+and ``maximum`` are single IEEE operations in NumPy's order (no fast-math: no FMA
+contraction).  So the batch core gives the single run's numbers bit for bit whichever path
+a batch takes (tests/test_expected_utility_batch.py).  The transcendental steps (``d^r``,
+``expm1``, ``log1p``), the row sorts (NumPy's SIMD sort is faster) and BLAS products stay
+in NumPy, whose transcendental and BLAS results the kernels could not reproduce bit for bit.
 
 Imported only by the batch core when a batch is large (numba's import and cached kernels
 cost a few tenths of a second; a single run never pays it).
@@ -66,13 +67,18 @@ def closer_counts(x):
 
 
 @njit(cache=True, error_model="numpy")
-def numerator_sorted(G, m):
-    """:func:`~realpolitik.models.expected_utility._numerator_sorted` with ``presorted=True``.
+def numerator_sorted(G, m, err_scale):
+    """:func:`~realpolitik.models.expected_utility._numerator_sorted` with ``presorted=True``,
+    the column totals ``S = G.sum(axis=1)`` (the prefix sums' last row: NumPy sums that axis
+    in order too) and the numerators' rounding bounds ``err_scale (S_u + S_v)``.
 
     ``G[b, k, a]``: voters ``k`` in ascending order of position; ``m``: the midpoint counts.
+    Returns ``(N, eN, S)``.
     """
     B, n, _ = G.shape
     N = np.empty((B, n, n))
+    eN = np.empty((B, n, n))
+    S = np.empty((B, n))
     C = np.empty((n + 1, n))
     for b in range(B):
         for a in range(n):
@@ -81,6 +87,8 @@ def numerator_sorted(G, m):
         for j in range(1, n):
             for a in range(n):
                 C[j + 1, a] = C[j, a] + G[b, j, a]
+        for a in range(n):
+            S[b, a] = C[n, a]
         for u in range(n):
             for v in range(n):
                 left = C[m[b, u, v], v] - C[m[b, v, u], u]
@@ -89,24 +97,25 @@ def numerator_sorted(G, m):
                 else:
                     val = (C[n, v] - C[n, u]) - left
                 N[b, u, v] = val if (val >= 0.0 or val != val) else 0.0
-    return N
+                eN[b, u, v] = err_scale * (C[n, u] + C[n, v])
+    return N, eN, S
 
 
 @njit(cache=True, error_model="numpy")
-def sort_rows(G):
-    """``np.sort(G, axis=-1)`` for ``[B, n, n]`` (insertion sort: ``n`` is small)."""
-    B, n, _ = G.shape
-    out = G.copy()
+def all_pairs_probability(N, eN, Dsafe, eD):
+    """``P = N / D`` and its bound ``(eN + P eD) / D`` (all-pairs denominator ``D`` per draw)."""
+    B, n, _ = N.shape
+    P = np.empty((B, n, n))
+    err = np.empty((B, n, n))
     for b in range(B):
-        for k in range(n):
-            for i in range(1, n):
-                v = out[b, k, i]
-                j = i - 1
-                while j >= 0 and out[b, k, j] > v:
-                    out[b, k, j + 1] = out[b, k, j]
-                    j -= 1
-                out[b, k, j + 1] = v
-    return out
+        d = Dsafe[b]
+        ed = eD[b]
+        for u in range(n):
+            for v in range(n):
+                p = N[b, u, v] / d
+                P[b, u, v] = p
+                err[b, u, v] = (eN[b, u, v] + p * ed) / d
+    return P, err
 
 
 @njit(cache=True, error_model="numpy")
