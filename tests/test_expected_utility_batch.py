@@ -84,3 +84,15 @@ def test_batch_core_same_with_and_without_kernels(monkeypatch):
     got = model.trajectory_batch(batch)
     for k in ("median", "mean", "undetermined_from"):
         _same(got[k], ref[k])
+
+
+def test_single_runs_do_not_import_numba():
+    """numba (a few tenths of a second) is imported only when a large batch runs."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom realpolitik.scenario import load_scenario\nfrom realpolitik.models import get_model\n"
+            "s = load_scenario(None)\nfor m in ('expected-utility', 'smp', 'exchange'):\n    get_model(m).run(s)\n"
+            "print('numba' in sys.modules)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
