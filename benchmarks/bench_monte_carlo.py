@@ -2,7 +2,10 @@
 
 The baseline is the code before issue 17 (commit ``BASELINE``), taken from this clone's
 git history with ``git archive`` into a temporary folder - a pinned copy that is never
-imported by the package.  Every measurement runs in a fresh worker process (this script
+imported by the package.  The war layer's baseline is the first commit whose batch core
+conditions every scenario draw on the war's history (``BASELINES["war"]``): before it the
+batch core answered another question (wars not conditioned draw by draw), so a ratio
+against it would compare two computations.  Every measurement runs in a fresh worker process (this script
 with ``--worker``): the baseline's with that copy first on ``PYTHONPATH``, the current
 one with this worktree's ``src``.  Baseline and current runs alternate (``--reps`` each,
 best kept), so both see the same load; the ratio is the figure to read.  Each worker
@@ -51,6 +54,9 @@ ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 #: today's code when issue 17 was opened (main before any of its changes)
 BASELINE = "b98913ce88056ccb61d865086919513e613429ea"
+#: per model, where today's code for the row's question starts later: the war layer's batch
+#: core conditions each scenario draw on the war's record since 4449fe7 (issue 13 part 3)
+BASELINES = {"war": "4449fe7396a2effc0a15af094725dc30ddc6d52b"}
 TARGETS = {"expected-utility": 10_000, "smp": 2_000, "exchange": 1_000, "war": 5_000}
 LABELS = {"expected-utility": "expected-utility", "smp": "smp", "exchange": "exchange (literature)",
           "war": "war (conditioned)"}  # fmt: skip
@@ -159,14 +165,15 @@ def _task_overhead(engine, tasks: int = 400) -> float:
 
 
 # ------------------------------------------------------------------ driver side
-def baseline_src(tmp: Path) -> Path:
-    """Today's code (``BASELINE``) unpacked from this clone's history into ``tmp``."""
+def baseline_src(tmp: Path, commit: str = BASELINE) -> Path:
+    """Today's code (``commit``) unpacked from this clone's history into ``tmp``."""
+    tmp = tmp / commit[:10]
     try:
-        blob = subprocess.run(["git", "-C", str(ROOT), "archive", BASELINE, "src/realpolitik"],
+        blob = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "src/realpolitik"],
                               check=True, capture_output=True).stdout  # fmt: skip
     except (OSError, subprocess.CalledProcessError) as exc:
         err = getattr(exc, "stderr", b"") or b""
-        sys.exit(f"bench_monte_carlo: cannot read the baseline commit {BASELINE[:10]} from git "
+        sys.exit(f"bench_monte_carlo: cannot read the baseline commit {commit[:10]} from git "
                  f"({err.decode().strip() or exc}); a shallow clone needs `git fetch --unshallow`")  # fmt: skip
     with tarfile.open(fileobj=BytesIO(blob)) as tar:
         tar.extractall(tmp, filter="data")
@@ -207,7 +214,7 @@ def section_models(title, scen_spec, models, base, cur, args, targets: bool) -> 
     for name in models:
         opts = {"mode": "literature"} if name == "exchange" else {}
         job = {"model": name, "options": opts, "scenario": scen_spec, "seconds": args.seconds}
-        b, c = paired(job, base, cur, args.reps)
+        b, c = paired(job, base[name], cur, args.reps)
         ratio = c["rate"] / b["rate"] if "rate" in b and "rate" in c else math.nan
         wall = f"{c['wall_rate']:,.1f}" if "rate" in c else "-"
         line = f"{LABELS[name]:<24} {fmt_rate(b):>17} {fmt_rate(c):>13} {ratio:>7.1f}x {wall:>11}"
@@ -313,10 +320,14 @@ def main(argv=None) -> int:
     sections = {int(s) for s in args.sections.split(",") if s}
     cur = ROOT / "src"
     load0 = os.getloadavg()
-    print(f"Monte Carlo throughput, baseline = today's code ({BASELINE[:10]}), same run; {os.cpu_count()} cores, "
+    extra = "".join(f", {m}: {c[:10]}" for m, c in BASELINES.items() if m in models)
+    print(f"Monte Carlo throughput, baseline = today's code ({BASELINE[:10]}{extra}), same run; {os.cpu_count()} cores, "
           f"load average {load0[0]:.1f} at the start")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="rp-baseline-") as tmp:
-        base = baseline_src(Path(tmp)) if sections & {1, 2} else cur
+        base = {m: cur for m in models}
+        if sections & {1, 2}:
+            src = baseline_src(Path(tmp))
+            base = {m: baseline_src(Path(tmp), BASELINES[m]) if m in BASELINES else src for m in models}
         if 1 in sections:
             section_models("1. default scenario (10 actors, 4 issues), local engine", "default", models, base, cur,
                            args, targets=True)  # fmt: skip

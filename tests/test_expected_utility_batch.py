@@ -66,9 +66,9 @@ def test_round_same_with_and_without_kernels(monkeypatch, options, n, grid):
     x, c, s = _inputs(48, n, 7 * n + grid, grid)
     opt = eu.ExpectedUtilityOptions(**options)
     R = x.max(axis=1) - x.min(axis=1)
-    monkeypatch.setattr(eu, "KERNEL_BATCH", 10**9)
+    monkeypatch.setattr(eu, "KERNEL_ELEMENTS", 10**9)
     ref = eu.eu_round(x, c, s, R, opt)
-    monkeypatch.setattr(eu, "KERNEL_BATCH", 1)
+    monkeypatch.setattr(eu, "KERNEL_ELEMENTS", 1)
     got = eu.eu_round(x, c, s, R, opt)
     for f in ("x", "target", "kind", "a", "b", "r", "undetermined", "unrepresentable"):
         _same(getattr(got, f), getattr(ref, f))
@@ -78,9 +78,9 @@ def test_batch_core_same_with_and_without_kernels(monkeypatch):
     scen = load_scenario(None)
     batch = sample_batch(scen, 100, np.random.default_rng(3), 0.1)
     model = get_model("expected-utility")
-    monkeypatch.setattr(eu, "KERNEL_BATCH", 10**9)
+    monkeypatch.setattr(eu, "KERNEL_ELEMENTS", 10**9)
     ref = model.trajectory_batch(batch)
-    monkeypatch.setattr(eu, "KERNEL_BATCH", 1)
+    monkeypatch.setattr(eu, "KERNEL_ELEMENTS", 1)
     got = model.trajectory_batch(batch)
     for k in ("median", "mean", "undetermined_from"):
         _same(got[k], ref[k])

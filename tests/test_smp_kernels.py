@@ -33,9 +33,9 @@ def test_forecast_batch_same_with_and_without_kernels(monkeypatch, options):
     scen = load_scenario(None)
     batch = sample_batch(scen, 40, np.random.default_rng(5), 0.15)
     model = get_model("smp", max_iter=12, **options)
-    monkeypatch.setattr(params, "KERNEL_BATCH", 10**9)
+    monkeypatch.setattr(params, "KERNEL_ELEMENTS", 10**9)
     ref = model.forecast_batch(batch)
-    monkeypatch.setattr(params, "KERNEL_BATCH", 1)
+    monkeypatch.setattr(params, "KERNEL_ELEMENTS", 1)
     got = model.forecast_batch(batch)
     _same(got, ref)
 
@@ -45,9 +45,9 @@ def test_coalitions_kernel(monkeypatch):
     u = rng.uniform(0, 1, (6, 3, 9, 11))
     u[..., 4] = u[..., 5]  # equal utilities: zero votes
     w = rng.uniform(0, 2, (6, 3, 9))
-    monkeypatch.setattr(params, "KERNEL_BATCH", 10**9)
+    monkeypatch.setattr(params, "KERNEL_ELEMENTS", 10**9)
     ref, _ = coalitions(u, w, "Prop")
-    monkeypatch.setattr(params, "KERNEL_BATCH", 1)
+    monkeypatch.setattr(params, "KERNEL_ELEMENTS", 1)
     got, _ = coalitions(u, w, "Prop")
     _same(got, ref)
 
@@ -82,9 +82,9 @@ def test_many_issues_same_with_and_without_kernels(monkeypatch):
     scen = Scenario.model_validate({"title": "nine issues", "issues": issues, "actors": actors})
     batch = sample_batch(scen, 36, np.random.default_rng(6), 0.1)
     model = get_model("smp", max_iter=10)
-    monkeypatch.setattr(params, "KERNEL_BATCH", 10**9)
+    monkeypatch.setattr(params, "KERNEL_ELEMENTS", 10**9)
     ref = model.forecast_batch(batch)
-    monkeypatch.setattr(params, "KERNEL_BATCH", 1)
+    monkeypatch.setattr(params, "KERNEL_ELEMENTS", 1)
     _same(model.forecast_batch(batch), ref)
 
 

@@ -171,15 +171,16 @@ KIND_NAMES = {KIND_NONE: "none", KIND_CONFRONTATION: "confrontation", KIND_COMPR
 CHUNK_ELEMENTS = 4_000_000
 #: elements of one [draw, actor, actor] array per chunk of draws in the batch core
 BATCH_ELEMENTS = 2**17
-#: batches of at least this many draws run the round's gathers, counts and sequential sums
-#: compiled (:mod:`realpolitik.models.expected_utility_batch`: the same numbers bit for bit)
-KERNEL_BATCH = 32
+#: rounds of at least this many dyads over the batch (draws x n^2; 32 draws of 10 actors)
+#: run the round's gathers, counts and sums compiled
+#: (:mod:`realpolitik.models.expected_utility_batch`: the same numbers bit for bit)
+KERNEL_ELEMENTS = 3200
 
 
-def _kernels(B: int):
-    """The compiled kernels for a batch of ``B`` draws, or None (small batches, single runs:
-    numba's import would cost more than it saves)."""
-    if B < KERNEL_BATCH:
+def _kernels(B: int, n: int):
+    """The compiled kernels for a round of ``B`` draws and ``n`` actors, or None (small work,
+    single runs of ordinary scenarios: numba's import would cost more than it saves)."""
+    if B * n * n < KERNEL_ELEMENTS:
         return None
     from realpolitik.models import expected_utility_batch
 
@@ -684,7 +685,7 @@ def eu_round(
     not undetermined: ``opt.tie_break`` decides them.
     """
     B, n = x.shape
-    kern = _kernels(B)
+    kern = _kernels(B, n)
     # work in ascending order of position (voters sorted for the prefix sums);
     # ``order[b, k]`` is the input index of sorted actor k; ties keep input order
     order = np.argsort(x, axis=1, kind="stable")

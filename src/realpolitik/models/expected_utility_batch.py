@@ -18,8 +18,9 @@ a batch takes (tests/test_expected_utility_batch.py).  The transcendental steps 
 ``expm1``, ``log1p``), the row sorts (NumPy's SIMD sort is faster) and BLAS products stay
 in NumPy, whose transcendental and BLAS results the kernels could not reproduce bit for bit.
 
-Imported only by the batch core when a batch is large (numba's import and cached kernels
-cost a few tenths of a second; a single run never pays it).
+Imported only for rounds of :data:`realpolitik.models.expected_utility.KERNEL_ELEMENTS`
+draws x actors^2 or more (numba's import and cached kernels cost a few tenths of a second; a
+single run of an ordinary scenario never pays it).
 """
 
 from __future__ import annotations

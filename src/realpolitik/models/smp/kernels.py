@@ -12,8 +12,9 @@ one IEEE operation, the voter sums and PCE products run in order from the same s
 pairwise sum (:func:`realpolitik.models.exchange_batch._np_sum`), so the results are the
 NumPy path's bit for bit (tests/test_smp_kernels.py).
 
-Imported only for batches of :data:`realpolitik.models.smp.params.KERNEL_BATCH` draws or
-more (numba's import costs a few tenths of a second; a single run never pays it).
+Imported only for steps of :data:`realpolitik.models.smp.params.KERNEL_ELEMENTS` draws x
+actors^2 or more (numba's import costs a few tenths of a second; a single run of an ordinary
+scenario never pays it).
 """
 
 from __future__ import annotations

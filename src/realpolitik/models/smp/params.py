@@ -19,10 +19,15 @@ MARKOV_UNIFORM_TOL, MARKOV_INCENTIVE_TOL, MARKOV_MAX_ITER = 1e-6, 1e-8, 1000
 #: elements of the largest temporary array of a block (bounds memory at any size); read at
 #: call time as ``params.BLOCK_ELEMENTS`` so that a test can shrink it
 BLOCK_ELEMENTS = 2**23
-#: with proportional voting, batches of at least this many draws (leading elements) run the
-#: coalition sums and third-party votes compiled (realpolitik.models.smp.kernels: the same
-#: numbers bit for bit); read at call time, like BLOCK_ELEMENTS
-KERNEL_BATCH = 32
+#: steps of at least this much work (draws x actors^2 or options^2; 32 draws of 10 actors)
+#: run compiled (realpolitik.models.smp.kernels: the same numbers bit for bit); read at call
+#: time, like BLOCK_ELEMENTS
+KERNEL_ELEMENTS = 3200
+
+
+def compiled(batch: int, n: int) -> bool:
+    """Whether a step over ``batch`` draws and ``n`` actors (or options) runs compiled."""
+    return batch * n * n >= KERNEL_ELEMENTS
 #: draws per run_smp call in forecast_batch: about this many / n^3 (bounds the [B, n, n, n] work)
 RUN_ELEMENTS = 2 * 10**7
 

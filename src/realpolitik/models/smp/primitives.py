@@ -130,7 +130,7 @@ def coalitions(u: np.ndarray, w: np.ndarray, rule: str) -> tuple[np.ndarray, np.
     K, O = u.shape[-2], u.shape[-1]
     lead = u.shape[:-2]
     size = int(np.prod(lead, dtype=np.int64)) if lead else 1
-    if rule == "Prop" and size >= params.KERNEL_BATCH:
+    if rule == "Prop" and params.compiled(size, O):
         from realpolitik.models.smp.kernels import coalitions_prop
 
         ww = np.broadcast_to(w, lead + (K,)).reshape(size, K)

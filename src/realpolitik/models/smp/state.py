@@ -39,7 +39,7 @@ class StateSetup:
 def setup_state(ideal, pos, sal, cap, prm: Params) -> StateSetup:
     """``SMPState::setAllAUtil``: distances, risk attitudes and their estimates."""
     B, n = ideal.shape[:2]
-    big = ideal.ndim == 3 and B >= params.KERNEL_BATCH  # compiled steps, the same numbers
+    big = ideal.ndim == 3 and params.compiled(B, n)  # compiled steps, the same numbers
     if big:
         from realpolitik.models.smp import kernels
 
@@ -129,7 +129,7 @@ def challenges(st: StateSetup, sal_tot, W, prm: Params):
     B, n, _ = D.shape
     rule = prm.voting_rule
     semi = prm.third_party_commit == "SemiCommit"
-    if rule == "Prop" and B >= params.KERNEL_BATCH:  # compiled, the same numbers
+    if rule == "Prop" and params.compiled(B, n):  # compiled, the same numbers
         from realpolitik.models.smp.kernels import challenges_prop
 
         return challenges_prop(D, r, W, sal_tot, semi, MIN_CHALLENGE_COALITION)
@@ -279,7 +279,7 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.
     )
     step = int(max(1, params.BLOCK_ELEMENTS // max(1, B * n * n)))
     for oi, oj in options:
-        if B >= params.KERNEL_BATCH:  # compiled, the same numbers
+        if params.compiled(B, n):  # compiled, the same numbers
             from realpolitik.models.smp.kernels import option_utilities
 
             eu.append(option_utilities(Vt, ideal, sal, st.R, oi, oj, cols, target))
@@ -318,7 +318,7 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.
     b3 = np.arange(B)[:, None, None, None]
     pq = np.empty((B, n, L))
     kstep = int(max(1, params.BLOCK_ELEMENTS // max(1, 4 * B * L * L)))
-    compiled = (NT is M and prm.pce_model == "Conditional" and B >= params.KERNEL_BATCH
+    compiled = (NT is M and prm.pce_model == "Conditional" and params.compiled(B, n)
                 and prm.victory_prob_model != "Binary")  # fmt: skip
     if compiled:  # every queue in one compiled pass, the same numbers
         from realpolitik.models.smp.kernels import VPM_POWER, queue_pce
