@@ -109,6 +109,11 @@ def worker(job: dict) -> dict:
 
     if job.get("floor"):
         return {**transcendental_floor(), "code": str(Path(realpolitik.__file__).parents[1])}
+    if job.get("war_conditioning"):
+        sys.path.insert(0, str(HERE))
+        from _war_conditioning import war_conditioning
+
+        return {**war_conditioning(), "code": str(Path(realpolitik.__file__).parents[1])}
     from realpolitik.analysis.montecarlo import simulate
     from realpolitik.models import get_model
 
@@ -232,6 +237,14 @@ def section_models(title, scen_spec, models, base, cur, args, targets: bool) -> 
             print(f"expected-utility floor: the round's transcendentals alone (d^r, 2 log1p, 2 expm1 on "
                   f"[draw, n, n], NumPy, 10 rounds x 4 issues) take {f['ms_per_draw']:.3f} ms a draw: at most "
                   f"{f['max_rate']:,.0f} draws/s with everything else free", flush=True)  # fmt: skip
+    if targets and "war" in models:
+        w = measure({"war_conditioning": True}, cur)
+        if "error" not in w:
+            print(f"war: forecast_batch on {w['draws']:,} scenario draws (warm, batch_paths {w['batch_paths']}): "
+                  f"{w['cpu']:.2f} s CPU ({w['draws'] / w['cpu']:,.0f} draws/s), of which the record conditioning "
+                  f"{w['cond_cpu']:.2f} s: {w['proposals']:,} simulated wars proposed ({w['proposals'] / w['draws']:,.0f} "
+                  f"a draw), {w['consistent']:,} consistent with the record ({w['consistent'] / w['proposals']:.1%}), "
+                  f"{w['kept']:,} kept; {w['proposals'] / w['cpu']:,.0f} proposed wars per CPU second", flush=True)  # fmt: skip
 
 
 def fit_exponent(ns, ts) -> float:
