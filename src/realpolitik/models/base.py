@@ -446,8 +446,7 @@ def _discover() -> None:
     import realpolitik.models as pkg
 
     for mod in pkgutil.iter_modules(pkg.__path__):
-        # *_batch: compiled Monte Carlo cores (numba), imported by their models when a batch runs
-        if mod.name not in ("base",) and not mod.name.startswith("_") and not mod.name.endswith("_batch"):
+        if mod.name not in ("base",) and not mod.name.startswith("_"):
             importlib.import_module(f"realpolitik.models.{mod.name}")
 
 
