@@ -262,3 +262,13 @@ def test_parse_budget_cuts_a_slow_upload(tmp_path, monkeypatch):
     assert "longer than 0.5 s" in out["detail"] or "actors" in json.dumps(out)
     assert took < 4.0
     assert os.environ.get("RP_NEVER_SET") is None and tasks is not None
+
+
+def test_compiled_cores_are_loaded_before_a_jobs_memory_budget():
+    """Every compiled Monte Carlo core (and numba's LLVM library) is mapped by the preload, so no
+    job under a memory budget has to map a shared library under the cap."""
+    code = ("import sys; from realpolitik.web import tasks; tasks._preload();"
+            "print(all(m in sys.modules for m in ('numba', 'realpolitik.models.exchange_batch',"
+            " 'realpolitik.models.expected_utility_batch', 'realpolitik.models.smp.kernels')))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "True", out.stderr

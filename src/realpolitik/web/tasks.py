@@ -89,10 +89,11 @@ def _preload() -> None:
     from realpolitik.models import available_models
 
     available_models()
-    try:
-        import numba  # noqa: F401 - maps libllvmlite.so now, outside the budget
-    except ImportError:  # pragma: no cover - numba is a dependency; without it the exchange model says so
-        pass
+    import importlib
+
+    # the compiled cores (each imports numba, which maps libllvmlite.so) now, outside the budget
+    for name in ("exchange_batch", "expected_utility_batch", "smp.kernels"):
+        importlib.import_module(f"realpolitik.models.{name}")
     _PRELOADED = True
 
 

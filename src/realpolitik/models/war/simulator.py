@@ -220,8 +220,9 @@ class BeliefIntegrator:
         logw *= self.weights
         w = logw
         w /= w.sum(axis=1, keepdims=True)
-        rows = np.arange(a.size)
-        out = [(w @ self.tables[i])[rows, k] for i in idx]  # [D, N+1] by BLAS, then pick k
+        # only column k of each draw's row is needed: gather it ([G, D]) and take one dot per draw
+        # instead of the whole [D, N+1] product (w @ table)
+        out = [np.einsum("dg,gd->d", w, self.tables[i][:, k]) for i in idx]
         sharp = (a + b) > self.plug_in_above
         if sharp.any():
             pi = self.plug_in(a[sharp], b[sharp], k[sharp], which)
