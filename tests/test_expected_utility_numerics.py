@@ -16,7 +16,7 @@ from pathlib import Path
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -131,9 +131,17 @@ def _knife_edge(seed: int, n: int, ulps: list[int]):
     return x, c, s
 
 
+#: seed 34: actors 0 and 1 one ulp apart at the bottom of the range, actor 2 at the top; the
+#: pairs spanning the range but for that ulp need 1 - d exactly (see the regression test below)
+NEAR_FULL_RANGE = {"preset": "paper", "offer_rule": "least-move", "probability_mode": "paper",
+                   "tie_break": "input-order"}
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(3, 6),
        ulps=st.lists(st.integers(1, 4), min_size=1, max_size=3), opts=OPTIONS)
+@example(seed=34, n=3, ulps=[1], opts=NEAR_FULL_RANGE)
+@example(seed=34, n=3, ulps=[1], opts={**NEAR_FULL_RANGE, "probability_mode": "all-pairs"})
 def test_knife_edge_inputs_match_exact_arithmetic_or_are_flagged(seed, n, ulps, opts):
     """Actors a few ulps apart: every round that float64 does not mark undetermined equals
     the 60-digit run on the same (binary) inputs: positions, medians and means."""
@@ -146,6 +154,58 @@ def test_knife_edge_inputs_match_exact_arithmetic_or_are_flagged(seed, n, ulps, 
     np.testing.assert_allclose(tr.positions[:k, 0, :], _floats(xs[:k]), atol=1e-9 * scale, rtol=0)
     np.testing.assert_allclose(tr.median[:k, 0], [float(v) for v in meds[:k]], atol=1e-9 * scale, rtol=0)
     np.testing.assert_allclose(tr.mean[:k, 0], [float(v) for v in means[:k]], atol=1e-9 * scale, rtol=0)
+
+
+@pytest.mark.parametrize("mode", ["paper", "all-pairs"])
+def test_pair_one_ulp_short_of_the_full_range_matches_exact_arithmetic(mode):
+    """Regression (seed 34 of the knife-edge test): after round 1 actor 0 sits at the top of
+    the range and actors 1 and 2 one ulp above its bottom, so their distance is
+    ``d = 1 - 2.9e-18``, which rounds to 1.  With actor 0's risk exponent 1/2, ``(1 - d)^r``
+    is 1.7e-9 exactly but 0 from the rounded ``d``: actor 0's compromise landed 1.1e-8 off
+    (2.34475715311052 against 2.3447571644513948), in a round not marked undetermined.
+    ``1 - d`` is now taken from the exact gap and range: every round equals the 60-digit run."""
+    opt = ExpectedUtilityOptions(rounds=3, **{**NEAR_FULL_RANGE, "probability_mode": mode})
+    x, c, s = _knife_edge(34, 3, [1])
+    assert x[1] == np.nextafter(x[0], 1.0) and x[2] > 2.4  # the inputs this test is about
+    tr = run_rounds(x[None], c[None], s[None], np.ones(3, bool), opt)
+    xs, meds, means, _ = oracle.oracle_run(list(x), list(c), list(s), opt, dps=60, binary=True)
+    assert tr.undetermined_from[0] == -1  # determined: computed exactly enough, not flagged
+    np.testing.assert_allclose(tr.positions[:, 0, :], _floats(xs), atol=1e-12, rtol=0)
+    np.testing.assert_allclose(tr.median[:, 0], [float(v) for v in meds], atol=1e-12, rtol=0)
+    np.testing.assert_allclose(tr.mean[:, 0], [float(v) for v in means], atol=1e-12, rtol=0)
+    if mode == "paper":
+        assert tr.positions[1, 0, 1] == tr.positions[1, 0, 2] == x[1] and tr.positions[1, 0, 0] == x[2]
+        assert tr.positions[2, 0, 0] == pytest.approx(2.3447571644513948, abs=1e-12)
+
+
+@pytest.mark.parametrize("Q", [1.0, 0.5])
+def test_expected_utilities_of_pairs_spanning_the_range_are_exact(Q):
+    """Pairs an ulp or two short of the whole range (and, with Q < 1, ``x_u`` an ulp from the
+    far end as seen from the median): ``(1 - d)^r`` and ``(1/2 - (d_mu + d)/4)^r`` with
+    ``r < 1`` amplify a rounded ``1 - d`` to ``EPS^r``; every ``E^i(U_ij)`` of the first
+    round equals the 60-digit value to 1e-13 (it was off by 4e-9)."""
+    from realpolitik.models.expected_utility import eu_round
+
+    rng = np.random.default_rng(1)
+    worst = 0.0
+    for trial in range(24):
+        n = 3 + trial % 3
+        x = rng.uniform(0, 10, n)
+        x[0], x[1] = 10.0, 0.0
+        x[2] = np.nextafter(x[int(rng.integers(0, 2))], 5.0)  # an ulp inside either end
+        c, s = rng.uniform(0.05, 1, n), rng.uniform(0.05, 1, n)
+        opt = ExpectedUtilityOptions(rounds=1, Q=Q, preset="paper")
+        res = eu_round(x[None], c[None], s[None], np.array([10.0]), opt, full=True)
+        with mpmath.workdps(60):
+            o = oracle.Oracle(opt)
+            mp = [[mpmath.mpf(float(v)) for v in arr] for arr in (x, c, s)]
+            _, _, r, _ = o.round(*mp, mpmath.mpf(10))
+            for i in range(n):
+                for j in range(n):
+                    if x[i] != x[j]:
+                        exact = o.eu(i, i, j, r, None, {}, focal=i)
+                        worst = max(worst, float(abs(res.eu_challenge[0, i, j] - exact)))
+    assert worst < 1e-13
 
 
 def test_knife_edge_of_the_least_move_variant_is_flagged_not_printed():

@@ -435,13 +435,17 @@ def _base_utility(base: np.ndarray, r: np.ndarray | None) -> np.ndarray:
     return 2.0 - 4.0 * (base if r is None else base**r)
 
 
-def _success_terms(dist: np.ndarray, r: np.ndarray | None):
+def _success_terms(dist: np.ndarray, r: np.ndarray | None, comp: np.ndarray | None = None):
     """``(U_s - U_sq, U_s - U_f, U_sq)`` of eqs. (15), (16), (24), free of cancellation.
 
     ``U_s - U_sq = 4 (0.5)^r (1 - (1 - d)^r)`` and ``U_s - U_f = 4 (0.5)^r ((1 + d)^r - (1 - d)^r)``
     are computed with ``expm1``/``log1p``, so both stay accurate to a few ulps relative
     to themselves when ``d = |x_u - x_v|/R`` is tiny (plain ``U_s - U_sq`` would be a
-    difference of two numbers near ``2 - 4 (0.5)^r``).
+    difference of two numbers near ``2 - 4 (0.5)^r``).  ``comp``: ``1 - d`` accurate
+    relative to itself (:func:`_distance_complement`), used where ``d >= 1/2``: for a
+    pair spanning nearly the whole range, ``1 - d`` rounded from ``d`` is off by about
+    ``EPS``, and ``(1 - d)^r`` with ``r < 1`` turns that into an error of ``EPS^r``
+    (1e-8 at ``r = 1/2``), far above the rounding bound of the terms.
     """
     d = np.minimum(dist, 1.0)
     if r is None:  # r = 1: U_s = 2d, U_f = -2d, U_sq = 0
@@ -449,6 +453,8 @@ def _success_terms(dist: np.ndarray, r: np.ndarray | None):
     h = 4.0 * 0.5**r
     with np.errstate(divide="ignore"):
         lm = np.log1p(-d)  # -inf at d = 1, where (1 - d)^r = 0
+        if comp is not None:
+            lm = np.where(d < 0.5, lm, np.log(np.maximum(comp, 0.0)))
     em = np.expm1(r * lm)  # (1 - d)^r - 1, once for both terms
     g = -h * em
     dU = h * (np.expm1(r * np.log1p(d)) - em)
@@ -467,6 +473,7 @@ def expected_utilities(
     want: tuple[bool, bool] = (True, True),
     errors: tuple[np.ndarray, np.ndarray] | None = None,
     kernels=None,
+    comp: np.ndarray | None = None,
 ):
     """``a[b,i,j] = E^i(U_ij)`` and ``b[b,i,j] = E^i(U_ji)``, eq. (25a/b).
 
@@ -486,19 +493,25 @@ def expected_utilities(
     ``[B, n]``) makes it return ``(a, b, err_a, err_b)``: bounds on the rounding errors.
     ``kernels``: with errors and ``Q = 1``, the arithmetic after the success terms runs
     compiled (:mod:`realpolitik.models.expected_utility_batch`, the same numbers).
+    ``comp``: ``1 - dist`` accurate relative to itself (:func:`_distance_complement`);
+    without it ``1 - dist`` is rounded from ``dist``.
     """
     Q = opt.Q
     if Q < 1.0:
         dmu = np.abs(x - mu[:, None]) / R[:, None]  # |x_u - mu| / R
+        cmu = None
+        if comp is not None:  # mu is an actor's position: 1 - dmu from that actor's column
+            kmu = np.argmax(x == mu[:, None], axis=1)
+            cmu = comp[np.arange(x.shape[0])[:, None], np.arange(x.shape[1])[None, :], kmu[:, None]]
     cache: dict[int, tuple] = {}
 
     def terms(rr):
         key = id(rr)
         if key not in cache:
-            cache[key] = _success_terms(dist, rr)
+            cache[key] = _success_terms(dist, rr, comp)
         return cache[key]
 
-    def one(Pm, ePm, sres, rr, err_r, dm, transpose=False):
+    def one(Pm, ePm, sres, rr, err_r, dm, cm, transpose=False):
         g, dU, Usq = terms(rr)
         if kernels is not None and Q == 1.0 and ePm is not None:  # compiled, the same numbers
             fac = KAPPA * EPS if err_r is None else KAPPA * EPS + 4.0 * err_r
@@ -519,7 +532,10 @@ def expected_utilities(
                 size += (1.0 - Q) * np.abs(Usq)
         if Q < 1.0:
             dsum = dm + dist
-            Ub = _base_utility(0.5 - 0.25 * dsum, rr)
+            near = 0.5 - 0.25 * dsum
+            if cm is not None:  # 0.5 - dsum/4 = ((1 - dm) + (1 - d))/4: no cancellation near 0
+                near = np.where(dsum >= 1.0, 0.25 * (cm + comp), near)
+            Ub = _base_utility(near, rr)
             Uw = _base_utility(0.5 + 0.25 * dsum, rr)
             T = (dm < dist).astype(float) if opt.T == "closer-to-median" else float(opt.T)
             tt = (1.0 - Q) * (T * Ub + (1.0 - T) * Uw)
@@ -543,11 +559,13 @@ def expected_utilities(
     sj = s[:, None, :]
     a = ea = b = eb = None
     if want[0]:
-        a, ea = one(P, eP, sj, ri, eri, dmu[:, :, None] if Q < 1.0 else None)
+        a, ea = one(P, eP, sj, ri, eri, dmu[:, :, None] if Q < 1.0 else None,
+                    cmu[:, :, None] if (Q < 1.0 and cmu is not None) else None)
     if want[1]:
         si = sj if opt.resist_salience == "printed-25b" else s[:, :, None]
         b, eb = one(np.swapaxes(P, 1, 2), None if eP is None else np.swapaxes(eP, 1, 2), si, rb, erb,
-                    dmu[:, None, :] if Q < 1.0 else None, transpose=True)
+                    dmu[:, None, :] if Q < 1.0 else None,
+                    cmu[:, None, :] if (Q < 1.0 and cmu is not None) else None, transpose=True)
     if errors is not None:
         return a, b, ea, eb
     return a, b
@@ -619,6 +637,21 @@ def _exact_gap(xj: np.ndarray, xi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.abs(d), sign * lo
 
 
+def _distance_complement(x: np.ndarray, dist: np.ndarray, R: np.ndarray, R_lo: np.ndarray) -> np.ndarray:
+    """``1 - |x_u - x_v| / R`` accurate relative to itself, ``[B, n, n]`` (``x`` ``[B, n]``).
+
+    The range is ``R + R_lo`` exactly (``R_lo``: the rounding error of ``x_max - x_min``,
+    see :func:`run_rounds`).  Where ``d = dist >= 1/2`` the gap ``|x_u - x_v|`` is taken
+    exactly (:func:`_exact_gap`) and subtracted from the range in two parts (the high parts
+    cancel exactly, Sterbenz), so a pair an ulp short of the full range gets ``1 - d`` of an
+    ulp, not 0; elsewhere ``1 - d`` has no cancellation.
+    """
+    hi, lo = _exact_gap(x[:, None, :], x[:, :, None])
+    Rb, Rl = R[:, None, None], R_lo[:, None, None]
+    far = (Rb - hi) + (Rl - lo)
+    return np.where(dist >= 0.5, far / Rb, 1.0 - dist)
+
+
 def _choose(cands: np.ndarray, offer: np.ndarray, orig: np.ndarray, tie_break: str) -> np.ndarray:
     """Per row, among the exactly tied candidates ``cands``: the tie rule (see ``tie_break``)."""
     big = np.iinfo(np.intp).max
@@ -652,7 +685,8 @@ class RoundResult:
 
 
 def eu_round(
-    x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray, opt: ExpectedUtilityOptions, full: bool = False
+    x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray, opt: ExpectedUtilityOptions, full: bool = False,
+    R_lo: np.ndarray | None = None,
 ) -> RoundResult:
     """One round of the model for a batch of draws (Appendix steps 2-11).
 
@@ -663,6 +697,9 @@ def eu_round(
         taking part, for ``B`` independent draws.
     R : ndarray ``[B]``
         The range ``x_max - x_min`` used to normalise distances (positive).
+    R_lo : ndarray ``[B]``, optional
+        The rounding error of ``R`` (the range is ``R + R_lo`` exactly; default 0: ``R``
+        is exact), for the complements ``1 - d`` of nearly full-range distances.
     opt : ExpectedUtilityOptions
     full : bool
         Also return every dyad's two expected utilities (the actors' perceptions).
@@ -695,6 +732,7 @@ def eu_round(
     w = c * s
     mu = condorcet_position(x, w) if opt.Q < 1.0 else None  # only the T-term (Q < 1) needs it
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
+    comp = _distance_complement(x, dist, R, np.zeros_like(R) if R_lo is None else R_lo)
     # pass 1: r = 1 (steps 2-7), security levels, risk exponents (steps 8-9)
     counts = closer_counts(x) if kern is None else kern.closer_counts(x)
     close = np.nonzero((dist > 0.0) & (dist <= CLOSE_PAIR))
@@ -723,7 +761,7 @@ def eu_round(
         eP2 = eP2 + 50.0 * er.max(axis=-1)[:, None, None] * P2
     else:
         P2, eP2 = P1, eP1
-    a, b, ea, eb = expected_utilities(x, s, dist, P2, r, mu, R, opt, errors=(eP2, er), kernels=kern)
+    a, b, ea, eb = expected_utilities(x, s, dist, P2, r, mu, R, opt, errors=(eP2, er), kernels=kern, comp=comp)
     # step 11: regions of Fig. 6 from the receiver i's point of view, at the computed
     # values and at the four corners of their error box
     differ = dist > 0.0
@@ -918,11 +956,16 @@ def run_rounds(
 
     apply(0)
     idx = np.flatnonzero(active)
-    span = lambda ii: (x[:, ii].max(axis=1) - x[:, ii].min(axis=1)) if ii.size else np.zeros(B)  # noqa: E731
+    def span(ii: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``x_max - x_min`` over the actors ``ii`` and its rounding error (exactly ``hi + lo``)."""
+        if not ii.size:
+            return np.zeros(B), np.zeros(B)
+        return _exact_gap(x[:, ii].max(axis=1), x[:, ii].min(axis=1))
+
     if opt.range == "scale" and scale is not None:
-        R = np.full(B, float(scale))
+        R, R_lo = np.full(B, float(scale)), np.zeros(B)
     else:
-        R = span(idx)
+        R, R_lo = span(idx)
     positions = np.full((T + 1, B, N), np.nan)
     med = np.full((T + 1, B), np.nan)
     mean = np.full((T + 1, B), np.nan)
@@ -934,14 +977,16 @@ def run_rounds(
     for t in range(1, T + 1):
         apply(t)
         idx = np.flatnonzero(active)
-        cur = span(idx)
+        cur, cur_lo = span(idx)
         if opt.range == "per-round":
-            R = cur
-        elif opt.range == "fixed":
-            R = np.maximum(R, cur)  # equals the initial range unless an event widens it
+            R, R_lo = cur, cur_lo
+        elif opt.range == "fixed":  # the initial range unless an event widens it
+            wider = (cur > R) | ((cur == R) & (cur_lo > R_lo))
+            R, R_lo = np.where(wider, cur, R), np.where(wider, cur_lo, R_lo)
         Rsafe = np.where(R > 0, R, 1.0)
         if idx.size >= 2:
-            res = eu_round(x[:, idx], c[:, idx], s[:, idx], Rsafe, opt, full=perceive and t == 1)
+            res = eu_round(x[:, idx], c[:, idx], s[:, idx], Rsafe, opt, full=perceive and t == 1,
+                           R_lo=np.where(R > 0, R_lo, 0.0))
             if perceive and t == 1:
                 traj.first_round, traj.first_round_actors = res, idx.copy()
             frozen = stopped >= 0
