@@ -144,9 +144,13 @@ class BeliefIntegrator:
         self.dedupe = True
         # states evaluated before (all tables), sorted by a hash of (a, b, k): the draws of a
         # forecast revisit the same belief states in every what-if and proposal batch
+        # (the sorted keys point into append-only rows of states and values: a new state is
+        # merged into the keys by position, nothing stored is moved)
         self._keys = np.empty(0, np.int64)
-        self._abk = np.empty((0, 3))
-        self._vals = np.empty((0, len(self.tables)))
+        self._slot = np.empty(0, np.int64)
+        self._abk = np.empty((1024, 3))
+        self._vals = np.empty((1024, len(self.tables)))
+        self._size = 0
         self.cache_limit = 200_000
 
     def plug_in(self, a, b, k, which=None) -> list[np.ndarray]:
@@ -192,20 +196,35 @@ class BeliefIntegrator:
         pos = np.minimum(pos, max(self._keys.size - 1, 0))
         hit = np.zeros(a.size, bool)
         if self._keys.size:
-            hit = (self._keys[pos] == h) & (self._abk[pos, 0] == a) & (self._abk[pos, 1] == b) & (self._abk[pos, 2] == kf)
+            row = self._slot[pos]
+            hit = (self._keys[pos] == h) & (self._abk[row, 0] == a) & (self._abk[row, 1] == b) & (self._abk[row, 2] == kf)
         vals = np.empty((a.size, len(self.tables)))
-        vals[hit] = self._vals[pos[hit]]
+        if hit.any():
+            vals[hit] = self._vals[self._slot[pos[hit]]]
         miss = ~hit
         if miss.any():
             new = np.stack(self._expect(a[miss], b[miss], k[miss]), axis=1)
             vals[miss] = new
-            if self._keys.size + int(miss.sum()) <= self.cache_limit:
-                keys = np.concatenate([self._keys, h[miss]])
-                order = np.argsort(keys, kind="stable")
-                self._keys = keys[order]
-                self._abk = np.concatenate([self._abk, np.stack([a[miss], b[miss], kf[miss]], axis=1)])[order]
-                self._vals = np.concatenate([self._vals, new])[order]
+            m = int(miss.sum())
+            if self._keys.size + m <= self.cache_limit:
+                self._remember(h[miss], np.stack([a[miss], b[miss], kf[miss]], axis=1), new)
         return [vals[:, i] for i in idx]
+
+    def _remember(self, h, abk, vals) -> None:
+        """Append states and their values; merge their keys into the sorted keys (equal keys
+        keep their order of arrival, as a stable sort would)."""
+        m, n = h.size, self._size
+        if n + m > self._abk.shape[0]:
+            cap = max(2 * self._abk.shape[0], n + m)
+            self._abk = np.concatenate([self._abk[:n], np.empty((cap - n, 3))])
+            self._vals = np.concatenate([self._vals[:n], np.empty((cap - n, self._vals.shape[1]))])
+        self._abk[n:n + m] = abk
+        self._vals[n:n + m] = vals
+        self._size = n + m
+        order = np.argsort(h, kind="stable")
+        at = np.searchsorted(self._keys, h[order], side="right")
+        self._keys = np.insert(self._keys, at, h[order])
+        self._slot = np.insert(self._slot, at, n + order)
 
     def reset(self) -> None:
         self.dedupe = True
