@@ -272,3 +272,25 @@ def test_compiled_cores_are_loaded_before_a_jobs_memory_budget():
             " 'realpolitik.models.expected_utility_batch', 'realpolitik.models.smp.kernels')))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "True", out.stderr
+
+
+def test_an_allocation_failing_inside_a_c_extension_counts_against_the_budget(monkeypatch):
+    """numba compiling a kernel under the cap fails with SystemError, not MemoryError: under a memory
+    budget that is the budget's doing (422, said so); without one, or for any other error, it is a bug (500)."""
+    from realpolitik.web import tasks
+
+    def system_error(payload, rep):
+        try:
+            raise MemoryError
+        except MemoryError:
+            raise SystemError("allocation failed") from None
+
+    def bug(payload, rep):
+        raise ValueError("a bug")
+
+    monkeypatch.setitem(tasks.TASKS, "system-error", system_error)
+    monkeypatch.setitem(tasks.TASKS, "bug", bug)
+    res = tasks.execute("system-error", {}, None, 4096)
+    assert res["status"] == 422 and "memory budget of 4096 MB" in res["detail"]
+    assert tasks.execute("system-error", {}, None, None)["status"] == 500
+    assert tasks.execute("bug", {}, None, 4096)["status"] == 500

@@ -97,6 +97,20 @@ def _preload() -> None:
     _PRELOADED = True
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether an error raised under the memory cap is the cap's doing: a MemoryError anywhere in
+    its chain, or the SystemError a C extension (numba compiling a kernel) raises when an
+    allocation fails."""
+    seen = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        if isinstance(e, (MemoryError, SystemError)):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
+
+
 def execute(kind: str, payload: dict[str, Any], slot: int | None = None, memory_mb: int | None = None,
             check=None) -> dict[str, Any]:
     """Run one task within a memory budget; user mistakes and budget overruns come back as data."""
@@ -120,13 +134,13 @@ def execute(kind: str, payload: dict[str, Any], slot: int | None = None, memory_
     except ScenarioError as exc:
         return {"ok": False, "status": 422, "detail": "invalid input" if len(exc.problems) != 1 else exc.problems[0].message,
                 "problems": [{"location": p.location, "message": p.message} for p in exc.problems]}  # fmt: skip
-    except MemoryError:
+    except Exception as exc:  # noqa: BLE001 - sorted below: the budget, or a bug
+        if not (isinstance(exc, MemoryError) or (limited and _out_of_memory(exc))):
+            return {"ok": False, "status": 500, "detail": f"internal error ({type(exc).__name__}); the server keeps running",
+                    "log": traceback.format_exc(), "problems": []}  # fmt: skip
         return {"ok": False, "status": 422, "state": "failed",
                 "detail": f"the job needed more than its memory budget of {memory_mb} MB: ask for fewer draws, rounds or samples",
                 "problems": [{"location": "job", "message": "memory budget exceeded"}]}  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - a bug: a one-line message for the client, the traceback for the log
-        return {"ok": False, "status": 500, "detail": f"internal error ({type(exc).__name__}); the server keeps running",
-                "log": traceback.format_exc(), "problems": []}  # fmt: skip
     finally:
         if limited:
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
