@@ -142,6 +142,12 @@ NEAR_FULL_RANGE = {"preset": "paper", "offer_rule": "least-move", "probability_m
        ulps=st.lists(st.integers(1, 4), min_size=1, max_size=3), opts=OPTIONS)
 @example(seed=34, n=3, ulps=[1], opts=NEAR_FULL_RANGE)
 @example(seed=34, n=3, ulps=[1], opts={**NEAR_FULL_RANGE, "probability_mode": "all-pairs"})
+# compromises that move less than an ulp from their start (exactly beside it; another actor stands
+# exactly at the start): the following rounds are marked
+@example(seed=664319598, n=6, ulps=[3, 4], opts={"preset": "paper", "offer_rule": "weighted-position",
+                                                "probability_mode": "all-pairs", "tie_break": "input-order"})
+@example(seed=2817744394, n=5, ulps=[4, 3, 2], opts={"preset": "paper", "offer_rule": "least-move",
+                                                    "probability_mode": "all-pairs", "tie_break": "input-order"})
 def test_knife_edge_inputs_match_exact_arithmetic_or_are_flagged(seed, n, ulps, opts):
     """Actors a few ulps apart: every round that float64 does not mark undetermined equals
     the 60-digit run on the same (binary) inputs: positions, medians and means."""
@@ -303,3 +309,16 @@ def test_probability_of_nearly_coinciding_actors_is_accurate(mode, risk, gap_ulp
             exact = o.prob(u, v, rr, {})
             assert abs(P[0, u, v] - float(exact)) <= 1e-12 * float(abs(exact)) + 1e-300
             assert abs(P[0, u, v] - float(exact)) <= eP[0, u, v]  # and within its own bound
+
+
+def test_compromise_shorter_than_an_ulp_marks_the_next_rounds():
+    """A compromise whose exact move is under an ulp stays at its start in float64, where another
+    actor may stand exactly; exactly the two are apart, so the next rounds are marked, not printed."""
+    opt = ExpectedUtilityOptions(rounds=3, preset="paper", offer_rule="least-move", probability_mode="all-pairs",
+                                 tie_break="input-order")
+    x, c, s = _knife_edge(2817744394, 5, [4, 3, 2])
+    tr = run_rounds(x[None], c[None], s[None], np.ones(5, bool), opt)
+    xs, meds, _, _ = oracle.oracle_run(list(x), list(c), list(s), opt, dps=60, binary=True)
+    k = oracle._determined(tr, 0, 3) + 1
+    assert k < 4  # some round after the sub-ulp compromise is marked
+    np.testing.assert_allclose(tr.positions[:k, 0, :], _floats(xs[:k]), atol=1e-9 * max(1.0, np.ptp(x)), rtol=0)

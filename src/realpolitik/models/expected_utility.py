@@ -838,7 +838,11 @@ def eu_round(
             mv = offer[rows, j]
             xt = xr[rows, j]
             lands = np.abs(mv - xt) <= SNAP * R[rb]
-            short[rb, ri] = lands
+            # likewise a compromise that moves less than rounding from its own start: the exact
+            # state lies strictly beside the start (where another actor may stand exactly)
+            x0 = xir[:, 0]
+            stays = (np.abs(mv - x0) <= SNAP * R[rb]) & (xt != x0)
+            short[rb, ri] = lands | stays
             mv = np.where(lands & (mv == xt), np.nextafter(xt, xir[:, 0]), mv)
         else:
             offer = xr
