@@ -329,8 +329,9 @@ class WarSetup:
 
         Proposes ``target`` draws, then more (sized by the acceptance so far, at most
         ``max_proposals`` in all) until ``target`` are consistent.  With ``groups``
-        (the scenario draws of a batch) every round proposes ``n`` draws per group and
-        each group keeps its first ``target`` consistent ones; ``build(key, owner)`` gives
+        (the scenario draws of a batch) every round proposes to each group still short
+        of its target as many draws as its own acceptance so far asks for, and each group
+        keeps its first ``target`` consistent ones; ``build(key, owner)`` gives
         the round's proposals (one per entry of ``owner``, the group each belongs to)
         and their domestic bounds (default: this scenario's).  ``max_proposals`` (per
         group; default the option) and ``round_rows`` (draws proposed in one round over
@@ -350,11 +351,13 @@ class WarSetup:
         active = np.arange(groups)
         while True:
             if batch == 0:
-                n = min(target, cap)
+                n = np.full(active.size, min(target, cap))
             else:
+                # each group's proposals from its own acceptance so far (a group whose record is
+                # unlikely does not make the others propose as many), within its cap
                 acc = np.maximum(kept[active], 1) / total[active]
-                need = np.max((target - kept[active]) / acc)
-                n = int(min(cap - total[active].max(), math.ceil(1.05 * need) + 64, max(64, round_rows // active.size)))
+                need = np.ceil(1.05 * ((target - kept[active]) / acc)).astype(int) + 64
+                n = np.minimum(np.minimum(cap - total[active], need), max(64, round_rows // active.size))
             owner = np.repeat(active, n)
             key = (seed, batch)
             prop, tl = build(key, owner)
