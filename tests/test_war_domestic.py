@@ -132,3 +132,25 @@ def test_terms_and_probabilities_are_continuous_over_a_grid(base, which, point):
     t1, p1 = _forecast(_set(base, actor, field, v + 1.0))
     assert abs(t1 - t0) <= MAX_TERMS_STEP, (actor, field, v, t0, t1)
     assert abs(p1 - p0) <= MAX_PROB_STEP, (actor, field, v, p0, p1)
+
+
+@pytest.mark.parametrize("per_draw_autonomy", [False, True])
+def test_a_batch_draws_pressures_taken_by_row_equal_every_wars_own(per_draw_autonomy):
+    """The batch core computes each scenario draw's leaders and domestic pressure once and
+    gives its simulated wars that row: the same bounds, bit for bit, as computing them
+    from every simulated war's own copy of its draw's inputs (positions, weights, events)."""
+    from realpolitik.models.war.inputs import domestic_pressures
+    from realpolitik.scenario.uncertainty import sample_batch
+
+    scen = load_scenario()
+    batch = sample_batch(scen, 6, np.random.default_rng(4), 0.1)
+    rows = np.array([0, 0, 3, 5, 1, 4, 4, 2, 5, 0])
+    aut = (np.linspace(0.1, 0.9, rows.size), 0.5) if per_draw_autonomy else None
+    kw = dict(position=batch.position, salience=batch.salience, capability=batch.capability, schedule=batch.events)
+    by_row = domestic_pressures(scen, scen.war, 12, past_steps=11, **kw).timeline(aut, rows=rows)
+    own = {k: v[rows] for k, v in kw.items() if k != "schedule"}
+    each = domestic_timeline(scen, scen.war, 12, autonomy=aut, past_steps=11, schedule=batch.events.take(rows), **own)
+    assert by_row.lower.shape == each.lower.shape == (rows.size, 24)
+    assert np.array_equal(by_row.lower, each.lower) and np.array_equal(by_row.upper, each.upper)
+    np.testing.assert_array_equal(by_row.start, each.start)  # NaN: a side without constituencies
+    assert np.isfinite(by_row.lower).any() and len(np.unique(by_row.lower[:, -1])) > 1  # bounds that differ by draw

@@ -16,6 +16,7 @@ import pytest
 
 from realpolitik.errors import ScenarioError
 from realpolitik.models import get_model
+from realpolitik.models.war.inputs import DomesticTimeline
 from realpolitik.models.war.setup import WarSetup
 from realpolitik.models.war.simulator import SETTLED, simulate_war
 from realpolitik.scenario import load_scenario
@@ -211,6 +212,53 @@ def test_more_draws_until_the_target_is_reached():
     rec = d["record"]
     assert rec["consistent_share"] < 0.5 and rec["batches"] >= 2
     assert d["effective_sample_size"] == d["wars"] == 500 and rec["consistent_wars"] >= 500
+
+
+def _hard_first_group(setup):
+    """Proposals of the default scenario; group 0's domestic bounds removed (deals come
+    easier: about 3% of its draws are consistent with the record, 10% of the others')."""
+
+    def build(key, owner):
+        prop = setup.proposals(key, owner.size)
+        tl = setup.timeline(autonomy=prop.autonomy, record_only=True)
+        hard = (owner == 0)[:, None]
+        lower, upper = np.where(hard, -np.inf, tl.lower), np.where(hard, np.inf, tl.upper)
+        return prop, DomesticTimeline(lower, upper, tl.ratifiers, tl.start, tl.past)
+
+    return build
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_each_scenario_draw_proposes_by_its_own_acceptance(seed):
+    """A batch's scenario draws are conditioned together, but each is proposed as many
+    simulated wars as its own acceptance asks for: one unlikely draw does not make every
+    draw propose as many (before: every round proposed the largest need to all)."""
+    setup = get_model("war", what_if=False).setup(load_scenario())
+    G = 20
+    c = setup.condition(seed, target=64, groups=G, build=_hard_first_group(setup), strict=False, max_proposals=6400)
+    assert np.array_equal(np.bincount(c.group, minlength=G), np.full(G, 64))
+    assert c.proposed.sum() == c.proposals and np.all(c.proposed <= 6400)
+    # group 0 needs about 3x the proposals of a group at 10%, the others what their own luck asks
+    assert c.proposed[0] > 2 * np.median(c.proposed[1:])
+    assert np.median(c.proposed[1:]) < 64 / 0.105 * 1.5
+    assert c.proposals < 0.5 * G * c.proposed.max()
+
+
+def test_a_batch_draws_kept_wars_are_the_runs_distribution():
+    """However the proposals are cut into rounds, each scenario draw keeps its first
+    consistent wars of an i.i.d. stream: pooled over a batch of the scenario as given they
+    are a sample of the same conditioned distribution as a run's (4 standard errors)."""
+    setup = get_model("war", what_if=False).setup(load_scenario())
+    G, per = 100, 64
+    batch = setup.condition(17, target=per, groups=G, strict=False)
+    run_ = setup.condition(18, target=G * per)
+    assert np.array_equal(np.bincount(batch.group, minlength=G), np.full(G, per)) and run_.size == G * per
+    for name, f in (("true odds", lambda c: c.p_true), ("front", lambda c: c.k),
+                    ("A's belief", lambda c: c.aA / (c.aA + c.bA)), ("B's belief", lambda c: c.aB / (c.aB + c.bB)),
+                    ("A's battles", lambda c: c.wins)):  # fmt: skip
+        x, y = f(batch).astype(float), f(run_).astype(float)
+        se = np.sqrt(x.var() / x.size + y.var() / y.size)
+        assert abs(x.mean() - y.mean()) <= 4 * se, (name, x.mean(), y.mean(), se)
 
 
 def test_too_few_consistent_draws_is_an_error_not_a_forecast(capsys):

@@ -187,8 +187,81 @@ def domestic_timeline(
     ``pressure_shift`` moves every constituency's position toward its own side's end
     by that many shares (a what-if).  Each bound tightens with its side's audience-cost
     rate (shares per year after ``as_of``, looser before it) but never beyond its
-    leader's own position.
+    leader's own position.  (:func:`domestic_pressures` then
+    :meth:`DomesticPressures.timeline`.)
     """
+    return domestic_pressures(
+        scenario, war, max_battles, position, salience, capability, pressure_shift, use_events, skip_events,
+        past_steps, schedule,
+    ).timeline(autonomy)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DomesticPressures:
+    """What the domestic bounds are made of, before the leaders' autonomy: per side and
+    step the leader's position and the constituencies' pressure-weighted mean position
+    (A-share units; ``None``: a side without constituencies), one row per draw of the
+    inputs (or none).  :meth:`timeline` pulls each leader toward its pressure."""
+
+    war: WarSpec
+    sides: tuple  # per side: None, or (lead [..., steps], pressure [..., steps], no_pressure [steps])
+    months: np.ndarray  # [steps], months after as_of of each step
+    ratifiers: tuple[tuple[str, ...], tuple[str, ...]]
+    past: int = 0
+
+    def timeline(self, autonomy=None, rows: np.ndarray | None = None) -> DomesticTimeline:
+        """The bounds with the leaders' ``autonomy`` (default each side's point value; or
+        per-draw values ``(A, B)``); ``rows``: the row of these pressures each draw takes
+        (draws of one scenario draw share its row), the same numbers as pressures
+        computed with every draw's inputs."""
+        war = self.war
+        aut = [s.autonomy.mode for s in war.sides] if autonomy is None else list(autonomy)
+        if rows is not None and all(np.ndim(a) == 0 for a in aut):
+            # one autonomy for all: the bounds of each row of pressures, then each draw's row
+            tl = self.timeline(aut)
+            if tl.lower.ndim == 1:
+                return tl
+            return self._timeline(tl.lower[rows], tl.upper[rows])
+        years = self.months / 12.0
+        bounds = []
+        for side, sign in ((0, 1.0), (1, -1.0)):
+            if self.sides[side] is None:
+                bounds.append(np.full(self.months.shape, -np.inf * sign))
+                continue
+            lead, press, none = self.sides[side]
+            if rows is not None and lead.ndim > 1:
+                lead, press = lead[rows], press[rows]
+            a = np.asarray(aut[side], float)[..., None]
+            b = pulled_bound(lead, press, a)  # mechanisms.domestic_bound, step by step
+            tight = b + sign * war.sides[side].audience_cost_rate * years
+            # audience costs tighten the bound, but never beyond the leader's own position
+            out = np.minimum(tight, np.maximum(b, lead)) if side == 0 else np.maximum(tight, np.minimum(b, lead))
+            bounds.append(np.where(none, -np.inf * sign, out))
+        shape = np.broadcast_shapes(bounds[0].shape, bounds[1].shape)
+        return self._timeline(np.broadcast_to(bounds[0], shape).astype(float), np.broadcast_to(bounds[1], shape).astype(float))
+
+    def _timeline(self, lower: np.ndarray, upper: np.ndarray) -> DomesticTimeline:
+        first = lambda a: float(np.ravel(a)[0]) if np.isfinite(np.ravel(a)[0]) else float("nan")  # noqa: E731
+        return DomesticTimeline(
+            lower, upper, self.ratifiers, (first(lower[..., self.past]), first(upper[..., self.past])), self.past
+        )
+
+
+def domestic_pressures(
+    scenario: Scenario,
+    war: WarSpec,
+    max_battles: int,
+    position=None,
+    salience=None,
+    capability=None,
+    pressure_shift: float = 0.0,
+    use_events: bool = True,
+    skip_events: frozenset = frozenset(),
+    past_steps: int = 0,
+    schedule=None,
+) -> DomesticPressures:
+    """The leaders' positions and their constituencies' pressure over the steps (the
+    arguments of :func:`domestic_timeline`, without the autonomy)."""
     from realpolitik.scenario.events import CAPABILITY, LEAVE, POSITION, event_schedule
 
     arr = scenario.arrays()
@@ -201,7 +274,6 @@ def domestic_timeline(
     orient = orientation(scenario, war)
     rows = [ratifiers(scenario, war, 0), ratifiers(scenario, war, 1)]
     ids = scenario.actor_ids
-    aut = [s.autonomy.mode for s in war.sides] if autonomy is None else list(autonomy)
     entries: list = []
     if use_events and scenario.events:
         schedule = event_schedule(scenario) if schedule is None else schedule
@@ -249,31 +321,15 @@ def domestic_timeline(
             current = pressure_now()
         for side in (0, 1):
             cols[side].append(current[side])
-    years = months / 12.0
-    bounds = []
-    for side, sign in ((0, 1.0), (1, -1.0)):
+    sides = []
+    for side in (0, 1):
         if all(c is None for c in cols[side]):
-            bounds.append(np.full(months.shape, -np.inf * sign))
+            sides.append(None)
             continue
         none = np.array([c is None for c in cols[side]])
         shape = np.broadcast_shapes(*(np.shape(c[0]) for c in cols[side] if c is not None))
         pick = lambda i: np.stack([np.broadcast_to(c[i], shape) if c is not None else np.full(shape, np.nan)  # noqa: E731
                                    for c in cols[side]], axis=-1)
-        lead, press = pick(0), pick(1)
-        a = np.asarray(aut[side], float)[..., None]
-        b = pulled_bound(lead, press, a)  # mechanisms.domestic_bound, step by step
-        tight = b + sign * war.sides[side].audience_cost_rate * years
-        # audience costs tighten the bound, but never beyond the leader's own position
-        out = np.minimum(tight, np.maximum(b, lead)) if side == 0 else np.maximum(tight, np.minimum(b, lead))
-        bounds.append(np.where(none, -np.inf * sign, out))
-    shape = np.broadcast_shapes(bounds[0].shape, bounds[1].shape)
-    lower = np.broadcast_to(bounds[0], shape).astype(float)
-    upper = np.broadcast_to(bounds[1], shape).astype(float)
-    first = lambda a: float(np.ravel(a)[0]) if np.isfinite(np.ravel(a)[0]) else float("nan")  # noqa: E731
-    return DomesticTimeline(
-        lower,
-        upper,
-        (tuple(ids[i] for i in rows[0]), tuple(ids[i] for i in rows[1])),
-        (first(lower[..., past_steps]), first(upper[..., past_steps])),
-        past_steps,
-    )
+        sides.append((pick(0), pick(1), none))
+    return DomesticPressures(war, tuple(sides), months, (tuple(ids[i] for i in rows[0]), tuple(ids[i] for i in rows[1])),
+                             past_steps)  # fmt: skip

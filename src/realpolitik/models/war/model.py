@@ -425,15 +425,14 @@ class WarBargaining(Model):
         G, per = batch.draws, self.options.batch_paths
         sched = batch.events  # None: the point schedule, as in a run
 
-        def arrays(owner):
-            sc = None if sched is None else sched.take(owner)
-            return dict(position=batch.position[owner], salience=batch.salience[owner],
-                        capability=batch.capability[owner], schedule=sc)  # fmt: skip
+        # each scenario draw's leaders and domestic pressure, once (its simulated wars take its row)
+        inputs = dict(position=batch.position, salience=batch.salience, capability=batch.capability,
+                      schedule=sched)  # fmt: skip
+        record = setup.pressures(record_only=True, **inputs) if setup.conditioned_on_record else None
 
         def build(key, owner):
-            kw = arrays(owner)
-            prop = setup.proposals(key, owner.size, kw["schedule"])
-            tl = setup.timeline(autonomy=prop.autonomy, record_only=True, **kw) if setup.conditioned_on_record else None
+            prop = setup.proposals(key, owner.size, None if sched is None else sched.take(owner))
+            tl = None if record is None else record.timeline(prop.autonomy, rows=owner)
             return prop, tl
 
         # a scenario draw whose record is very unlikely gets at most 100 x batch_paths proposals
@@ -443,7 +442,7 @@ class WarBargaining(Model):
         )  # fmt: skip
         if cond.size == 0:
             return out
-        paths = setup.future(cond, setup.timeline(autonomy=cond.autonomy, **arrays(cond.group)))
+        paths = setup.future(cond, setup.pressures(**inputs).timeline(cond.autonomy, rows=cond.group))
         settled = paths.outcome == SETTLED
         cnt = np.bincount(cond.group, weights=settled, minlength=G)
         tot = np.bincount(cond.group, weights=np.where(settled, paths.terms, 0.0), minlength=G)

@@ -39,11 +39,12 @@ from scipy.special import betaincinv, ndtri
 
 from realpolitik.errors import Problem, ScenarioError
 from realpolitik.models.war.inputs import (
+    DomesticPressures,
     DomesticTimeline,
     Orientation,
     battle_month,
     beta_counts,
-    domestic_timeline,
+    domestic_pressures,
     draw_autonomy,
     orientation,
 )
@@ -117,6 +118,7 @@ class Conditioned:
     consistent: int = 0  # consistent draws found (the sample keeps at most the target)
     group: np.ndarray | None = None  # the group (scenario draw of a batch) of each kept draw
     source: np.ndarray | None = None  # [draw, 2]: the round and the row it was proposed in
+    proposed: np.ndarray | None = None  # draws proposed per group (condition)
 
     @property
     def size(self) -> int:
@@ -222,9 +224,15 @@ class WarSetup:
         """Domestic bounds on every step from the war's start to the end of the forecast
         (``record_only``: to the origin); ``kw``: positions, saliences, capabilities and an
         event schedule of a batch (one row per draw), what-if shifts."""
+        return self.pressures(record_only, **kw).timeline(autonomy)
+
+    def pressures(self, record_only: bool = False, **kw) -> DomesticPressures:
+        """The domestic bounds' leaders and pressures before autonomy (arguments as
+        :meth:`timeline`): a batch's scenario draws computed once, then each simulated
+        war takes its draw's row (:meth:`DomesticPressures.timeline` with ``rows``)."""
         last = self.s0 if record_only else self.s0 + self.max_battles
         kw.setdefault("schedule", self.schedule)
-        return domestic_timeline(self.scenario, self.war, last, autonomy=autonomy, past_steps=self.R_past, **kw)
+        return domestic_pressures(self.scenario, self.war, last, past_steps=self.R_past, **kw)
 
     def priors(self, key, n: int, weights: list[Any] | None = None):
         """Both sides' Beta counts at the war's start, per draw.
@@ -408,6 +416,7 @@ class WarSetup:
             consistent=int(kept.sum()),
         )  # fmt: skip
         out.group = group[sel]
+        out.proposed = total
         out.source = np.concatenate([np.stack([np.full(p.size, b), p.index], axis=1) for b, p in enumerate(parts)])[sel]
         return out
 
