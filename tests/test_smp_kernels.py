@@ -98,3 +98,36 @@ def test_bv_diff_kernel_with_zero_saliences():
     with np.errstate(invalid="ignore", divide="ignore"):
         ref = bv_diff(ideal, pos, sal)
     _same(kernels.bv_diff(ideal, pos, sal), ref)
+
+
+@pytest.mark.parametrize("transitions", ["Deterministic", "Stochastic"])
+@pytest.mark.parametrize("kernel_elements", [1, 10**9])
+def test_final_state_equals_every_state_run(monkeypatch, transitions, kernel_elements):
+    """final_state (forecast_batch's driver: compact arrays of the runs still going, compiled
+    steps to the last run) gives run_smp's final positions and probabilities bit for bit, with
+    events, an accommodation matrix and salience normalisation."""
+    from realpolitik.models.smp import Params, run_smp
+    from realpolitik.models.smp.driver import final_state
+
+    rng = np.random.default_rng(31)
+    B, n, m = 40, 7, 3
+    P = np.round(rng.uniform(0, 100, (B, n, m)), 2) / 100
+    S = np.round(rng.uniform(0.05, 0.5, (B, n, m)), 2)  # some actors' sums above 1
+    C = np.round(rng.uniform(10, 200, (B, n)), 3)
+    A = np.eye(n)
+    A[1, 1], A[1, 0], A[2, 2], A[2, 3] = 0.75, 0.07, 0.65, 0.13
+    h = rng.random(B) < 0.6
+    events = {0: [("salience", 0, 1, np.full(B, 0.5), ~h)],
+              3: [("position", 1, 0, np.full(B, 0.2), h), ("capability", 2, -1, np.full(B, 90.0), np.ones(B, bool))],
+              5: [("salience", 3, 0, np.full(B, 0.7), h)]}  # fmt: skip
+    prm = Params(state_transitions=transitions, max_iter=40)
+    U = np.random.default_rng(4).random((B, prm.max_iter, n))
+    monkeypatch.setattr(params, "KERNEL_ELEMENTS", kernel_elements)
+    for accom in (None, A):
+        ref = run_smp(P, S, C, prm, accom, U, events=events, salience_normalisation="mean")
+        pos, prob, states = final_state(P, S, C, prm, accom, U, events=events, salience_normalisation="mean")
+        assert len(set(ref.states.tolist())) > 1  # runs stop at different turns
+        _same(states, ref.states)
+        rows = np.arange(B)
+        _same(pos, ref.positions[rows, ref.states - 1])
+        _same(prob, ref.probabilities[rows, ref.states - 1])

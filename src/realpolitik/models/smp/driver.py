@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from realpolitik.models.smp import params
 from realpolitik.models.smp.params import MIN_DELTA_RATIO, MIN_ITER, MIN_SIG_DELTA, Params
 from realpolitik.models.smp.state import (
     StateSetup,
@@ -58,15 +59,114 @@ def run_smp(
     True each turn works on the runs still going only (a run that has stopped costs nothing
     more) and the risk attitudes (and with ``"final"`` the probabilities) of the states
     before a run's final one are NaN; every position, and the final state's figures, equal
-    those of ``True``.
+    those of ``True``.  A forecast needs the final state only: :func:`final_state`.
     """
+    pos, ideal, raw, cap, events, over = _prepare(pos0, sal, cap, events, salience_normalisation)
+    B, n, m = pos.shape
+    if accom is not None and np.allclose(accom, np.eye(n), rtol=0, atol=1e-10):
+        accom = None
+    if report is not True:
+        fin, hist, turns = _live_turns(pos, ideal, raw, cap, prm, accom, rng, events, salience_normalisation,
+                                       over, record=True)
+        pos, ideal, sal, cap, states = fin
+        st = setup_state(ideal, pos, sal, cap, prm)
+        T = len(hist)
+        P = np.stack(hist, 1)
+        # the final state's figures from state states[b] - 1 on (a stopped run's padding repeats it)
+        final = np.arange(T)[None, :, None] >= (states - 1)[:, None, None]
+        Rk = np.where(final, st.R[:, None, :], np.nan)
+        if report:
+            Pr = np.where(final, reported_probabilities(pos, ideal, sal, cap, st, prm)[:, None, :], np.nan)
+        else:
+            Pr = np.zeros((B, T, n))
+        return SMPRun(P, Pr, Rk, states, turns, sal.sum(-1) * cap, _scaled(over, B))
+    uniforms = rng if isinstance(rng, np.ndarray) else None
+    sal = _norm(raw, salience_normalisation, over)
+    sal_tot = sal.sum(-1)
+    W = sal_tot * cap
+    hist = [pos.copy()]
+    probs, risks, turns = [], [], []
+    done = np.zeros(B, bool)
+    states = np.ones(B, int)
+    d01 = np.zeros(B)
+    for it in range(1, prm.max_iter + 1):
+        act = ~done
+        live = np.flatnonzero(act)
+        st = setup_state(ideal, pos, sal, cap, prm)
+        risks.append(st.R)
+        probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
+        if it in events:
+            # the recorded state it-1 stays as computed; the turn starts from the changed one
+            pos, ideal, raw, cap = _apply(events[it], pos, ideal, raw, cap, act)
+            sal = _norm(raw, salience_normalisation, over)
+            sal_tot = sal.sum(-1)
+            W = sal_tot * cap
+            st = setup_state(ideal, pos, sal, cap, prm)
+        draw = rng if uniforms is None else uniforms[:, it - 1]
+        if act.all():
+            new, rec = turn(pos, ideal, sal, cap, sal_tot, W, st, prm, draw)
+        else:
+            # the runs still going only (each run's arithmetic does not depend on the others)
+            sub = StateSetup(st.D[live], st.R[live], st.r[live])
+            new = pos.copy()
+            new_a, rec = turn(pos[live], ideal[live], sal[live], cap[live], sal_tot[live], W[live], sub, prm,
+                              draw if uniforms is None else draw[live])
+            new[live] = new_a
+            rec = _expand(rec, live, B)
+        turns.append(rec)
+        ideal = np.where(act[:, None, None], new_ideals(ideal, new, accom), ideal)
+        step = np.sqrt(((new - pos) ** 2).sum(-1)).sum(-1)
+        if it == 1:
+            d01 = step
+        pos = np.where(act[:, None, None], new, pos)
+        hist.append(pos.copy())
+        states = np.where(act, it + 1, states)
+        done = done | _stops(it, step, d01, prm)
+        if done.all():
+            break
+    st = setup_state(ideal, pos, sal, cap, prm)
+    risks.append(st.R)
+    probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
+    # (a stopped run's positions are frozen, so its later entries already repeat its final state)
+    return SMPRun(np.stack(hist, 1), np.stack(probs, 1), np.stack(risks, 1), states, turns, W, _scaled(over, B))
+
+
+def final_state(
+    pos0,
+    sal,
+    cap,
+    prm: Params,
+    accom: np.ndarray | None = None,
+    rng=None,
+    events: dict[int, list[tuple]] | None = None,
+    salience_normalisation: str | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The final state of every run of a batch, what a forecast needs: ``(positions [B, n, m],
+    reported winning probabilities [B, n], states [B])``, those of :func:`run_smp` (any
+    ``report``) bit for bit, without the history: each turn works on the runs still going,
+    kept together in compact arrays, and a large batch runs its compiled steps to the end
+    (the last runs too).  Arguments as :func:`run_smp`'s.
+    """
+    pos, ideal, raw, cap, events, over = _prepare(pos0, sal, cap, events, salience_normalisation)
+    n = pos.shape[1]
+    if accom is not None and np.allclose(accom, np.eye(n), rtol=0, atol=1e-10):
+        accom = None
+    fin, _, _ = _live_turns(pos, ideal, raw, cap, prm, accom, rng, events, salience_normalisation, over,
+                            record=False)
+    pos, ideal, sal, cap, states = fin
+    st = setup_state(ideal, pos, sal, cap, prm)
+    return pos, reported_probabilities(pos, ideal, sal, cap, st, prm), states
+
+
+def _prepare(pos0, sal, cap, events, salience_normalisation):
+    """The input state as float arrays (events of turn 0 applied) and the salience
+    normalisation's one decision per run (``over`` [B, 1, 1], or None)."""
     pos = np.array(pos0, dtype=float)
     cap = np.array(cap, dtype=float)
     raw = np.array(sal, dtype=float)
     events = events or {}
-    B, n, m = pos.shape
+    B = pos.shape[0]
     over = None
-    uniforms = rng if isinstance(rng, np.ndarray) else None
     if salience_normalisation is not None:
         # one decision for the whole run (the input and every salience event), no switching
         probe = raw.copy()
@@ -77,105 +177,99 @@ def run_smp(
                     probe[:, i, j] = np.where(h, v, probe[:, i, j])
                     tot_over |= np.any(probe.sum(-1) > 1.0, axis=-1)
         over = tot_over[:, None, None]
-
-    def norm(x):
-        return x if salience_normalisation is None else normalise_saliences(x, salience_normalisation, over)
-
-    def apply(changes, pos, ideal, raw, cap, act):
-        pos, ideal, raw, cap = pos.copy(), ideal.copy(), raw.copy(), cap.copy()
-        for fld, i, j, v, h in changes:
-            m = act & h
-            if fld == "position":
-                pos[m, i, j] = v[m]
-                ideal[m, i, j] = v[m]  # the actor's stance itself moved
-            elif fld == "salience":
-                raw[m, i, j] = v[m]
-            elif fld == "capability":
-                cap[m, i] = v[m]
-        return pos, ideal, raw, cap
-
     ideal = pos.copy()
     if 0 in events:
-        pos, ideal, raw, cap = apply(events[0], pos, ideal, raw, cap, np.ones(B, bool))
+        pos, ideal, raw, cap = _apply(events[0], pos, ideal, raw, cap, np.ones(B, bool))
         ideal = pos.copy()
-    sal = norm(raw)
+    return pos, ideal, raw, cap, events, over
+
+
+def _norm(raw, how, over):
+    return raw if how is None else normalise_saliences(raw, how, over)
+
+
+def _scaled(over, B):
+    return np.zeros(B, bool) if over is None else np.broadcast_to(over[:, 0, 0], (B,)).copy()
+
+
+def _apply(changes, pos, ideal, raw, cap, act):
+    """Value changes ``(field, actor, issue, value [B], applies [B])`` applied to the runs
+    ``act`` (a mask over the batch's rows)."""
+    pos, ideal, raw, cap = pos.copy(), ideal.copy(), raw.copy(), cap.copy()
+    for fld, i, j, v, h in changes:
+        m = act & h
+        if fld == "position":
+            pos[m, i, j] = v[m]
+            ideal[m, i, j] = v[m]  # the actor's stance itself moved
+        elif fld == "salience":
+            raw[m, i, j] = v[m]
+        elif fld == "capability":
+            cap[m, i] = v[m]
+    return pos, ideal, raw, cap
+
+
+def _stops(it, step, d01, prm):
+    """``smpStopFn``: the runs that stop after turn ``it`` (``step``: the turn's change)."""
+    return (it >= prm.max_iter) | ((it >= MIN_ITER) & (step / (d01 + MIN_SIG_DELTA) < MIN_DELTA_RATIO))
+
+
+def _live_turns(pos, ideal, raw, cap, prm, accom, rng, events, how, over, record):
+    """The turns of the runs still going, in compact arrays (rows ``live`` of the batch): a
+    run's arrays leave them when it stops.  Returns the final ``(pos, ideal, sal, cap,
+    states)`` of every run and, with ``record``, the history (``[B, n, m]`` per state, a
+    stopped run's repeating its final state) and the :class:`TurnRecord` of every turn."""
+    B, n, _ = pos.shape
+    fast = params.compiled(B, n)  # one choice for the whole run: the same numbers either way
+    uniforms = rng if isinstance(rng, np.ndarray) else None
+    out_pos, out_ideal, out_raw, out_cap = pos.copy(), ideal.copy(), raw.copy(), cap.copy()
+    live = np.arange(B)
+    ov = over
+    sal = _norm(raw, how, ov)
     sal_tot = sal.sum(-1)
     W = sal_tot * cap
-    if accom is not None and np.allclose(accom, np.eye(n), rtol=0, atol=1e-10):
-        accom = None
-    hist = [pos.copy()]
-    probs, risks, turns = [], [], []
-    done = np.zeros(B, bool)
     states = np.ones(B, int)
     d01 = np.zeros(B)
-    every = report is True
+    hist = [pos.copy()] if record else None
+    turns = [] if record else None
     for it in range(1, prm.max_iter + 1):
-        act = ~done
-        live = np.flatnonzero(act)
-        if every:
-            st = setup_state(ideal, pos, sal, cap, prm)
-            risks.append(st.R)
-            probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
         if it in events:
-            # the recorded state it-1 stays as computed; the turn starts from the changed one
-            pos, ideal, raw, cap = apply(events[it], pos, ideal, raw, cap, act)
-            sal = norm(raw)
+            sub = [(f, i, j, v[live], h[live]) for f, i, j, v, h in events[it]]
+            pos, ideal, raw, cap = _apply(sub, pos, ideal, raw, cap, np.ones(live.size, bool))
+            sal = _norm(raw, how, ov)
             sal_tot = sal.sum(-1)
             W = sal_tot * cap
-            if every:
-                st = setup_state(ideal, pos, sal, cap, prm)
-        draw = rng if uniforms is None else uniforms[:, it - 1]
-        if act.all():
-            if not every:
-                st = setup_state(ideal, pos, sal, cap, prm)
-            new, rec = turn(pos, ideal, sal, cap, sal_tot, W, st, prm, draw)
-        else:
-            # the runs still going only (each run's arithmetic does not depend on the others)
-            if every:
-                sub = StateSetup(st.D[live], st.R[live], st.r[live])
-            else:
-                sub = setup_state(ideal[live], pos[live], sal[live], cap[live], prm)
-            new = pos.copy()
-            new_a, rec = turn(pos[live], ideal[live], sal[live], cap[live], sal_tot[live], W[live], sub, prm,
-                              draw if uniforms is None else draw[live])
-            new[live] = new_a
-            rec = _expand(rec, act, B)
-        turns.append(rec)
-        ideal = np.where(act[:, None, None], new_ideals(ideal, new, accom), ideal)
+        draw = rng if uniforms is None else uniforms[live, it - 1]
+        st = setup_state(ideal, pos, sal, cap, prm, fast)
+        new, rec = turn(pos, ideal, sal, cap, sal_tot, W, st, prm, draw, fast)
+        ideal = new_ideals(ideal, new, accom)
         step = np.sqrt(((new - pos) ** 2).sum(-1)).sum(-1)
         if it == 1:
             d01 = step
-        pos = np.where(act[:, None, None], new, pos)
-        hist.append(pos.copy())
-        states = np.where(act, it + 1, states)
-        stop = (it >= prm.max_iter) | ((it >= MIN_ITER) & (step / (d01 + MIN_SIG_DELTA) < MIN_DELTA_RATIO))
-        done = done | stop
-        if done.all():
-            break
-    st = setup_state(ideal, pos, sal, cap, prm)
-    T = len(hist)
-    P = np.stack(hist, 1)
-    if every:
-        risks.append(st.R)
-        probs.append(reported_probabilities(pos, ideal, sal, cap, st, prm))
-        Pr, Rk = np.stack(probs, 1), np.stack(risks, 1)
-    else:
-        # the final state's figures from state states[b] - 1 on (a stopped run's padding repeats it)
-        final = np.arange(T)[None, :, None] >= (states - 1)[:, None, None]
-        Rk = np.where(final, st.R[:, None, :], np.nan)
-        if report:
-            Pr = np.where(final, reported_probabilities(pos, ideal, sal, cap, st, prm)[:, None, :], np.nan)
-        else:
-            Pr = np.zeros((B, T, n))
-    # (a stopped run's positions are frozen, so its later entries already repeat its final state)
-    scaled = np.zeros(B, bool) if over is None else np.broadcast_to(over[:, 0, 0], (B,)).copy()
-    return SMPRun(P, Pr, Rk, states, turns, W, scaled)
+        pos = new
+        states[live] = it + 1
+        stop = _stops(it, step, d01, prm)
+        if record:
+            turns.append(rec if live.size == B else _expand(rec, live, B))
+            out_pos[live] = pos
+            hist.append(out_pos.copy())
+        if stop.any():
+            gone = live[stop]
+            out_pos[gone], out_ideal[gone], out_raw[gone], out_cap[gone] = pos[stop], ideal[stop], raw[stop], cap[stop]
+            if stop.all():
+                break
+            keep = ~stop
+            live = live[keep]
+            pos, ideal, raw, cap, sal, sal_tot, W, d01 = (
+                x[keep] for x in (pos, ideal, raw, cap, sal, sal_tot, W, d01)
+            )
+            ov = None if ov is None else ov[keep]
+    return (out_pos, out_ideal, _norm(out_raw, how, over), out_cap, states), hist, turns
 
 
-def _expand(rec: TurnRecord, act: np.ndarray, B: int) -> TurnRecord:
+def _expand(rec: TurnRecord, live: np.ndarray, B: int) -> TurnRecord:
     def ex(x, fill):
         out = np.full((B,) + x.shape[1:], fill, dtype=x.dtype)
-        out[act] = x
+        out[live] = x
         return out
 
     return TurnRecord(

@@ -9,7 +9,7 @@ import numpy as np
 from realpolitik.errors import OptionError, Problem, ScenarioError
 from realpolitik.models.base import Model, ScenarioBatch, Table, register
 from realpolitik.models.smp import params
-from realpolitik.models.smp.driver import run_smp
+from realpolitik.models.smp.driver import final_state, run_smp
 from realpolitik.models.smp.params import (
     KTAB_DEFAULTS,
     MIN_DELTA_RATIO,
@@ -284,12 +284,9 @@ class SMP(Model):
         chunk = max(1, int(params.RUN_ELEMENTS // max(1, n**3)))
         for s in range(0, B, chunk):
             e = min(B, s + chunk)
-            r = run_smp(pos[s:e], sal[s:e], cap1[s:e], prm, A, gen if U is None else U[s:e],
-                        events=_chunk_events(events, s, e), report="final",
-                        salience_normalisation=self.options.salience_normalisation)
-            T = r.states
-            fin_pos = r.positions[np.arange(e - s), T - 1]
-            fin_p = r.probabilities[np.arange(e - s), T - 1]
+            fin_pos, fin_p, _ = final_state(pos[s:e], sal[s:e], cap1[s:e], prm, A, gen if U is None else U[s:e],
+                                            events=_chunk_events(events, s, e),
+                                            salience_normalisation=self.options.salience_normalisation)
             best = np.argmax(fin_p, axis=-1)
             out[s:e] = fin_pos[np.arange(e - s), best] * span + lo
         return out

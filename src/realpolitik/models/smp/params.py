@@ -25,9 +25,11 @@ BLOCK_ELEMENTS = 2**23
 KERNEL_ELEMENTS = 3200
 
 
-def compiled(batch: int, n: int) -> bool:
-    """Whether a step over ``batch`` draws and ``n`` actors (or options) runs compiled."""
-    return batch * n * n >= KERNEL_ELEMENTS
+def compiled(batch: int, n: int, fast: bool | None = None) -> bool:
+    """Whether a step over ``batch`` draws and ``n`` actors (or options) runs compiled:
+    ``fast`` if given (a caller's choice for a whole run: the numbers are the same either
+    way), else by the step's work."""
+    return batch * n * n >= KERNEL_ELEMENTS if fast is None else fast
 #: draws per run_smp call in forecast_batch: about this many / n^3 (bounds the [B, n, n, n] work)
 RUN_ELEMENTS = 2 * 10**7
 

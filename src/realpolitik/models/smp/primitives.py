@@ -114,7 +114,7 @@ def big_r_from_prob(p: np.ndarray, rng_: str) -> np.ndarray:
     return np.where(span > 0, r, 0.0)
 
 
-def coalitions(u: np.ndarray, w: np.ndarray, rule: str) -> tuple[np.ndarray, np.ndarray]:
+def coalitions(u: np.ndarray, w: np.ndarray, rule: str, fast: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``Model::coalitions`` for every ordered pair of options.
 
     ``u`` is ``[..., voter, option]``, ``w`` ``[..., voter]``.  Returns ``(M, NT)``: for a
@@ -125,12 +125,12 @@ def coalitions(u: np.ndarray, w: np.ndarray, rule: str) -> tuple[np.ndarray, np.
     The work ``[..., voter, x, y]`` is done in blocks of rows x that fit in cache; the
     voter axis is outermost in memory, so the sums run in voter order from minC, as KTAB's.
     Large batches with proportional voting run it compiled (:mod:`realpolitik.models.smp.kernels`,
-    the same numbers).
+    the same numbers; ``fast``: see :func:`~realpolitik.models.smp.params.compiled`).
     """
     K, O = u.shape[-2], u.shape[-1]
     lead = u.shape[:-2]
     size = int(np.prod(lead, dtype=np.int64)) if lead else 1
-    if rule == "Prop" and params.compiled(size, O):
+    if rule == "Prop" and params.compiled(size, O, fast):
         from realpolitik.models.smp.kernels import coalitions_prop
 
         ww = np.broadcast_to(w, lead + (K,)).reshape(size, K)

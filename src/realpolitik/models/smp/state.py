@@ -36,10 +36,11 @@ class StateSetup:
     r: np.ndarray  # [B, n, n] r[h, i]: h's estimate of i's attitude
 
 
-def setup_state(ideal, pos, sal, cap, prm: Params) -> StateSetup:
-    """``SMPState::setAllAUtil``: distances, risk attitudes and their estimates."""
+def setup_state(ideal, pos, sal, cap, prm: Params, fast: bool | None = None) -> StateSetup:
+    """``SMPState::setAllAUtil``: distances, risk attitudes and their estimates (``fast``:
+    compiled steps or not, see :func:`~realpolitik.models.smp.params.compiled`)."""
     B, n = ideal.shape[:2]
-    big = ideal.ndim == 3 and params.compiled(B, n)  # compiled steps, the same numbers
+    big = ideal.ndim == 3 and params.compiled(B, n, fast)  # compiled steps, the same numbers
     if big:
         from realpolitik.models.smp import kernels
 
@@ -47,7 +48,7 @@ def setup_state(ideal, pos, sal, cap, prm: Params) -> StateSetup:
     else:
         D = bv_diff(ideal, pos, sal)
     u0 = bs_util(D, np.zeros_like(D[..., :1]))
-    m_, nt = coalitions(u0, cap, prm.voting_rule)
+    m_, nt = coalitions(u0, cap, prm.voting_rule, big)
     p = None
     if big and m_ is nt and prm.pce_model == "Conditional" and prm.victory_prob_model != "Binary":
         idx = np.broadcast_to(np.arange(n), (B, 1, n))
@@ -119,7 +120,7 @@ def _third_parties(D, rI, U_ji, U_jj, W, chi0_ij, chi0_ji, I, rule):
     return chi_ij, chi_ji
 
 
-def challenges(st: StateSetup, sal_tot, W, prm: Params):
+def challenges(st: StateSetup, sal_tot, W, prm: Params, fast: bool | None = None):
     """Every actor's evaluation of challenging every other (``probEduChlg(i, i, i, j)``).
 
     Returns ``phi [B, i, j]`` (i's estimate that i beats j) and ``gain [B, i, j]``
@@ -129,7 +130,7 @@ def challenges(st: StateSetup, sal_tot, W, prm: Params):
     B, n, _ = D.shape
     rule = prm.voting_rule
     semi = prm.third_party_commit == "SemiCommit"
-    if rule == "Prop" and params.compiled(B, n):  # compiled, the same numbers
+    if rule == "Prop" and params.compiled(B, n, fast):  # compiled, the same numbers
         from realpolitik.models.smp.kernels import challenges_prop
 
         return challenges_prop(D, r, W, sal_tot, semi, MIN_CHALLENGE_COALITION)
@@ -235,14 +236,17 @@ class TurnRecord:
     extra: dict = field(default_factory=dict)
 
 
-def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.random.Generator | np.ndarray | None):
+def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.random.Generator | np.ndarray | None,
+         fast: bool | None = None):
     """One turn (``SMPState::doBCN``): returns the new positions and a :class:`TurnRecord`.
 
     ``rng``: for stochastic transitions, a generator (one uniform per actor, in actor order)
-    or those uniforms ``[B, n]`` drawn beforehand.
+    or those uniforms ``[B, n]`` drawn beforehand.  ``fast``: compiled steps or not (see
+    :func:`~realpolitik.models.smp.params.compiled`; the same numbers either way).
     """
     B, n, m = pos.shape
-    phi, gain = challenges(st, sal_tot, W, prm)
+    fast = params.compiled(B, n, fast)
+    phi, gain = challenges(st, sal_tot, W, prm, fast)
     target = np.argmax(gain, axis=-1)
     best = np.take_along_axis(gain, target[..., None], -1)[..., 0]
     has = best > MIN_SIG_EDU
@@ -279,7 +283,7 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.
     )
     step = int(max(1, params.BLOCK_ELEMENTS // max(1, B * n * n)))
     for oi, oj in options:
-        if params.compiled(B, n):  # compiled, the same numbers
+        if fast:  # compiled, the same numbers
             from realpolitik.models.smp.kernels import option_utilities
 
             eu.append(option_utilities(Vt, ideal, sal, st.R, oi, oj, cols, target))
@@ -295,7 +299,7 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.
         eu.append(e)
     # options: 0 = SQ, then for each bargain slot s the initiators in cols
     U_opt = np.concatenate([eu[0][..., None]] + eu[1:], axis=-1)  # [B, a, 1 + nb |cols|]
-    M, NT = coalitions(U_opt, cap, prm.voting_rule)
+    M, NT = coalitions(U_opt, cap, prm.voting_rule, fast)
 
     # ---- queues: k's options in KTAB's order (initiators ascending; k's SQ before k's own)
     nc = len(cols)
@@ -318,7 +322,7 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.
     b3 = np.arange(B)[:, None, None, None]
     pq = np.empty((B, n, L))
     kstep = int(max(1, params.BLOCK_ELEMENTS // max(1, 4 * B * L * L)))
-    compiled = (NT is M and prm.pce_model == "Conditional" and params.compiled(B, n)
+    compiled = (NT is M and prm.pce_model == "Conditional" and fast
                 and prm.victory_prob_model != "Binary")  # fmt: skip
     if compiled:  # every queue in one compiled pass, the same numbers
         from realpolitik.models.smp.kernels import VPM_POWER, queue_pce
