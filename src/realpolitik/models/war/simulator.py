@@ -35,6 +35,7 @@ References
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -622,6 +623,28 @@ def condition_on_record(
     return RecordPaths(failed == 0, k, aA, bA, aB, bB, failed, wins)
 
 
+def _cumulated(events, n: int):
+    """Each side's evidence cumulated by step, ``(A, B)``: functions of the step ``t``
+    giving the evidence of the events at steps ``<= t`` (one number, or one per draw when
+    ``n``); the sums of a cumulative sum over steps, the events of a step added in order."""
+    steps = sorted(events)
+    levels = {True: [], False: []}
+    cum = {True: np.zeros(n) if n else 0.0, False: np.zeros(n) if n else 0.0}
+    for t in steps:
+        step = {True: np.zeros(n) if n else 0.0, False: np.zeros(n) if n else 0.0}
+        for a_won, weight in events[t]:
+            step[a_won] = step[a_won] + weight
+        for side in (True, False):
+            cum[side] = cum[side] + step[side]
+            levels[side].append(cum[side])
+
+    def at(side):
+        zero = np.zeros(n) if n else 0.0
+        return lambda t: levels[side][i - 1] if (i := bisect.bisect_right(steps, t)) else zero
+
+    return at(True), at(False)
+
+
 def _record_chunk(params, integ, lo_t, hi_t, forced, events, talks, rng, p, aA, bA, aB, bB, pA, pB, k, failed, wins, U=None):
     """The record for one chunk.
 
@@ -634,16 +657,10 @@ def _record_chunk(params, integ, lo_t, hi_t, forced, events, talks, rng, p, aA, 
     """
     n = p.shape[0]
     R = forced.size
-    # evidence both sides observe, cumulated by step (applied before the step's test):
-    # [R + 1], or [R + 1, draw] when some weight differs from draw to draw
+    # evidence both sides observe, cumulated by step (applied before the step's test)
     cols = _event_columns(events)
-    evA = np.zeros((R + 1, n) if cols else R + 1)
-    evB = np.zeros_like(evA)
-    for t, items in events.items():
-        for a_won, weight in items:
-            (evA if a_won else evB)[t] += weight
-    evA, evB = np.cumsum(evA, axis=0), np.cumsum(evB, axis=0)
-    ev = (lambda E, t, idx: E[t][idx]) if cols else (lambda E, t, idx: E[t])  # noqa: E731
+    evA, evB = _cumulated(events, n if cols else 0)
+    ev = (lambda E, t, idx: E(t)[idx]) if cols else (lambda E, t, idx: E(t))  # noqa: E731
     cA = state_codes(aA, bA, k, *cols) * np.int64(R + 1)
     cB = state_codes(aB, bB, k, *cols) * np.int64(R + 1)
     alive = np.ones(n, bool)
@@ -674,7 +691,8 @@ def _record_chunk(params, integ, lo_t, hi_t, forced, events, talks, rng, p, aA, 
     for t in range(R):
         won[t] = (forced[t] > 0) if forced[t] != 0 else ((rng.random(n)[idx] if U is None else U(idx, t)) < p[idx])
     cumw = np.zeros((R + 1, m), np.int64)  # battles A won before step t
-    np.cumsum(won, axis=0, out=cumw[1:])
+    for t in range(R):  # (np.cumsum along the first axis is many times slower)
+        np.add(cumw[t], won[t], out=cumw[t + 1])
     kt = k[idx][None, :] + 2 * cumw - np.arange(R + 1)[:, None]  # front position at step t
     ended = np.any((kt <= 0) | (kt >= params.N), axis=0)
     failed[idx[ended]] = 2
