@@ -92,7 +92,7 @@ def _preload() -> None:
     import importlib
 
     # the compiled cores (each imports numba, which maps libllvmlite.so) now, outside the budget
-    for name in ("exchange_batch", "expected_utility_batch", "smp.kernels"):
+    for name in ("exchange_batch", "expected_utility_batch", "smp.kernels", "war.record_kernel"):
         importlib.import_module(f"realpolitik.models.{name}")
     _PRELOADED = True
 

@@ -422,6 +422,7 @@ class WarBargaining(Model):
         if scen.war is None:
             return out
         setup = WarSetup(scen, scen.war, self.options.model_copy(update={"what_if": False}), self.options.as_of)
+        setup.compiled = True  # numba, the same numbers (a run stays NumPy: no numba import)
         G, per = batch.draws, self.options.batch_paths
         sched = batch.events  # None: the point schedule, as in a run
 

@@ -198,6 +198,7 @@ class WarSetup:
                 cf.p_shift, cf.kappa, float(self.orient.to_share(sq)), cf.war_cost_a, cf.war_cost_b, cf.discount
             )
         self._integrator = None
+        self.compiled = False  # the record conditioning compiled where it applies (the batch core)
 
     # ------------------------------------------------------------------ pieces
     @property
@@ -445,7 +446,7 @@ class WarSetup:
                         tuple((b.step, b.a_won, weights[b.index]) for b in self.battles if b.phase == "record"))
         rec = condition_on_record(
             params, record, p_true, (aA, bA), (aB, bB), pA, pB, None, chunk=self.opts.chunk,
-            integrator=self.integrator, luck=self.luck(key, 10),
+            integrator=self.integrator, luck=self.luck(key, 10), compiled=self.compiled,
         )  # fmt: skip
         ok = rec.consistent
         luck = self.luck(key, 11).matrix(ids[ok], self.max_battles)

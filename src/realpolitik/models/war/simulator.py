@@ -234,6 +234,10 @@ class BeliefIntegrator:
         if self.mode == "plug_in":
             return self.plug_in(a, b, k, which)
         idx = range(len(self.tables)) if which is None else which
+        if a.size == 1:
+            # BLAS takes another path for one row (its last bits differ): two rows keep a
+            # state's value the same whichever states are evaluated with it
+            return [v[:1] for v in self._expect(np.repeat(a, 2), np.repeat(b, 2), np.repeat(k, 2), which)]
         logw = np.stack([a - 1.0, b - 1.0], axis=1) @ self.logs  # [D, G]
         logw -= logw.max(axis=1, keepdims=True)
         np.exp(logw, out=logw)
@@ -578,6 +582,7 @@ def condition_on_record(
     chunk: int = 20_000,
     integrator: BeliefIntegrator | None = None,
     luck: CounterLuck | None = None,
+    compiled: bool = False,
 ) -> RecordPaths:
     """Simulate every draw from the war's start through the record and keep the consistent ones.
 
@@ -590,7 +595,9 @@ def condition_on_record(
     model conditioned on the record (no weights).  ``luck`` (optional, a
     :class:`CounterLuck`) ties each draw's luck in the uncoded battles to the draw (row
     ``d`` of the batch), as ``uniforms`` do in :func:`simulate_war`; without it ``rng``
-    draws one uniform per draw and step.
+    draws one uniform per draw and step.  ``compiled``: chunks whose draws share few start
+    states run compiled (:mod:`realpolitik.models.war.record_kernel`, numba; the same
+    numbers), the others in NumPy.
     """
     rng = np.random.default_rng() if rng is None else rng
     p_true = np.asarray(p_true, float)
@@ -615,6 +622,15 @@ def condition_on_record(
     wins = np.zeros(D, int)
     for s in range(0, D, chunk):
         e = min(D, s + chunk)
+        if compiled and luck is not None:
+            from realpolitik.models.war.record_kernel import compiled_record
+
+            if compiled_record(
+                params, integ, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e], forced,
+                _chunk_events(events, s, e), talks, p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e],
+                pB[s:e], k[s:e], failed[s:e], wins[s:e], luck, s,
+            ):  # fmt: skip
+                continue
         _record_chunk(
             params, integ, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e], forced,
             _chunk_events(events, s, e), talks, rng, p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e], k[s:e],

@@ -1,0 +1,246 @@
+"""The record conditioning of the war layer's batch core, compiled with numba.
+
+:func:`realpolitik.models.war.simulator.condition_on_record` walks every proposed draw
+through the war's record: the settlement test at the war's start, the path of battles
+(coded ones forced, the others decided by the draw's counter luck), then the tests from
+the origin backwards.  In NumPy each step is some forty array passes over the draws still
+consistent (about three tests a proposed draw on the default scenario, 2.6 million tests
+for 1,000 scenario draws of the batch core).  Here one compiled loop takes each draw
+through the same checks in the same order.
+
+What stays in NumPy is what numba would compute with other last bits: the expected values
+of fighting on under each side's Beta belief (``exp``, BLAS), evaluated once per distinct
+belief state by the model's :class:`~realpolitik.models.war.simulator.BeliefIntegrator`
+(a state's value does not depend on the states evaluated with it) and read here from
+tables indexed by (the draw's start state, step, battles won).  The rest is additions,
+comparisons, ``min``/``max`` and the SplitMix64 counter luck, operation for operation as
+the NumPy path: the same consistent draws, the same reasons for the rejected ones and the
+same state at the origin, bit for bit (tests/test_war_record_kernel.py).
+
+The tables need few distinct start states (draws with their own continuous battle
+weights have as many as draws): :func:`compiled_record` says when they apply and the
+NumPy path runs otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(cache=True)
+def _splitmix64(x):
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def _luck(base, row, t):
+    """:class:`~realpolitik.models.war.simulator.CounterLuck` of one draw and step."""
+    ctr = np.uint64(row) * np.uint64(4096) + np.uint64(t)
+    z = _splitmix64(base + ctr * _GOLDEN)
+    return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def factorize_bits(X):
+    """Codes ``0..P-1`` of the columns of ``X`` (uint64 ``[C, n]``, the bits of each draw's
+    numbers), equal if and only if all bits are equal, in order of first appearance; and the
+    first draw of each code (open addressing on a SplitMix64 hash)."""
+    C, n = X.shape
+    size = 1
+    while size < 2 * n:
+        size *= 2
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, np.int64)
+    codes = np.empty(n, np.int64)
+    first = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        h = np.uint64(0)
+        for c in range(C):
+            h = _splitmix64(h ^ X[c, i])
+        j = h & mask
+        while True:
+            r = table[j]
+            if r < 0:
+                table[j] = i
+                codes[i] = m
+                first[m] = i
+                m += 1
+                break
+            same = True
+            for c in range(C):
+                if X[c, r] != X[c, i]:
+                    same = False
+                    break
+            if same:
+                codes[i] = codes[r]
+                break
+            j = (j + np.uint64(1)) & mask
+    return codes, first[:m]
+
+
+@njit(cache=True)
+def _max(a, b):  # np.maximum: NaN propagates
+    if a != a or b != b:
+        return np.nan
+    return a if a >= b else b
+
+
+@njit(cache=True)
+def _min(a, b):  # np.minimum
+    if a != a or b != b:
+        return np.nan
+    return a if a <= b else b
+
+
+@njit(cache=True)
+def _test(t, EA, EB, CA, CB, pA, pB, lo, hi, talk_step, talk_side, talk_offer):
+    """The settlement test of ``simulator._record_chunk`` (``test``) for one draw at step ``t``
+    (``CA``/``CB``: the ceasefire line's bounds as A and B judge it, or -inf/+inf):
+    0 consistent, 1 a deal existed, 3 a refused offer was acceptable."""
+    war_lo = EA + pA
+    war_hi = 1.0 - (EB + pB)
+    lower = _max(_max(lo, 0.0), CA)
+    upper = _min(_min(hi, 1.0), CB)
+    wl = _min(_max(war_lo, 0.0), 1.0)
+    wh = _min(_max(war_hi, 0.0), 1.0)
+    bad = (war_lo <= war_hi) and (_max(wl, lower) <= _min(wh, upper))
+    code = 1 if bad else 0
+    for i in range(talk_step.size):
+        if talk_step[i] != t:
+            continue
+        if talk_side[i] == 1:
+            acc = talk_offer[i] >= _max(wl, lower)
+        else:
+            acc = talk_offer[i] <= _min(wh, upper)
+        if acc and not bad:
+            code = 3
+        bad = bad or acc
+    return code
+
+
+@njit(cache=True)
+def record_kernel(p, codeA, codeB, pA, pB, lo, hi, rows, forced, k0, N, talk_step, talk_side, talk_offer,
+                  TAV, TAC, TBV, TBC, luck_base, offset, failed, wins, k_end):  # fmt: skip
+    """Every draw through the record, in the NumPy path's order of checks: the war's start,
+    the path's military end, then the steps from the origin back to step 1.  ``T*[code,
+    t, w]``: the expected war values (``V``) and chances of winning (``P``) of each side's
+    belief in the draw's start state after ``t`` battles of which A won ``w``.
+    Writes ``failed`` (0 consistent), and for consistent draws ``wins`` and ``k_end`` (the
+    battles A won in the record and the front at the origin)."""
+    n = p.size
+    R = forced.size
+    cw = np.zeros(R + 1, np.int64)
+    for d in range(n):
+        a, b, r = codeA[d], codeB[d], rows[d]
+        code = _test(0, TAV[a, 0, 0], TBV[b, 0, 0], TAC[a, 0, 0], TBC[b, 0, 0], pA[d], pB[d], lo[r, 0], hi[r, 0],
+                     talk_step, talk_side, talk_offer)  # fmt: skip
+        if code != 0:
+            failed[d] = code
+            continue
+        ended = k0 <= 0 or k0 >= N
+        for t in range(R):
+            f = forced[t]
+            if f != 0:
+                won = 1 if f > 0 else 0
+            else:
+                won = 1 if _luck(luck_base, d + offset, t) < p[d] else 0
+            cw[t + 1] = cw[t] + won
+            kt = k0 + 2 * cw[t + 1] - (t + 1)
+            if kt <= 0 or kt >= N:
+                ended = True
+        if ended:
+            failed[d] = 2
+            continue
+        for t in range(R, 0, -1):
+            w = cw[t]
+            code = _test(t, TAV[a, t, w], TBV[b, t, w], TAC[a, t, w], TBC[b, t, w], pA[d], pB[d], lo[r, t], hi[r, t],
+                         talk_step, talk_side, talk_offer)  # fmt: skip
+            if code != 0:
+                break
+        failed[d] = code
+        if code == 0:
+            wins[d] = cw[R]
+            k_end[d] = k0 + 2 * cw[R] - R
+
+
+def _start_codes(a, b, cols):
+    bits = np.stack([np.ascontiguousarray(x, np.float64) for x in (a, b, *cols)]).view(np.uint64)
+    return factorize_bits(bits)
+
+
+def compiled_record(params, integ, lo_t, hi_t, forced, events, talks, p, aA, bA, aB, bB, pA, pB, k, failed, wins,
+                    luck, offset: int) -> bool:  # fmt: skip
+    """``simulator._record_chunk`` for one chunk, compiled (same arguments; ``luck`` the
+    :class:`~realpolitik.models.war.simulator.CounterLuck` and ``offset`` the chunk's first
+    row).  False (nothing done) when the draws' start states are too many for tables."""
+    from realpolitik.models.war.mechanisms import ceasefire_line_bounds, ceasefire_thresholds
+    from realpolitik.models.war.simulator import _cumulated, _event_columns
+
+    n, R, N, k0 = p.size, forced.size, params.N, params.k0
+    if integ.mode != "quadrature" or not np.all(k == k0):
+        return False
+    cols = _event_columns(events)
+    codeA, firstA = _start_codes(aA, bA, cols)
+    codeB, firstB = _start_codes(aB, bB, cols)
+    steps = (R + 1) * (R + 2) // 2
+    if (firstA.size + firstB.size) * steps > 2 * n:  # the tables would cost more than the draws
+        return False
+    evA, evB = _cumulated(events, n if cols else 0)
+    # every state a draw can be tested in: step t, w of its t battles won by A, front inside
+    t_all, w_all = np.tril_indices(R + 1)
+    inside = (k0 + 2 * w_all - t_all > 0) & (k0 + 2 * w_all - t_all < N)
+    ts, ws = t_all[inside], w_all[inside]
+    cf = params.ceasefire
+    tables = []
+    for first, a0, b0, side in ((firstA, aA, bA, 0), (firstB, aB, bB, 1)):
+        eA = np.stack([np.broadcast_to(evA(t)[first] if cols else evA(t), first.shape) for t in range(R + 1)], axis=1)
+        eB = np.stack([np.broadcast_to(evB(t)[first] if cols else evB(t), first.shape) for t in range(R + 1)], axis=1)
+        # as the NumPy path forms them: (a + w) + evidence, (b + (t - w)) + evidence
+        sa = (a0[first][:, None] + ws[None, :]) + eA[:, ts]
+        sb = (b0[first][:, None] + (ts - ws)[None, :]) + eB[:, ts]
+        sk = np.broadcast_to(k0 + 2 * ws - ts, sa.shape)
+        vals = integ._expect_cached(sa.ravel(), sb.ravel(), sk.ravel())
+        V = np.full((first.size, R + 1, R + 1), np.nan)
+        C = np.full((first.size, R + 1, R + 1), -np.inf if side == 0 else np.inf)
+        V[:, ts, ws] = vals[side].reshape(sa.shape)
+        if cf is not None:
+            # simulator._acceptable: the ceasefire line's bound each side sets by its own belief
+            gA, gB = ceasefire_thresholds(vals[2], vals[2], cf.d_A, cf.d_B, cf.delta)
+            clo, chi = ceasefire_line_bounds(gA, gB, cf.p_shift, cf.kappa, cf.x_sq)
+            C[:, ts, ws] = (clo if side == 0 else chi).reshape(sa.shape)
+        tables += [V, C]
+    flat = [(t, side, x) for t, items in talks.items() for side, x in items]
+    talk_step = np.array([t for t, _, _ in flat], np.int64)
+    talk_side = np.array([s for _, s, _ in flat], np.int64)
+    talk_offer = np.array([x for _, _, x in flat], np.float64)
+    if lo_t.ndim == 1 and hi_t.ndim == 1:  # the same bounds for every draw: one row
+        lo2, hi2, rows = lo_t[None, :], hi_t[None, :], np.zeros(n, np.int64)
+    else:
+        lo2, hi2, rows = np.broadcast_to(lo_t, (n, lo_t.shape[-1])), np.broadcast_to(hi_t, (n, hi_t.shape[-1])), np.arange(n)
+    k_end = np.full(n, k0, np.int64)
+    record_kernel(
+        np.ascontiguousarray(p, np.float64), codeA, codeB, np.ascontiguousarray(pA, np.float64),
+        np.ascontiguousarray(pB, np.float64), np.ascontiguousarray(lo2, np.float64), np.ascontiguousarray(hi2, np.float64),
+        rows, np.asarray(forced, np.int8), k0, N, talk_step, talk_side, talk_offer, tables[0], tables[1], tables[2],
+        tables[3], np.uint64(luck.base), offset, failed, wins, k_end,
+    )  # fmt: skip
+    # the state at the origin (step R) of the draws kept, as the NumPy path adds it
+    keep = np.flatnonzero(failed == 0)
+    w = wins[keep]
+    eA = evA(R)[keep] if cols else evA(R)
+    eB = evB(R)[keep] if cols else evB(R)
+    aA[keep] += w + eA
+    aB[keep] += w + eA
+    bA[keep] += (R - w) + eB
+    bB[keep] += (R - w) + eB
+    k[keep] = k_end[keep]
+    return True

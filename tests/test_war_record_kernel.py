@@ -1,0 +1,133 @@
+"""The war layer's record conditioning compiled (models/war/record_kernel.py, issue 17).
+
+The batch core walks every proposed simulated war through the war's record in a compiled
+loop; the expected values of fighting on stay NumPy's (read from tables of each draw's
+start state, step and battles won).  These tests pin that the compiled path keeps the same
+draws, rejects the others for the same reasons and leaves the same state at the origin as
+the NumPy path, bit for bit, on scenarios with and without a ceasefire line, talks, per-draw
+domestic bounds and battle weights that differ from draw to draw; and that a belief
+state's expected value does not depend on the states evaluated with it (which the tables
+rely on).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from realpolitik.models import get_model
+from realpolitik.models.war import record_kernel
+from realpolitik.models.war.simulator import CounterLuck, Record, condition_on_record
+from realpolitik.scenario import load_scenario
+from realpolitik.scenario.model import Scenario
+from realpolitik.scenario.uncertainty import sample_batch
+from test_war_history import SMALL_H, UNCERTAIN_BATTLE, hist
+
+DISCRETE_BATTLE = SMALL_H.replace(
+    "{id: early, date: 2023-12-01, winner: A, weight: 2}",
+    "{id: early, date: 2023-12-01, winner: A, weight: 2, probability: 0.5}",
+)
+
+NARROW_FRONT = SMALL_H.replace("  months_per_battle: 2\n", "  months_per_battle: 2\n  front: {positions: 5, start: 2}\n")
+
+
+def _no_ceasefire_line():
+    data = load_scenario().model_dump()
+    data["war"]["ceasefire"] = None
+    return Scenario.model_validate(data)
+
+
+SCENARIOS = {
+    "default": load_scenario,
+    "default, no ceasefire line": _no_ceasefire_line,
+    "small with talks": lambda tmp: hist(tmp),
+    "battle counted by chance": lambda tmp: hist(tmp, DISCRETE_BATTLE),
+    "battle weight drawn per draw": lambda tmp: hist(tmp, UNCERTAIN_BATTLE),
+    "narrow front": lambda tmp: hist(tmp, NARROW_FRONT),
+}
+
+
+def _scenario(which, tmp_path):
+    f = SCENARIOS[which]
+    return f() if which.startswith("default") else f(tmp_path)
+
+
+def _record(setup, key, n, per_draw_bounds):
+    prop = setup.proposals(key, n)
+    if per_draw_bounds:  # each draw its own constituencies' values (a batch's scenario draws)
+        batch = sample_batch(setup.scenario, 7, np.random.default_rng(5), 0.2)
+        owner = np.arange(n) % 7
+        tl = setup.pressures(record_only=True, position=batch.position, salience=batch.salience,
+                             capability=batch.capability, schedule=batch.events).timeline(prop.autonomy, rows=owner)  # fmt: skip
+    else:
+        tl = setup.timeline(autonomy=prop.autonomy, record_only=True)
+    params = setup._params(tl, setup.R, slice(0, setup.R + 1))
+    pA, pB = setup.premiums(prop.u_rho)
+    record = Record(setup.record.forced, setup.record.talks,
+                    tuple((b.step, b.a_won, prop.weights[b.index]) for b in setup.battles if b.phase == "record"))
+    return params, record, prop, pA, pB
+
+
+@pytest.mark.parametrize(
+    "which,per_draw_bounds",
+    [(w, False) for w in SCENARIOS] + [("default", True), ("default, no ceasefire line", True)],
+)
+def test_compiled_record_equals_numpy_bit_for_bit(which, per_draw_bounds, tmp_path, monkeypatch):
+    scen = _scenario(which, tmp_path)
+    setup = get_model("war").setup(scen)
+    ran = []
+    real = record_kernel.compiled_record
+    monkeypatch.setattr(record_kernel, "compiled_record", lambda *a: ran.append(real(*a)) or ran[-1])
+    n, key = 30_000, (11, 2)
+    params, record, prop, pA, pB = _record(setup, key, n, per_draw_bounds)
+    out = {}
+    for compiled in (False, True):
+        out[compiled] = condition_on_record(
+            params, record, prop.p_true, prop.belief_A, prop.belief_B, pA, pB, None, chunk=12_000,
+            integrator=setup.integrator, luck=CounterLuck((*key, 10)), compiled=compiled,
+        )  # fmt: skip
+    a, b = out[False], out[True]
+    for f in ("consistent", "failed", "k", "wins", "aA", "bA", "aB", "bB"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert 100 < a.consistent.sum() < n - 100  # kept and rejected draws
+    # every reason: a deal existed (1), military end (2 on the narrow front), an offer refused (3)
+    assert {1, 2, 3} & set(a.failed.tolist()) >= {"default": {1, 3}, "narrow front": {1, 2}}.get(which, {1})
+    assert len(ran) == 3  # three chunks
+    # draws with their own continuous battle weights have no few start states: NumPy runs
+    assert all(ran) == (which != "battle weight drawn per draw")
+
+
+def test_the_batch_core_conditions_compiled_with_the_same_draws():
+    """WarSetup.condition with the compiled record (the batch core's) keeps the same draws."""
+    setup = get_model("war", draws=3000).setup(load_scenario())
+    plain = setup.condition(9)
+    setup.compiled = True
+    fast = setup.condition(9)
+    for f in ("p_true", "k", "aA", "bA", "aB", "bB", "wins", "luck", "source"):
+        assert np.array_equal(getattr(plain, f), getattr(fast, f)), f
+    assert plain.rejected == fast.rejected and plain.proposals == fast.proposals
+
+
+def test_a_belief_states_value_does_not_depend_on_the_states_evaluated_with_it():
+    """The expected values are a function of the belief state alone (BLAS takes another path
+    for a single row; one row is evaluated as two): in chunks of any size as all at once."""
+    integ = get_model("war").setup(load_scenario()).integrator
+    rng = np.random.default_rng(0)
+    n = 600
+    a, b, k = rng.uniform(0.5, 40, n), rng.uniform(0.5, 40, n), rng.integers(1, 10, n)
+    whole = np.stack(integ._expect(a, b, k), axis=1)
+    for size in (1, 2, 3, 7, 64, 65):
+        parts = np.concatenate([np.stack(integ._expect(a[s:s + size], b[s:s + size], k[s:s + size]), axis=1)
+                                for s in range(0, n, size)])  # fmt: skip
+        assert np.array_equal(parts, whole), size
+
+
+def test_a_war_run_does_not_import_numba():
+    """The compiled record is the batch core's; a single run stays NumPy (start-up time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom realpolitik.scenario import load_scenario\nfrom realpolitik.models import get_model\n"
+            "get_model('war').run(load_scenario(None), rng=1)\nprint('numba' in sys.modules)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
