@@ -131,3 +131,18 @@ def test_a_war_run_does_not_import_numba():
             "get_model('war').run(load_scenario(None), rng=1)\nprint('numba' in sys.modules)")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_forecasts_of_one_war_share_the_belief_cache_and_no_number_changes():
+    """The integrator (with its cache of belief states) is kept from one forecast to the next:
+    a run on a warm cache gives the numbers of a run on a cold one."""
+    from realpolitik.models.war import setup as war_setup
+
+    scen = load_scenario()
+    model = get_model("war", draws=500)
+    assert model.setup(scen).integrator is model.setup(scen).integrator
+    war_setup._LOCAL.integrators = {}
+    cold = model.run(scen, rng=3).details
+    warm = model.run(scen, rng=3).details
+    assert warm == cold
+    assert len(war_setup._LOCAL.integrators) <= war_setup.SHARED_INTEGRATORS

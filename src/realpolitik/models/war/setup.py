@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -50,6 +51,7 @@ from realpolitik.models.war.inputs import (
 )
 from realpolitik.models.war.mechanisms import credibility_premium
 from realpolitik.models.war.simulator import (
+    BeliefIntegrator,
     CeasefireParams,
     CounterLuck,
     Record,
@@ -64,6 +66,26 @@ from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.war import WarSpec, battle_slot, months_between, past_battles
 
 REJECT_REASONS = {1: "a deal existed", 2: "military victory", 3: "a refused offer was acceptable"}
+
+_LOCAL = threading.local()
+SHARED_INTEGRATORS = 4
+
+
+def shared_integrator(params) -> BeliefIntegrator:
+    """The belief integrator of these value tables, kept from one forecast to the next (per
+    thread, the last few): its cache of belief states and their expected values (a function
+    of the state alone) serves every forecast of the same war, e.g. the chunks of a Monte
+    Carlo run."""
+    key = (params.N, params.kappa_A, params.kappa_B, params.delta, params.ceasefire is not None, params.belief_eval,
+           params.quadrature_nodes, params.quadrature_panels)  # fmt: skip
+    kept = getattr(_LOCAL, "integrators", None)
+    if kept is None:
+        kept = _LOCAL.integrators = {}
+    integ = kept.pop(key, None) or make_integrator(params)
+    kept[key] = integ  # most recently used last
+    while len(kept) > SHARED_INTEGRATORS:
+        kept.pop(next(iter(kept)))
+    return integ
 
 
 @dataclass(frozen=True)
@@ -204,7 +226,7 @@ class WarSetup:
     @property
     def integrator(self):
         if self._integrator is None:
-            self._integrator = make_integrator(self._params(None, self.max_battles))
+            self._integrator = shared_integrator(self._params(None, self.max_battles))
         return self._integrator
 
     def months(self, steps) -> np.ndarray:
