@@ -17,6 +17,7 @@ import pytest
 
 from realpolitik.models import get_model
 from realpolitik.models.war import record_kernel
+from realpolitik.models.war.inputs import DomesticTimeline
 from realpolitik.models.war.simulator import CounterLuck, Record, condition_on_record
 from realpolitik.scenario import load_scenario
 from realpolitik.scenario.model import Scenario
@@ -59,6 +60,8 @@ def _record(setup, key, n, per_draw_bounds):
         owner = np.arange(n) % 7
         tl = setup.pressures(record_only=True, position=batch.position, salience=batch.salience,
                              capability=batch.capability, schedule=batch.events).timeline(prop.autonomy, rows=owner)  # fmt: skip
+        if per_draw_bounds == "own row":  # every draw its own copy of its row
+            tl = DomesticTimeline(tl.lower[tl.rows], tl.upper[tl.rows], tl.ratifiers, tl.start, tl.past)
     else:
         tl = setup.timeline(autonomy=prop.autonomy, record_only=True)
     params = setup._params(tl, setup.R, slice(0, setup.R + 1))
@@ -70,7 +73,8 @@ def _record(setup, key, n, per_draw_bounds):
 
 @pytest.mark.parametrize(
     "which,per_draw_bounds",
-    [(w, False) for w in SCENARIOS] + [("default", True), ("default, no ceasefire line", True)],
+    [(w, False) for w in SCENARIOS]
+    + [("default", "row"), ("default", "own row"), ("default, no ceasefire line", "row")],
 )
 def test_compiled_record_equals_numpy_bit_for_bit(which, per_draw_bounds, tmp_path, monkeypatch):
     scen = _scenario(which, tmp_path)

@@ -96,15 +96,19 @@ class DomesticTimeline:
     ratifiers: tuple[tuple[str, ...], tuple[str, ...]]
     start: tuple[float, float]  # bounds at as_of (first draw), NaN if none
     past: int = 0
+    rows: np.ndarray | None = None  # each draw's row of lower/upper (None: a row per draw, or one for all)
 
     def unconstrained(self) -> "DomesticTimeline":
         return DomesticTimeline(
             np.full_like(self.lower, -np.inf), np.full_like(self.upper, np.inf), self.ratifiers,
-            (math.nan, math.nan), self.past,
+            (math.nan, math.nan), self.past, self.rows,
         )  # fmt: skip
 
     def repeat(self, reps: int) -> "DomesticTimeline":
         """Each draw's row repeated ``reps`` times (wars per scenario draw)."""
+        if self.rows is not None:
+            return DomesticTimeline(self.lower, self.upper, self.ratifiers, self.start, self.past,
+                                    np.repeat(self.rows, reps))  # fmt: skip
         rep = lambda a: np.repeat(a, reps, axis=0) if a.ndim > 1 else a  # noqa: E731
         return DomesticTimeline(rep(self.lower), rep(self.upper), self.ratifiers, self.start, self.past)
 
@@ -217,11 +221,11 @@ class DomesticPressures:
         war = self.war
         aut = [s.autonomy.mode for s in war.sides] if autonomy is None else list(autonomy)
         if rows is not None and all(np.ndim(a) == 0 for a in aut):
-            # one autonomy for all: the bounds of each row of pressures, then each draw's row
+            # one autonomy for all: the bounds of each row of pressures, and each draw's row
             tl = self.timeline(aut)
             if tl.lower.ndim == 1:
                 return tl
-            return self._timeline(tl.lower[rows], tl.upper[rows])
+            return self._timeline(tl.lower, tl.upper, np.asarray(rows, np.int64))
         years = self.months / 12.0
         bounds = []
         for side, sign in ((0, 1.0), (1, -1.0)):
@@ -240,11 +244,13 @@ class DomesticPressures:
         shape = np.broadcast_shapes(bounds[0].shape, bounds[1].shape)
         return self._timeline(np.broadcast_to(bounds[0], shape).astype(float), np.broadcast_to(bounds[1], shape).astype(float))
 
-    def _timeline(self, lower: np.ndarray, upper: np.ndarray) -> DomesticTimeline:
+    def _timeline(self, lower: np.ndarray, upper: np.ndarray, rows: np.ndarray | None = None) -> DomesticTimeline:
         first = lambda a: float(np.ravel(a)[0]) if np.isfinite(np.ravel(a)[0]) else float("nan")  # noqa: E731
+        at = (lambda a: a[rows[:1]]) if rows is not None else (lambda a: a)  # noqa: E731
         return DomesticTimeline(
-            lower, upper, self.ratifiers, (first(lower[..., self.past]), first(upper[..., self.past])), self.past
-        )
+            lower, upper, self.ratifiers, (first(at(lower)[..., self.past]), first(at(upper)[..., self.past])), self.past,
+            rows,
+        )  # fmt: skip
 
 
 def domestic_pressures(

@@ -177,9 +177,10 @@ def _start_codes(a, b, cols):
     return factorize_bits(bits)
 
 
-def compiled_record(params, integ, lo_t, hi_t, forced, events, talks, p, aA, bA, aB, bB, pA, pB, k, failed, wins,
-                    luck, offset: int) -> bool:  # fmt: skip
-    """``simulator._record_chunk`` for one chunk, compiled (same arguments; ``luck`` the
+def compiled_record(params, integ, lo_t, hi_t, rows, forced, events, talks, p, aA, bA, aB, bB, pA, pB, k, failed,
+                    wins, luck, offset: int) -> bool:  # fmt: skip
+    """``simulator._record_chunk`` for one chunk, compiled (same arguments but the bounds:
+    ``lo_t``/``hi_t`` of all draws, ``rows`` the chunk's rows of them or None; ``luck`` the
     :class:`~realpolitik.models.war.simulator.CounterLuck` and ``offset`` the chunk's first
     row).  False (nothing done) when the draws' start states are too many for tables."""
     from realpolitik.models.war.mechanisms import ceasefire_line_bounds, ceasefire_thresholds
@@ -224,7 +225,14 @@ def compiled_record(params, integ, lo_t, hi_t, forced, events, talks, p, aA, bA,
     talk_offer = np.array([x for _, _, x in flat], np.float64)
     if lo_t.ndim == 1 and hi_t.ndim == 1:  # the same bounds for every draw: one row
         lo2, hi2, rows = lo_t[None, :], hi_t[None, :], np.zeros(n, np.int64)
-    else:
+    elif rows is not None:  # the draws' rows of the bounds
+        lo2, hi2 = (b[None, :] if b.ndim == 1 else b for b in (lo_t, hi_t))
+        if lo2.shape[0] != hi2.shape[0]:
+            m = max(lo2.shape[0], hi2.shape[0])
+            lo2, hi2 = np.broadcast_to(lo2, (m, lo2.shape[1])), np.broadcast_to(hi2, (m, hi2.shape[1]))
+        rows = np.ascontiguousarray(rows, np.int64)
+    else:  # a row per draw: the chunk's
+        lo_t, hi_t = (b if b.ndim == 1 else b[offset:offset + n] for b in (lo_t, hi_t))
         lo2, hi2, rows = np.broadcast_to(lo_t, (n, lo_t.shape[-1])), np.broadcast_to(hi_t, (n, hi_t.shape[-1])), np.arange(n)
     k_end = np.full(n, k0, np.int64)
     record_kernel(

@@ -239,6 +239,7 @@ class WarSetup:
             N=self.N, k0=self.k0, kappa_A=self.kappa[0], kappa_B=self.kappa[1], delta=self.war.discount,
             max_battles=max_battles,
             lower=None if tl is None else tl.lower[..., cols], upper=None if tl is None else tl.upper[..., cols],
+            rows=None if tl is None else tl.rows,
             battle_events=tuple(events), ceasefire=self.ceasefire, belief_eval=self.opts.belief_eval,
             quadrature_nodes=self.opts.quadrature_nodes, quadrature_panels=self.opts.quadrature_panels,
         )  # fmt: skip

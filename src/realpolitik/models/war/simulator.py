@@ -70,7 +70,8 @@ class WarParams:
 
     ``lower[t]`` / ``upper[t]`` are the domestic win-set bounds on A's share
     before battle ``t + 1`` (``-inf`` / ``+inf`` = unconstrained), length
-    ``max_battles + 1`` (or ``[draw, max_battles + 1]``: per-draw bounds).  ``battle_events`` lists ``(step, a_won, weight)``
+    ``max_battles + 1`` (or ``[draw, max_battles + 1]``: per-draw bounds; or
+    ``[row, max_battles + 1]`` with ``rows``, each draw's row: draws of one scenario draw share theirs).  ``battle_events`` lists ``(step, a_won, weight)``
     applied just before the settlement test at ``step >= 1``.
     """
 
@@ -83,10 +84,18 @@ class WarParams:
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
     battle_events: tuple[tuple[int, bool, Any], ...] = ()  # weight: a number, or one per draw
+    rows: np.ndarray | None = None  # each draw's row of lower/upper (None: a row per draw, or one for all)
     ceasefire: CeasefireParams | None = None
     belief_eval: Literal["quadrature", "plug_in"] = "quadrature"
     quadrature_nodes: int = 32
     quadrature_panels: int = 8
+
+    def chunk_bounds(self, lo: np.ndarray, hi: np.ndarray, s: int, e: int) -> tuple[np.ndarray, np.ndarray]:
+        """The bounds of draws ``s:e`` (one row, or one per draw)."""
+        if self.rows is not None:
+            r = self.rows[s:e]
+            return (lo if lo.ndim == 1 else lo[r]), (hi if hi.ndim == 1 else hi[r])
+        return (lo if lo.ndim == 1 else lo[s:e]), (hi if hi.ndim == 1 else hi[s:e])
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         T = self.max_battles + 1
@@ -394,8 +403,7 @@ def simulate_war(
     for s in range(0, D, chunk):
         e = min(D, s + chunk)
         _run_chunk(
-            params, integrator, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e],
-            _chunk_events(events, s, e), rng,
+            params, integrator, *params.chunk_bounds(lo_t, hi_t, s, e), _chunk_events(events, s, e), rng,
             p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e],
             outcome[s:e], end[s:e], terms[s:e], first[s:e], k_end[s:e], clipped[s:e],
             None if ks is None else ks[s:e], None if uniforms is None else uniforms[s:e],
@@ -626,13 +634,13 @@ def condition_on_record(
             from realpolitik.models.war.record_kernel import compiled_record
 
             if compiled_record(
-                params, integ, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e], forced,
+                params, integ, lo_t, hi_t, None if params.rows is None else params.rows[s:e], forced,
                 _chunk_events(events, s, e), talks, p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e],
                 pB[s:e], k[s:e], failed[s:e], wins[s:e], luck, s,
             ):  # fmt: skip
                 continue
         _record_chunk(
-            params, integ, lo_t if lo_t.ndim == 1 else lo_t[s:e], hi_t if hi_t.ndim == 1 else hi_t[s:e], forced,
+            params, integ, *params.chunk_bounds(lo_t, hi_t, s, e), forced,
             _chunk_events(events, s, e), talks, rng, p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e], k[s:e],
             failed[s:e], wins[s:e], None if luck is None else (lambda rows, t, s=s: luck(rows + s, t)),
         )  # fmt: skip
