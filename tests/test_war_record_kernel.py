@@ -96,7 +96,7 @@ def test_compiled_record_equals_numpy_bit_for_bit(which, per_draw_bounds, tmp_pa
     assert 100 < a.consistent.sum() < n - 100  # kept and rejected draws
     # every reason: a deal existed (1), military end (2 on the narrow front), an offer refused (3)
     assert {1, 2, 3} & set(a.failed.tolist()) >= {"default": {1, 3}, "narrow front": {1, 2}}.get(which, {1})
-    assert len(ran) == 3  # three chunks
+    assert len(ran) == 1  # all draws at once
     # draws with their own continuous battle weights have no few start states: NumPy runs
     assert all(ran) == (which != "battle weight drawn per draw")
 
@@ -150,3 +150,19 @@ def test_forecasts_of_one_war_share_the_belief_cache_and_no_number_changes():
     warm = model.run(scen, rng=3).details
     assert warm == cold
     assert len(war_setup._LOCAL.integrators) <= war_setup.SHARED_INTEGRATORS
+
+
+def test_factorize_bits_codes_equal_rows_alike():
+    """Start states by their bits: equal codes if and only if equal rows, first appearance
+    order, across table growth (many codes) and few codes alike."""
+    rng = np.random.default_rng(1)
+    for distinct in (3, 700, 5000):
+        vals = rng.random((2, distinct))
+        pick = rng.integers(0, distinct, 20_000)
+        X = np.ascontiguousarray(vals[:, pick]).view(np.uint64)
+        codes, first = record_kernel.factorize_bits(X)
+        _, ref_first, ref_inv = np.unique(pick, return_index=True, return_inverse=True)
+        assert first.size == np.unique(pick).size
+        assert np.array_equal(np.sort(first), np.sort(ref_first))
+        assert np.array_equal(codes[first], np.arange(first.size)) and np.all(np.diff(first) > 0)
+        assert np.array_equal(pick[first][codes], pick)  # same row -> same code, and back

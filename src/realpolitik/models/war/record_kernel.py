@@ -49,24 +49,28 @@ def _luck(base, row, t):
 
 
 @njit(cache=True)
+def _hash(X, i):
+    h = np.uint64(0)
+    for c in range(X.shape[0]):
+        h = _splitmix64(h ^ X[c, i])
+    return h
+
+
+@njit(cache=True)
 def factorize_bits(X):
     """Codes ``0..P-1`` of the columns of ``X`` (uint64 ``[C, n]``, the bits of each draw's
     numbers), equal if and only if all bits are equal, in order of first appearance; and the
-    first draw of each code (open addressing on a SplitMix64 hash)."""
+    first draw of each code (open addressing on a SplitMix64 hash; the table grows with the
+    codes, so a few codes stay in cache)."""
     C, n = X.shape
-    size = 1
-    while size < 2 * n:
-        size *= 2
+    size = 1024
     mask = np.uint64(size - 1)
     table = np.full(size, -1, np.int64)
     codes = np.empty(n, np.int64)
     first = np.empty(n, np.int64)
     m = 0
     for i in range(n):
-        h = np.uint64(0)
-        for c in range(C):
-            h = _splitmix64(h ^ X[c, i])
-        j = h & mask
+        j = _hash(X, i) & mask
         while True:
             r = table[j]
             if r < 0:
@@ -74,6 +78,15 @@ def factorize_bits(X):
                 codes[i] = m
                 first[m] = i
                 m += 1
+                if 2 * m > size:  # grow: rehash the first draw of every code
+                    size *= 4
+                    mask = np.uint64(size - 1)
+                    table = np.full(size, -1, np.int64)
+                    for q in range(m):
+                        jj = _hash(X, first[q]) & mask
+                        while table[jj] >= 0:
+                            jj = (jj + np.uint64(1)) & mask
+                        table[jj] = first[q]
                 break
             same = True
             for c in range(C):

@@ -603,9 +603,9 @@ def condition_on_record(
     model conditioned on the record (no weights).  ``luck`` (optional, a
     :class:`CounterLuck`) ties each draw's luck in the uncoded battles to the draw (row
     ``d`` of the batch), as ``uniforms`` do in :func:`simulate_war`; without it ``rng``
-    draws one uniform per draw and step.  ``compiled``: chunks whose draws share few start
-    states run compiled (:mod:`realpolitik.models.war.record_kernel`, numba; the same
-    numbers), the others in NumPy.
+    draws one uniform per draw and step.  ``compiled``: draws that share few start states
+    run compiled, all at once (:mod:`realpolitik.models.war.record_kernel`, numba; the same
+    numbers), others in NumPy by chunks.
     """
     rng = np.random.default_rng() if rng is None else rng
     p_true = np.asarray(p_true, float)
@@ -628,17 +628,15 @@ def condition_on_record(
     k = np.full(D, params.k0, int)
     failed = np.zeros(D, np.int8)
     wins = np.zeros(D, int)
+    if compiled and luck is not None and D:
+        from realpolitik.models.war.record_kernel import compiled_record
+
+        # all draws at once (the compiled walk needs a few numbers a draw, not [draw, step] arrays)
+        if compiled_record(params, integ, lo_t, hi_t, params.rows, forced, events, talks, p_true, aA, bA, aB, bB, pA,
+                           pB, k, failed, wins, luck, 0):  # fmt: skip
+            return RecordPaths(failed == 0, k, aA, bA, aB, bB, failed, wins)
     for s in range(0, D, chunk):
         e = min(D, s + chunk)
-        if compiled and luck is not None:
-            from realpolitik.models.war.record_kernel import compiled_record
-
-            if compiled_record(
-                params, integ, lo_t, hi_t, None if params.rows is None else params.rows[s:e], forced,
-                _chunk_events(events, s, e), talks, p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e],
-                pB[s:e], k[s:e], failed[s:e], wins[s:e], luck, s,
-            ):  # fmt: skip
-                continue
         _record_chunk(
             params, integ, *params.chunk_bounds(lo_t, hi_t, s, e), forced,
             _chunk_events(events, s, e), talks, rng, p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e], k[s:e],
