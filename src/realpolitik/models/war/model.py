@@ -432,7 +432,7 @@ class WarBargaining(Model):
         record = setup.pressures(record_only=True, **inputs) if setup.conditioned_on_record else None
 
         def build(key, owner):
-            prop = setup.proposals(key, owner.size, None if sched is None else sched.take(owner))
+            prop = setup.proposals(key, owner.size, sched, None if sched is None else owner)
             tl = None if record is None else record.timeline(prop.autonomy, rows=owner)
             return prop, tl
 

@@ -290,12 +290,14 @@ class WarSetup:
                     bB += w
         return (aA, bA), (aB, bB)
 
-    def weights(self, key, n: int, schedule=None) -> list[Any]:
+    def weights(self, key, n: int, schedule=None, rows: np.ndarray | None = None) -> list[Any]:
         """Each battle's weight per draw: its number when certain, else its triangular
         weight (stream ``[*key, 20 + battle]``) times whether it counts at all (its
         ``probability``, stream ``[*key, 40 + battle]``), times whether its event happens
-        (``schedule``: one row per draw; default the point schedule)."""
+        (``schedule``: one row per draw, or with ``rows`` each draw's row of it; default the
+        point schedule)."""
         sched = self.schedule if schedule is None else schedule
+        draws = sched.draws if rows is None else len(rows)
         out: list[Any] = []
         for b in self.battles:
             if b.certain:
@@ -305,8 +307,9 @@ class WarSetup:
                 if b.spec.probability < 1.0:
                     w = np.where(np.random.default_rng([*key, 40 + b.index]).random(n) < b.spec.probability, w, 0.0)
             if b.event is not None:
-                happens = sched.happens[:, self.event_index[b.event]]
-                if sched.draws == 1:
+                e = self.event_index[b.event]
+                happens = sched.happens[:, e] if rows is None else sched.happens[rows, e]
+                if draws == 1:
                     w = w if bool(happens[0]) else (0.0 if np.ndim(w) == 0 else np.zeros_like(w))
                 else:
                     w = np.where(happens, w, 0.0)
@@ -332,15 +335,16 @@ class WarSetup:
             out.append(credibility_premium(cr.breach_loss, 0.0, rho, cr.discount))
         return out[0], out[1]
 
-    def proposals(self, key, n: int, schedule=None) -> Proposals:
+    def proposals(self, key, n: int, schedule=None, rows: np.ndarray | None = None) -> Proposals:
         """Draws of everything uncertain about a war: true odds, credibility uniforms,
         beliefs at the start, autonomy.  Each component has its own stream
-        (``default_rng([*key, component])``), so what-ifs keep common random numbers."""
+        (``default_rng([*key, component])``), so what-ifs keep common random numbers.
+        ``schedule``/``rows``: as :meth:`weights`."""
         a, b = self.true
         g = np.random.default_rng([*key, 1])
         p_true = g.beta(a, b, size=n) if (a + b) < 1e8 else np.full(n, a / (a + b))
         u_rho = tuple(np.random.default_rng([*key, 2 + i]).random(n) for i in range(2))
-        weights = self.weights(key, n, schedule)
+        weights = self.weights(key, n, schedule, rows)
         belief_A, belief_B = self.priors(key, n, weights)
         aut = draw_autonomy(self.war, key, n)
         return Proposals(p_true, u_rho, belief_A, belief_B, aut, weights)
@@ -456,9 +460,9 @@ class WarSetup:
         p_true, u_rho, aut, weights = prop.p_true, prop.u_rho, prop.autonomy, prop.weights
         (aA, bA), (aB, bB) = prop.belief_A, prop.belief_B
         n = p_true.size
-        prior_mean = (aA / (aA + bA), aB / (aB + bB))
         ids = np.arange(n)
         if not self.conditioned_on_record:
+            prior_mean = (aA / (aA + bA), aB / (aB + bB))
             luck = self.luck(key, 11).matrix(ids, self.max_battles)
             return Conditioned(p_true, u_rho, aut, np.full(n, self.k0), aA, bA, aB, bB, prior_mean,
                                np.zeros(n, int), luck, weights, proposals=n, batches=1, index=np.arange(n),
@@ -471,15 +475,15 @@ class WarSetup:
             params, record, p_true, (aA, bA), (aB, bB), pA, pB, None, chunk=self.opts.chunk,
             integrator=self.integrator, luck=self.luck(key, 10), compiled=self.compiled,
         )  # fmt: skip
-        ok = rec.consistent
-        luck = self.luck(key, 11).matrix(ids[ok], self.max_battles)
+        ok = np.flatnonzero(rec.consistent)
+        luck = self.luck(key, 11).matrix(ok, self.max_battles)
         pick = lambda v: v[ok] if np.ndim(v) else v  # noqa: E731
         rejected = {name: int(np.sum(rec.failed == code)) for code, name in REJECT_REASONS.items()}
         return Conditioned(
             p_true[ok], (u_rho[0][ok], u_rho[1][ok]), (pick(aut[0]), pick(aut[1])), rec.k[ok], rec.aA[ok],
-            rec.bA[ok], rec.aB[ok], rec.bB[ok], (prior_mean[0][ok], prior_mean[1][ok]), rec.wins[ok], luck,
+            rec.bA[ok], rec.aB[ok], rec.bB[ok], (aA[ok] / (aA[ok] + bA[ok]), aB[ok] / (aB[ok] + bB[ok])), rec.wins[ok], luck,
             [w if np.ndim(w) == 0 else w[ok] for w in weights],
-            proposals=n, batches=1, rejected=rejected, index=np.flatnonzero(ok), consistent=int(ok.sum()),
+            proposals=n, batches=1, rejected=rejected, index=ok, consistent=int(ok.size),
         )  # fmt: skip
 
     # ------------------------------------------------------------------ phase 2
