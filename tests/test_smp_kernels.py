@@ -28,15 +28,21 @@ def _same(a, b):
     {"voting_rule": "Cubic"},  # every kernel steps aside
     {"bargn_model": "InitRcvrInterp"},
     {"third_party_commit": "FullCommit", "big_r_adjust": "Half"},
+    {"state_transitions": "Stochastic"},
+    {"state_transitions": "Stochastic", "victory_prob_model": "Quartic", "inter_vec_brgn": "S1P1"},
+    {"inter_vec_brgn": "S2PMax", "big_r_range": "Min", "big_r_adjust": "Full"},
+    {"big_r_adjust": "TwoThirds", "third_party_commit": "NoCommit"},
+    {"big_r_adjust": "None", "salience_normalisation": "per-actor"},
+    {"bargn_model": "PWCompInterp"},  # the compiled turn steps aside
 ])  # fmt: skip
 def test_forecast_batch_same_with_and_without_kernels(monkeypatch, options):
     scen = load_scenario(None)
     batch = sample_batch(scen, 40, np.random.default_rng(5), 0.15)
     model = get_model("smp", max_iter=12, **options)
     monkeypatch.setattr(params, "KERNEL_ELEMENTS", 10**9)
-    ref = model.forecast_batch(batch)
+    ref = model.forecast_batch(batch, np.random.default_rng(1))
     monkeypatch.setattr(params, "KERNEL_ELEMENTS", 1)
-    got = model.forecast_batch(batch)
+    got = model.forecast_batch(batch, np.random.default_rng(1))
     _same(got, ref)
 
 
@@ -131,3 +137,46 @@ def test_final_state_equals_every_state_run(monkeypatch, transitions, kernel_ele
         rows = np.arange(B)
         _same(pos, ref.positions[rows, ref.states - 1])
         _same(prob, ref.probabilities[rows, ref.states - 1])
+
+
+@pytest.mark.parametrize("failing", ["setup_prop", "bargains_prop"])
+def test_compiled_turn_falls_back_to_numpy_when_a_total_underflows(monkeypatch, failing):
+    """A compiled turn whose PCE total underflows (ok False) is redone on NumPy's path: the
+    same numbers (here the kernels are made to report an underflow on every turn)."""
+    from realpolitik.models.smp import state
+
+    scen = load_scenario(None)
+    batch = sample_batch(scen, 40, np.random.default_rng(8), 0.15)
+    model = get_model("smp", max_iter=15, state_transitions="Stochastic")
+    monkeypatch.setattr(params, "KERNEL_ELEMENTS", 10**9)
+    ref = model.forecast_batch(batch, np.random.default_rng(2))
+    monkeypatch.setattr(params, "KERNEL_ELEMENTS", 1)
+    kernel = getattr(kernels, failing)
+    redone = []
+    monkeypatch.setattr(kernels, failing, lambda *a: (*kernel(*a)[:-1], False))
+    real_turn = state.turn
+    monkeypatch.setattr(state, "turn", lambda *a, **k: redone.append(1) or real_turn(*a, **k))
+    _same(model.forecast_batch(batch, np.random.default_rng(2)), ref)
+    assert bool(redone) == (failing == "bargains_prop")
+
+
+def test_final_state_with_an_actor_without_salience():
+    """An actor with no salience in some draws (its distances 0/0: NaN, as in NumPy): the
+    compiled turn gives run_smp's final state, NaN for NaN."""
+    from realpolitik.models.smp import Params, run_smp
+    from realpolitik.models.smp.driver import final_state
+
+    rng = np.random.default_rng(3)
+    B, n, m = 40, 6, 3
+    P = np.round(rng.uniform(0, 100, (B, n, m)), 2) / 100
+    S = np.round(rng.uniform(0.05, 0.3, (B, n, m)), 2)
+    S[::3, 2] = 0.0
+    C = np.round(rng.uniform(10, 200, (B, n)), 3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ref = run_smp(P, S, C, Params(max_iter=20))
+        pos, prob, states = final_state(P, S, C, Params(max_iter=20))
+    rows = np.arange(B)
+    assert np.isnan(prob).any()
+    _same(states, ref.states)
+    _same(pos, ref.positions[rows, ref.states - 1])
+    _same(prob, ref.probabilities[rows, ref.states - 1])

@@ -11,10 +11,13 @@ from realpolitik.models.smp.params import MIN_DELTA_RATIO, MIN_ITER, MIN_SIG_DEL
 from realpolitik.models.smp.state import (
     StateSetup,
     TurnRecord,
+    compiled_turn,
+    compiled_turn_applies,
     new_ideals,
     reported_probabilities,
     setup_state,
     turn,
+    turn_step,
 )
 
 
@@ -115,7 +118,7 @@ def run_smp(
             rec = _expand(rec, live, B)
         turns.append(rec)
         ideal = np.where(act[:, None, None], new_ideals(ideal, new, accom), ideal)
-        step = np.sqrt(((new - pos) ** 2).sum(-1)).sum(-1)
+        step = turn_step(new, pos)
         if it == 1:
             d01 = step
         pos = np.where(act[:, None, None], new, pos)
@@ -220,6 +223,8 @@ def _live_turns(pos, ideal, raw, cap, prm, accom, rng, events, how, over, record
     stopped run's repeating its final state) and the :class:`TurnRecord` of every turn."""
     B, n, _ = pos.shape
     fast = params.compiled(B, n)  # one choice for the whole run: the same numbers either way
+    whole = fast and not record and compiled_turn_applies(prm)  # a turn in three compiled calls
+    stochastic = prm.state_transitions != "Deterministic"
     uniforms = rng if isinstance(rng, np.ndarray) else None
     out_pos, out_ideal, out_raw, out_cap = pos.copy(), ideal.copy(), raw.copy(), cap.copy()
     live = np.arange(B)
@@ -239,10 +244,14 @@ def _live_turns(pos, ideal, raw, cap, prm, accom, rng, events, how, over, record
             sal_tot = sal.sum(-1)
             W = sal_tot * cap
         draw = rng if uniforms is None else uniforms[live, it - 1]
-        st = setup_state(ideal, pos, sal, cap, prm, fast)
-        new, rec = turn(pos, ideal, sal, cap, sal_tot, W, st, prm, draw, fast)
+        if whole:
+            u = None if not stochastic else draw if uniforms is not None else rng.random((live.size, n))
+            new, step = compiled_turn(pos, ideal, sal, cap, sal_tot, W, prm, u)
+        else:
+            st = setup_state(ideal, pos, sal, cap, prm, fast)
+            new, rec = turn(pos, ideal, sal, cap, sal_tot, W, st, prm, draw, fast)
+            step = turn_step(new, pos)
         ideal = new_ideals(ideal, new, accom)
-        step = np.sqrt(((new - pos) ** 2).sum(-1)).sum(-1)
         if it == 1:
             d01 = step
         pos = new

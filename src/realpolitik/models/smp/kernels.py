@@ -12,6 +12,13 @@ one IEEE operation, the voter sums and PCE products run in order from the same s
 pairwise sum (:func:`realpolitik.models.exchange_batch._np_sum`), so the results are the
 NumPy path's bit for bit (tests/test_smp_kernels.py).
 
+For the common options (proportional voting, conditional PCE, one bargain per challenge) a
+forecast's turn is three calls (:func:`realpolitik.models.smp.state.compiled_turn`):
+:func:`setup_prop` (the state's set-up), :func:`challenges_prop`, and :func:`bargains_prop`
+(best targets, bargains, the utilities of the states they produce, coalitions, every
+queue's PCE and choice, new positions, the driver's step), draw by draw, so that the turn
+makes no NumPy call on small ``[draw, n]`` arrays.
+
 Imported only for steps of :data:`realpolitik.models.smp.params.KERNEL_ELEMENTS` draws x
 actors^2 or more (numba's import costs a few tenths of a second; a single run of an ordinary
 scenario never pays it).
@@ -262,3 +269,300 @@ def option_utilities(Vt, ideal, sal, R, oi, oj, cols, target):
             for c in range(C):
                 e[b, a, c] = acc[c] / n
     return e
+
+
+#: ``big_r_range`` and ``big_r_adjust`` as the set-up kernel knows them
+BIG_R_RANGE = {"Min": 0, "Mid": 1, "Max": 2}
+BIG_R_ADJUST = {"Full": 0, "TwoThirds": 1, "Half": 2, "OneThird": 3, "None": 4}
+
+
+@njit(cache=True, error_model="numpy")
+def setup_prop(ideal, pos, sal, cap, power, rrange, radjust, min_coalition):
+    """:func:`realpolitik.models.smp.state.setup_state` for proportional voting and the
+    conditional PCE (victory probability ``x -> x^power``): ``(D, R, r, ok)``, one pass per
+    draw (distances, risk-neutral utilities, coalitions, PCE, ``big_r_from_prob``,
+    ``est_nra``).  ``ok`` is False when some draw's PCE total underflows (the caller then
+    takes the NumPy path, as :func:`queue_pce`'s callers do)."""
+    B, n, m = ideal.shape
+    D = bv_diff(ideal, pos, sal)
+    R = np.empty((B, n))
+    r = np.empty((B, n, n))
+    u0 = np.empty((n, n))
+    M = np.empty((n, n))
+    prod = np.empty(n)
+    ok = True
+    for b in range(B):
+        for a in range(n):
+            for x in range(n):
+                u0[a, x] = _bs_util(D[b, a, x], 0.0)
+        _coalitions(u0, cap[b], n, n, min_coalition, M)
+        for x in range(n):
+            acc = 1.0
+            for y in range(n):
+                w = 0.5 if x == y else _vprob(M[x, y], M[y, x], power)
+                acc = w if y == 0 else acc * w
+            prod[x] = acc
+        tot = _np_sum(prod, n)
+        if not tot > 0.0:
+            ok = False
+        pmin = prod[0] / tot
+        pmax = pmin
+        for x in range(n):
+            p = prod[x] / tot
+            prod[x] = p
+            if p < pmin or p != p:
+                pmin = p if pmin == pmin else pmin
+            if p > pmax or p != p:
+                pmax = p if pmax == pmax else pmax
+        span = pmax - pmin
+        safe = span if span > 0 else 1.0
+        for x in range(n):
+            p = prod[x]
+            if rrange == 0:
+                v = (p - pmin) / safe
+            elif rrange == 1:
+                v = (3.0 * p - (pmax + 2.0 * pmin)) / (2.0 * safe)
+            else:
+                v = (2.0 * p - (pmax + pmin)) / safe
+            R[b, x] = v if span > 0 else 0.0
+        for h in range(n):
+            rh = R[b, h]
+            for i in range(n):
+                ri = R[b, i]
+                if radjust == 0:
+                    v = ri + 0.0 * rh
+                elif radjust == 1:
+                    v = (rh + (2.0 * ri)) / 3.0
+                elif radjust == 2:
+                    v = (rh + ri) / 2.0
+                elif radjust == 3:
+                    v = ((2.0 * rh) + ri) / 3.0
+                else:
+                    v = rh + 0.0 * ri
+                r[b, h, i] = v
+    return D, R, r, ok
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _vprob(mxy, myx, power):
+    """``victory_prob``'s ``x1 / (x1 + x2)`` for coalitions ``M[x, y]``, ``M[y, x]``."""
+    x1 = _strength(mxy, power)
+    x2 = _strength(myx, power)
+    return x1 / (x1 + x2)
+
+
+@njit(cache=True, error_model="numpy")
+def _coalitions(u, w, K, O, start, out):
+    """:func:`coalitions_prop` of one draw: ``out[x, y]`` for ``u`` ``[K, >= O]``, ``w`` ``[K]``."""
+    for x in range(O):
+        for y in range(O):
+            acc = start
+            for k in range(K):
+                d = u[k, x] - u[k, y]
+                d *= w[k]
+                acc += _pos(d)
+            out[x, y] = acc
+
+
+#: ``inter_vec_brgn`` as the bargain kernel knows it
+INTER_VEC_BRGN = {"S2P2": 0, "S1P1": 1, "S2PMax": 2}
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _round4(x):
+    """:func:`realpolitik.models.smp.primitives.round4`."""
+    return np.floor(0.5 + x * 10000.0) / 10000.0
+
+
+@njit(cache=True, error_model="numpy")
+def _interpolate(pi, si, pj, sj, prb_i, prb_j, ivb, min_w, bi, bj):
+    """:func:`realpolitik.models.smp.primitives.interpolate` of one pair, into ``bi``, ``bj``."""
+    for k in range(pi.size):
+        if ivb == 2:
+            di = _pos(prb_j - prb_i)
+            dj = _pos(prb_i - prb_j)
+            si2 = si[k] * si[k]
+            sj2 = sj[k] * sj[k]
+            dik = (di * sj2) / ((di * sj2) + min_w + ((1 - di) * si2))
+            djk = (dj * si2) / ((dj * si2) + min_w + ((1 - dj) * sj2))
+            bi[k] = pi[k] + dik * (pj[k] - pi[k])
+            bj[k] = pj[k] + djk * (pi[k] - pj[k])
+        else:
+            if ivb == 0:
+                wik = (si[k] * si[k]) * (prb_i * prb_i)
+                wjk = (sj[k] * sj[k]) * (prb_j * prb_j)
+            else:
+                wik = si[k] * prb_i
+                wjk = sj[k] * prb_j
+            den = wik + min_w + wjk
+            bi[k] = _round4(((wik + min_w) * pi[k] + wjk * pj[k]) / den)
+            bj[k] = _round4((wik * pi[k] + (min_w + wjk) * pj[k]) / den)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _dist(idl, p, s, num, dsum):
+    """``bv_diff`` of one ideal ``idl`` (saliences ``s``, ``dsum`` the sum of their squares)
+    against one position ``p`` (``num``: scratch of length m), as :func:`_bv_diff`."""
+    m = idl.size
+    for k in range(m):
+        d = idl[k] - p[k]
+        d *= s[k]
+        num[k] = d * d
+    return np.sqrt(_np_sum(num, m) / dsum)
+
+
+@njit(cache=True, error_model="numpy")
+def _argmax(g):
+    """``np.argmax`` of a row (the first maximum; the first NaN if there is one)."""
+    t = 0
+    best = g[0]
+    if best != best:
+        return 0
+    for j in range(1, g.size):
+        v = g[j]
+        if v != v:
+            return j
+        if v > best:
+            best = v
+            t = j
+    return t
+
+
+@njit(cache=True, error_model="numpy")
+def bargains_prop(pos, ideal, sal, cap, D, R, r, phi, gain, power, ivb, uniforms, stochastic,
+                  min_sig_edu, min_w, min_coalition):
+    """The rest of :func:`realpolitik.models.smp.state.turn` for proportional voting, the
+    conditional PCE and one bargain per challenge (``InitOnlyInterp``): best targets, the
+    bargains, the utility of the state each produces, the coalitions, every actor's queue
+    with its PCE and choice, the new positions and the driver's step
+    ``sum_k sqrt(sum_m (new - pos)^2)`` of every draw.
+
+    Draw by draw, only the bargains that exist (NumPy's path computes every initiator's,
+    and options of initiators without one never enter a queue): the same numbers, every
+    operation as NumPy's path does it (the queue PCE as :func:`queue_pce`, padded to the
+    batch's longest queue for NumPy's pairwise total).  ``uniforms`` ``[B, n]`` (stochastic
+    transitions) or ignored.  Returns ``(new [B, n, m], step [B], ok)``; ``ok`` False: some
+    queue's total underflowed (the caller redoes the turn on NumPy's path).
+    """
+    B, n, m = pos.shape
+    target = np.empty((B, n), np.int64)
+    has = np.empty((B, n), np.bool_)
+    cnt = np.empty(n, np.int64)
+    L = 1
+    for b in range(B):
+        for i in range(n):
+            t = _argmax(gain[b, i])
+            target[b, i] = t
+            has[b, i] = gain[b, i, t] > min_sig_edu
+            cnt[i] = 1
+        for i in range(n):
+            if has[b, i]:
+                cnt[i] += 1
+                if target[b, i] != i:
+                    cnt[target[b, i]] += 1
+        for k in range(n):
+            L = max(L, cnt[k])
+    new = pos.copy()
+    step = np.empty(B)
+    bi = np.empty((n, m))
+    bj = np.empty((n, m))
+    V = np.empty((n, n))
+    U = np.empty((n, n + 1))
+    M = np.empty((n + 1, n + 1))
+    opt = np.empty(n, np.int64)  # option of initiator i (0: none)
+    opt_init = np.empty(n + 1, np.int64)
+    queue = np.empty(L, np.int64)
+    prod = np.zeros(L)
+    num = np.empty(m)
+    den = np.empty(m)
+    moved = np.empty(n)
+    ok = True
+    for b in range(B):
+        nopt = 1
+        for i in range(n):
+            opt[i] = 0
+            if has[b, i]:
+                t = target[b, i]
+                p = phi[b, i, t]
+                _interpolate(pos[b, i], sal[b, i], pos[b, t], sal[b, t], p, 1 - p, ivb, min_w, bi[i], bj[i])
+                opt[i] = nopt
+                opt_init[nopt] = i
+                nopt += 1
+        # the status quo's utility to every actor a, and that of each bargain's state
+        for a in range(n):
+            raa = r[b, a, a]
+            for x in range(n):
+                V[a, x] = _bs_util(D[b, a, x], raa)
+            acc = V[a, 0]
+            for x in range(1, n):
+                acc += V[a, x]
+            U[a, 0] = acc / n
+            for k in range(m):
+                den[k] = sal[b, a, k] * sal[b, a, k]
+            dsum = _np_sum(den, m)
+            for o in range(1, nopt):
+                i = opt_init[o]
+                t = target[b, i]
+                ui = _bs_util(_dist(ideal[b, a], bi[i], sal[b, a], num, dsum), R[b, a])
+                uj = _bs_util(_dist(ideal[b, a], bj[i], sal[b, a], num, dsum), R[b, a])
+                v = V[a, 0] if (0 != i and 0 != t) else 0.0
+                acc = v + (ui + uj)
+                for x in range(1, n):
+                    acc += V[a, x] if (x != i and x != t) else 0.0
+                U[a, o] = acc / n
+        _coalitions(U, cap[b], n, nopt, min_coalition, M)
+        for k in range(n):
+            # k's queue in KTAB's order: initiators ascending, k's status quo before k's own bargain
+            q = 0
+            for i in range(n):
+                if i == k:
+                    queue[q] = 0
+                    q += 1
+                if opt[i] > 0 and (i == k or target[b, i] == k):
+                    queue[q] = opt[i]
+                    q += 1
+            for x in range(q):
+                acc = 1.0
+                for y in range(q):
+                    w = 0.5 if x == y else _vprob(M[queue[x], queue[y]], M[queue[y], queue[x]], power)
+                    acc = w if y == 0 else acc * w
+                prod[x] = acc
+            for x in range(q, L):
+                prod[x] = 0.0
+            tot = _np_sum(prod, L)
+            if not tot > 0.0:
+                ok = False
+                continue
+            if stochastic:
+                cum = prod[0] / tot
+                for x in range(1, L):
+                    cum += prod[x] / tot
+                thr = uniforms[b, k] * cum
+                c = prod[0] / tot
+                pick = 1 if c <= thr else 0
+                for x in range(1, L):
+                    c += prod[x] / tot
+                    pick += 1 if c <= thr else 0
+                pick = min(pick, L - 1)
+                if pick >= q:
+                    pick = 0
+            else:
+                pick = 0
+                best = prod[0] / tot
+                for x in range(1, q):
+                    v = prod[x] / tot
+                    if v > best:
+                        best = v
+                        pick = x
+            o = queue[pick]
+            if o > 0:
+                i = opt_init[o]
+                for d in range(m):
+                    new[b, k, d] = bi[i, d] if i == k else bj[i, d]
+        for k in range(n):
+            for d in range(m):
+                e = new[b, k, d] - pos[b, k, d]
+                num[d] = e * e
+            moved[k] = np.sqrt(_np_sum(num, m))
+        step[b] = _np_sum(moved, n)
+    return new, step, ok

@@ -10,7 +10,9 @@ import numpy as np
 from realpolitik.models.smp import params
 from realpolitik.models.smp.params import (
     MIN_CHALLENGE_COALITION,
+    MIN_COALITION,
     MIN_SIG_EDU,
+    MIN_W,
     POS_TOL,
     Params,
 )
@@ -363,6 +365,44 @@ def turn(pos, ideal, sal, cap, sal_tot, W, st: StateSetup, prm: Params, rng: np.
         choice_prob=prob,
     )
     return new, rec
+
+
+def turn_step(new, pos):
+    """The driver's measure of a turn's change: ``sum_k |new_k - pos_k|`` per run ``[B]``."""
+    return np.sqrt(((new - pos) ** 2).sum(-1)).sum(-1)
+
+
+def compiled_turn_applies(prm: Params) -> bool:
+    """Whether :func:`compiled_turn` runs these options (else :func:`turn`)."""
+    return (prm.voting_rule == "Prop" and prm.pce_model == "Conditional" and prm.victory_prob_model != "Binary"
+            and prm.bargn_model == "InitOnlyInterp")  # fmt: skip
+
+
+_NO_UNIFORMS = np.empty((0, 0))
+
+
+def compiled_turn(pos, ideal, sal, cap, sal_tot, W, prm: Params, u: np.ndarray | None):
+    """:func:`setup_state` and :func:`turn` of a batch in three compiled calls (the set-up,
+    the challenges, the rest of the turn: :mod:`realpolitik.models.smp.kernels`) for the
+    options of :func:`compiled_turn_applies`, the same numbers: returns the new positions
+    and :func:`turn_step`.  ``u``: the turn's uniforms ``[B, n]`` (stochastic transitions).
+    """
+    from realpolitik.models.smp import kernels
+
+    power = kernels.VPM_POWER[prm.victory_prob_model]
+    D, R, r, ok = kernels.setup_prop(ideal, pos, sal, cap, power, kernels.BIG_R_RANGE[prm.big_r_range],
+                                     kernels.BIG_R_ADJUST[prm.big_r_adjust], MIN_COALITION)  # fmt: skip
+    st = StateSetup(D, R, r) if ok else setup_state(ideal, pos, sal, cap, prm, True)
+    phi, gain = challenges(st, sal_tot, W, prm, True)
+    stochastic = prm.state_transitions != "Deterministic"
+    new, step, ok = kernels.bargains_prop(pos, ideal, sal, cap, st.D, st.R, st.r, phi, gain, power,
+                                          kernels.INTER_VEC_BRGN[prm.inter_vec_brgn],
+                                          u if stochastic else _NO_UNIFORMS, stochastic, MIN_SIG_EDU, MIN_W,
+                                          MIN_COALITION)  # fmt: skip
+    if not ok:  # some queue's PCE total underflowed: NumPy's log-space path for this turn
+        new, _ = turn(pos, ideal, sal, cap, sal_tot, W, st, prm, u, True)
+        step = turn_step(new, pos)
+    return new, step
 
 
 def new_ideals(ideal, new_pos, accom: np.ndarray | None):
