@@ -98,12 +98,15 @@ def challenges_prop(D, r, W, sal_tot, semi, min_coalition):
             if semi:
                 # third parties t in order, every target j at once (the sums per j run in t order)
                 for t in range(n):
+                    if t == i:  # the principal: no vote (sij, sji keep their start)
+                        continue
                     rt = r[b, i, t]
                     Ut = U_it[t]
                     Utt = U_tt[t]
                     Wn = W[b, t]
+                    Dt = D[b, t]
                     for j in range(n):
-                        E = D[b, t, j]
+                        E = Dt[j]
                         a = E * rt
                         a += 1.0
                         a *= 1.0 - E
@@ -120,16 +123,11 @@ def challenges_prop(D, r, W, sal_tot, semi, min_coalition):
                         g *= pin
                         a += g
                         a *= Wn
-                        if t == i or t == j:
-                            a = 0.0
+                        a = 0.0 if t == j else a  # the target: no vote
                         cp = _pos(a)
                         cm = cp - a
-                        if t == 0:
-                            sij[j] = cp + c0ij[j]
-                            sji[j] = cm + c0ji[j]
-                        else:
-                            sij[j] += cp
-                            sji[j] += cm
+                        sij[j] += cp  # (from c0ij[j]: x + y == y + x)
+                        sji[j] += cm
             for j in range(n):
                 ph = sij[j] / (sij[j] + sji[j])
                 phji = sji[j] / (sij[j] + sji[j])
@@ -353,15 +351,19 @@ def _vprob(mxy, myx, power):
 
 @njit(cache=True, error_model="numpy")
 def _coalitions(u, w, K, O, start, out):
-    """:func:`coalitions_prop` of one draw: ``out[x, y]`` for ``u`` ``[K, >= O]``, ``w`` ``[K]``."""
+    """:func:`coalitions_prop` of one draw: ``out[x, y]`` for ``u`` ``[K, >= O]``, ``w`` ``[K]``
+    (voters outermost: every entry's sum still runs in voter order, rows vectorise)."""
     for x in range(O):
         for y in range(O):
-            acc = start
-            for k in range(K):
-                d = u[k, x] - u[k, y]
-                d *= w[k]
-                acc += _pos(d)
-            out[x, y] = acc
+            out[x, y] = start
+    for k in range(K):
+        wk = w[k]
+        for x in range(O):
+            ux = u[k, x]
+            for y in range(O):
+                d = ux - u[k, y]
+                d *= wk
+                out[x, y] += _pos(d)
 
 
 #: ``inter_vec_brgn`` as the bargain kernel knows it
@@ -471,6 +473,7 @@ def bargains_prop(pos, ideal, sal, cap, D, R, r, phi, gain, power, ivb, uniforms
     M = np.empty((n + 1, n + 1))
     opt = np.empty(n, np.int64)  # option of initiator i (0: none)
     opt_init = np.empty(n + 1, np.int64)
+    opt_tgt = np.empty(n + 1, np.int64)
     queue = np.empty(L, np.int64)
     prod = np.zeros(L)
     num = np.empty(m)
@@ -487,6 +490,7 @@ def bargains_prop(pos, ideal, sal, cap, D, R, r, phi, gain, power, ivb, uniforms
                 _interpolate(pos[b, i], sal[b, i], pos[b, t], sal[b, t], p, 1 - p, ivb, min_w, bi[i], bj[i])
                 opt[i] = nopt
                 opt_init[nopt] = i
+                opt_tgt[nopt] = t
                 nopt += 1
         # the status quo's utility to every actor a, and that of each bargain's state
         for a in range(n):
@@ -502,14 +506,17 @@ def bargains_prop(pos, ideal, sal, cap, D, R, r, phi, gain, power, ivb, uniforms
             dsum = _np_sum(den, m)
             for o in range(1, nopt):
                 i = opt_init[o]
-                t = target[b, i]
+                t = opt_tgt[o]
                 ui = _bs_util(_dist(ideal[b, a], bi[i], sal[b, a], num, dsum), R[b, a])
                 uj = _bs_util(_dist(ideal[b, a], bj[i], sal[b, a], num, dsum), R[b, a])
                 v = V[a, 0] if (0 != i and 0 != t) else 0.0
-                acc = v + (ui + uj)
-                for x in range(1, n):
-                    acc += V[a, x] if (x != i and x != t) else 0.0
-                U[a, o] = acc / n
+                U[a, o] = v + (ui + uj)
+            for x in range(1, n):  # positions in order, every option at once
+                Vx = V[a, x]
+                for o in range(1, nopt):
+                    U[a, o] += Vx if (x != opt_init[o] and x != opt_tgt[o]) else 0.0
+            for o in range(1, nopt):
+                U[a, o] /= n
         _coalitions(U, cap[b], n, nopt, min_coalition, M)
         for k in range(n):
             # k's queue in KTAB's order: initiators ascending, k's status quo before k's own bargain
