@@ -64,10 +64,8 @@ def run_smp(
     before a run's final one are NaN; every position, and the final state's figures, equal
     those of ``True``.  A forecast needs the final state only: :func:`final_state`.
     """
-    pos, ideal, raw, cap, events, over = _prepare(pos0, sal, cap, events, salience_normalisation)
+    pos, ideal, raw, cap, events, over, accom = _prepare(pos0, sal, cap, events, salience_normalisation, accom)
     B, n, m = pos.shape
-    if accom is not None and np.allclose(accom, np.eye(n), rtol=0, atol=1e-10):
-        accom = None
     if report is not True:
         fin, hist, turns = _live_turns(pos, ideal, raw, cap, prm, accom, rng, events, salience_normalisation,
                                        over, record=True)
@@ -150,10 +148,7 @@ def final_state(
     kept together in compact arrays, and a large batch runs its compiled steps to the end
     (the last runs too).  Arguments as :func:`run_smp`'s.
     """
-    pos, ideal, raw, cap, events, over = _prepare(pos0, sal, cap, events, salience_normalisation)
-    n = pos.shape[1]
-    if accom is not None and np.allclose(accom, np.eye(n), rtol=0, atol=1e-10):
-        accom = None
+    pos, ideal, raw, cap, events, over, accom = _prepare(pos0, sal, cap, events, salience_normalisation, accom)
     fin, _, _ = _live_turns(pos, ideal, raw, cap, prm, accom, rng, events, salience_normalisation, over,
                             record=False)
     pos, ideal, sal, cap, states = fin
@@ -161,9 +156,10 @@ def final_state(
     return pos, reported_probabilities(pos, ideal, sal, cap, st, prm), states
 
 
-def _prepare(pos0, sal, cap, events, salience_normalisation):
-    """The input state as float arrays (events of turn 0 applied) and the salience
-    normalisation's one decision per run (``over`` [B, 1, 1], or None)."""
+def _prepare(pos0, sal, cap, events, salience_normalisation, accom):
+    """The input state as float arrays (events of turn 0 applied), the salience
+    normalisation's one decision per run (``over`` [B, 1, 1], or None) and the accommodation
+    matrix (None for the identity: ideals follow positions)."""
     pos = np.array(pos0, dtype=float)
     cap = np.array(cap, dtype=float)
     raw = np.array(sal, dtype=float)
@@ -184,7 +180,9 @@ def _prepare(pos0, sal, cap, events, salience_normalisation):
     if 0 in events:
         pos, ideal, raw, cap = _apply(events[0], pos, ideal, raw, cap, np.ones(B, bool))
         ideal = pos.copy()
-    return pos, ideal, raw, cap, events, over
+    if accom is not None and np.allclose(accom, np.eye(pos.shape[1]), rtol=0, atol=1e-10):
+        accom = None
+    return pos, ideal, raw, cap, events, over, accom
 
 
 def _norm(raw, how, over):
