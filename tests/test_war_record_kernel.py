@@ -166,3 +166,46 @@ def test_factorize_bits_codes_equal_rows_alike():
         assert np.array_equal(np.sort(first), np.sort(ref_first))
         assert np.array_equal(codes[first], np.arange(first.size)) and np.all(np.diff(first) > 0)
         assert np.array_equal(pick[first][codes], pick)  # same row -> same code, and back
+
+
+@pytest.mark.parametrize(
+    "which,per_draw_bounds",
+    [(w, False) for w in SCENARIOS if w != "battle weight drawn per draw"]
+    + [("default", "row"), ("default", "own row"), ("default, no ceasefire line", "row")],
+)
+def test_compiled_forecast_equals_numpy_bit_for_bit(which, per_draw_bounds, tmp_path, monkeypatch):
+    """The forecast phase compiled (the wars kept, from their state at the origin with their
+    own luck): the same outcomes, steps, terms, corner flags, first war values, fronts and
+    beliefs at the end as NumPy's."""
+    from realpolitik.models.war.simulator import simulate_war
+
+    scen = _scenario(which, tmp_path)
+    setup = get_model("war", draws=6000).setup(scen)
+    cond = setup.condition(21)
+    tl = setup.timeline(autonomy=cond.autonomy)
+    if per_draw_bounds:
+        batch = sample_batch(scen, 7, np.random.default_rng(5), 0.2)
+        tl = setup.pressures(position=batch.position, salience=batch.salience, capability=batch.capability,
+                             schedule=batch.events).timeline(cond.autonomy, rows=np.arange(cond.size) % 7)  # fmt: skip
+        if per_draw_bounds == "own row":
+            tl = DomesticTimeline(tl.lower[tl.rows], tl.upper[tl.rows], tl.ratifiers, tl.start, tl.past)
+    ran = []
+    real = record_kernel.compiled_future
+    monkeypatch.setattr(record_kernel, "compiled_future", lambda *a: ran.append(real(*a)) or ran[-1])
+    paths = {}
+    for compiled in (False, True):
+        setup.compiled = compiled
+        paths[compiled] = setup.future(cond, tl)
+    a, b = paths[False], paths[True]
+    for f in ("outcome", "end_step", "terms", "first_ev", "belief_end", "k_end", "clipped"):
+        assert np.array_equal(getattr(a, f), getattr(b, f), equal_nan=True), f
+    assert ran == [True]
+    assert len(set(a.outcome.tolist())) >= 2 and np.isfinite(a.terms).sum() >= 50
+    if which == "narrow front":
+        assert {2, 3} <= set(a.outcome.tolist())  # military ends both ways
+    # with battle evidence still to come, or without own luck, NumPy runs
+    simulate_war(setup._params(tl, setup.max_battles, slice(setup.R, setup.R + setup.max_battles + 1),
+                               [(1, True, 1.0)]), cond.p_true[:50], (cond.aA[:50], cond.bA[:50]),
+                 (cond.aB[:50], cond.bB[:50]), k_start=cond.k[:50], uniforms=cond.luck[:50], compiled=True,
+                 integrator=setup.integrator)  # fmt: skip
+    assert ran == [True]

@@ -1,4 +1,4 @@
-"""The record conditioning of the war layer's batch core, compiled with numba.
+"""The war layer's batch core compiled with numba: the record conditioning and the forecast.
 
 :func:`realpolitik.models.war.simulator.condition_on_record` walks every proposed draw
 through the war's record: the settlement test at the war's start, the path of battles
@@ -20,6 +20,13 @@ same state at the origin, bit for bit (tests/test_war_record_kernel.py).
 The tables need few distinct start states (draws with their own continuous battle
 weights have as many as draws): :func:`compiled_record` says when they apply and the
 NumPy path runs otherwise.
+
+The forecast phase (:func:`compiled_future`, the wars kept going on from the origin with
+their own luck) is compiled step by step in the same way: at each step the integrator
+evaluates the belief states the wars still on have newly reached (NumPy), and one compiled
+pass makes the settlement test, the constrained Nash terms and the battle of every war
+(``simulator._run_chunk``'s arithmetic).  Wars with battle evidence still to come stay
+NumPy.
 """
 
 from __future__ import annotations
@@ -264,4 +271,148 @@ def compiled_record(params, integ, lo_t, hi_t, rows, forced, events, talks, p, a
     bA[keep] += (R - w) + eB
     bB[keep] += (R - w) + eB
     k[keep] = k_end[keep]
+    return True
+
+
+# ------------------------------------------------------------------ the forecast
+SETTLED, A_VICTORY, B_VICTORY = 1, 2, 3  # as simulator
+
+
+@njit(cache=True)
+def future_need(alive, cA, cB, wins, slotA, slotB, repA, repB):
+    """The belief states the wars still on need at this step, by (start state, battles A won):
+    ``slot*[code, w]`` gets a slot for each new one (``rep*[slot]`` a war in that state).
+    Returns how many states each side needs."""
+    nA = 0
+    nB = 0
+    for d in range(alive.size):
+        if not alive[d]:
+            continue
+        w = wins[d]
+        if slotA[cA[d], w] < 0:
+            slotA[cA[d], w] = nA
+            repA[nA] = d
+            nA += 1
+        if slotB[cB[d], w] < 0:
+            slotB[cB[d], w] = nB
+            repB[nB] = d
+            nB += 1
+    return nA, nB
+
+
+@njit(cache=True)
+def future_step(t, T, N, alive, cA, cB, wins, slotA, slotB, VA, CA, VB, CB, pA, pB, lo, hi, rows, U, p, aA, bA, aB, bB,
+                k, outcome, end, terms, first, clipped):  # fmt: skip
+    """One step of ``simulator._run_chunk`` for every war still on: the settlement test and
+    the constrained Nash terms, then (before the last step) one battle decided by the war's
+    uniform, both sides' Beta update and a military end at ``k = 0, N``."""
+    for d in range(alive.size):
+        if not alive[d]:
+            continue
+        sa = slotA[cA[d], wins[d]]
+        sb = slotB[cB[d], wins[d]]
+        EA = VA[sa]
+        EB = VB[sb]
+        war_lo = EA + pA[d]
+        war_hi = 1.0 - (EB + pB[d])
+        r = rows[d]
+        lower = _max(_max(lo[r, t], 0.0), CA[sa])
+        upper = _min(_min(hi[r, t], 1.0), CB[sb])
+        if t == 0:
+            first[d, 0] = EA
+            first[d, 1] = EB
+        # _deal: mechanisms.constrained_nash of the clipped war values within the bounds
+        wl = _min(_max(war_lo, 0.0), 1.0)
+        wh = _min(_max(war_hi, 0.0), 1.0)
+        x = (wl + wh) / 2.0
+        lo_x = _max(wl, lower)
+        hi_x = _min(wh, upper)
+        if lo_x <= hi_x and war_lo <= war_hi:
+            x = _min(_max(x, lo_x), _max(lo_x, hi_x))
+            if x == x and abs(x) < np.inf:
+                mid = (wl + wh) / 2.0
+                clipped[d] = 1 if x > mid + 1e-12 else (-1 if x < mid - 1e-12 else 0)
+                outcome[d] = SETTLED
+                end[d] = t
+                terms[d] = x
+                alive[d] = False
+                continue
+        if t == T:
+            continue
+        if U[d, t] < p[d]:
+            wins[d] += 1
+            k[d] += 1
+            aA[d] += 1.0
+            aB[d] += 1.0
+        else:
+            k[d] -= 1
+            bA[d] += 1.0
+            bB[d] += 1.0
+        if k[d] >= N:
+            outcome[d] = A_VICTORY
+            end[d] = t + 1
+            alive[d] = False
+        elif k[d] <= 0:
+            outcome[d] = B_VICTORY
+            end[d] = t + 1
+            alive[d] = False
+
+
+def compiled_future(params, integ, lo_t, hi_t, rows, p, aA, bA, aB, bB, pA, pB, outcome, end, terms, first, k,
+                    clipped, k_start, U) -> bool:  # fmt: skip
+    """``simulator._run_chunk`` for wars without scheduled battle evidence and with their own
+    uniforms, compiled step by step (the arguments of ``_run_chunk``; ``lo_t``/``hi_t`` of
+    all wars with ``rows``, or of these).  A war's belief state is its start state plus its
+    battles won and lost (each ``+ 1.0``, in the same order), so wars in one start state with
+    the same wins share it: the integrator evaluates each new one once a step (NumPy's
+    numbers) and the compiled step reads it.  False (nothing done) for the plug-in
+    evaluation."""
+    from realpolitik.models.war.mechanisms import ceasefire_line_bounds, ceasefire_thresholds
+
+    if integ.mode != "quadrature":
+        return False
+    n, T, N = p.size, params.max_battles, params.N
+    k[:] = params.k0 if k_start is None else k_start
+    kf = k.astype(np.float64)
+    cA, firstA = _start_codes(aA, bA, (kf,))
+    cB, firstB = _start_codes(aB, bB, (kf,))
+    if lo_t.ndim == 1 and hi_t.ndim == 1:
+        lo2, hi2, rows = lo_t[None, :], hi_t[None, :], np.zeros(n, np.int64)
+    else:
+        lo2, hi2 = (b[None, :] if b.ndim == 1 else b for b in (lo_t, hi_t))
+        m = max(lo2.shape[0], hi2.shape[0])
+        lo2, hi2 = np.broadcast_to(lo2, (m, lo2.shape[1])), np.broadcast_to(hi2, (m, hi2.shape[1]))
+        rows = np.arange(n) if rows is None else np.ascontiguousarray(rows, np.int64)
+    lo2, hi2 = np.ascontiguousarray(lo2, np.float64), np.ascontiguousarray(hi2, np.float64)
+    cf = params.ceasefire
+    wins = np.zeros(n, np.int64)
+    alive = np.ones(n, np.bool_)
+    slotA = np.empty((firstA.size, T + 1), np.int64)
+    slotB = np.empty((firstB.size, T + 1), np.int64)
+    repA = np.empty(n, np.int64)
+    repB = np.empty(n, np.int64)
+    U = np.ascontiguousarray(U, np.float64)
+    p = np.ascontiguousarray(p, np.float64)
+    pA, pB = np.ascontiguousarray(pA, np.float64), np.ascontiguousarray(pB, np.float64)
+
+    def values(reps, a, b, side):
+        """Expected value of fighting on and the ceasefire line's bound, per state."""
+        vals = integ._expect_cached(a[reps], b[reps], k[reps])
+        C = np.full(reps.size, -np.inf if side == 0 else np.inf)
+        if cf is not None:
+            gA, gB = ceasefire_thresholds(vals[2], vals[2], cf.d_A, cf.d_B, cf.delta)
+            clo, chi = ceasefire_line_bounds(gA, gB, cf.p_shift, cf.kappa, cf.x_sq)
+            C = clo if side == 0 else chi
+        return np.ascontiguousarray(vals[side], np.float64), np.ascontiguousarray(C, np.float64)
+
+    for t in range(T + 1):
+        slotA.fill(-1)
+        slotB.fill(-1)
+        nA, nB = future_need(alive, cA, cB, wins, slotA, slotB, repA, repB)
+        if nA == 0:
+            break
+        VA, CA = values(repA[:nA], aA, bA, 0)
+        VB, CB = values(repB[:nB], aB, bB, 1)
+        future_step(t, T, N, alive, cA, cB, wins, slotA, slotB, VA, CA, VB, CB, pA, pB, lo2, hi2, rows, U, p, aA, bA,
+                    aB, bB, k, outcome, end, terms, first, clipped)  # fmt: skip
     return True

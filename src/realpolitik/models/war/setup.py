@@ -523,5 +523,5 @@ class WarSetup:
         params = self._params(tl, self.max_battles, cols, events)
         return simulate_war(
             params, cond.p_true, (aA, bA), (aB, bB), pA, pB, None, chunk=self.opts.chunk,
-            integrator=self.integrator, k_start=cond.k, uniforms=cond.luck,
+            integrator=self.integrator, k_start=cond.k, uniforms=cond.luck, compiled=self.compiled,
         )  # fmt: skip

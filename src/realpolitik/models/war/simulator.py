@@ -368,6 +368,7 @@ def simulate_war(
     integrator: BeliefIntegrator | None = None,
     k_start: np.ndarray | None = None,
     uniforms: np.ndarray | None = None,
+    compiled: bool = False,
 ) -> WarPaths:
     """Simulate ``len(p_true)`` wars (see the module docstring).  Pure given ``rng``.
 
@@ -379,7 +380,9 @@ def simulate_war(
     overrides ``params.k0`` (wars that already have a past, :func:`condition_on_record`);
     ``uniforms`` ``[draw, max_battles]`` gives each draw its own battle luck (column
     ``t`` decides battle ``t + 1``) instead of ``rng``, so that a draw keeps its luck
-    whatever other draws are simulated with it.
+    whatever other draws are simulated with it.  ``compiled``: wars with ``uniforms`` and no
+    scheduled battle evidence run compiled (:mod:`realpolitik.models.war.record_kernel`,
+    numba; the same numbers).
     """
     rng = np.random.default_rng() if rng is None else rng
     p_true = np.asarray(p_true, float)
@@ -402,6 +405,17 @@ def simulate_war(
     ks = None if k_start is None else np.broadcast_to(np.asarray(k_start, int), (D,))
     for s in range(0, D, chunk):
         e = min(D, s + chunk)
+        if compiled and uniforms is not None and not events:
+            from realpolitik.models.war.record_kernel import compiled_future
+
+            rows = None if params.rows is None else params.rows[s:e]  # else the chunk's own bounds
+            if compiled_future(
+                params, integrator, *((lo_t, hi_t) if rows is not None else params.chunk_bounds(lo_t, hi_t, s, e)), rows,
+                p_true[s:e],
+                aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e], outcome[s:e], end[s:e], terms[s:e], first[s:e],
+                k_end[s:e], clipped[s:e], None if ks is None else ks[s:e], uniforms[s:e],
+            ):  # fmt: skip
+                continue
         _run_chunk(
             params, integrator, *params.chunk_bounds(lo_t, hi_t, s, e), _chunk_events(events, s, e), rng,
             p_true[s:e], aA[s:e], bA[s:e], aB[s:e], bB[s:e], pA[s:e], pB[s:e],
