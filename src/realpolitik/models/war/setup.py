@@ -366,8 +366,8 @@ class WarSetup:
         Proposes ``target`` draws, then more (sized by the acceptance so far, at most
         ``max_proposals`` in all) until ``target`` are consistent.  With ``groups``
         (the scenario draws of a batch) every round proposes to each group still short
-        of its target as many draws as its own acceptance so far asks for, and each group
-        keeps its first ``target`` consistent ones; ``build(key, owner)`` gives
+        of its target as many draws as its own acceptance so far asks for (shrunk toward the
+        batch's), and each group keeps its first ``target`` consistent ones; ``build(key, owner)`` gives
         the round's proposals (one per entry of ``owner``, the group each belongs to)
         and their domestic bounds (default: this scenario's).  ``max_proposals`` (per
         group; default the option) and ``round_rows`` (draws proposed in one round over
@@ -390,8 +390,13 @@ class WarSetup:
                 n = np.full(active.size, min(target, cap))
             else:
                 # each group's proposals from its own acceptance so far (a group whose record is
-                # unlikely does not make the others propose as many), within its cap
+                # unlikely does not make the others propose as many), within its cap; in a batch
+                # the acceptance is shrunk toward the batch's (4 targets' worth of proposals at
+                # its rate), so that a group's first few proposals do not size it alone
                 acc = np.maximum(kept[active], 1) / total[active]
+                if groups > 1:
+                    prior = 4.0 * target
+                    acc = (kept[active] + prior * (max(kept.sum(), 1) / total.sum())) / (total[active] + prior)
                 need = np.ceil(1.05 * ((target - kept[active]) / acc)).astype(int) + 64
                 n = np.minimum(np.minimum(cap - total[active], need), max(64, round_rows // active.size))
             owner = np.repeat(active, n)
