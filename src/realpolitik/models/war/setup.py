@@ -275,9 +275,10 @@ class WarSetup:
                 q = self.opts.spread_points
                 pick = np.random.default_rng([*key, 4 + i]).integers(0, q, size=n)
                 z = ndtri((np.arange(q) + 0.5) / q)
-                m = (1.0 / (1.0 + np.exp(-(np.log(a / b) + s.belief.spread * z))))[pick]
-                a, b = m * conc, (1.0 - m) * conc
-            counts.append((np.broadcast_to(np.asarray(a, float), (n,)).copy(), np.broadcast_to(np.asarray(b, float), (n,)).copy()))
+                m = 1.0 / (1.0 + np.exp(-(np.log(a / b) + s.belief.spread * z)))
+                counts.append(((m * conc)[pick], ((1.0 - m) * conc)[pick]))  # each quantile's counts, per draw
+                continue
+            counts.append((np.full(n, float(a)), np.full(n, float(b))))
         (aA, bA), (aB, bB) = counts
         for b in self.battles:
             if b.phase == "prior":
@@ -303,7 +304,8 @@ class WarSetup:
             if b.certain:
                 w: Any = float(b.spec.weight.mode)
             else:
-                w = b.spec.weight.quantile(np.random.default_rng([*key, 20 + b.index]).random(n))
+                wt = b.spec.weight  # (a certain weight needs no uniforms: its stream is its own)
+                w = wt.quantile(np.random.default_rng([*key, 20 + b.index]).random(n)) if wt.uncertain else float(wt.mode)
                 if b.spec.probability < 1.0:
                     w = np.where(np.random.default_rng([*key, 40 + b.index]).random(n) < b.spec.probability, w, 0.0)
             if b.event is not None:
