@@ -723,6 +723,8 @@ def eu_round(
     """
     B, n = x.shape
     kern = _kernels(B, n)
+    if kern is not None and opt.Q == 1.0 and not full:
+        return _eu_round_compiled(x, c, s, R, opt, R_lo, kern)
     # work in ascending order of position (voters sorted for the prefix sums);
     # ``order[b, k]`` is the input index of sorted actor k; ties keep input order
     order = np.argsort(x, axis=1, kind="stable")
@@ -885,6 +887,61 @@ def eu_round(
         res.eu_challenge = a[rows, inv[:, :, None], inv[:, None, :]]
         res.eu_challenged = b[rows, inv[:, :, None], inv[:, None, :]]
     return res
+
+
+def _eu_round_compiled(x, c, s, R, opt: ExpectedUtilityOptions, R_lo, kern) -> RoundResult:
+    """:func:`eu_round` for ``Q = 1`` with the round's arithmetic compiled
+    (:mod:`realpolitik.models.expected_utility_batch`): NumPy keeps the sorts, the BLAS
+    products of the all-pairs denominators and the transcendental functions (``d^r``,
+    ``log1p``, ``expm1``), the kernels do the rest in NumPy's order of operations, so the
+    numbers are the NumPy path's bit for bit (tests/test_expected_utility_batch.py)."""
+    B, n = x.shape
+    order = np.argsort(x, axis=1, kind="stable")
+    x = np.take_along_axis(x, order, axis=1)
+    c = np.take_along_axis(c, order, axis=1)
+    s = np.take_along_axis(s, order, axis=1)
+    w = c * s
+    dist, comp, anyclose = kern.geometry(x, R, np.zeros_like(R) if R_lo is None else R_lo)
+    counts = kern.closer_counts(x)
+    if anyclose:
+        close = np.nonzero((dist > 0.0) & (dist <= CLOSE_PAIR))
+    else:
+        close = (np.empty(0, np.intp),) * 3
+    P1, eP1 = win_probability(x, dist, w, None, opt.probability_mode, counts, presorted=True, error=True,
+                              close=close, kernels=kern)
+    adversary = opt.security == "adversary"
+    a1, b1, ea1, eb1 = expected_utilities(x, s, dist, P1, None, None, R, opt, want=(not adversary, adversary),
+                                          errors=(eP1, None), kernels=kern)
+    src, esrc = (b1, eb1) if adversary else (a1, ea1)
+    src[:, np.arange(n), np.arange(n)] = 0.0  # j != i
+    esrc[:, np.arange(n), np.arange(n)] = 0.0
+    inv = np.empty_like(order)
+    np.put_along_axis(inv, order, np.arange(n)[None, :].repeat(B, 0), axis=1)
+    sec = kern.input_order_sums(src, inv)
+    esec = esrc.sum(axis=-1) + (n * EPS) * np.abs(src).sum(axis=-1)
+    r, er = _risk_exponents(sec, esec)
+    escale = None
+    if opt.vote_risk == "voter-r":
+        P2, eP2 = win_probability(x, dist, w, r, opt.probability_mode, counts, presorted=True, error=True,
+                                  close=close, kernels=kern)
+        escale = 50.0 * er.max(axis=-1)
+    else:
+        P2, eP2 = P1, eP1
+    ri, eri = r[:, :, None], er[:, :, None]
+    gA, dUA, _ = _success_terms(dist, ri, comp)
+    facA = np.broadcast_to(KAPPA * EPS + 4.0 * eri, dist.shape)
+    if opt.perspective_r == "evaluator":
+        gB, dUB, facB = gA, dUA, facA
+    else:
+        gB, dUB, _ = _success_terms(dist, r[:, None, :], comp)
+        facB = np.broadcast_to(KAPPA * EPS + 4.0 * er[:, None, :], dist.shape)
+    X, TG, KD, SA, SB, UD, SH = kern.decide(
+        x, dist, P2, eP2, escale, gA, dUA, gB, dUB, s, facA, facB, opt.resist_salience != "printed-25b", R, order,
+        opt.capitulation, opt.conflict_moves, opt.offer_rule == "weighted-position", opt.tie_break == "lowest-position",
+        SNAP, EPS)
+    rr = np.empty_like(r)
+    np.put_along_axis(rr, order, r, axis=1)
+    return RoundResult(X, TG, KD, SA, SB, rr, None, UD, SH)
 
 
 # ----------------------------------------------------------------- driver

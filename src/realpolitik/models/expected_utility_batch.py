@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from realpolitik.models.exchange_batch import _np_sum
+from realpolitik.models.expected_utility import CLOSE_PAIR
 
 
 @njit(cache=True, error_model="numpy")
@@ -166,3 +167,328 @@ def expected_utility_terms(P, eP, g, dU, s, fac, transpose, own_salience):
                 e *= sres
                 size[b, i, j] = sz + e
     return out, size
+
+
+@njit(cache=True, error_model="numpy")
+def geometry(x, R, R_lo):
+    """``dist = |x_u - x_v| / R`` and ``comp`` (:func:`~realpolitik.models.expected_utility._distance_complement`)
+    of sorted positions ``x`` ``[B, n]``, and whether any pair is closer than ``CLOSE_PAIR`` R
+    (then the caller lists those pairs).  The same IEEE operations as the NumPy steps: the gap
+    of ``u, v`` by Knuth's TwoSum of ``x_v - x_u``."""
+    B, n = x.shape
+    dist = np.empty((B, n, n))
+    comp = np.empty((B, n, n))
+    close = False
+    for b in range(B):
+        Rb = R[b]
+        Rl = R_lo[b]
+        for u in range(n):
+            xi = x[b, u]
+            for v in range(n):
+                xj = x[b, v]
+                d = abs(x[b, u] - xj) / Rb
+                dist[b, u, v] = d
+                if d > 0.0 and d <= CLOSE_PAIR:
+                    close = True
+                if d >= 0.5:
+                    g = xj - xi
+                    bv = g - xj
+                    lo = (xj - (g - bv)) + (-xi - bv)
+                    if g < 0:
+                        lo = -1.0 * lo
+                    else:
+                        lo = 1.0 * lo
+                    comp[b, u, v] = ((Rb - abs(g)) + (Rl - lo)) / Rb
+                else:
+                    comp[b, u, v] = 1.0 - d
+    return dist, comp, close
+
+
+@njit(cache=True, error_model="numpy")
+def _classify1(a, b, capitulation, conflict):
+    """:func:`~realpolitik.models.expected_utility._classify` of one pair."""
+    k = 4
+    if capitulation and b > 0 and a < 0 and -a >= b:
+        k = 3
+    if b > 0 and a < 0 and b > -a:
+        k = 2
+    if conflict and b > a and a > 0:
+        k = 1
+    return k
+
+
+@njit(cache=True, error_model="numpy")
+def _nanmin(v, n):
+    """``v[:n].min()`` as NumPy's: a NaN anywhere gives NaN."""
+    m = v[0]
+    for j in range(1, n):
+        if v[j] != v[j]:
+            return v[j]
+        if m != m:
+            continue
+        if v[j] < m:
+            m = v[j]
+    return m
+
+
+@njit(cache=True, error_model="numpy")
+def _choose1(tied, offer, orig, n, lowest):
+    """:func:`~realpolitik.models.expected_utility._choose` of one receiver (-1 becomes 0 as
+    NumPy's argmin of an all-``big`` row)."""
+    if lowest:
+        o = np.empty(n)
+        for j in range(n):
+            o[j] = offer[j] if tied[j] else np.inf
+        mo = _nanmin(o, n)
+        for j in range(n):
+            tied[j] = tied[j] and o[j] == mo
+    best = -1
+    for j in range(n):
+        if tied[j] and (best < 0 or orig[j] < orig[best]):
+            best = j
+    return 0 if best < 0 else best
+
+
+@njit(cache=True, error_model="numpy")
+def decide(x, dist, P, eP, escale, gA, dUA, gB, dUB, s, facA, facB, own_salience, R, order,
+           capitulation, conflict, weighted, lowest, snap, eps):
+    """The end of :func:`~realpolitik.models.expected_utility.eu_round` for ``Q = 1``, per draw:
+    the expected utilities and their bounds (as :func:`expected_utility_terms`; with
+    ``escale`` (``[B]``, or None) the pass-2 bound of ``P`` is ``eP + escale P``), the regions
+    of Fig. 6 with their error boxes, each receiver's offer (keys, exact tie rules, the
+    numerically undetermined flags), the snap of near-equal positions and the way back to
+    input order.
+
+    ``x``: sorted positions; ``dist``: their distances; ``order``: their input indices;
+    ``snap``: ``SNAP``; ``eps``: ``EPS``.  Returns ``(new_x, target, kind, sel_a, sel_b,
+    undetermined, short)`` in input order (``short`` per draw), as ``eu_round``'s NumPy path
+    computes them, operation for operation.
+    """
+    B, n = x.shape
+    X = np.empty((B, n))
+    TG = np.empty((B, n), np.int64)
+    KD = np.empty((B, n), np.int64)
+    SA = np.empty((B, n))
+    SB = np.empty((B, n))
+    UD = np.empty((B, n), np.bool_)
+    SH = np.zeros(B, np.bool_)
+    a = np.empty((n, n))
+    bq = np.empty((n, n))
+    ea = np.empty((n, n))
+    eb = np.empty((n, n))
+    pri = np.empty((n, n), np.int64)
+    lop = np.empty((n, n), np.int64)
+    hip = np.empty((n, n), np.int64)
+    stage = np.empty(n, np.int64)
+    und = np.empty(n, np.bool_)
+    newx = np.empty(n)
+    kind = np.empty(n, np.int64)
+    target = np.empty(n, np.int64)
+    sela = np.empty(n)
+    selb = np.empty(n)
+    short = np.empty(n, np.bool_)
+    m = np.empty(n, np.bool_)
+    maybe = np.empty(n, np.bool_)
+    tied = np.empty(n, np.bool_)
+    near = np.empty(n, np.bool_)
+    key = np.empty(n)
+    ek = np.empty(n)
+    offer = np.empty(n)
+    ghi = np.empty(n)
+    glo = np.empty(n)
+    kv = np.empty(n)
+    cor = np.empty(5, np.int64)
+    four_eps = 4 * eps
+    for bi in range(B):
+        xb = x[bi]
+        orig = order[bi]
+        # expected utilities with their bounds (expected_utility_terms: a, then b)
+        for i in range(n):
+            for j in range(n):
+                Pm = P[bi, i, j]
+                ePm = eP[bi, i, j]
+                if escale is not None:
+                    ePm = ePm + escale[bi] * Pm
+                sres = s[bi, j]
+                lose = 1.0 - Pm
+                lose *= sres
+                lose *= dUA[bi, i, j]
+                a[i, j] = gA[bi, i, j] - lose
+                sz = lose + gA[bi, i, j]
+                sz *= facA[bi, i, j]
+                e = ePm * dUA[bi, i, j]
+                e *= sres
+                ea[i, j] = sz + e
+                Pm = P[bi, j, i]
+                ePm = eP[bi, j, i]
+                if escale is not None:
+                    ePm = ePm + escale[bi] * Pm
+                sres = s[bi, i] if own_salience else s[bi, j]
+                lose = 1.0 - Pm
+                lose *= sres
+                lose *= dUB[bi, i, j]
+                bq[i, j] = gB[bi, i, j] - lose
+                sz = lose + gB[bi, i, j]
+                sz *= facB[bi, i, j]
+                e = ePm * dUB[bi, i, j]
+                e *= sres
+                eb[i, j] = sz + e
+        # regions of Fig. 6 and, where the error box crosses a boundary, at its corners
+        for i in range(n):
+            st = 4
+            for j in range(n):
+                p = _classify1(a[i, j], bq[i, j], capitulation, conflict) if dist[bi, i, j] > 0.0 else 4
+                pri[i, j] = p
+                lop[i, j] = p
+                hip[i, j] = p
+                if p < st:
+                    st = p
+            stage[i] = st
+            und[i] = False
+            for j in range(n):
+                if not dist[bi, i, j] > 0.0:
+                    continue
+                av, bv, eav, ebv = a[i, j], bq[i, j], ea[i, j], eb[i, j]
+                aa = abs(av)
+                bb = abs(bv)
+                box = aa <= eav
+                box |= bb <= ebv
+                box |= abs(aa - bb) <= eav + ebv
+                if not box:
+                    continue
+                k = 0
+                for sa in (-1.0, 1.0):
+                    for sb in (-1.0, 1.0):
+                        cor[k] = _classify1(av + sa * eav, bv + sb * ebv, capitulation, conflict)
+                        k += 1
+                cor[4] = pri[i, j]
+                lo = cor[0]
+                hi = cor[0]
+                for k in range(1, 5):
+                    lo = min(lo, cor[k])
+                    hi = max(hi, cor[k])
+                if (abs(av) <= eav) and (abs(bv) <= ebv):
+                    lo, hi = 1, 4
+                lop[i, j] = lo
+                hip[i, j] = hi
+                if lo < st and hi != lo:
+                    und[i] = True
+        # each receiver's offer
+        Rb = R[bi]
+        tol = snap * Rb
+        for i in range(n):
+            xi = xb[i]
+            newx[i] = xi
+            kind[i] = 0
+            target[i] = -1
+            sela[i] = np.nan
+            selb[i] = np.nan
+            short[i] = False
+            p = stage[i]
+            if p == 4:
+                continue
+            for j in range(n):
+                m[j] = pri[i, j] == p
+                maybe[j] = (lop[i, j] <= p) and (hip[i, j] >= p) and not m[j]
+            if p == 2:
+                for j in range(n):
+                    xj = xb[j]
+                    aa = abs(a[i, j])
+                    bb = abs(bq[i, j])
+                    frac = aa / (bb if bq[i, j] != 0 else 1.0)
+                    offer[j] = xi + (xj - xi) * frac
+                    gap = abs(xj - xi)
+                    if weighted:
+                        key[j] = (aa * xi + bb * xj) / (aa + bb)
+                        den = aa + bb
+                        ek[j] = gap * (ea[i, j] * bb + eb[i, j] * aa) / (den * den) + four_eps * (abs(xi) + abs(xj))
+                    else:
+                        key[j] = gap * frac
+                        ek[j] = key[j] * (ea[i, j] / aa + eb[i, j] / bb + four_eps)
+                    kv[j] = key[j] if m[j] else np.inf
+                best = _nanmin(kv, n)
+                for j in range(n):
+                    tied[j] = m[j] and kv[j] == best
+                jj = _choose1(tied, offer, orig, n, lowest)
+                kb = key[jj]
+                ekb = ek[jj]
+                xt = xb[jj]
+                any_near = False
+                for j in range(n):
+                    same = (xb[j] == xt) and (a[i, j] == a[i, jj]) and (bq[i, j] == bq[i, jj])
+                    if j != jj and (m[j] or maybe[j]) and not same and (key[j] - ek[j] <= kb + ekb):
+                        any_near = True
+                mv = offer[jj]
+                lands = abs(mv - xt) <= tol
+                stays = (abs(mv - xi) <= tol) and (xt != xi)
+                short[i] = lands or stays
+                if lands and mv == xt:
+                    mv = np.nextafter(xt, xi)
+            else:
+                for j in range(n):
+                    xj = xb[j]
+                    g = xj - xi
+                    bv = g - xj
+                    lo = (xj - (g - bv)) + (-xi - bv)
+                    ghi[j] = abs(g)
+                    glo[j] = (-1.0 if g < 0 else 1.0) * lo
+                    kv[j] = ghi[j] if m[j] else np.inf
+                bh = _nanmin(kv, n)
+                for j in range(n):
+                    key[j] = glo[j] if (m[j] and kv[j] == bh) else np.inf
+                bl = _nanmin(key, n)
+                for j in range(n):
+                    tied[j] = m[j] and kv[j] == bh and key[j] == bl
+                jj = _choose1(tied, xb, orig, n, lowest)
+                any_near = False
+                for j in range(n):
+                    if maybe[j] and ((ghi[j] < bh) or ((ghi[j] == bh) and (glo[j] <= bl))):
+                        any_near = True
+                mv = xb[jj]
+            if any_near or hip[i, jj] != lop[i, jj]:
+                und[i] = True
+            kind[i] = p
+            target[i] = jj
+            newx[i] = mv
+            sela[i] = a[i, jj]
+            selb[i] = bq[i, jj]
+        # an actor whose choice is undetermined stays where it is
+        for i in range(n):
+            if und[i]:
+                kind[i] = 0
+                target[i] = -1
+                newx[i] = xb[i]
+                sela[i] = np.nan
+                selb[i] = np.nan
+                short[i] = False
+        # _snap: compromise movers within tol of other actors (positions before any snap)
+        for i in range(n):
+            ghi[i] = newx[i]
+        for i in range(n):
+            if kind[i] != 2 or short[i]:
+                continue
+            own = ghi[i]
+            hit = False
+            to_exact = np.inf
+            to_movers = np.inf
+            for k in range(n):
+                if k == i or not (abs(ghi[k] - own) <= tol):
+                    continue
+                hit = True
+                if kind[k] != 2:
+                    to_exact = min(to_exact, ghi[k])
+                to_movers = min(to_movers, ghi[k])
+            if hit:
+                newx[i] = to_exact if np.isfinite(to_exact) else min(to_movers, own)
+        sh = False
+        for i in range(n):
+            o = orig[i]
+            X[bi, o] = newx[i]
+            TG[bi, o] = orig[target[i]] if target[i] >= 0 else -1
+            KD[bi, o] = kind[i]
+            SA[bi, o] = sela[i]
+            SB[bi, o] = selb[i]
+            UD[bi, o] = und[i]
+            sh = sh or short[i]
+        SH[bi] = sh
+    return X, TG, KD, SA, SB, UD, SH
