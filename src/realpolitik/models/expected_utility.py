@@ -907,36 +907,61 @@ def _eu_round_compiled(x, c, s, R, opt: ExpectedUtilityOptions, R_lo, kern) -> R
         close = np.nonzero((dist > 0.0) & (dist <= CLOSE_PAIR))
     else:
         close = (np.empty(0, np.intp),) * 3
-    P1, eP1 = win_probability(x, dist, w, None, opt.probability_mode, counts, presorted=True, error=True,
-                              close=close, kernels=kern)
-    adversary = opt.security == "adversary"
-    a1, b1, ea1, eb1 = expected_utilities(x, s, dist, P1, None, None, R, opt, want=(not adversary, adversary),
-                                          errors=(eP1, None), kernels=kern)
-    src, esrc = (b1, eb1) if adversary else (a1, ea1)
-    src[:, np.arange(n), np.arange(n)] = 0.0  # j != i
-    esrc[:, np.arange(n), np.arange(n)] = 0.0
+    paper = opt.probability_mode == "paper"
+
+    def numerators(d, r_vote):
+        """Numerators with their bounds, and the all-pairs denominator with its bound."""
+        N, eN, Gs = kern.votes(d, w, counts, 2.0 * (n + 2) * EPS, not paper)
+        pb, pu, pv = close
+        if pb.size:  # as win_probability: the close pairs' numerators from the stable sum
+            Ns = _stable_numerators(x, dist, w, r_vote, pb, pu, pv)
+            N[pb, pu, pv] = Ns
+            eN[pb, pu, pv] = (KAPPA * (n + 2) * EPS) * Ns
+        if paper:
+            return N, eN, np.empty(0), np.empty(0)
+        coef = 2.0 * np.arange(n) - n + 1.0
+        D = 2.0 * (Gs @ coef).sum(axis=-1)
+        eD = (2.0 * (n + 2) * EPS) * 2.0 * (Gs @ np.abs(coef)).sum(axis=-1)
+        return N, eN, D, eD
+
     inv = np.empty_like(order)
     np.put_along_axis(inv, order, np.arange(n)[None, :].repeat(B, 0), axis=1)
-    sec = kern.input_order_sums(src, inv)
-    esec = esrc.sum(axis=-1) + (n * EPS) * np.abs(src).sum(axis=-1)
-    r, er = _risk_exponents(sec, esec)
+    N1, eN1, D1, eD1 = numerators(dist, None)
+    # pass 1 to the risk exponents (security levels summed in input order, eqs. 34, 33)
+    r, er = kern.security(N1, eN1, D1, eD1, paper, dist, s, opt.resist_salience != "printed-25b",
+                          opt.security == "adversary", inv, n * EPS, KAPPA * EPS, EPS)
     escale = None
     if opt.vote_risk == "voter-r":
-        P2, eP2 = win_probability(x, dist, w, r, opt.probability_mode, counts, presorted=True, error=True,
-                                  close=close, kernels=kern)
+        base, ex = kern.pow_args(dist, r)  # dist ** r[:, :, None] off the diagonal
+        np.power(base, ex, out=base)
+        N2, eN2, D2, eD2 = numerators(kern.unpack_pow(base, r, B, n), r)
+        # votes' sensitivity to the voters' r (as eu_round)
         escale = 50.0 * er.max(axis=-1)
     else:
-        P2, eP2 = P1, eP1
-    ri, eri = r[:, :, None], er[:, :, None]
-    gA, dUA, _ = _success_terms(dist, ri, comp)
-    facA = np.broadcast_to(KAPPA * EPS + 4.0 * eri, dist.shape)
-    if opt.perspective_r == "evaluator":
-        gB, dUB, facB = gA, dUA, facA
-    else:
-        gB, dUB, _ = _success_terms(dist, r[:, None, :], comp)
-        facB = np.broadcast_to(KAPPA * EPS + 4.0 * er[:, None, :], dist.shape)
+        N2, eN2, D2, eD2 = N1, eN1, D1, eD1
+    # the success terms' transcendentals in NumPy (its SIMD functions), over the pairs u <= v
+    # for the symmetric logarithms; the arithmetic around them in the kernels
+    arg, ka, dp = kern.log_args(dist, comp)
+    with np.errstate(divide="ignore"):
+        np.log1p(arg[:ka], out=arg[:ka])
+        np.log(arg[ka:], out=arg[ka:])
+    np.log1p(dp, out=dp)
+
+    def terms(col):
+        t1, t2 = kern.log_expand(dist, arg, dp, r, col)
+        np.expm1(t1, out=t1)
+        np.expm1(t2, out=t2)
+        return t1, t2
+
+    # h = 4 (1/2)^r and the bounds' factor, per actor (the row's, or the column's in b)
+    h = (4.0 * 0.5 ** r[:, :, None])[:, :, 0]
+    fac = (KAPPA * EPS + 4.0 * er[:, :, None])[:, :, 0]
+    emA, epA = terms(False)
+    own = opt.perspective_r != "evaluator"
+    emB, epB = terms(True) if own else (emA, epA)
     X, TG, KD, SA, SB, UD, SH = kern.decide(
-        x, dist, P2, eP2, escale, gA, dUA, gB, dUB, s, facA, facB, opt.resist_salience != "printed-25b", R, order,
+        x, dist, N2, eN2, D2, eD2, paper, escale, emA, epA, h, emB, epB, h, s, fac, fac, own,
+        opt.resist_salience != "printed-25b", R, order,
         opt.capitulation, opt.conflict_moves, opt.offer_rule == "weighted-position", opt.tie_break == "lowest-position",
         SNAP, EPS)
     rr = np.empty_like(r)

@@ -205,6 +205,295 @@ def geometry(x, R, R_lo):
 
 
 @njit(cache=True, error_model="numpy")
+def pow_args(dist, r):
+    """The off-diagonal ``dist[b, k, a]`` and ``r[b, k]`` of the votes' ``dist ** r[:, :, None]``
+    as two flat arrays, for NumPy's ``power`` (its SIMD ``pow`` takes a slow path on the
+    diagonal's zeros); :func:`votes` reads them back (``packed``)."""
+    B, n, _ = dist.shape
+    K = B * n * (n - 1)
+    base = np.empty(K)
+    ex = np.empty(K)
+    q = 0
+    for b in range(B):
+        for k in range(n):
+            for a in range(n):
+                if a != k:
+                    base[q] = dist[b, k, a]
+                    ex[q] = r[b, k]
+                    q += 1
+    return base, ex
+
+
+@njit(cache=True, error_model="numpy")
+def unpack_pow(packed, r, B, n):
+    """``[B, n, n]`` from :func:`pow_args`' order, the diagonal ``0 ** r`` as IEEE ``pow``."""
+    out = np.empty((B, n, n))
+    q = 0
+    for b in range(B):
+        for k in range(n):
+            rk = r[b, k]
+            for a in range(n):
+                if a != k:
+                    out[b, k, a] = packed[q]
+                    q += 1
+                elif rk > 0:
+                    out[b, k, a] = 0.0
+                elif rk == 0:
+                    out[b, k, a] = 1.0
+                elif rk < 0:
+                    out[b, k, a] = np.inf
+                else:
+                    out[b, k, a] = np.nan
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def votes(d, w, m, err_scale, want_sorted):
+    """:func:`numerator_sorted` of ``G = w[:, :, None] * d`` (the product taken here), and with
+    ``want_sorted`` every row of ``G`` in ascending order (``np.sort(G, axis=-1)``, for the
+    all-pairs denominator's BLAS product): the row of a voter ``k`` over sorted positions
+    falls to 0 at ``k`` and rises after it, so the two runs are merged and an insertion
+    sort finishes the job (a no-op unless ``d^r`` broke a run's order): the sorted values
+    are unique, whatever the algorithm.  Returns ``(N, eN, Gs)``.
+    """
+    B, n, _ = d.shape
+    N = np.empty((B, n, n))
+    eN = np.empty((B, n, n))
+    Gs = np.empty((B, n, n)) if want_sorted else np.empty((1, 1, 1))
+    C = np.empty((n + 1, n))
+    row = np.empty(n)
+    for b in range(B):
+        for a in range(n):
+            C[0, a] = 0.0
+            C[1, a] = w[b, 0] * d[b, 0, a]
+        for j in range(1, n):
+            wj = w[b, j]
+            for a in range(n):
+                C[j + 1, a] = C[j, a] + wj * d[b, j, a]
+        for u in range(n):
+            for v in range(n):
+                left = C[m[b, u, v], v] - C[m[b, v, u], u]
+                if u < v:
+                    val = left
+                else:
+                    val = (C[n, v] - C[n, u]) - left
+                N[b, u, v] = val if (val >= 0.0 or val != val) else 0.0
+                eN[b, u, v] = err_scale * (C[n, u] + C[n, v])
+        if want_sorted:
+            for k in range(n):
+                wk = w[b, k]
+                lo = k - 1
+                hi = k
+                for t in range(n):
+                    if lo >= 0 and (hi >= n or wk * d[b, k, lo] <= wk * d[b, k, hi]):
+                        row[t] = wk * d[b, k, lo]
+                        lo -= 1
+                    else:
+                        row[t] = wk * d[b, k, hi]
+                        hi += 1
+                for t in range(1, n):
+                    v = row[t]
+                    q = t - 1
+                    while q >= 0 and row[q] > v:
+                        row[q + 1] = row[q]
+                        q -= 1
+                    row[q + 1] = v
+                for t in range(n):
+                    Gs[b, k, t] = row[t]
+    return N, eN, Gs
+
+
+@njit(cache=True, error_model="numpy")
+def _probs(N, eN, D, eD, paper, dist, b, n, P, eP):
+    """One draw's ``P`` and its bound as :func:`~realpolitik.models.expected_utility.win_probability`
+    gives them from the numerators: all-pairs (``D``, ``eD`` per draw) or ``paper``."""
+    if not paper:
+        d = D[b] if D[b] > 0 else np.inf
+        ed = eD[b]
+        for u in range(n):
+            for v in range(n):
+                p = N[b, u, v] / d
+                P[u, v] = p
+                eP[u, v] = (eN[b, u, v] + p * ed) / d
+        return
+    for u in range(n):
+        for v in range(n):
+            A = N[b, u, v] + N[b, v, u]
+            if A > 0:
+                p = N[b, u, v] / A
+            else:
+                p = 0.5
+            if dist[b, u, v] == 0.0:
+                p = 0.0
+            P[u, v] = p
+            if A > 0:
+                e = (eN[b, u, v] + p * (eN[b, u, v] + eN[b, v, u])) / A
+            else:
+                e = 0.0
+            eP[u, v] = 0.0 if dist[b, u, v] == 0.0 else e
+
+
+@njit(cache=True, error_model="numpy")
+def _nanmax(v, n):
+    """``v[:n].max()`` as NumPy's: a NaN anywhere gives NaN."""
+    m = v[0]
+    for j in range(1, n):
+        if v[j] != v[j]:
+            return v[j]
+        if m != m:
+            continue
+        if v[j] > m:
+            m = v[j]
+    return m
+
+
+@njit(cache=True, error_model="numpy")
+def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, keps, eps):
+    """Pass 1 (``r = 1``, ``Q = 1``) from the numerators to the security levels and their
+    bounds: ``P`` (:func:`_probs`), the expected utilities ``b`` (``adversary``) or ``a`` with
+    their bounds (:func:`expected_utility_terms` with ``g = 2d``, ``dU = 4d``), ``j = i``
+    left out, the sum in input order (``inv``) and the bound
+    ``esrc.sum(-1) + neps * |src|.sum(-1)``, NumPy's pairwise sums, and from them the risk
+    exponents with their bounds as :func:`~realpolitik.models.expected_utility._risk_exponents`
+    computes them.  Returns ``(r, err_r)``."""
+    B, n, _ = dist.shape
+    sec = np.empty((B, n))
+    esec = np.empty((B, n))
+    r = np.empty((B, n))
+    er = np.empty((B, n))
+    P = np.empty((n, n))
+    eP = np.empty((n, n))
+    src = np.empty(n)
+    es = np.empty(n)
+    row = np.empty(n)
+    for b in range(B):
+        _probs(N, eN, D, eD, paper, dist, b, n, P, eP)
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    src[j] = 0.0
+                    es[j] = 0.0
+                    continue
+                dm = dist[b, i, j]
+                if dm > 1.0:
+                    dm = 1.0
+                g = 2.0 * dm
+                dU = 4.0 * dm
+                if adversary:
+                    Pm = P[j, i]
+                    ePm = eP[j, i]
+                    sres = s[b, i] if own_salience else s[b, j]
+                else:
+                    Pm = P[i, j]
+                    ePm = eP[i, j]
+                    sres = s[b, j]
+                lose = 1.0 - Pm
+                lose *= sres
+                lose *= dU
+                src[j] = g - lose
+                sz = lose + g
+                sz *= keps
+                e = ePm * dU
+                e *= sres
+                es[j] = sz + e
+            for j in range(n):
+                row[j] = src[inv[b, j]]
+            sec[b, i] = _np_sum(row, n)
+            for j in range(n):
+                row[j] = abs(src[j])
+            esec[b, i] = _np_sum(es, n) + neps * _np_sum(row, n)
+        # eqs. (34), (33) with the rounding bounds (_risk_exponents, operation for operation)
+        sb = sec[b]
+        eb = esec[b]
+        hi = _nanmax(sb, n)
+        lo = _nanmin(sb, n)
+        spread = hi - lo
+        ah = abs(hi)
+        al = abs(lo)
+        big = ah if (ah >= al or ah != ah) else al
+        big = big if (big >= 1.0 or big != big) else 1.0
+        ok = spread > 1e-12 * big
+        div = spread if ok else 1.0
+        e = _nanmax(eb, n)
+        for i in range(n):
+            Rk = (2.0 * sb[i] - hi - lo) / div if ok else 0.0
+            r[b, i] = (1.0 - Rk / 3.0) / (1.0 + Rk / 3.0)
+            if ok:
+                er[b, i] = 1.5 * (2.0 * eb[i] + 2.0 * e + 2.0 * e * abs(Rk)) / div + 8 * eps
+            else:
+                er[b, i] = 0.0
+    return r, er
+
+
+@njit(cache=True, error_model="numpy")
+def log_args(dist, comp):
+    """The arguments of the success terms' logarithms (:func:`~realpolitik.models.expected_utility._success_terms`)
+    over the pairs ``u <= v`` of each draw (both logarithms are symmetric in the pair):
+    ``arg[:ka]`` holds ``-d`` of the pairs with ``d < 1/2`` (for ``log1p``), ``arg[ka:]``
+    (filled from the end) ``max(comp, 0)`` of the others (for ``log``), ``dp`` every ``d``
+    (for ``log1p(d)``); ``d = min(dist, 1)``.  Returns ``(arg, ka, dp)``; :func:`log_expand`
+    reads them back in the same order."""
+    B, n, _ = dist.shape
+    K = B * (n * (n + 1) // 2)
+    arg = np.empty(K)
+    dp = np.empty(K)
+    front = 0
+    back = K - 1
+    q = 0
+    for b in range(B):
+        for u in range(n):
+            for v in range(u, n):
+                d = dist[b, u, v]
+                if d > 1.0:
+                    d = 1.0
+                dp[q] = d
+                q += 1
+                if d < 0.5:
+                    arg[front] = -d
+                    front += 1
+                else:
+                    c = comp[b, u, v]
+                    arg[back] = c if c > 0.0 or c != c else 0.0
+                    back -= 1
+    return arg, front, dp
+
+
+@njit(cache=True, error_model="numpy")
+def log_expand(dist, lm, lp, r, col):
+    """``r * lm`` and ``r * log1p(d)`` over ``[B, n, n]`` from the logarithms of :func:`log_args`
+    (``lm``: ``log1p(-d)`` or ``log(comp)`` in its order, ``lp``: ``log1p(d)``), with ``r`` the
+    row's exponent (``col`` False: the evaluator ``i``) or the column's."""
+    B, n, _ = dist.shape
+    K = lm.shape[0]
+    t1 = np.empty((B, n, n))
+    t2 = np.empty((B, n, n))
+    front = 0
+    back = K - 1
+    q = 0
+    for b in range(B):
+        for u in range(n):
+            for v in range(u, n):
+                d = dist[b, u, v]
+                if d > 1.0:
+                    d = 1.0
+                if d < 0.5:
+                    L = lm[front]
+                    front += 1
+                else:
+                    L = lm[back]
+                    back -= 1
+                P = lp[q]
+                q += 1
+                ru = r[b, v] if col else r[b, u]
+                rv = r[b, u] if col else r[b, v]
+                t1[b, u, v] = ru * L
+                t2[b, u, v] = ru * P
+                t1[b, v, u] = rv * L
+                t2[b, v, u] = rv * P
+    return t1, t2
+
+
+@njit(cache=True, error_model="numpy")
 def _classify1(a, b, capitulation, conflict):
     """:func:`~realpolitik.models.expected_utility._classify` of one pair."""
     k = 4
@@ -250,15 +539,21 @@ def _choose1(tied, offer, orig, n, lowest):
 
 
 @njit(cache=True, error_model="numpy")
-def decide(x, dist, P, eP, escale, gA, dUA, gB, dUB, s, facA, facB, own_salience, R, order,
+def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, facA, facB, colB, own_salience, R,
+           order,
            capitulation, conflict, weighted, lowest, snap, eps):
     """The end of :func:`~realpolitik.models.expected_utility.eu_round` for ``Q = 1``, per draw:
+    the success terms ``g = -h em``, ``dU = h (ep - em)`` (``em``, ``ep``: the two ``expm1`` of
+    :func:`~realpolitik.models.expected_utility._success_terms`, ``h = 4 (1/2)^r``; ``h`` and the
+    bound's factor ``fac`` ``[B, n]``: the evaluator's (row) in ``a``, in ``b`` the row's or,
+    with ``colB``, the challenger's (column)),
     the expected utilities and their bounds (as :func:`expected_utility_terms`; with
     ``escale`` (``[B]``, or None) the pass-2 bound of ``P`` is ``eP + escale P``), the regions
     of Fig. 6 with their error boxes, each receiver's offer (keys, exact tie rules, the
     numerically undetermined flags), the snap of near-equal positions and the way back to
     input order.
 
+    ``P`` and its bound come from the numerators as in :func:`_probs`.
     ``x``: sorted positions; ``dist``: their distances; ``order``: their input indices;
     ``snap``: ``SNAP``; ``eps``: ``EPS``.  Returns ``(new_x, target, kind, sel_a, sel_b,
     undetermined, short)`` in input order (``short`` per draw), as ``eu_round``'s NumPy path
@@ -298,39 +593,63 @@ def decide(x, dist, P, eP, escale, gA, dUA, gB, dUB, s, facA, facB, own_salience
     glo = np.empty(n)
     kv = np.empty(n)
     cor = np.empty(5, np.int64)
+    P = np.empty((n, n))
+    eP = np.empty((n, n))
+    PT = np.empty(n)
+    ePT = np.empty(n)
+    hr = np.empty(n)
+    fr = np.empty(n)
+    hc = np.empty(n)
+    fc = np.empty(n)
+    sr = np.empty(n)
     four_eps = 4 * eps
     for bi in range(B):
         xb = x[bi]
         orig = order[bi]
-        # expected utilities with their bounds (expected_utility_terms: a, then b)
+        _probs(N, eN, D, eD, paper, dist, bi, n, P, eP)
+        if escale is not None:
+            for i in range(n):
+                for j in range(n):
+                    eP[i, j] = eP[i, j] + escale[bi] * P[i, j]
+        # expected utilities with their bounds (expected_utility_terms: a, then b), row by
+        # row over contiguous scratch (h, fac and the resist weight spread over the row first)
         for i in range(n):
             for j in range(n):
-                Pm = P[bi, i, j]
-                ePm = eP[bi, i, j]
-                if escale is not None:
-                    ePm = ePm + escale[bi] * Pm
+                PT[j] = P[j, i]
+                ePT[j] = eP[j, i]
+                hr[j] = hA[bi, i]
+                fr[j] = facA[bi, i]
+                hc[j] = hB[bi, j] if colB else hB[bi, i]
+                fc[j] = facB[bi, j] if colB else facB[bi, i]
+                sr[j] = s[bi, i] if own_salience else s[bi, j]
+            for j in range(n):
                 sres = s[bi, j]
-                lose = 1.0 - Pm
+                h = hr[j]
+                em = emA[bi, i, j]
+                g = -h * em
+                dU = h * (epA[bi, i, j] - em)
+                lose = 1.0 - P[i, j]
                 lose *= sres
-                lose *= dUA[bi, i, j]
-                a[i, j] = gA[bi, i, j] - lose
-                sz = lose + gA[bi, i, j]
-                sz *= facA[bi, i, j]
-                e = ePm * dUA[bi, i, j]
+                lose *= dU
+                a[i, j] = g - lose
+                sz = lose + g
+                sz *= fr[j]
+                e = eP[i, j] * dU
                 e *= sres
                 ea[i, j] = sz + e
-                Pm = P[bi, j, i]
-                ePm = eP[bi, j, i]
-                if escale is not None:
-                    ePm = ePm + escale[bi] * Pm
-                sres = s[bi, i] if own_salience else s[bi, j]
-                lose = 1.0 - Pm
+            for j in range(n):
+                sres = sr[j]
+                h = hc[j]
+                em = emB[bi, i, j]
+                g = -h * em
+                dU = h * (epB[bi, i, j] - em)
+                lose = 1.0 - PT[j]
                 lose *= sres
-                lose *= dUB[bi, i, j]
-                bq[i, j] = gB[bi, i, j] - lose
-                sz = lose + gB[bi, i, j]
-                sz *= facB[bi, i, j]
-                e = ePm * dUB[bi, i, j]
+                lose *= dU
+                bq[i, j] = g - lose
+                sz = lose + g
+                sz *= fc[j]
+                e = ePT[j] * dU
                 e *= sres
                 eb[i, j] = sz + e
         # regions of Fig. 6 and, where the error box crosses a boundary, at its corners
