@@ -90,6 +90,26 @@ def test_batch_core_same_with_and_without_kernels(monkeypatch):
         _same(got[k], ref[k])
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 9, 10, 17, 40])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_median_mean_kernel_matches_numpy(n, layout):
+    """The medians and means of the batch core's rounds, as NumPy reduces each layout
+    (``x[:, idx]`` is in F order: NumPy then sums actor after actor)."""
+    rng = np.random.default_rng(n)
+    B = 300
+    x = np.round(rng.uniform(-50, 50, (B, n)) / 10) * 10  # ties of cost
+    w = rng.choice([0.0, 0.25, 0.5, 1.0], (B, n)) * rng.uniform(0.5, 1.0, (B, 1))
+    w[:20] = 0.0  # every weight zero: every actor counts 1
+    x[20:60] = rng.uniform(-1e6, 1e6, (40, n))
+    if layout == "F":
+        idx = np.arange(n)
+        x, w = np.hstack([x, x[:, :1]])[:, idx], np.hstack([w, w[:, :1]])[:, idx]
+        assert n == 1 or not x.flags.c_contiguous
+    med, mean = kern.median_mean(x, w, not x.flags.c_contiguous)
+    _same(med, eu.condorcet_position(x, w))
+    _same(mean, eu.weighted_mean(x, w))
+
+
 def _family(kind, B, n, seed):
     """Batches that reach the round's corners: exact ties and symmetric pairs (``grid``),
     identical proposers (``twins``), actors a few ulps apart, some with equal weights (``ulps``:

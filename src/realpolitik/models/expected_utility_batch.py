@@ -811,3 +811,62 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
             sh = sh or short[i]
         SH[bi] = sh
     return X, TG, KD, SA, SB, UD, SH
+
+
+@njit(cache=True, error_model="numpy")
+def _row_sum(a, n, seq):
+    """``a[:n].sum()`` as NumPy reduces a row of a ``[B, n]`` array: pairwise where the row is
+    contiguous (C order), one term after another from the first where it is not (F order:
+    NumPy then adds column after column over the draws)."""
+    if not seq:
+        return _np_sum(a, n)
+    res = a[0]
+    for i in range(1, n):
+        res += a[i]
+    return res
+
+
+@njit(cache=True, error_model="numpy")
+def median_mean(x, w, seq):
+    """:func:`~realpolitik.models.expected_utility.condorcet_position` and
+    :func:`~realpolitik.models.expected_utility.weighted_mean` of ``[B, n]`` (``n >= 1``):
+    the sums over actors as NumPy reduces them (:func:`_row_sum`; ``seq``: the arrays are in
+    F order, as ``x[:, idx]`` makes them), the costs ``sum_i w_i |x_i - x_j|`` in order of
+    ``i`` from 0 (the order of NumPy's ``einsum("bi,bij->bj")``, whose operand is contiguous
+    along ``j``: one product and one sum per term), the plain mean as ``sum / n``.
+    Returns ``(median, mean)``."""
+    B, n = x.shape
+    med = np.empty(B)
+    mean = np.empty(B)
+    wr = np.empty(n)
+    aw = np.empty(n)
+    cost = np.empty(n)
+    row = np.empty(n)
+    for b in range(B):
+        for i in range(n):
+            wr[i] = w[b, i]
+        tot = _row_sum(wr, n, seq)
+        if not tot > 0:
+            for i in range(n):
+                wr[i] = 1.0
+        for j in range(n):
+            acc = 0.0
+            for i in range(n):
+                acc += wr[i] * abs(x[b, i] - x[b, j])
+            cost[j] = acc
+        best = _nanmin(cost, n)
+        for i in range(n):
+            aw[i] = abs(wr[i])
+        ab = abs(best)
+        tol = 1e-12 * (ab if (ab >= 1e-300 or ab != ab) else 1e-300) + 1e-15 * _row_sum(aw, n, seq)
+        for j in range(n):
+            row[j] = x[b, j] if cost[j] <= best + tol else np.inf
+        med[b] = _nanmin(row, n)
+        # weighted mean (the weights as given)
+        for i in range(n):
+            row[i] = x[b, i]
+        plain = _row_sum(row, n, seq) / n
+        for i in range(n):
+            row[i] = w[b, i] * x[b, i]
+        mean[b] = _row_sum(row, n, seq) / tot if tot > 0 else plain
+    return med, mean
