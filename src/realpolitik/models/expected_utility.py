@@ -941,21 +941,21 @@ def _eu_round_compiled(x, c, s, R, opt: ExpectedUtilityOptions, R_lo, kern) -> R
         N2, eN2, D2, eD2 = N1, eN1, D1, eD1
     # the success terms' transcendentals in NumPy (its SIMD functions), over the pairs u <= v
     # for the symmetric logarithms; the arithmetic around them in the kernels
-    arg, ka, dp = kern.log_args(dist, comp)
+    arg, ka, dp, pos = kern.log_args(dist, comp)
     with np.errstate(divide="ignore"):
         np.log1p(arg[:ka], out=arg[:ka])
         np.log(arg[ka:], out=arg[ka:])
     np.log1p(dp, out=dp)
 
     def terms(col):
-        t1, t2 = kern.log_expand(dist, arg, dp, r, col)
+        t1, t2 = kern.log_expand(arg, dp, pos, r, col)
         np.expm1(t1, out=t1)
         np.expm1(t2, out=t2)
         return t1, t2
 
     # h = 4 (1/2)^r and the bounds' factor, per actor (the row's, or the column's in b)
-    h = (4.0 * 0.5 ** r[:, :, None])[:, :, 0]
-    fac = (KAPPA * EPS + 4.0 * er[:, :, None])[:, :, 0]
+    h = np.ascontiguousarray((4.0 * 0.5 ** r[:, :, None])[:, :, 0])
+    fac = np.ascontiguousarray((KAPPA * EPS + 4.0 * er[:, :, None])[:, :, 0])
     emA, epA = terms(False)
     own = opt.perspective_r != "evaluator"
     emB, epB = terms(True) if own else (emA, epA)

@@ -91,16 +91,23 @@ def numerator_sorted(G, m, err_scale):
                 C[j + 1, a] = C[j, a] + G[b, j, a]
         for a in range(n):
             S[b, a] = C[n, a]
-        for u in range(n):
-            for v in range(n):
-                left = C[m[b, u, v], v] - C[m[b, v, u], u]
-                if u < v:
-                    val = left
-                else:
-                    val = (C[n, v] - C[n, u]) - left
-                N[b, u, v] = val if (val >= 0.0 or val != val) else 0.0
-                eN[b, u, v] = err_scale * (C[n, u] + C[n, v])
+        _from_prefix(C, m, b, n, err_scale, N, eN)
     return N, eN, S
+
+
+@njit(cache=True, error_model="numpy")
+def _from_prefix(C, m, b, n, err_scale, N, eN):
+    """Draw ``b``'s numerators and their bounds from the prefix sums ``C`` (see
+    :func:`numerator_sorted`)."""
+    for u in range(n):
+        for v in range(n):
+            left = C[m[b, u, v], v] - C[m[b, v, u], u]
+            if u < v:
+                val = left
+            else:
+                val = (C[n, v] - C[n, u]) - left
+            N[b, u, v] = val if (val >= 0.0 or val != val) else 0.0
+            eN[b, u, v] = err_scale * (C[n, u] + C[n, v])
 
 
 @njit(cache=True, error_model="numpy")
@@ -134,6 +141,21 @@ def input_order_sums(src, inv):
     return out
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _eu_term(g, dU, Pm, ePm, sres, fac):
+    """One expected utility ``g - (1 - P) s dU`` and its bound ``((1 - P) s dU + g) fac + eP dU s``
+    (:func:`~realpolitik.models.expected_utility.expected_utilities` for ``Q = 1``), in NumPy's
+    order of operations."""
+    lose = 1.0 - Pm
+    lose *= sres
+    lose *= dU
+    sz = lose + g
+    sz *= fac
+    e = ePm * dU
+    e *= sres
+    return g - lose, sz + e
+
+
 @njit(cache=True, error_model="numpy")
 def expected_utility_terms(P, eP, g, dU, s, fac, transpose, own_salience):
     """One of ``a``/``b`` of :func:`~realpolitik.models.expected_utility.expected_utilities`
@@ -157,15 +179,7 @@ def expected_utility_terms(P, eP, g, dU, s, fac, transpose, own_salience):
                     Pm = P[b, i, j]
                     ePm = eP[b, i, j]
                 sres = s[b, i] if own_salience else s[b, j]
-                lose = 1.0 - Pm
-                lose *= sres
-                lose *= dU[b, i, j]
-                out[b, i, j] = g[b, i, j] - lose
-                sz = lose + g[b, i, j]
-                sz *= fac[b, i, j]
-                e = ePm * dU[b, i, j]
-                e *= sres
-                size[b, i, j] = sz + e
+                out[b, i, j], size[b, i, j] = _eu_term(g[b, i, j], dU[b, i, j], Pm, ePm, sres, fac[b, i, j])
     return out, size
 
 
@@ -270,15 +284,7 @@ def votes(d, w, m, err_scale, want_sorted):
             wj = w[b, j]
             for a in range(n):
                 C[j + 1, a] = C[j, a] + wj * d[b, j, a]
-        for u in range(n):
-            for v in range(n):
-                left = C[m[b, u, v], v] - C[m[b, v, u], u]
-                if u < v:
-                    val = left
-                else:
-                    val = (C[n, v] - C[n, u]) - left
-                N[b, u, v] = val if (val >= 0.0 or val != val) else 0.0
-                eN[b, u, v] = err_scale * (C[n, u] + C[n, v])
+        _from_prefix(C, m, b, n, err_scale, N, eN)
         if want_sorted:
             for k in range(n):
                 wk = w[b, k]
@@ -336,15 +342,7 @@ def _probs(N, eN, D, eD, paper, dist, b, n, P, eP):
 @njit(cache=True, error_model="numpy")
 def _nanmax(v, n):
     """``v[:n].max()`` as NumPy's: a NaN anywhere gives NaN."""
-    m = v[0]
-    for j in range(1, n):
-        if v[j] != v[j]:
-            return v[j]
-        if m != m:
-            continue
-        if v[j] > m:
-            m = v[j]
-    return m
+    return _extreme(v, n, True)
 
 
 @njit(cache=True, error_model="numpy")
@@ -387,15 +385,7 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
                     Pm = P[i, j]
                     ePm = eP[i, j]
                     sres = s[b, j]
-                lose = 1.0 - Pm
-                lose *= sres
-                lose *= dU
-                src[j] = g - lose
-                sz = lose + g
-                sz *= keps
-                e = ePm * dU
-                e *= sres
-                es[j] = sz + e
+                src[j], es[j] = _eu_term(g, dU, Pm, ePm, sres, keps)
             for j in range(n):
                 row[j] = src[inv[b, j]]
             sec[b, i] = _np_sum(row, n)
@@ -430,13 +420,14 @@ def log_args(dist, comp):
     """The arguments of the success terms' logarithms (:func:`~realpolitik.models.expected_utility._success_terms`)
     over the pairs ``u <= v`` of each draw (both logarithms are symmetric in the pair):
     ``arg[:ka]`` holds ``-d`` of the pairs with ``d < 1/2`` (for ``log1p``), ``arg[ka:]``
-    (filled from the end) ``max(comp, 0)`` of the others (for ``log``), ``dp`` every ``d``
-    (for ``log1p(d)``); ``d = min(dist, 1)``.  Returns ``(arg, ka, dp)``; :func:`log_expand`
-    reads them back in the same order."""
+    ``max(comp, 0)`` of the others (for ``log``), ``dp`` every ``d`` (for ``log1p(d)``), with
+    ``d = min(dist, 1)``; ``pos``: where each pair's argument went in ``arg`` (pairs in the
+    order of ``dp``).  Returns ``(arg, ka, dp, pos)`` for :func:`log_expand`."""
     B, n, _ = dist.shape
     K = B * (n * (n + 1) // 2)
     arg = np.empty(K)
     dp = np.empty(K)
+    pos = np.empty(K, np.int64)
     front = 0
     back = K - 1
     q = 0
@@ -447,41 +438,32 @@ def log_args(dist, comp):
                 if d > 1.0:
                     d = 1.0
                 dp[q] = d
-                q += 1
                 if d < 0.5:
                     arg[front] = -d
+                    pos[q] = front
                     front += 1
                 else:
                     c = comp[b, u, v]
                     arg[back] = c if c > 0.0 or c != c else 0.0
+                    pos[q] = back
                     back -= 1
-    return arg, front, dp
+                q += 1
+    return arg, front, dp, pos
 
 
 @njit(cache=True, error_model="numpy")
-def log_expand(dist, lm, lp, r, col):
+def log_expand(lm, lp, pos, r, col):
     """``r * lm`` and ``r * log1p(d)`` over ``[B, n, n]`` from the logarithms of :func:`log_args`
-    (``lm``: ``log1p(-d)`` or ``log(comp)`` in its order, ``lp``: ``log1p(d)``), with ``r`` the
+    (``lm``: ``log1p(-d)`` or ``log(comp)`` at ``pos``, ``lp``: ``log1p(d)``), with ``r`` the
     row's exponent (``col`` False: the evaluator ``i``) or the column's."""
-    B, n, _ = dist.shape
-    K = lm.shape[0]
+    B, n = r.shape
     t1 = np.empty((B, n, n))
     t2 = np.empty((B, n, n))
-    front = 0
-    back = K - 1
     q = 0
     for b in range(B):
         for u in range(n):
             for v in range(u, n):
-                d = dist[b, u, v]
-                if d > 1.0:
-                    d = 1.0
-                if d < 0.5:
-                    L = lm[front]
-                    front += 1
-                else:
-                    L = lm[back]
-                    back -= 1
+                L = lm[pos[q]]
                 P = lp[q]
                 q += 1
                 ru = r[b, v] if col else r[b, u]
@@ -509,13 +491,19 @@ def _classify1(a, b, capitulation, conflict):
 @njit(cache=True, error_model="numpy")
 def _nanmin(v, n):
     """``v[:n].min()`` as NumPy's: a NaN anywhere gives NaN."""
+    return _extreme(v, n, False)
+
+
+@njit(cache=True, error_model="numpy")
+def _extreme(v, n, largest):
+    """The largest (or smallest) of ``v[:n]``, NaN if any is NaN (NumPy's ``max``/``min``)."""
     m = v[0]
     for j in range(1, n):
         if v[j] != v[j]:
             return v[j]
         if m != m:
             continue
-        if v[j] < m:
+        if (v[j] > m) if largest else (v[j] < m):
             m = v[j]
     return m
 
@@ -585,7 +573,6 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
     m = np.empty(n, np.bool_)
     maybe = np.empty(n, np.bool_)
     tied = np.empty(n, np.bool_)
-    near = np.empty(n, np.bool_)
     key = np.empty(n)
     ek = np.empty(n)
     offer = np.empty(n)
@@ -597,8 +584,6 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
     eP = np.empty((n, n))
     PT = np.empty(n)
     ePT = np.empty(n)
-    hr = np.empty(n)
-    fr = np.empty(n)
     hc = np.empty(n)
     fc = np.empty(n)
     sr = np.empty(n)
@@ -614,44 +599,44 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
         # expected utilities with their bounds (expected_utility_terms: a, then b), row by
         # row over contiguous scratch (h, fac and the resist weight spread over the row first)
         for i in range(n):
+            h = hA[bi, i]
+            f = facA[bi, i]
+            si = s[bi, i]
+            if colB:
+                for j in range(n):
+                    hc[j] = hB[bi, j]
+                    fc[j] = facB[bi, j]
+            else:
+                for j in range(n):
+                    hc[j] = hB[bi, i]
+                    fc[j] = facB[bi, i]
+            if own_salience:
+                for j in range(n):
+                    sr[j] = si
+            else:
+                for j in range(n):
+                    sr[j] = s[bi, j]
             for j in range(n):
                 PT[j] = P[j, i]
                 ePT[j] = eP[j, i]
-                hr[j] = hA[bi, i]
-                fr[j] = facA[bi, i]
-                hc[j] = hB[bi, j] if colB else hB[bi, i]
-                fc[j] = facB[bi, j] if colB else facB[bi, i]
-                sr[j] = s[bi, i] if own_salience else s[bi, j]
+            ai = a[i]
+            eai = ea[i]
+            bi_ = bq[i]
+            ebi = eb[i]
+            Pi = P[i]
+            ePi = eP[i]
+            sb = s[bi]
+            emAi = emA[bi, i]
+            epAi = epA[bi, i]
+            emBi = emB[bi, i]
+            epBi = epB[bi, i]
+            for j in range(n):  # g = -h em, dU = h (ep - em)
+                em = emAi[j]
+                ai[j], eai[j] = _eu_term(-h * em, h * (epAi[j] - em), Pi[j], ePi[j], sb[j], f)
             for j in range(n):
-                sres = s[bi, j]
-                h = hr[j]
-                em = emA[bi, i, j]
-                g = -h * em
-                dU = h * (epA[bi, i, j] - em)
-                lose = 1.0 - P[i, j]
-                lose *= sres
-                lose *= dU
-                a[i, j] = g - lose
-                sz = lose + g
-                sz *= fr[j]
-                e = eP[i, j] * dU
-                e *= sres
-                ea[i, j] = sz + e
-            for j in range(n):
-                sres = sr[j]
-                h = hc[j]
-                em = emB[bi, i, j]
-                g = -h * em
-                dU = h * (epB[bi, i, j] - em)
-                lose = 1.0 - PT[j]
-                lose *= sres
-                lose *= dU
-                bq[i, j] = g - lose
-                sz = lose + g
-                sz *= fc[j]
-                e = ePT[j] * dU
-                e *= sres
-                eb[i, j] = sz + e
+                em = emBi[j]
+                hh = hc[j]
+                bi_[j], ebi[j] = _eu_term(-hh * em, hh * (epBi[j] - em), PT[j], ePT[j], sr[j], fc[j])
         # regions of Fig. 6 and, where the error box crosses a boundary, at its corners
         for i in range(n):
             st = 4
