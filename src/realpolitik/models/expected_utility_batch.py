@@ -316,11 +316,14 @@ def _probs(N, eN, D, eD, paper, dist, b, n, P, eP):
     if not paper:
         d = D[b] if D[b] > 0 else np.inf
         ed = eD[b]
-        for u in range(n):
-            for v in range(n):
-                p = N[b, u, v] / d
-                P[u, v] = p
-                eP[u, v] = (eN[b, u, v] + p * ed) / d
+        Nf = N[b].reshape(n * n)
+        eNf = eN[b].reshape(n * n)
+        Pf = P.reshape(n * n)
+        ePf = eP.reshape(n * n)
+        for q in range(n * n):
+            p = Nf[q] / d
+            Pf[q] = p
+            ePf[q] = (eNf[q] + p * ed) / d
         return
     for u in range(n):
         for v in range(n):
@@ -364,28 +367,25 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
     src = np.empty(n)
     es = np.empty(n)
     row = np.empty(n)
+    sr = np.empty(n)
     for b in range(B):
         _probs(N, eN, D, eD, paper, dist, b, n, P, eP)
+        if adversary:  # b reads P[j, i]
+            for i in range(n):
+                for j in range(i + 1, n):
+                    P[i, j], P[j, i] = P[j, i], P[i, j]
+                    eP[i, j], eP[j, i] = eP[j, i], eP[i, j]
         for i in range(n):
+            own = adversary and own_salience
             for j in range(n):
-                if i == j:
-                    src[j] = 0.0
-                    es[j] = 0.0
-                    continue
+                sr[j] = s[b, i] if own else s[b, j]
+            for j in range(n):
                 dm = dist[b, i, j]
                 if dm > 1.0:
                     dm = 1.0
-                g = 2.0 * dm
-                dU = 4.0 * dm
-                if adversary:
-                    Pm = P[j, i]
-                    ePm = eP[j, i]
-                    sres = s[b, i] if own_salience else s[b, j]
-                else:
-                    Pm = P[i, j]
-                    ePm = eP[i, j]
-                    sres = s[b, j]
-                src[j], es[j] = _eu_term(g, dU, Pm, ePm, sres, keps)
+                src[j], es[j] = _eu_term(2.0 * dm, 4.0 * dm, P[i, j], eP[i, j], sr[j], keps)
+            src[i] = 0.0  # j != i
+            es[i] = 0.0
             for j in range(n):
                 row[j] = src[inv[b, j]]
             sec[b, i] = _np_sum(row, n)
