@@ -1,22 +1,33 @@
 """Compiled pieces of the expected-utility round for large batches of draws (numba).
 
-:func:`realpolitik.models.expected_utility.eu_round` is vectorised NumPy over draws.  Some
-of its steps are gathers, counts and sequential sums over tiny ``n``-long axes, or a chain
-of elementwise operations over ``[draw, n, n]`` temporaries, where NumPy spends its time in
-per-call set-up, index arrays and trips through memory rather than arithmetic: the midpoint
-counts (:func:`~realpolitik.models.expected_utility.closer_counts`), the prefix-sum
-numerators (:func:`~realpolitik.models.expected_utility._numerator_sorted`), the security
-levels (a sum in input order) and the expected utilities with their error bounds after the
-success terms.  These kernels do the same steps in one pass per draw.
+:func:`realpolitik.models.expected_utility.eu_round` is vectorised NumPy over draws; on
+``[draw, n, n]`` arrays of a few actors NumPy spends its time in per-call set-up, index
+arrays and trips through memory rather than arithmetic.  For ``Q = 1`` (both presets) the
+round runs compiled (:func:`realpolitik.models.expected_utility._eu_round_compiled`):
+:func:`geometry` (distances and their complements), :func:`closer_counts`, :func:`votes`
+(prefix-sum numerators with their bounds, and the rows sorted for the all-pairs
+denominator), :func:`security` (pass 1 to the risk exponents), :func:`log_args` /
+:func:`log_expand` / :func:`pow_args` (the arguments of the transcendental functions,
+packed) and :func:`decide` (the expected utilities with their bounds, the regions of Fig. 6
+with their error boxes, the choice of offers with the exact tie rules and the numerically
+undetermined flags, the snap of near-equal positions), and each round's median and mean
+(:func:`median_mean`).  NumPy keeps what a kernel could not reproduce bit for bit: the
+transcendental functions (``d^r``, ``log1p``, ``log``, ``expm1``, ``0.5^r``: NumPy's SIMD
+implementations and numba's libm differ in the last bit), fed with contiguous arrays
+packed by the kernels (every value the same function of the same argument), and the BLAS
+products of the all-pairs denominators.  The other steps (``Q < 1``, ``full``) keep the
+NumPy round with the older per-step kernels (:func:`numerator_sorted`,
+:func:`all_pairs_probability`, :func:`input_order_sums`, :func:`expected_utility_terms`).
 
 Every kernel is exact with respect to the NumPy path: counts are exact; the prefix sums are
-NumPy's ``cumsum`` (sequential); the security sum is NumPy's pairwise sum of a contiguous
-row (:func:`realpolitik.models.exchange_batch._np_sum`); subtractions, products, ``where``
-and ``maximum`` are single IEEE operations in NumPy's order (no fast-math: no FMA
+NumPy's ``cumsum`` (sequential); sums over a contiguous row are NumPy's pairwise sum
+(:func:`realpolitik.models.exchange_batch._np_sum`), over an F-ordered batch one term after
+another (:func:`_row_sum`), the median's costs in ``einsum``'s order; sorted rows are the
+same values whatever the algorithm; subtractions, products, divisions, ``where``, ``min``
+and ``max`` are single IEEE operations in NumPy's order (no fast-math: no FMA
 contraction).  So the batch core gives the single run's numbers bit for bit whichever path
-a batch takes (tests/test_expected_utility_batch.py).  The transcendental steps (``d^r``,
-``expm1``, ``log1p``), the row sorts (NumPy's SIMD sort is faster) and BLAS products stay
-in NumPy, whose transcendental and BLAS results the kernels could not reproduce bit for bit.
+a batch takes (tests/test_expected_utility_batch.py: every option family, batches with
+exact ties and ulp-close actors, over rounds).
 
 Imported only for rounds of :data:`realpolitik.models.expected_utility.KERNEL_ELEMENTS`
 draws x actors^2 or more (numba's import and cached kernels cost a few tenths of a second; a
