@@ -97,6 +97,49 @@ def _preload() -> None:
     _PRELOADED = True
 
 
+class _CompilingOffBudget:
+    """Numba compiling a kernel a job reaches first (or loading it from numba's cache) does so
+    off the job's memory budget: the cap is lifted while numba holds its compiler lock, and
+    what the compiler added to the address space is added to the cap afterwards.
+
+    Under the cap, a compile ran out of address space half-way: in Python code it raised a
+    MemoryError the job reported as its own, and in LLVM's C++ code it aborted the worker
+    with nothing printed (CI, fresh clone, empty numba cache).  Listens to numba's
+    ``numba:compiler_lock`` events (:mod:`numba.core.event`); tested in
+    tests/test_web_hardening.py with an empty cache.
+    """
+
+    def __init__(self, cap: int, hard: int) -> None:
+        self.cap, self.hard, self.depth, self.before = cap, hard, 0, 0
+
+    def on_start(self) -> None:
+        if self.depth == 0:
+            self.before = _vm_bytes()
+            resource.setrlimit(resource.RLIMIT_AS, (self.hard, self.hard))
+        self.depth += 1
+
+    def on_end(self) -> None:
+        self.depth -= 1
+        if self.depth == 0:
+            self.cap += max(0, _vm_bytes() - self.before)
+            if self.hard == resource.RLIM_INFINITY or self.cap < self.hard:
+                resource.setrlimit(resource.RLIMIT_AS, (self.cap, self.hard))
+
+
+def _compile_listener(off: _CompilingOffBudget):
+    """``off`` as a numba event listener (numba is loaded by :func:`_preload`)."""
+    from numba.core import event
+
+    class Listener(event.Listener):
+        def on_start(self, ev):  # noqa: ARG002 - numba's signature
+            off.on_start()
+
+        def on_end(self, ev):  # noqa: ARG002
+            off.on_end()
+
+    return Listener()
+
+
 def _out_of_memory(exc: BaseException) -> bool:
     """Whether an error raised under the memory cap is the cap's doing: a MemoryError anywhere in
     its chain, or the SystemError a C extension (numba compiling a kernel) raises when an
@@ -117,11 +160,15 @@ def execute(kind: str, payload: dict[str, Any], slot: int | None = None, memory_
     if memory_mb:
         _preload()
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limited = False
+    limited, listener = False, None
     if memory_mb:
         # the budget is what the job may add to the worker (numpy, plotly ... are loaded already)
         cap = _vm_bytes() + int(memory_mb) * 1024 * 1024
         if hard == resource.RLIM_INFINITY or cap < hard:
+            from numba.core import event
+
+            listener = _compile_listener(_CompilingOffBudget(cap, hard))
+            event.register("numba:compiler_lock", listener)
             resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
             limited = True
     rep = Reporter(slot, check)
@@ -144,6 +191,10 @@ def execute(kind: str, payload: dict[str, Any], slot: int | None = None, memory_
     finally:
         if limited:
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        if listener is not None:
+            from numba.core import event
+
+            event.unregister("numba:compiler_lock", listener)
 
 
 # ------------------------------------------------------------------ helpers
