@@ -10,7 +10,10 @@ with ``--worker``): the baseline's with that copy first on ``PYTHONPATH``, the c
 one with this worktree's ``src``.  Baseline and current runs alternate (``--reps`` each,
 best kept), so both see the same load; the ratio is the figure to read.  Each worker
 warms up (imports, compiled kernels) and then doubles its draws until a run takes
-``--seconds`` of CPU.  Rates are draws per CPU second of the worker process (one core:
+``--seconds`` of CPU.  Sections 1-3 time the draws of a ``simulate`` call (chunks through
+the engine: sampling and the batch core) without its one ``model.run`` on the point
+scenario, a fixed cost per call that section 2 prints apart; sections 4 and 5 time whole
+``simulate`` calls.  Rates are draws per CPU second of the worker process (one core:
 what a dedicated core gives; on a shared machine steadier than wall time), with the wall
 rate of the current code beside them; the Dask section reports wall time.
 
@@ -134,7 +137,12 @@ def worker(job: dict) -> dict:
     try:
         run = lambda d: simulate(scen, model, draws=d, seed=1, spread=0.1, engine=engine,  # noqa: E731
                                  chunk_size=job.get("chunk_size"))
-        if "draws" in job:  # a fixed number of draws (sections 4 and 5)
+        if job.get("point"):  # the one model.run a simulate call adds (on the point scenario)
+            model.run(scen, rng=1)
+            c = time.process_time()
+            model.run(scen, rng=1)
+            return {"point_cpu": time.process_time() - c, "code": str(Path(realpolitik.__file__).parents[1])}
+        if "draws" in job:  # a fixed number of draws (sections 4 and 5: the whole simulate call)
             if job.get("warm"):
                 run(job["warm"])
             t, c = time.perf_counter(), time.process_time()
@@ -142,15 +150,19 @@ def worker(job: dict) -> dict:
             dt, cpu = time.perf_counter() - t, time.process_time() - c
             draws = job["draws"]
         else:
-            # warm-up on the default scenario (imports, compiled kernels, quadrature tables),
-            # then from one draw up, until a run takes ``seconds`` of CPU
-            simulate(_scenario("default"), model, draws=1, seed=1, spread=0.1, engine=engine)
+            # warm-up on the default scenario (imports, compiled kernels, quadrature tables; 256
+            # draws: the batch cores run compiled from a batch size on, 32 draws of 10 actors for
+            # expected utility) and one draw of the job's own scenario, then from one draw up,
+            # until a run takes ``seconds`` of CPU
+            simulate(_scenario("default"), model, draws=256, seed=1, spread=0.1, engine=engine)
+            if job["scenario"] != "default":
+                draws_only(scen, model, 1, engine, job.get("chunk_size"))
             draws = 0
             cpu = 0.0
             while cpu < job["seconds"] and draws < job.get("max_draws", 10**6):
                 draws = 1 if draws == 0 else draws * (2 if cpu > job["seconds"] / 4 else 4)
                 t, c = time.perf_counter(), time.process_time()
-                run(draws)
+                draws_only(scen, model, draws, engine, job.get("chunk_size"))
                 dt, cpu = time.perf_counter() - t, time.process_time() - c
         # draws per CPU second of this process (the machine is shared: steadier than wall time)
         out = {"rate": draws / max(cpu, 1e-9), "wall_rate": draws / dt, "seconds": dt, "cpu": cpu, "draws": draws,
@@ -162,6 +174,23 @@ def worker(job: dict) -> dict:
     finally:
         if not isinstance(engine, str):
             engine.close()
+
+
+def draws_only(scen, model, draws: int, engine, chunk_size=None) -> list:
+    """The draws of ``simulate(scen, model, draws, seed=1, spread=0.1)`` without its one
+    ``model.run`` on the point scenario: a fixed cost per call that is not a draw's (at 100
+    actors x 10 issues the exchange model's run takes seconds, which a run of two draws would
+    count as draws; section 2 prints it apart)."""
+    from realpolitik.analysis.montecarlo import DrawTask, run_draws
+    from realpolitik.engine import default_chunk_size, get_engine, plan_chunks
+
+    chunks = plan_chunks(draws, 1, chunk_size or default_chunk_size(model, scen))
+    eng = get_engine(engine) if isinstance(engine, str) else engine
+    try:
+        return eng.map(run_draws, [DrawTask(model, scen, 0.1, c) for c in chunks])
+    finally:
+        if isinstance(engine, str):
+            eng.close()
 
 
 def _noop(x):
@@ -223,6 +252,7 @@ def section_models(title, scen_spec, models, base, cur, args, targets: bool) -> 
     print(f"\n{title}", flush=True)
     head = f"{'model':<24} {'baseline draws/s':>17} {'now draws/s':>13} {'ratio':>8} {'now (wall)':>11}"
     print(head + (f" {'target':>8}  met" if targets else ""), flush=True)
+    points = []
     for name in models:
         opts = {"mode": "literature"} if name == "exchange" else {}
         job = {"model": name, "options": opts, "scenario": scen_spec, "seconds": args.seconds}
@@ -238,6 +268,10 @@ def section_models(title, scen_spec, models, base, cur, args, targets: bool) -> 
             if "error" in r:
                 line += f"   {side} fails: {r['error']}"
         print(line, flush=True)
+        points.append((name, measure({"model": name, "options": opts, "scenario": scen_spec, "point": True}, cur)))
+    print("rates count the draws only; a simulate call also runs each model once on the point scenario "
+          "(current code, CPU): " + ", ".join(f"{LABELS[n]} {p['point_cpu'] * 1e3:,.0f} ms" if "point_cpu" in p
+                                              else f"{LABELS[n]} fails" for n, p in points), flush=True)  # fmt: skip
     if targets and "expected-utility" in models:
         f = measure({"floor": True}, cur)
         if "error" not in f:
