@@ -59,6 +59,36 @@ def test_kernels_match_numpy_steps(n, grid):
     _same(kern.input_order_sums(G, inv), ref)
 
 
+@pytest.mark.parametrize("n", [2, 3, 10, 13, 40])
+@pytest.mark.parametrize("kind", ["cont", "grid", "twins", "ulps"])
+def test_prepare_matches_numpy_steps(n, kind):
+    """The round's compiled set-up: the stable sort of the actors by position (ties keep
+    input order), the gathered arrays, the distances with their complements, the midpoint
+    counts and the close pairs, as the NumPy steps give them."""
+    x0, c0, s0 = _family(kind, 64, n, 11 * n)
+    R = x0.max(axis=1) - x0.min(axis=1)
+    R = np.where(R > 0, R, 1.0)
+    R_lo = np.random.default_rng(n).choice([0.0, 1e-15, -2e-15], 64)
+    x, s, w, order, inv, dist, comp, counts, pb, pu, pv = kern.prepare(x0, c0, s0, R, R_lo)
+    ref_order = np.argsort(x0, axis=1, kind="stable")
+    _same(order, ref_order)
+    xs = np.take_along_axis(x0, ref_order, axis=1)
+    _same(x, xs)
+    _same(s, np.take_along_axis(s0, ref_order, axis=1))
+    _same(w, np.take_along_axis(c0, ref_order, axis=1) * np.take_along_axis(s0, ref_order, axis=1))
+    _same(np.take_along_axis(inv, ref_order, axis=1), np.broadcast_to(np.arange(n), (64, n)))
+    d_ref = np.abs(xs[:, :, None] - xs[:, None, :]) / R[:, None, None]
+    c_ref = eu._distance_complement(xs, d_ref, R, R_lo)
+    _same(dist, d_ref)
+    _same(comp, c_ref)
+    _same(counts, eu.closer_counts(xs))
+    ref = np.nonzero((d_ref > 0.0) & (d_ref <= eu.CLOSE_PAIR))
+    for got, want in zip((pb, pu, pv), ref):
+        _same(got, want)
+    if kind == "ulps" and n > 2:  # (with two actors the pair a few ulps apart is the range)
+        assert pb.size > 0
+
+
 @pytest.mark.parametrize("options", [
     {"preset": "scholz2011"},
     {"preset": "paper"},

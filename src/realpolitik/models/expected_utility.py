@@ -169,8 +169,11 @@ KIND_NAMES = {KIND_NONE: "none", KIND_CONFRONTATION: "confrontation", KIND_COMPR
 
 #: elements of the largest O(n^3) temporary (direct vote sums, small-n midpoint counts)
 CHUNK_ELEMENTS = 4_000_000
-#: elements of one [draw, actor, actor] array per chunk of draws in the batch core
-BATCH_ELEMENTS = 2**17
+#: elements of one [draw, actor, actor] array per chunk of draws in the batch core: 25,600
+#: (200 kB, 256 draws of ten actors) keeps the round's temporaries on the allocator's heap;
+#: at 2^17 (1 MB) each round's arrays came back as fresh pages from the kernel (0.24 million
+#: page faults and a fifth of the CPU time in the kernel for 6,000 default draws)
+BATCH_ELEMENTS = 25_600
 #: rounds of at least this many dyads over the batch (draws x n^2; 32 draws of 10 actors)
 #: run the round's gathers, counts and sums compiled
 #: (:mod:`realpolitik.models.expected_utility_batch`: the same numbers bit for bit)
@@ -891,22 +894,14 @@ def eu_round(
 
 def _eu_round_compiled(x, c, s, R, opt: ExpectedUtilityOptions, R_lo, kern) -> RoundResult:
     """:func:`eu_round` for ``Q = 1`` with the round's arithmetic compiled
-    (:mod:`realpolitik.models.expected_utility_batch`): NumPy keeps the sorts, the BLAS
-    products of the all-pairs denominators and the transcendental functions (``d^r``,
-    ``log1p``, ``expm1``), the kernels do the rest in NumPy's order of operations, so the
+    (:mod:`realpolitik.models.expected_utility_batch`): NumPy keeps the BLAS products of
+    the all-pairs denominators and the transcendental functions (``d^r``, ``log1p``,
+    ``expm1``), the kernels do the rest in NumPy's order of operations, so the
     numbers are the NumPy path's bit for bit (tests/test_expected_utility_batch.py)."""
     B, n = x.shape
-    order = np.argsort(x, axis=1, kind="stable")
-    x = np.take_along_axis(x, order, axis=1)
-    c = np.take_along_axis(c, order, axis=1)
-    s = np.take_along_axis(s, order, axis=1)
-    w = c * s
-    dist, comp, anyclose = kern.geometry(x, R, np.zeros_like(R) if R_lo is None else R_lo)
-    counts = kern.closer_counts(x)
-    if anyclose:
-        close = np.nonzero((dist > 0.0) & (dist <= CLOSE_PAIR))
-    else:
-        close = (np.empty(0, np.intp),) * 3
+    # sorted actors, distances, midpoint counts and the close pairs in one compiled pass
+    x, s, w, order, inv, dist, comp, counts, *close = kern.prepare(
+        x, c, s, R, np.zeros_like(R) if R_lo is None else R_lo)
     paper = opt.probability_mode == "paper"
 
     def numerators(d, r_vote):
@@ -924,8 +919,6 @@ def _eu_round_compiled(x, c, s, R, opt: ExpectedUtilityOptions, R_lo, kern) -> R
         eD = (2.0 * (n + 2) * EPS) * 2.0 * (Gs @ np.abs(coef)).sum(axis=-1)
         return N, eN, D, eD
 
-    inv = np.empty_like(order)
-    np.put_along_axis(inv, order, np.arange(n)[None, :].repeat(B, 0), axis=1)
     N1, eN1, D1, eD1 = numerators(dist, None)
     # pass 1 to the risk exponents (security levels summed in input order, eqs. 34, 33)
     r, er = kern.security(N1, eN1, D1, eD1, paper, dist, s, opt.resist_salience != "printed-25b",
@@ -1317,7 +1310,7 @@ class ExpectedUtility(Model):
             x1, c1, s1, act = _issue_setup(scen, col, N)
             act[:n0] = ~np.isnan(batch.position[0, :, col])
             n_act = max(2, int(act.sum()))
-            # ~2^17 elements per [draw, actor, actor] temporary keeps a chunk in cache
+            # BATCH_ELEMENTS per [draw, actor, actor] temporary (see there)
             chunk = max(1, min(D, BATCH_ELEMENTS // (n_act * n_act)))
             for group in sched.groups(structural):
                 events = _issue_events(sched.take(group), entries, col)

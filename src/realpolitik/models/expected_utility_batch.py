@@ -54,29 +54,34 @@ def closer_counts(x):
     B, n = x.shape
     out = np.empty((B, n, n), np.intp)
     for b in range(B):
-        xb = x[b]
-        ascending = True
-        for k in range(1, n):
-            if xb[k] < xb[k - 1]:
-                ascending = False
-                break
-        if ascending:
-            for u in range(n):
-                k = 0
-                for v in range(u, n):
-                    h = 0.5 * (xb[u] + xb[v])
-                    while k < n and xb[k] <= h:
-                        k += 1
-                    out[b, u, v] = k
-                    out[b, v, u] = k
-        else:
-            xs = np.sort(xb)
-            for u in range(n):
-                for v in range(u, n):
-                    k = np.searchsorted(xs, 0.5 * (xb[u] + xb[v]), side="right")
-                    out[b, u, v] = k
-                    out[b, v, u] = k
+        _counts_row(x[b], n, out[b])
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def _counts_row(xb, n, out):
+    """One draw's :func:`closer_counts` into ``out`` ``[n, n]``."""
+    ascending = True
+    for k in range(1, n):
+        if xb[k] < xb[k - 1]:
+            ascending = False
+            break
+    if ascending:
+        for u in range(n):
+            k = 0
+            for v in range(u, n):
+                h = 0.5 * (xb[u] + xb[v])
+                while k < n and xb[k] <= h:
+                    k += 1
+                out[u, v] = k
+                out[v, u] = k
+    else:
+        xs = np.sort(xb)
+        for u in range(n):
+            for v in range(u, n):
+                k = np.searchsorted(xs, 0.5 * (xb[u] + xb[v]), side="right")
+                out[u, v] = k
+                out[v, u] = k
 
 
 @njit(cache=True, error_model="numpy")
@@ -203,30 +208,92 @@ def geometry(x, R, R_lo):
     B, n = x.shape
     dist = np.empty((B, n, n))
     comp = np.empty((B, n, n))
-    close = False
+    close = 0
     for b in range(B):
-        Rb = R[b]
-        Rl = R_lo[b]
-        for u in range(n):
-            xi = x[b, u]
-            for v in range(n):
-                xj = x[b, v]
-                d = abs(x[b, u] - xj) / Rb
-                dist[b, u, v] = d
-                if d > 0.0 and d <= CLOSE_PAIR:
-                    close = True
-                if d >= 0.5:
-                    g = xj - xi
-                    bv = g - xj
-                    lo = (xj - (g - bv)) + (-xi - bv)
-                    if g < 0:
-                        lo = -1.0 * lo
-                    else:
-                        lo = 1.0 * lo
-                    comp[b, u, v] = ((Rb - abs(g)) + (Rl - lo)) / Rb
+        close += _geometry_row(x[b], R[b], R_lo[b], n, dist[b], comp[b])
+    return dist, comp, close > 0
+
+
+@njit(cache=True, error_model="numpy")
+def _geometry_row(xb, Rb, Rl, n, dist, comp):
+    """One draw's :func:`geometry` into ``dist``, ``comp`` ``[n, n]``; returns how many pairs
+    are closer than ``CLOSE_PAIR`` R (and not at distance 0)."""
+    close = 0
+    for u in range(n):
+        xi = xb[u]
+        for v in range(n):
+            xj = xb[v]
+            d = abs(xi - xj) / Rb
+            dist[u, v] = d
+            if d > 0.0 and d <= CLOSE_PAIR:
+                close += 1
+            if d >= 0.5:
+                g = xj - xi
+                bv = g - xj
+                lo = (xj - (g - bv)) + (-xi - bv)
+                if g < 0:
+                    lo = -1.0 * lo
                 else:
-                    comp[b, u, v] = 1.0 - d
-    return dist, comp, close
+                    lo = 1.0 * lo
+                comp[u, v] = ((Rb - abs(g)) + (Rl - lo)) / Rb
+            else:
+                comp[u, v] = 1.0 - d
+    return close
+
+
+@njit(cache=True, error_model="numpy")
+def prepare(x0, c0, s0, R, R_lo):
+    """The round's set-up in one pass per draw: the actors in ascending order of position
+    (``order``: ``np.argsort(x0, kind="stable")``, an insertion sort with NumPy's order, NaN
+    last; ``inv`` its inverse), the sorted positions and saliences and the vote weights
+    ``w = c s``, :func:`geometry`, :func:`closer_counts` and the pairs closer than
+    ``CLOSE_PAIR`` R as ``np.nonzero((dist > 0) & (dist <= CLOSE_PAIR))`` lists them.
+    Returns ``(x, s, w, order, inv, dist, comp, counts, pb, pu, pv)``."""
+    B, n = x0.shape
+    order = np.empty((B, n), np.intp)
+    inv = np.empty((B, n), np.intp)
+    x = np.empty((B, n))
+    s = np.empty((B, n))
+    w = np.empty((B, n))
+    dist = np.empty((B, n, n))
+    comp = np.empty((B, n, n))
+    counts = np.empty((B, n, n), np.intp)
+    close = 0
+    for b in range(B):
+        o = order[b]
+        for k in range(n):
+            v = x0[b, k]
+            q = k - 1
+            while q >= 0:
+                a = x0[b, o[q]]
+                if not (v < a or (a != a and v == v)):
+                    break
+                o[q + 1] = o[q]
+                q -= 1
+            o[q + 1] = k
+        for k in range(n):
+            i = o[k]
+            inv[b, i] = k
+            x[b, k] = x0[b, i]
+            s[b, k] = s0[b, i]
+            w[b, k] = c0[b, i] * s0[b, i]
+        close += _geometry_row(x[b], R[b], R_lo[b], n, dist[b], comp[b])
+        _counts_row(x[b], n, counts[b])
+    pb = np.empty(close, np.intp)
+    pu = np.empty(close, np.intp)
+    pv = np.empty(close, np.intp)
+    if close:
+        q = 0
+        for b in range(B):
+            for u in range(n):
+                for v in range(n):
+                    d = dist[b, u, v]
+                    if d > 0.0 and d <= CLOSE_PAIR:
+                        pb[q] = b
+                        pu[q] = u
+                        pv[q] = v
+                        q += 1
+    return x, s, w, order, inv, dist, comp, counts, pb, pu, pv
 
 
 @njit(cache=True, error_model="numpy")
@@ -707,6 +774,9 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
                 maybe[j] = (lop[i, j] <= p) and (hip[i, j] >= p) and not m[j]
             if p == 2:
                 for j in range(n):
+                    kv[j] = np.inf
+                    if not (m[j] or maybe[j] or j == 0):
+                        continue  # never read (j = 0: the choice of a receiver without one)
                     xj = xb[j]
                     aa = abs(a[i, j])
                     bb = abs(bq[i, j])
@@ -720,7 +790,8 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
                     else:
                         key[j] = gap * frac
                         ek[j] = key[j] * (ea[i, j] / aa + eb[i, j] / bb + four_eps)
-                    kv[j] = key[j] if m[j] else np.inf
+                    if m[j]:
+                        kv[j] = key[j]
                 best = _nanmin(kv, n)
                 for j in range(n):
                     tied[j] = m[j] and kv[j] == best
