@@ -660,11 +660,8 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
     cor = np.empty(5, np.int64)
     P = np.empty((n, n))
     eP = np.empty((n, n))
-    PT = np.empty(n)
-    ePT = np.empty(n)
-    hc = np.empty(n)
-    fc = np.empty(n)
-    sr = np.empty(n)
+    PT = np.empty((n, n))
+    ePT = np.empty((n, n))
     four_eps = 4 * eps
     for bi in range(B):
         xb = x[bi]
@@ -674,47 +671,33 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
             for i in range(n):
                 for j in range(n):
                     eP[i, j] = eP[i, j] + escale[bi] * P[i, j]
-        # expected utilities with their bounds (expected_utility_terms: a, then b), row by
-        # row over contiguous scratch (h, fac and the resist weight spread over the row first)
+        # expected utilities with their bounds (expected_utility_terms: a, then b):
+        # g = -h em, dU = h (ep - em); b reads P transposed, its h and fac the row's or,
+        # with colB, the column's, its resist weight the row's (own_salience) or the column's
+        for i in range(n):
+            for j in range(n):
+                PT[i, j] = P[j, i]
+                ePT[i, j] = eP[j, i]
         for i in range(n):
             h = hA[bi, i]
             f = facA[bi, i]
+            for j in range(n):
+                em = emA[bi, i, j]
+                ai, eai = _eu_term(-h * em, h * (epA[bi, i, j] - em), P[i, j], eP[i, j], s[bi, j], f)
+                a[i, j] = ai
+                ea[i, j] = eai
+        for i in range(n):
+            hr = hB[bi, i]
+            fr = facB[bi, i]
             si = s[bi, i]
-            if colB:
-                for j in range(n):
-                    hc[j] = hB[bi, j]
-                    fc[j] = facB[bi, j]
-            else:
-                for j in range(n):
-                    hc[j] = hB[bi, i]
-                    fc[j] = facB[bi, i]
-            if own_salience:
-                for j in range(n):
-                    sr[j] = si
-            else:
-                for j in range(n):
-                    sr[j] = s[bi, j]
             for j in range(n):
-                PT[j] = P[j, i]
-                ePT[j] = eP[j, i]
-            ai = a[i]
-            eai = ea[i]
-            bi_ = bq[i]
-            ebi = eb[i]
-            Pi = P[i]
-            ePi = eP[i]
-            sb = s[bi]
-            emAi = emA[bi, i]
-            epAi = epA[bi, i]
-            emBi = emB[bi, i]
-            epBi = epB[bi, i]
-            for j in range(n):  # g = -h em, dU = h (ep - em)
-                em = emAi[j]
-                ai[j], eai[j] = _eu_term(-h * em, h * (epAi[j] - em), Pi[j], ePi[j], sb[j], f)
-            for j in range(n):
-                em = emBi[j]
-                hh = hc[j]
-                bi_[j], ebi[j] = _eu_term(-hh * em, hh * (epBi[j] - em), PT[j], ePT[j], sr[j], fc[j])
+                hh = hB[bi, j] if colB else hr
+                ff = facB[bi, j] if colB else fr
+                sres = si if own_salience else s[bi, j]
+                em = emB[bi, i, j]
+                bv, ebv = _eu_term(-hh * em, hh * (epB[bi, i, j] - em), PT[i, j], ePT[i, j], sres, ff)
+                bq[i, j] = bv
+                eb[i, j] = ebv
         # regions of Fig. 6 and, where the error box crosses a boundary, at its corners
         for i in range(n):
             st = 4
