@@ -54,6 +54,15 @@ def test_kernels_match_numpy_steps(n, grid):
     _same(N, eu._numerator_sorted(x, G, m, presorted=True))
     _same(S, G.sum(axis=1))
     _same(eN, 0.25 * (S[:, :, None] + S[:, None, :]))
+    # votes: the numerators of G = w d and its rows sorted, merging (an empty order) or
+    # reading an earlier call's order, even a wrong one (the insertion sort finishes the job)
+    w = c * s
+    d = dist ** r[:, :, None]
+    for order in (np.empty((0, 0, 0), np.intp), kern.votes(dist, w, m, 0.25, True, np.empty((0, 0, 0), np.intp))[3],
+                  np.argsort(np.random.default_rng(n + 2).random((64, n, n)), axis=-1)):
+        N, eN, Gs, _ = kern.votes(d, w, m, 0.25, True, order)
+        _same(N, eu._numerator_sorted(x, w[:, :, None] * d, m, presorted=True))
+        _same(Gs, np.sort(w[:, :, None] * d, axis=-1))
     inv = np.argsort(np.random.default_rng(n + 1).random((64, n)), axis=1)
     ref = np.take_along_axis(G, np.broadcast_to(inv[:, None, :], G.shape), axis=2).sum(axis=-1)
     _same(kern.input_order_sums(G, inv), ref)

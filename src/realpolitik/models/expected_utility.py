@@ -903,10 +903,12 @@ def _eu_round_compiled(x, c, s, R, opt: ExpectedUtilityOptions, R_lo, kern) -> R
     x, s, w, order, inv, dist, comp, counts, *close = kern.prepare(
         x, c, s, R, np.zeros_like(R) if R_lo is None else R_lo)
     paper = opt.probability_mode == "paper"
+    merged = [np.empty((0, 0, 0), np.intp)]
 
     def numerators(d, r_vote):
-        """Numerators with their bounds, and the all-pairs denominator with its bound."""
-        N, eN, Gs = kern.votes(d, w, counts, 2.0 * (n + 2) * EPS, not paper)
+        """Numerators with their bounds, and the all-pairs denominator with its bound (the
+        order of each row of votes kept from the first pass for the second)."""
+        N, eN, Gs, merged[0] = kern.votes(d, w, counts, 2.0 * (n + 2) * EPS, not paper, merged[0])
         pb, pu, pv = close
         if pb.size:  # as win_probability: the close pairs' numerators from the stable sum
             Ns = _stable_numerators(x, dist, w, r_vote, pb, pu, pv)

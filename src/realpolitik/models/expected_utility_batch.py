@@ -340,18 +340,23 @@ def unpack_pow(packed, r, B, n):
 
 
 @njit(cache=True, error_model="numpy")
-def votes(d, w, m, err_scale, want_sorted):
+def votes(d, w, m, err_scale, want_sorted, perm):
     """:func:`numerator_sorted` of ``G = w[:, :, None] * d`` (the product taken here), and with
     ``want_sorted`` every row of ``G`` in ascending order (``np.sort(G, axis=-1)``, for the
     all-pairs denominator's BLAS product): the row of a voter ``k`` over sorted positions
     falls to 0 at ``k`` and rises after it, so the two runs are merged and an insertion
     sort finishes the job (a no-op unless ``d^r`` broke a run's order): the sorted values
-    are unique, whatever the algorithm.  Returns ``(N, eN, Gs)``.
+    are unique, whatever the algorithm.  ``perm`` ``[B, n, n]``: the order of each row from
+    an earlier call on the same positions (``d`` a monotone function of the distances: the
+    same merge), read instead of merging again (the insertion sort still finishes the job);
+    an empty array: merge, and return the order.  Returns ``(N, eN, Gs, perm)``.
     """
     B, n, _ = d.shape
     N = np.empty((B, n, n))
     eN = np.empty((B, n, n))
     Gs = np.empty((B, n, n)) if want_sorted else np.empty((1, 1, 1))
+    merge = want_sorted and perm.shape[0] != B
+    order = np.empty((B, n, n), np.intp) if merge else perm
     C = np.empty((n + 1, n))
     row = np.empty(n)
     for b in range(B):
@@ -366,15 +371,18 @@ def votes(d, w, m, err_scale, want_sorted):
         if want_sorted:
             for k in range(n):
                 wk = w[b, k]
-                lo = k - 1
-                hi = k
+                if merge:
+                    lo = k - 1
+                    hi = k
+                    for t in range(n):
+                        if lo >= 0 and (hi >= n or wk * d[b, k, lo] <= wk * d[b, k, hi]):
+                            order[b, k, t] = lo
+                            lo -= 1
+                        else:
+                            order[b, k, t] = hi
+                            hi += 1
                 for t in range(n):
-                    if lo >= 0 and (hi >= n or wk * d[b, k, lo] <= wk * d[b, k, hi]):
-                        row[t] = wk * d[b, k, lo]
-                        lo -= 1
-                    else:
-                        row[t] = wk * d[b, k, hi]
-                        hi += 1
+                    row[t] = wk * d[b, k, order[b, k, t]]
                 for t in range(1, n):
                     v = row[t]
                     q = t - 1
@@ -384,24 +392,22 @@ def votes(d, w, m, err_scale, want_sorted):
                     row[q + 1] = v
                 for t in range(n):
                     Gs[b, k, t] = row[t]
-    return N, eN, Gs
+    return N, eN, Gs, order
 
 
 @njit(cache=True, error_model="numpy")
-def _probs(N, eN, D, eD, paper, dist, b, n, P, eP):
+def _probs(N, eN, Nf, eNf, D, eD, paper, dist, b, n, P, eP, Pf, ePf):
     """One draw's ``P`` and its bound as :func:`~realpolitik.models.expected_utility.win_probability`
-    gives them from the numerators: all-pairs (``D``, ``eD`` per draw) or ``paper``."""
+    gives them from the numerators: all-pairs (``D``, ``eD`` per draw) or ``paper``.
+    ``Nf``, ``eNf``: ``N``, ``eN`` as ``[B, n^2]``; ``Pf``, ``ePf``: ``P``, ``eP`` flat (the
+    same memory: made once per call, not per draw)."""
     if not paper:
         d = D[b] if D[b] > 0 else np.inf
         ed = eD[b]
-        Nf = N[b].reshape(n * n)
-        eNf = eN[b].reshape(n * n)
-        Pf = P.reshape(n * n)
-        ePf = eP.reshape(n * n)
         for q in range(n * n):
-            p = Nf[q] / d
+            p = Nf[b, q] / d
             Pf[q] = p
-            ePf[q] = (eNf[q] + p * ed) / d
+            ePf[q] = (eNf[b, q] + p * ed) / d
         return
     for u in range(n):
         for v in range(n):
@@ -440,14 +446,18 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
     esec = np.empty((B, n))
     r = np.empty((B, n))
     er = np.empty((B, n))
-    P = np.empty((n, n))
-    eP = np.empty((n, n))
+    Pf = np.empty(n * n)
+    ePf = np.empty(n * n)
+    P = Pf.reshape((n, n))
+    eP = ePf.reshape((n, n))
+    Nf = N.reshape((B, n * n))
+    eNf = eN.reshape((B, n * n))
     src = np.empty(n)
     es = np.empty(n)
     row = np.empty(n)
     sr = np.empty(n)
     for b in range(B):
-        _probs(N, eN, D, eD, paper, dist, b, n, P, eP)
+        _probs(N, eN, Nf, eNf, D, eD, paper, dist, b, n, P, eP, Pf, ePf)
         if adversary:  # b reads P[j, i]
             for i in range(n):
                 for j in range(i + 1, n):
@@ -658,15 +668,19 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
     glo = np.empty(n)
     kv = np.empty(n)
     cor = np.empty(5, np.int64)
-    P = np.empty((n, n))
-    eP = np.empty((n, n))
+    Pf = np.empty(n * n)
+    ePf = np.empty(n * n)
+    P = Pf.reshape((n, n))
+    eP = ePf.reshape((n, n))
+    Nf = N.reshape((B, n * n))
+    eNf = eN.reshape((B, n * n))
     PT = np.empty((n, n))
     ePT = np.empty((n, n))
     four_eps = 4 * eps
     for bi in range(B):
         xb = x[bi]
         orig = order[bi]
-        _probs(N, eN, D, eD, paper, dist, bi, n, P, eP)
+        _probs(N, eN, Nf, eNf, D, eD, paper, dist, bi, n, P, eP, Pf, ePf)
         if escale is not None:
             for i in range(n):
                 for j in range(n):
