@@ -96,6 +96,11 @@ def test_prepare_matches_numpy_steps(n, kind):
         _same(got, want)
     if kind == "ulps" and n > 2:  # (with two actors the pair a few ulps apart is the range)
         assert pb.size > 0
+    # the close pairs' stable numerators, both passes: compiled gathers and sums around
+    # NumPy's transcendental functions, as the NumPy steps
+    r_vote = np.random.default_rng(n + 3).uniform(0.5, 2.0, (64, n))
+    for rv in (None, r_vote):
+        _same(eu._stable_numerators(x, dist, w, rv, pb, pu, pv, kern), eu._stable_numerators(x, dist, w, rv, pb, pu, pv))
 
 
 @pytest.mark.parametrize("options", [

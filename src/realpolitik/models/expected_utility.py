@@ -321,7 +321,7 @@ KAPPA = 16.0
 SNAP = 2.0**-50
 
 
-def _stable_numerators(x, dist, w, r_vote, pb, pu, pv):
+def _stable_numerators(x, dist, w, r_vote, pb, pu, pv, kern=None):
     """``sum_k max(0, v_k(x_u, x_v))`` for the listed pairs, without cancellation.
 
     For a voter outside the interval of ``x_u`` and ``x_v`` the distance difference
@@ -329,9 +329,18 @@ def _stable_numerators(x, dist, w, r_vote, pb, pu, pv):
     pair's own distance instead of subtracting two nearly equal distances; with risk
     exponents, ``d_v^r - d_u^r = d_u^r expm1(r log1p((d_v - d_u)/d_u))``.  Each term is
     then accurate to a few ulps, so the sum is accurate relative to itself.  Vectorised
-    over pairs and voters (``[pairs, n]`` temporaries, chunked).
+    over pairs and voters (``[pairs, n]`` temporaries, chunked); with ``kern`` (the compiled
+    round) the gathers and the sums run compiled around NumPy's transcendental functions.
     """
     n = x.shape[1]
+    if kern is not None and pb.size * n <= CHUNK_ELEMENTS:  # the same numbers, fewer NumPy calls
+        t, du, dv = kern.close_terms(x, dist, pb, pu, pv)
+        if r_vote is not None:
+            rk = r_vote[pb]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grow = du**rk * np.expm1(rk * np.log1p(t / np.where(du > 0, du, 1.0)))
+            t = np.where(du > 0, grow, dv**rk)
+        return kern.close_sums(t, w, pb)
     out = np.empty(pb.size)
     step = max(1, CHUNK_ELEMENTS // max(1, n))
     ar = np.arange(n)[None, :]
@@ -911,7 +920,7 @@ def _eu_round_compiled(x, c, s, R, opt: ExpectedUtilityOptions, R_lo, kern) -> R
         N, eN, Gs, merged[0] = kern.votes(d, w, counts, 2.0 * (n + 2) * EPS, not paper, merged[0])
         pb, pu, pv = close
         if pb.size:  # as win_probability: the close pairs' numerators from the stable sum
-            Ns = _stable_numerators(x, dist, w, r_vote, pb, pu, pv)
+            Ns = _stable_numerators(x, dist, w, r_vote, pb, pu, pv, kern)
             N[pb, pu, pv] = Ns
             eN[pb, pu, pv] = (KAPPA * (n + 2) * EPS) * Ns
         if paper:

@@ -297,6 +297,56 @@ def prepare(x0, c0, s0, R, R_lo):
 
 
 @njit(cache=True, error_model="numpy")
+def close_terms(x, dist, pb, pu, pv):
+    """The voters' distance differences of the close pairs ``(pb, pu, pv)`` as
+    :func:`~realpolitik.models.expected_utility._stable_numerators` takes them, ``[pairs, n]``:
+    ``t`` (``+-`` the pair's own distance for a voter outside the pair's interval, else
+    ``d_v - d_u``), ``du`` and ``dv``, in NumPy's operations."""
+    P = pb.size
+    n = x.shape[1]
+    t = np.empty((P, n))
+    du = np.empty((P, n))
+    dv = np.empty((P, n))
+    for q in range(P):
+        b, u, v = pb[q], pu[q], pv[q]
+        xu = x[b, u]
+        xv = x[b, v]
+        g = xv - xu
+        sg = 1.0 if g > 0 else (-1.0 if g < 0 else (0.0 if g == 0 else g))  # np.sign
+        duv = dist[b, u, v] * sg
+        lo = xu if xu <= xv else xv  # np.minimum / np.maximum (no NaN positions)
+        hi = xv if xu <= xv else xu
+        for k in range(n):
+            a = dist[b, k, u]
+            c = dist[b, k, v]
+            du[q, k] = a
+            dv[q, k] = c
+            xk = x[b, k]
+            if xk <= lo:
+                t[q, k] = duv
+            elif xk >= hi:
+                t[q, k] = -duv
+            else:
+                t[q, k] = c - a
+    return t, du, dv
+
+
+@njit(cache=True, error_model="numpy")
+def close_sums(term, w, pb):
+    """``(w[pb] * max(term, 0)).sum(axis=1)`` (NumPy's pairwise sum over each row)."""
+    P, n = term.shape
+    out = np.empty(P)
+    row = np.empty(n)
+    for q in range(P):
+        b = pb[q]
+        for k in range(n):
+            tk = term[q, k]
+            row[k] = w[b, k] * (tk if (tk >= 0.0 or tk != tk) else 0.0)
+        out[q] = _np_sum(row, n)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
 def pow_args(dist, r):
     """The off-diagonal ``dist[b, k, a]`` and ``r[b, k]`` of the votes' ``dist ** r[:, :, None]``
     as two flat arrays, for NumPy's ``power`` (its SIMD ``pow`` takes a slow path on the
