@@ -932,11 +932,11 @@ def _eu_round_compiled(x, c, s, R, opt: ExpectedUtilityOptions, R_lo, kern) -> R
 
     N1, eN1, D1, eD1 = numerators(dist, None)
     # pass 1 to the risk exponents (security levels summed in input order, eqs. 34, 33)
-    r, er = kern.security(N1, eN1, D1, eD1, paper, dist, s, opt.resist_salience != "printed-25b",
-                          opt.security == "adversary", inv, n * EPS, KAPPA * EPS, EPS)
+    voter_r = opt.vote_risk == "voter-r"
+    r, er, rr, base, ex = kern.security(N1, eN1, D1, eD1, paper, dist, s, opt.resist_salience != "printed-25b",
+                                        opt.security == "adversary", inv, n * EPS, KAPPA * EPS, EPS, voter_r)
     escale = None
-    if opt.vote_risk == "voter-r":
-        base, ex = kern.pow_args(dist, r)  # dist ** r[:, :, None] off the diagonal
+    if voter_r:  # dist ** r[:, :, None] off the diagonal (base, ex: pow_args)
         np.power(base, ex, out=base)
         N2, eN2, D2, eD2 = numerators(kern.unpack_pow(base, r, B, n), r)
         # votes' sensitivity to the voters' r (as eu_round)
@@ -968,8 +968,6 @@ def _eu_round_compiled(x, c, s, R, opt: ExpectedUtilityOptions, R_lo, kern) -> R
         opt.resist_salience != "printed-25b", R, order,
         opt.capitulation, opt.conflict_moves, opt.offer_rule == "weighted-position", opt.tie_break == "lowest-position",
         SNAP, EPS)
-    rr = np.empty_like(r)
-    np.put_along_axis(rr, order, r, axis=1)
     return RoundResult(X, TG, KD, SA, SB, rr, None, UD, SH)
 
 

@@ -483,14 +483,15 @@ def _nanmax(v, n):
 
 
 @njit(cache=True, error_model="numpy")
-def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, keps, eps):
+def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, keps, eps, want_pow):
     """Pass 1 (``r = 1``, ``Q = 1``) from the numerators to the security levels and their
     bounds: ``P`` (:func:`_probs`), the expected utilities ``b`` (``adversary``) or ``a`` with
     their bounds (:func:`expected_utility_terms` with ``g = 2d``, ``dU = 4d``), ``j = i``
     left out, the sum in input order (``inv``) and the bound
     ``esrc.sum(-1) + neps * |src|.sum(-1)``, NumPy's pairwise sums, and from them the risk
     exponents with their bounds as :func:`~realpolitik.models.expected_utility._risk_exponents`
-    computes them.  Returns ``(r, err_r)``."""
+    computes them, and ``r`` in input order.  With ``want_pow`` also :func:`pow_args` of
+    ``dist`` and ``r`` (else two empty arrays).  Returns ``(r, err_r, r_input, base, ex)``."""
     B, n, _ = dist.shape
     sec = np.empty((B, n))
     esec = np.empty((B, n))
@@ -550,7 +551,15 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
                 er[b, i] = 1.5 * (2.0 * eb[i] + 2.0 * e + 2.0 * e * abs(Rk)) / div + 8 * eps
             else:
                 er[b, i] = 0.0
-    return r, er
+    rin = np.empty((B, n))
+    for b in range(B):
+        for i in range(n):
+            rin[b, i] = r[b, inv[b, i]]
+    if want_pow:
+        base, ex = pow_args(dist, r)
+    else:
+        base, ex = np.empty(0), np.empty(0)
+    return r, er, rin, base, ex
 
 
 @njit(cache=True, error_model="numpy")
