@@ -4,13 +4,16 @@
 ``[draw, n, n]`` arrays of a few actors NumPy spends its time in per-call set-up, index
 arrays and trips through memory rather than arithmetic.  For ``Q = 1`` (both presets) the
 round runs compiled (:func:`realpolitik.models.expected_utility._eu_round_compiled`):
-:func:`geometry` (distances and their complements), :func:`closer_counts`, :func:`votes`
-(prefix-sum numerators with their bounds, and the rows sorted for the all-pairs
-denominator), :func:`security` (pass 1 to the risk exponents), :func:`log_args` /
-:func:`log_expand` / :func:`pow_args` (the arguments of the transcendental functions,
-packed) and :func:`decide` (the expected utilities with their bounds, the regions of Fig. 6
-with their error boxes, the choice of offers with the exact tie rules and the numerically
-undetermined flags, the snap of near-equal positions), and each round's median and mean
+:func:`prepare` (the actors sorted by position, distances and their complements, midpoint
+counts and the close pairs, in one pass per draw), :func:`votes` (prefix-sum numerators
+with their bounds, and the rows sorted for the all-pairs denominator, the second pass
+reading the first pass's row order), :func:`close_terms` / :func:`close_sums` (the close
+pairs' stable numerators around NumPy's transcendental functions), :func:`security` (pass
+1 to the risk exponents, and :func:`pow_args`), :func:`log_args` / :func:`log_expand` (the
+arguments of the transcendental functions, packed) and :func:`decide` (the expected
+utilities with their bounds, the regions of Fig. 6 with their error boxes, the choice of
+offers with the exact tie rules and the numerically undetermined flags, the snap of
+near-equal positions), and each round's median and mean
 (:func:`median_mean`).  NumPy keeps what a kernel could not reproduce bit for bit: the
 transcendental functions (``d^r``, ``log1p``, ``log``, ``expm1``, ``0.5^r``: NumPy's SIMD
 implementations and numba's libm differ in the last bit), fed with contiguous arrays
@@ -200,24 +203,12 @@ def expected_utility_terms(P, eP, g, dU, s, fac, transpose, own_salience):
 
 
 @njit(cache=True, error_model="numpy")
-def geometry(x, R, R_lo):
-    """``dist = |x_u - x_v| / R`` and ``comp`` (:func:`~realpolitik.models.expected_utility._distance_complement`)
-    of sorted positions ``x`` ``[B, n]``, and whether any pair is closer than ``CLOSE_PAIR`` R
-    (then the caller lists those pairs).  The same IEEE operations as the NumPy steps: the gap
-    of ``u, v`` by Knuth's TwoSum of ``x_v - x_u``."""
-    B, n = x.shape
-    dist = np.empty((B, n, n))
-    comp = np.empty((B, n, n))
-    close = 0
-    for b in range(B):
-        close += _geometry_row(x[b], R[b], R_lo[b], n, dist[b], comp[b])
-    return dist, comp, close > 0
-
-
-@njit(cache=True, error_model="numpy")
 def _geometry_row(xb, Rb, Rl, n, dist, comp):
-    """One draw's :func:`geometry` into ``dist``, ``comp`` ``[n, n]``; returns how many pairs
-    are closer than ``CLOSE_PAIR`` R (and not at distance 0)."""
+    """One draw's ``dist = |x_u - x_v| / R`` and ``comp``
+    (:func:`~realpolitik.models.expected_utility._distance_complement`) of sorted positions
+    ``xb`` into ``dist``, ``comp`` ``[n, n]``, with the same IEEE operations as the NumPy steps
+    (the gap of ``u, v`` by Knuth's TwoSum of ``x_v - x_u``); returns how many pairs are
+    closer than ``CLOSE_PAIR`` R (and not at distance 0)."""
     close = 0
     for u in range(n):
         xi = xb[u]
@@ -246,7 +237,8 @@ def prepare(x0, c0, s0, R, R_lo):
     """The round's set-up in one pass per draw: the actors in ascending order of position
     (``order``: ``np.argsort(x0, kind="stable")``, an insertion sort with NumPy's order, NaN
     last; ``inv`` its inverse), the sorted positions and saliences and the vote weights
-    ``w = c s``, :func:`geometry`, :func:`closer_counts` and the pairs closer than
+    ``w = c s``, the distances with their complements (:func:`_geometry_row`),
+    :func:`closer_counts` and the pairs closer than
     ``CLOSE_PAIR`` R as ``np.nonzero((dist > 0) & (dist <= CLOSE_PAIR))`` lists them.
     Returns ``(x, s, w, order, inv, dist, comp, counts, pb, pu, pv)``."""
     B, n = x0.shape
