@@ -56,6 +56,16 @@ def _luck(base, row, t):
 
 
 @njit(cache=True)
+def luck_matrix(base, rows, steps):
+    """:meth:`~realpolitik.models.war.simulator.CounterLuck.matrix`: ``[len(rows), steps]``."""
+    out = np.empty((rows.size, steps))
+    for i in range(rows.size):
+        for t in range(steps):
+            out[i, t] = _luck(base, rows[i], t)
+    return out
+
+
+@njit(cache=True)
 def _hash(X, i):
     h = np.uint64(0)
     for c in range(X.shape[0]):
@@ -148,20 +158,39 @@ def _test(t, EA, EB, CA, CB, pA, pB, lo, hi, talk_step, talk_side, talk_offer):
 
 
 @njit(cache=True)
-def record_kernel(p, codeA, codeB, pA, pB, lo, hi, rows, forced, k0, N, talk_step, talk_side, talk_offer,
+def start_deals(codeA, codeB, TAV, TAC, TBV, TBC, pA_max, pB_max, lo, hi, rows, failed):
+    """The draws in which a deal exists at the war's start even with each side's largest
+    possible credibility premium (``p*_max``): ``failed = 1`` for them, as the record's first
+    test would find with their own premiums (a higher premium only narrows the deals: the
+    test is monotone in both premiums).  Returns how many there are."""
+    none_i = np.empty(0, np.int64)
+    none_f = np.empty(0, np.float64)
+    count = 0
+    for d in range(codeA.size):
+        a, b, r = codeA[d], codeB[d], rows[d]
+        if _test(0, TAV[a, 0, 0], TBV[b, 0, 0], TAC[a, 0, 0], TBC[b, 0, 0], pA_max, pB_max, lo[r, 0], hi[r, 0],
+                 none_i, none_i, none_f) == 1:  # fmt: skip
+            failed[d] = 1
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def record_kernel(ids, p, codeA, codeB, pA, pB, lo, hi, rows, forced, k0, N, talk_step, talk_side, talk_offer,
                   TAV, TAC, TBV, TBC, luck_base, offset, failed, wins, k_end):  # fmt: skip
-    """Every draw through the record, in the NumPy path's order of checks: the war's start,
-    the path's military end, then the steps from the origin back to step 1.  ``T*[code,
-    t, w]``: the expected war values (``V``) and chances of winning (``P``) of each side's
-    belief in the draw's start state after ``t`` battles of which A won ``w``.
+    """The draws ``ids`` through the record, in the NumPy path's order of checks: the war's
+    start, the path's military end, then the steps from the origin back to step 1.  ``T*[code,
+    t, w]``: the expected war values (``V``) and the ceasefire line's bounds (``C``) of each side's
+    belief in the draw's start state after ``t`` battles of which A won ``w``; ``pA``/``pB``
+    the premiums of the draws ``ids`` (in their order).
     Writes ``failed`` (0 consistent), and for consistent draws ``wins`` and ``k_end`` (the
     battles A won in the record and the front at the origin)."""
-    n = p.size
     R = forced.size
     cw = np.zeros(R + 1, np.int64)
-    for d in range(n):
+    for j in range(ids.size):
+        d = ids[j]
         a, b, r = codeA[d], codeB[d], rows[d]
-        code = _test(0, TAV[a, 0, 0], TBV[b, 0, 0], TAC[a, 0, 0], TBC[b, 0, 0], pA[d], pB[d], lo[r, 0], hi[r, 0],
+        code = _test(0, TAV[a, 0, 0], TBV[b, 0, 0], TAC[a, 0, 0], TBC[b, 0, 0], pA[j], pB[j], lo[r, 0], hi[r, 0],
                      talk_step, talk_side, talk_offer)  # fmt: skip
         if code != 0:
             failed[d] = code
@@ -182,7 +211,7 @@ def record_kernel(p, codeA, codeB, pA, pB, lo, hi, rows, forced, k0, N, talk_ste
             continue
         for t in range(R, 0, -1):
             w = cw[t]
-            code = _test(t, TAV[a, t, w], TBV[b, t, w], TAC[a, t, w], TBC[b, t, w], pA[d], pB[d], lo[r, t], hi[r, t],
+            code = _test(t, TAV[a, t, w], TBV[b, t, w], TAC[a, t, w], TBC[b, t, w], pA[j], pB[j], lo[r, t], hi[r, t],
                          talk_step, talk_side, talk_offer)  # fmt: skip
             if code != 0:
                 break
@@ -198,13 +227,18 @@ def _start_codes(a, b, cols):
 
 
 def compiled_record(params, integ, lo_t, hi_t, rows, forced, events, talks, p, aA, bA, aB, bB, pA, pB, k, failed,
-                    wins, luck, offset: int) -> bool:  # fmt: skip
+                    wins, luck, offset: int, lazy=None) -> bool:  # fmt: skip
     """``simulator._record_chunk`` for one chunk, compiled (same arguments but the bounds:
     ``lo_t``/``hi_t`` of all draws, ``rows`` the chunk's rows of them or None; ``luck`` the
     :class:`~realpolitik.models.war.simulator.CounterLuck` and ``offset`` the chunk's first
-    row).  False (nothing done) when the draws' start states are too many for tables."""
+    row).  False (nothing done) when the draws' start states are too many for tables.
+
+    ``lazy`` (optional): ``pA``/``pB`` are then each side's largest possible premium (two
+    numbers) and ``lazy(idx)`` gives the premiums of the draws ``idx``; it is asked only for
+    the draws in which no deal exists at the war's start with the largest premiums (where
+    one does, the draw fails there whatever its premiums: :func:`start_deals`)."""
     from realpolitik.models.war.mechanisms import ceasefire_line_bounds, ceasefire_thresholds
-    from realpolitik.models.war.simulator import _cumulated, _event_columns
+    from realpolitik.models.war.simulator import _cumulated, _event_columns, _take_events
 
     n, R, N, k0 = p.size, forced.size, params.N, params.k0
     if integ.mode != "quadrature" or not np.all(k == k0):
@@ -215,7 +249,8 @@ def compiled_record(params, integ, lo_t, hi_t, rows, forced, events, talks, p, a
     steps = (R + 1) * (R + 2) // 2
     if (firstA.size + firstB.size) * steps > 2 * n:  # the tables would cost more than the draws
         return False
-    evA, evB = _cumulated(events, n if cols else 0)
+    # each side's evidence cumulated by step, for the draws idx (elementwise: as of all draws)
+    evidence = lambda idx: _cumulated(_take_events(events, idx), idx.size if cols else 0)  # noqa: E731
     # every state a draw can be tested in: step t, w of its t battles won by A, front inside
     t_all, w_all = np.tril_indices(R + 1)
     inside = (k0 + 2 * w_all - t_all > 0) & (k0 + 2 * w_all - t_all < N)
@@ -223,8 +258,9 @@ def compiled_record(params, integ, lo_t, hi_t, rows, forced, events, talks, p, a
     cf = params.ceasefire
     tables = []
     for first, a0, b0, side in ((firstA, aA, bA, 0), (firstB, aB, bB, 1)):
-        eA = np.stack([np.broadcast_to(evA(t)[first] if cols else evA(t), first.shape) for t in range(R + 1)], axis=1)
-        eB = np.stack([np.broadcast_to(evB(t)[first] if cols else evB(t), first.shape) for t in range(R + 1)], axis=1)
+        evA, evB = evidence(first)
+        eA = np.stack([np.broadcast_to(evA(t), first.shape) for t in range(R + 1)], axis=1)
+        eB = np.stack([np.broadcast_to(evB(t), first.shape) for t in range(R + 1)], axis=1)
         # as the NumPy path forms them: (a + w) + evidence, (b + (t - w)) + evidence
         sa = (a0[first][:, None] + ws[None, :]) + eA[:, ts]
         sb = (b0[first][:, None] + (ts - ws)[None, :]) + eB[:, ts]
@@ -255,17 +291,25 @@ def compiled_record(params, integ, lo_t, hi_t, rows, forced, events, talks, p, a
         lo_t, hi_t = (b if b.ndim == 1 else b[offset:offset + n] for b in (lo_t, hi_t))
         lo2, hi2, rows = np.broadcast_to(lo_t, (n, lo_t.shape[-1])), np.broadcast_to(hi_t, (n, hi_t.shape[-1])), np.arange(n)
     k_end = np.full(n, k0, np.int64)
+    lo2, hi2 = np.ascontiguousarray(lo2, np.float64), np.ascontiguousarray(hi2, np.float64)
+    if lazy is None:
+        ids = np.arange(n)
+    else:
+        start_deals(codeA, codeB, tables[0], tables[1], tables[2], tables[3], float(pA), float(pB), lo2, hi2, rows,
+                    failed)  # fmt: skip
+        ids = np.flatnonzero(failed == 0)
+        pA, pB = lazy(ids)
     record_kernel(
-        np.ascontiguousarray(p, np.float64), codeA, codeB, np.ascontiguousarray(pA, np.float64),
-        np.ascontiguousarray(pB, np.float64), np.ascontiguousarray(lo2, np.float64), np.ascontiguousarray(hi2, np.float64),
+        ids, np.ascontiguousarray(p, np.float64), codeA, codeB, np.ascontiguousarray(pA, np.float64),
+        np.ascontiguousarray(pB, np.float64), lo2, hi2,
         rows, np.asarray(forced, np.int8), k0, N, talk_step, talk_side, talk_offer, tables[0], tables[1], tables[2],
         tables[3], np.uint64(luck.base), offset, failed, wins, k_end,
     )  # fmt: skip
     # the state at the origin (step R) of the draws kept, as the NumPy path adds it
     keep = np.flatnonzero(failed == 0)
     w = wins[keep]
-    eA = evA(R)[keep] if cols else evA(R)
-    eB = evB(R)[keep] if cols else evB(R)
+    evA, evB = evidence(keep)
+    eA, eB = evA(R), evB(R)
     aA[keep] += w + eA
     aB[keep] += w + eA
     bA[keep] += (R - w) + eB

@@ -337,6 +337,18 @@ class WarSetup:
             out.append(credibility_premium(cr.breach_loss, 0.0, rho, cr.discount))
         return out[0], out[1]
 
+    def premium_bounds(self) -> tuple[float, float]:
+        """Each side's largest possible credibility premium (over every rho in [0, 1]: the
+        premium is monotone in rho, so one of the two ends, as :meth:`premiums` computes it)."""
+        out = []
+        for i, s in enumerate(self.war.sides):
+            cr = s.credibility
+            if cr is None or cr.breach_loss == 0:
+                out.append(0.0)
+                continue
+            out.append(float(np.max(credibility_premium(cr.breach_loss, 0.0, np.array([0.0, 1.0]), cr.discount))))
+        return out[0], out[1]
+
     def proposals(self, key, n: int, schedule=None, rows: np.ndarray | None = None) -> Proposals:
         """Draws of everything uncertain about a war: true odds, credibility uniforms,
         beliefs at the start, autonomy.  Each component has its own stream
@@ -350,6 +362,16 @@ class WarSetup:
         belief_A, belief_B = self.priors(key, n, weights)
         aut = draw_autonomy(self.war, key, n)
         return Proposals(p_true, u_rho, belief_A, belief_B, aut, weights)
+
+    def luck_matrix(self, key, component: int, rows: np.ndarray) -> np.ndarray:
+        """``[len(rows), max_battles]`` uniforms of :meth:`luck` (compiled in the batch core:
+        the same numbers)."""
+        luck = self.luck(key, component)
+        if self.compiled:
+            from realpolitik.models.war.record_kernel import luck_matrix
+
+            return luck_matrix(np.uint64(luck.base), np.asarray(rows, np.int64), self.max_battles)
+        return luck.matrix(rows, self.max_battles)
 
     @staticmethod
     def luck(key, component: int) -> CounterLuck:
@@ -470,20 +492,26 @@ class WarSetup:
         ids = np.arange(n)
         if not self.conditioned_on_record:
             prior_mean = (aA / (aA + bA), aB / (aB + bB))
-            luck = self.luck(key, 11).matrix(ids, self.max_battles)
+            luck = self.luck_matrix(key, 11, ids)
             return Conditioned(p_true, u_rho, aut, np.full(n, self.k0), aA, bA, aB, bB, prior_mean,
                                np.zeros(n, int), luck, weights, proposals=n, batches=1, index=np.arange(n),
                                consistent=n)  # fmt: skip
         params = self._params(tl, self.R, slice(0, self.R + 1))
-        pA, pB = self.premiums(u_rho)
         record = Record(self.record.forced, self.record.talks,
                         tuple((b.step, b.a_won, weights[b.index]) for b in self.battles if b.phase == "record"))
+        if self.compiled:
+            # premiums (betaincinv) only for the draws without a deal at the war's start even with
+            # the largest premiums (about a third on the default scenario): the same numbers
+            pA, pB = self.premium_bounds()
+            lazy = lambda idx: self.premiums((u_rho[0][idx], u_rho[1][idx]))  # noqa: E731
+        else:
+            (pA, pB), lazy = self.premiums(u_rho), None
         rec = condition_on_record(
             params, record, p_true, (aA, bA), (aB, bB), pA, pB, None, chunk=self.opts.chunk,
-            integrator=self.integrator, luck=self.luck(key, 10), compiled=self.compiled,
+            integrator=self.integrator, luck=self.luck(key, 10), compiled=self.compiled, lazy_premiums=lazy,
         )  # fmt: skip
         ok = np.flatnonzero(rec.consistent)
-        luck = self.luck(key, 11).matrix(ok, self.max_battles)
+        luck = self.luck_matrix(key, 11, ok)
         pick = lambda v: v[ok] if np.ndim(v) else v  # noqa: E731
         rejected = {name: int(np.sum(rec.failed == code)) for code, name in REJECT_REASONS.items()}
         return Conditioned(

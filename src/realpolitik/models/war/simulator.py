@@ -448,7 +448,12 @@ def _events(battle_events, first: int, last: int, D: int) -> dict[int, list[tupl
 
 def _chunk_events(events, s: int, e: int):
     """The events of draws ``s:e`` (per-draw weights sliced)."""
-    return {t: [(a, w if np.ndim(w) == 0 else w[s:e]) for a, w in items] for t, items in events.items()}
+    return _take_events(events, slice(s, e))
+
+
+def _take_events(events, idx):
+    """The events of draws ``idx`` (a slice or indices; per-draw weights taken)."""
+    return {t: [(a, w if np.ndim(w) == 0 else w[idx]) for a, w in items] for t, items in events.items()}
 
 
 def _event_columns(events) -> list[np.ndarray]:
@@ -605,6 +610,7 @@ def condition_on_record(
     integrator: BeliefIntegrator | None = None,
     luck: CounterLuck | None = None,
     compiled: bool = False,
+    lazy_premiums=None,
 ) -> RecordPaths:
     """Simulate every draw from the war's start through the record and keep the consistent ones.
 
@@ -619,7 +625,10 @@ def condition_on_record(
     ``d`` of the batch), as ``uniforms`` do in :func:`simulate_war`; without it ``rng``
     draws one uniform per draw and step.  ``compiled``: draws that share few start states
     run compiled, all at once (:mod:`realpolitik.models.war.record_kernel`, numba; the same
-    numbers), others in NumPy by chunks.
+    numbers), others in NumPy by chunks.  ``lazy_premiums(idx)`` (optional) gives the
+    premiums of the draws ``idx``; ``premium_A``/``premium_B`` are then each side's largest
+    possible premium, and the compiled walk asks only for the premiums of the draws that
+    have no deal at the war's start even with those (the same numbers).
     """
     rng = np.random.default_rng() if rng is None else rng
     p_true = np.asarray(p_true, float)
@@ -627,8 +636,6 @@ def condition_on_record(
     R = record.steps
     aA, bA = (np.broadcast_to(np.asarray(v, float), (D,)).copy() for v in belief_A)
     aB, bB = (np.broadcast_to(np.asarray(v, float), (D,)).copy() for v in belief_B)
-    pA = np.broadcast_to(np.asarray(premium_A, float), (D,))
-    pB = np.broadcast_to(np.asarray(premium_B, float), (D,))
     integ = make_integrator(params) if integrator is None else integrator
     integ.reset()
     lo_t, hi_t = params.bounds()
@@ -646,9 +653,16 @@ def condition_on_record(
         from realpolitik.models.war.record_kernel import compiled_record
 
         # all draws at once (the compiled walk needs a few numbers a draw, not [draw, step] arrays)
+        if lazy_premiums is not None:
+            pA, pB, lazy = float(premium_A), float(premium_B), lazy_premiums
+        else:
+            pA, pB, lazy = _premiums(premium_A, premium_B, D) + (None,)
         if compiled_record(params, integ, lo_t, hi_t, params.rows, forced, events, talks, p_true, aA, bA, aB, bB, pA,
-                           pB, k, failed, wins, luck, 0):  # fmt: skip
+                           pB, k, failed, wins, luck, 0, lazy):  # fmt: skip
             return RecordPaths(failed == 0, k, aA, bA, aB, bB, failed, wins)
+    if lazy_premiums is not None:
+        premium_A, premium_B = lazy_premiums(np.arange(D))
+    pA, pB = _premiums(premium_A, premium_B, D)
     for s in range(0, D, chunk):
         e = min(D, s + chunk)
         _record_chunk(
@@ -657,6 +671,10 @@ def condition_on_record(
             failed[s:e], wins[s:e], None if luck is None else (lambda rows, t, s=s: luck(rows + s, t)),
         )  # fmt: skip
     return RecordPaths(failed == 0, k, aA, bA, aB, bB, failed, wins)
+
+
+def _premiums(premium_A, premium_B, D: int) -> tuple[np.ndarray, np.ndarray]:
+    return tuple(np.broadcast_to(np.asarray(v, float), (D,)) for v in (premium_A, premium_B))  # type: ignore[return-value]
 
 
 def _cumulated(events, n: int):
