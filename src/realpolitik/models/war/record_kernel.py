@@ -66,11 +66,12 @@ def luck_matrix(base, rows, steps):
 
 
 @njit(cache=True)
-def _hash(X, i):
+def _hash(X, i):  # one multiply a column, SplitMix64's finaliser once (the codes do not depend on it)
     h = np.uint64(0)
     for c in range(X.shape[0]):
-        h = _splitmix64(h ^ X[c, i])
-    return h
+        h = (h ^ X[c, i]) * _M1
+    h = (h ^ (h >> np.uint64(29))) * _M2
+    return h ^ (h >> np.uint64(32))
 
 
 @njit(cache=True)
@@ -132,21 +133,46 @@ def _min(a, b):  # np.minimum
 
 
 @njit(cache=True)
+def _hi(a, b):  # max of two numbers that are not NaN, without a branch
+    return a if a >= b else b
+
+
+@njit(cache=True)
+def _lo(a, b):
+    return a if a <= b else b
+
+
+@njit(cache=True)
+def _deal_exists(EA, EB, CA, CB, pA, pB, lo, hi):
+    """Whether a deal exists (``simulator._record_chunk``'s test without the talks), without
+    branches: any NaN makes NumPy's comparisons false (``np.maximum`` propagates it), so the
+    answer is then no; otherwise ``max``/``min`` are the plain ones."""
+    war_lo = EA + pA
+    war_hi = 1.0 - (EB + pB)
+    nan = (war_lo != war_lo) | (war_hi != war_hi) | (CA != CA) | (CB != CB) | (lo != lo) | (hi != hi)
+    lower = _hi(_hi(lo, 0.0), CA)
+    upper = _lo(_lo(hi, 1.0), CB)
+    wl = _lo(_hi(war_lo, 0.0), 1.0)
+    wh = _lo(_hi(war_hi, 0.0), 1.0)
+    return (war_lo <= war_hi) & (_hi(wl, lower) <= _lo(wh, upper)) & (nan == False)  # noqa: E712
+
+
+@njit(cache=True)
 def _test(t, EA, EB, CA, CB, pA, pB, lo, hi, talk_step, talk_side, talk_offer):
     """The settlement test of ``simulator._record_chunk`` (``test``) for one draw at step ``t``
     (``CA``/``CB``: the ceasefire line's bounds as A and B judge it, or -inf/+inf):
     0 consistent, 1 a deal existed, 3 a refused offer was acceptable."""
-    war_lo = EA + pA
-    war_hi = 1.0 - (EB + pB)
-    lower = _max(_max(lo, 0.0), CA)
-    upper = _min(_min(hi, 1.0), CB)
-    wl = _min(_max(war_lo, 0.0), 1.0)
-    wh = _min(_max(war_hi, 0.0), 1.0)
-    bad = (war_lo <= war_hi) and (_max(wl, lower) <= _min(wh, upper))
-    code = 1 if bad else 0
+    bad = _deal_exists(EA, EB, CA, CB, pA, pB, lo, hi)
+    code = np.int64(bad)
     for i in range(talk_step.size):
         if talk_step[i] != t:
             continue
+        war_lo = EA + pA
+        war_hi = 1.0 - (EB + pB)
+        lower = _max(_max(lo, 0.0), CA)
+        upper = _min(_min(hi, 1.0), CB)
+        wl = _min(_max(war_lo, 0.0), 1.0)
+        wh = _min(_max(war_hi, 0.0), 1.0)
         if talk_side[i] == 1:
             acc = talk_offer[i] >= _max(wl, lower)
         else:
@@ -163,15 +189,12 @@ def start_deals(codeA, codeB, TAV, TAC, TBV, TBC, pA_max, pB_max, lo, hi, rows, 
     possible credibility premium (``p*_max``): ``failed = 1`` for them, as the record's first
     test would find with their own premiums (a higher premium only narrows the deals: the
     test is monotone in both premiums).  Returns how many there are."""
-    none_i = np.empty(0, np.int64)
-    none_f = np.empty(0, np.float64)
     count = 0
     for d in range(codeA.size):
         a, b, r = codeA[d], codeB[d], rows[d]
-        if _test(0, TAV[a, 0, 0], TBV[b, 0, 0], TAC[a, 0, 0], TBC[b, 0, 0], pA_max, pB_max, lo[r, 0], hi[r, 0],
-                 none_i, none_i, none_f) == 1:  # fmt: skip
-            failed[d] = 1
-            count += 1
+        bad = _deal_exists(TAV[a, 0, 0], TBV[b, 0, 0], TAC[a, 0, 0], TBC[b, 0, 0], pA_max, pB_max, lo[r, 0], hi[r, 0])
+        failed[d] = np.int8(bad)
+        count += np.int64(bad)
     return count
 
 
