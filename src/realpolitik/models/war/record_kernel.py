@@ -210,6 +210,11 @@ def record_kernel(ids, p, codeA, codeB, pA, pB, lo, hi, rows, forced, k0, N, tal
     battles A won in the record and the front at the origin)."""
     R = forced.size
     cw = np.zeros(R + 1, np.int64)
+    talked = np.zeros(R + 1, np.bool_)  # steps with a recorded offer (the others need no talk loop)
+    for i in range(talk_step.size):
+        if 0 <= talk_step[i] <= R:
+            talked[talk_step[i]] = True
+    start_ended = k0 <= 0 or k0 >= N
     for j in range(ids.size):
         d = ids[j]
         a, b, r = codeA[d], codeB[d], rows[d]
@@ -218,24 +223,28 @@ def record_kernel(ids, p, codeA, codeB, pA, pB, lo, hi, rows, forced, k0, N, tal
         if code != 0:
             failed[d] = code
             continue
-        ended = k0 <= 0 or k0 >= N
+        ended = start_ended
+        row = np.uint64(d + offset)
         for t in range(R):
             f = forced[t]
             if f != 0:
-                won = 1 if f > 0 else 0
+                won = np.int64(f > 0)
             else:
-                won = 1 if _luck(luck_base, d + offset, t) < p[d] else 0
+                won = np.int64(_luck(luck_base, row, t) < p[d])
             cw[t + 1] = cw[t] + won
             kt = k0 + 2 * cw[t + 1] - (t + 1)
-            if kt <= 0 or kt >= N:
-                ended = True
+            ended |= (kt <= 0) | (kt >= N)
         if ended:
             failed[d] = 2
             continue
         for t in range(R, 0, -1):
             w = cw[t]
-            code = _test(t, TAV[a, t, w], TBV[b, t, w], TAC[a, t, w], TBC[b, t, w], pA[j], pB[j], lo[r, t], hi[r, t],
-                         talk_step, talk_side, talk_offer)  # fmt: skip
+            if talked[t]:
+                code = _test(t, TAV[a, t, w], TBV[b, t, w], TAC[a, t, w], TBC[b, t, w], pA[j], pB[j], lo[r, t],
+                             hi[r, t], talk_step, talk_side, talk_offer)  # fmt: skip
+            else:
+                code = np.int64(_deal_exists(TAV[a, t, w], TBV[b, t, w], TAC[a, t, w], TBC[b, t, w], pA[j], pB[j],
+                                             lo[r, t], hi[r, t]))  # fmt: skip
             if code != 0:
                 break
         failed[d] = code
