@@ -381,7 +381,7 @@ def future_step(t, T, N, alive, cA, cB, wins, slotA, slotB, VA, CA, VB, CB, pA, 
                 k, outcome, end, terms, first, clipped):  # fmt: skip
     """One step of ``simulator._run_chunk`` for every war still on: the settlement test and
     the constrained Nash terms, then (before the last step) one battle decided by the war's
-    uniform, both sides' Beta update and a military end at ``k = 0, N``."""
+    uniform (``U[t, war]``), both sides' Beta update and a military end at ``k = 0, N``."""
     for d in range(alive.size):
         if not alive[d]:
             continue
@@ -415,15 +415,15 @@ def future_step(t, T, N, alive, cA, cB, wins, slotA, slotB, VA, CA, VB, CB, pA, 
                 continue
         if t == T:
             continue
-        if U[d, t] < p[d]:
-            wins[d] += 1
-            k[d] += 1
-            aA[d] += 1.0
-            aB[d] += 1.0
-        else:
-            k[d] -= 1
-            bA[d] += 1.0
-            bB[d] += 1.0
+        # the battle without a data-dependent branch (adding 0.0 to a positive count leaves it)
+        won = np.int64(U[t, d] < p[d])
+        w = np.float64(won)
+        wins[d] += won
+        k[d] += 2 * won - 1
+        aA[d] += w
+        aB[d] += w
+        bA[d] += 1.0 - w
+        bB[d] += 1.0 - w
         if k[d] >= N:
             outcome[d] = A_VICTORY
             end[d] = t + 1
@@ -467,7 +467,7 @@ def compiled_future(params, integ, lo_t, hi_t, rows, p, aA, bA, aB, bB, pA, pB, 
     slotB = np.empty((firstB.size, T + 1), np.int64)
     repA = np.empty(n, np.int64)
     repB = np.empty(n, np.int64)
-    U = np.ascontiguousarray(U, np.float64)
+    U = np.ascontiguousarray(np.asarray(U, np.float64).T)  # [step, war]: a step reads one row
     p = np.ascontiguousarray(p, np.float64)
     pA, pB = np.ascontiguousarray(pA, np.float64), np.ascontiguousarray(pB, np.float64)
 
