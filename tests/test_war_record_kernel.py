@@ -160,7 +160,7 @@ def test_factorize_bits_codes_equal_rows_alike():
         vals = rng.random((2, distinct))
         pick = rng.integers(0, distinct, 20_000)
         X = np.ascontiguousarray(vals[:, pick]).view(np.uint64)
-        codes, first = record_kernel.factorize_bits(X)
+        codes, first = record_kernel.factorize_bits(tuple(record_kernel._bits(x) for x in X.view(np.float64)))
         _, ref_first, ref_inv = np.unique(pick, return_index=True, return_inverse=True)
         assert first.size == np.unique(pick).size
         assert np.array_equal(np.sort(first), np.sort(ref_first))

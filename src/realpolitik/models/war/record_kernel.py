@@ -68,19 +68,19 @@ def luck_matrix(base, rows, steps):
 @njit(cache=True)
 def _hash(X, i):  # one multiply a column, SplitMix64's finaliser once (the codes do not depend on it)
     h = np.uint64(0)
-    for c in range(X.shape[0]):
-        h = (h ^ X[c, i]) * _M1
+    for c in range(len(X)):
+        h = (h ^ X[c][i]) * _M1
     h = (h ^ (h >> np.uint64(29))) * _M2
     return h ^ (h >> np.uint64(32))
 
 
 @njit(cache=True)
 def factorize_bits(X):
-    """Codes ``0..P-1`` of the columns of ``X`` (uint64 ``[C, n]``, the bits of each draw's
-    numbers), equal if and only if all bits are equal, in order of first appearance; and the
-    first draw of each code (open addressing on a SplitMix64 hash; the table grows with the
-    codes, so a few codes stay in cache)."""
-    C, n = X.shape
+    """Codes ``0..P-1`` of the draws by their columns ``X`` (a tuple of uint64 arrays: the bits
+    of each draw's numbers), equal if and only if all bits are equal, in order of first
+    appearance; and the first draw of each code (open addressing on a hash; the table grows
+    with the codes, so a few codes stay in cache)."""
+    C, n = len(X), X[0].size
     size = 1024
     mask = np.uint64(size - 1)
     table = np.full(size, -1, np.int64)
@@ -108,7 +108,7 @@ def factorize_bits(X):
                 break
             same = True
             for c in range(C):
-                if X[c, r] != X[c, i]:
+                if X[c][r] != X[c][i]:
                     same = False
                     break
             if same:
@@ -253,9 +253,25 @@ def record_kernel(ids, p, codeA, codeB, pA, pB, lo, hi, rows, forced, k0, N, tal
             k_end[d] = k0 + 2 * cw[R] - R
 
 
-def _start_codes(a, b, cols):
-    bits = np.stack([np.ascontiguousarray(x, np.float64) for x in (a, b, *cols)]).view(np.uint64)
-    return factorize_bits(bits)
+def _bits(x) -> np.ndarray:
+    """The bits of ``x`` (a view), read-only: every column then has one numba type."""
+    v = np.ascontiguousarray(x, np.float64).view(np.uint64)
+    v.flags.writeable = False
+    return v
+
+
+def _start_codes(aA, bA, aB, bB, cols):
+    """Each side's start-state codes and their first draws (:func:`factorize_bits` of
+    ``(a, b, *cols)``): both sides' states at once, then each side's among those (a side's
+    state first appears where the pair first appears, so the codes and first draws are
+    each side's own, in order of first appearance)."""
+    A, B, C = (_bits(aA), _bits(bA)), (_bits(aB), _bits(bB)), tuple(_bits(c) for c in cols)
+    pair, first = factorize_bits(A + B + C)
+    out = []
+    for side in (A, B):
+        code, rep = factorize_bits(tuple(x[first] for x in side + C))
+        out += [code[pair], first[rep]]
+    return out
 
 
 def compiled_record(params, integ, lo_t, hi_t, rows, forced, events, talks, p, aA, bA, aB, bB, pA, pB, k, failed,
@@ -276,8 +292,7 @@ def compiled_record(params, integ, lo_t, hi_t, rows, forced, events, talks, p, a
     if integ.mode != "quadrature" or not np.all(k == k0):
         return False
     cols = _event_columns(events)
-    codeA, firstA = _start_codes(aA, bA, cols)
-    codeB, firstB = _start_codes(aB, bB, cols)
+    codeA, firstA, codeB, firstB = _start_codes(aA, bA, aB, bB, cols)
     steps = (R + 1) * (R + 2) // 2
     if (firstA.size + firstB.size) * steps > 2 * n:  # the tables would cost more than the draws
         return False
@@ -450,8 +465,7 @@ def compiled_future(params, integ, lo_t, hi_t, rows, p, aA, bA, aB, bB, pA, pB, 
     n, T, N = p.size, params.max_battles, params.N
     k[:] = params.k0 if k_start is None else k_start
     kf = k.astype(np.float64)
-    cA, firstA = _start_codes(aA, bA, (kf,))
-    cB, firstB = _start_codes(aB, bB, (kf,))
+    cA, firstA, cB, firstB = _start_codes(aA, bA, aB, bB, (kf,))
     if lo_t.ndim == 1 and hi_t.ndim == 1:
         lo2, hi2, rows = lo_t[None, :], hi_t[None, :], np.zeros(n, np.int64)
     else:
