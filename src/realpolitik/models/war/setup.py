@@ -416,12 +416,18 @@ class WarSetup:
                 # each group's proposals from its own acceptance so far (a group whose record is
                 # unlikely does not make the others propose as many), within its cap; in a batch
                 # the acceptance is shrunk toward the batch's (4 targets' worth of proposals at
-                # its rate), so that a group's first few proposals do not size it alone
+                # its rate), so that a group's first few proposals do not size it alone, and a
+                # round asks for the expected need plus 16 (a run: 5 % more plus 64; a batch's
+                # rounds are shared by all its groups, so one more round costs it little, and
+                # each consistent war beyond a group's target was walked through the record for
+                # nothing)
                 acc = np.maximum(kept[active], 1) / total[active]
+                factor, extra = 1.05, 64
                 if groups > 1:
                     prior = 4.0 * target
                     acc = (kept[active] + prior * (max(kept.sum(), 1) / total.sum())) / (total[active] + prior)
-                need = np.ceil(1.05 * ((target - kept[active]) / acc)).astype(int) + 64
+                    factor, extra = 1.0, 16
+                need = np.ceil(factor * ((target - kept[active]) / acc)).astype(int) + extra
                 n = np.minimum(np.minimum(cap - total[active], need), max(64, round_rows // active.size))
             owner = np.repeat(active, n)
             key = (seed, batch)
