@@ -48,9 +48,22 @@ SCENARIOS = {
 }
 
 
+def _credibility_binds():
+    """The default scenario where Russia's credibility premium can reach 45 % of the stake
+    (breach_loss 0.05) and no domestic bound hides it: many draws' results depend on it."""
+    data = load_scenario().model_dump()
+    data["war"]["sides"][0]["credibility"]["breach_loss"] = 0.05
+    data["war"]["sides"][0]["autonomy"] = 1.0
+    data["war"]["sides"][0]["audience_cost_rate"] = 0.0
+    return Scenario.model_validate(data)
+
+
+SCENARIOS["credibility binds"] = _credibility_binds
+
+
 def _scenario(which, tmp_path):
     f = SCENARIOS[which]
-    return f() if which.startswith("default") else f(tmp_path)
+    return f() if which.startswith("default") or which == "credibility binds" else f(tmp_path)
 
 
 def _record(setup, key, n, per_draw_bounds):
@@ -99,6 +112,39 @@ def test_compiled_record_equals_numpy_bit_for_bit(which, per_draw_bounds, tmp_pa
     assert len(ran) == 1  # all draws at once
     # draws with their own continuous battle weights have no few start states: NumPy runs
     assert all(ran) == (which != "battle weight drawn per draw")
+
+
+@pytest.mark.parametrize("which", [w for w in SCENARIOS if w != "battle weight drawn per draw"])
+def test_premiums_computed_only_where_the_largest_ones_leave_a_draw_open(which, tmp_path):
+    """The batch core computes a proposed war's credibility premium (betaincinv) only if no deal
+    exists at the war's start even with each side's largest premium (a deal there with the
+    largest premiums is one with any: the test is monotone in both); the result is the NumPy
+    path's with every premium computed, bit for bit."""
+    scen = _scenario(which, tmp_path)
+    setup = get_model("war").setup(scen)
+    n, key = 30_000, (12, 1)
+    params, record, prop, pA, pB = _record(setup, key, n, False)
+    asked = []
+
+    def lazy(idx):
+        asked.append(idx.size)
+        return setup.premiums((prop.u_rho[0][idx], prop.u_rho[1][idx]))
+
+    hiA, hiB = setup.premium_bounds()
+    assert np.all(pA <= hiA) and np.all(pB <= hiB)
+    common = dict(rng=None, chunk=12_000, integrator=setup.integrator, luck=CounterLuck((*key, 10)))
+    a = condition_on_record(params, record, prop.p_true, prop.belief_A, prop.belief_B, pA, pB, **common)
+    b = condition_on_record(params, record, prop.p_true, prop.belief_A, prop.belief_B, hiA, hiB, compiled=True,
+                            lazy_premiums=lazy, **common)  # fmt: skip
+    for f in ("consistent", "failed", "k", "wins", "aA", "bA", "aB", "bB"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert len(asked) == 1 and asked[0] < n  # draws with a deal at the start whatever their premiums: none asked
+    if which == "credibility binds":
+        # the premium decides at the start for some of the draws asked (the bound is not trivial)
+        tl_only = setup._params(setup.timeline(autonomy=prop.autonomy, record_only=True), 0, slice(0, 1))
+        start = condition_on_record(tl_only, Record(record.forced[:0]), prop.p_true, prop.belief_A, prop.belief_B,
+                                    pA, pB, **common)  # fmt: skip
+        assert np.sum(~start.consistent) > n - asked[0] + 100
 
 
 def test_the_batch_core_conditions_compiled_with_the_same_draws():
@@ -150,6 +196,26 @@ def test_forecasts_of_one_war_share_the_belief_cache_and_no_number_changes():
     warm = model.run(scen, rng=3).details
     assert warm == cold
     assert len(war_setup._LOCAL.integrators) <= war_setup.SHARED_INTEGRATORS
+
+
+def test_a_run_uses_the_kernels_only_once_loaded_and_keeps_its_numbers(monkeypatch):
+    """A run with the batch core's kernels already loaded (the point forecast of a Monte Carlo
+    run) uses them, and gives the numbers of a NumPy run; a run without them loaded does not
+    load them (tested in a fresh process above)."""
+    import sys
+
+    scen = load_scenario()
+    model = get_model("war", draws=1500)
+    ran = []
+    real = record_kernel.compiled_future
+    monkeypatch.setattr(record_kernel, "compiled_future", lambda *a: ran.append(real(*a)) or ran[-1])
+    fast = model.run(scen, rng=4)
+    assert ran and all(ran)  # the base forecast and the what-ifs, compiled
+    monkeypatch.delitem(sys.modules, "realpolitik.models.war.record_kernel")
+    ran.clear()
+    plain = model.run(scen, rng=4)
+    assert not ran
+    assert plain.forecast == fast.forecast and plain.details == fast.details
 
 
 def test_factorize_bits_codes_equal_rows_alike():

@@ -8,6 +8,8 @@ the timing of events live here.
 
 from __future__ import annotations
 
+import functools
+
 import math
 from dataclasses import dataclass
 
@@ -45,7 +47,19 @@ def orientation(scenario: Scenario, war: WarSpec) -> Orientation:
 
 
 def battle_odds_from_war_win(war_win, k0: int, N: int):
-    """The per-battle win probability giving ``P_win(k0) = war_win`` (bisection; monotone)."""
+    """The per-battle win probability giving ``P_win(k0) = war_win`` (bisection; monotone;
+    one number is solved once and remembered: every forecast of a war asks again)."""
+    if np.ndim(war_win) == 0:
+        return _battle_odds(float(war_win), int(k0), int(N))
+    return _bisect_battle_odds(war_win, k0, N)
+
+
+@functools.lru_cache(maxsize=256)
+def _battle_odds(war_win: float, k0: int, N: int) -> float:
+    return _bisect_battle_odds(war_win, k0, N)
+
+
+def _bisect_battle_odds(war_win, k0: int, N: int):
     target = np.asarray(war_win, float)
     lo = np.zeros_like(target) + 1e-9
     hi = np.ones_like(target) - 1e-9

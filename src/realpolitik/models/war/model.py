@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -148,6 +149,10 @@ class WarBargaining(Model):
             )
         opts = self.options
         setup = self.setup(scenario)
+        # the compiled record and forecast give the same numbers (tests/test_war_record_kernel.py);
+        # a run uses them only where the batch core has already loaded them (e.g. the point
+        # forecast of a Monte Carlo run): a run on its own never imports numba (start-up time)
+        setup.compiled = "realpolitik.models.war.record_kernel" in sys.modules
         base_seed = int(rng.integers(0, 2**63 - 1))
         cond = setup.condition(base_seed)
         paths = setup.future(cond)
