@@ -246,3 +246,11 @@ def test_single_runs_do_not_import_numba():
             "print('numba' in sys.modules)")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_batch_core_keeps_its_heap():
+    """Importing the compiled core fixes glibc's trim and mmap thresholds (no fresh pages for
+    every round's temporaries); other C libraries are left as they are."""
+    import platform
+
+    assert kern.keep_heap() is (platform.libc_ver()[0] == "glibc")
