@@ -476,6 +476,15 @@ def votes(d, w, m, err_scale, want_sorted, perm):
 
 
 @njit(cache=True, error_model="numpy")
+def _prob_scratch(N, eN, B, n):
+    """Scratch for :func:`_probs`: one draw's ``P``, ``eP`` ``[n, n]`` with their flat views,
+    and ``N``, ``eN`` viewed as ``[B, n^2]`` (made once per call, not per draw)."""
+    Pf = np.empty(n * n)
+    ePf = np.empty(n * n)
+    return Pf.reshape((n, n)), ePf.reshape((n, n)), Pf, ePf, N.reshape((B, n * n)), eN.reshape((B, n * n))
+
+
+@njit(cache=True, error_model="numpy")
 def _probs(N, eN, Nf, eNf, D, eD, paper, dist, b, n, P, eP, Pf, ePf):
     """One draw's ``P`` and its bound as :func:`~realpolitik.models.expected_utility.win_probability`
     gives them from the numerators: all-pairs (``D``, ``eD`` per draw) or ``paper``.
@@ -527,12 +536,7 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
     esec = np.empty((B, n))
     r = np.empty((B, n))
     er = np.empty((B, n))
-    Pf = np.empty(n * n)
-    ePf = np.empty(n * n)
-    P = Pf.reshape((n, n))
-    eP = ePf.reshape((n, n))
-    Nf = N.reshape((B, n * n))
-    eNf = eN.reshape((B, n * n))
+    P, eP, Pf, ePf, Nf, eNf = _prob_scratch(N, eN, B, n)
     src = np.empty(n)
     es = np.empty(n)
     row = np.empty(n)
@@ -757,12 +761,7 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
     glo = np.empty(n)
     kv = np.empty(n)
     cor = np.empty(5, np.int64)
-    Pf = np.empty(n * n)
-    ePf = np.empty(n * n)
-    P = Pf.reshape((n, n))
-    eP = ePf.reshape((n, n))
-    Nf = N.reshape((B, n * n))
-    eNf = eN.reshape((B, n * n))
+    P, eP, Pf, ePf, Nf, eNf = _prob_scratch(N, eN, B, n)
     PT = np.empty((n, n))
     ePT = np.empty((n, n))
     four_eps = 4 * eps
