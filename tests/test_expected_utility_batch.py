@@ -4,6 +4,8 @@ core keeps the single run's numbers."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -254,3 +256,140 @@ def test_batch_core_keeps_its_heap():
     import platform
 
     assert kern.keep_heap() is (platform.libc_ver()[0] == "glibc")
+
+
+# ------------------------------------------------------------------ the kernels of session 5
+# prepare, votes and security run several draws at once (draws innermost) or in other
+# layouts; against the earlier kernels, kept verbatim in tests/eu_batch_reference.py, every
+# output bit for bit, for every batch size from 1 to 70 draws (lane tails), with exact ties,
+# equal and ulp-close positions, close pairs, rows out of order and NaN/infinite inputs.
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import eu_batch_reference as old  # noqa: E402
+
+
+def _same_all(got, want):
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        if isinstance(w, np.ndarray):
+            _same(g, w)
+        else:
+            assert g == w
+
+
+def _hostile(kind, B, n, seed):
+    """``_family`` batches, with some draws made hostile: NaN or infinite positions (``nan``),
+    a zero, negative or NaN range, zero and negative weights (``odd``)."""
+    base = "grid" if kind in ("nan", "odd") else kind
+    x, c, s = _family(base, B, n, seed)
+    rng = np.random.default_rng(seed + 1)
+    R = x.max(axis=1) - x.min(axis=1)
+    R = np.where(R > 0, R, 1.0)
+    R_lo = rng.choice([0.0, 1e-15, -2e-15], B)
+    if kind == "nan":
+        rows = rng.random(B) < 0.3
+        x[rows, rng.integers(0, n)] = rng.choice([np.nan, np.inf, -np.inf])
+        R[rng.random(B) < 0.1] = np.nan
+    if kind == "odd":
+        R[rng.random(B) < 0.1] = 0.0
+        R[rng.random(B) < 0.1] = -3.0
+        c[rng.random((B, n)) < 0.1] = 0.0
+        s[rng.random((B, n)) < 0.05] = -0.5
+        x[rng.random(B) < 0.1] = 42.0  # every actor at one position
+    return x, c, s, R, R_lo
+
+
+KINDS = ["cont", "grid", "twins", "ulps", "nan", "odd"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 10, 13, 17])
+def test_prepare_equals_the_earlier_kernel_for_every_batch_size(kind, n):
+    x0, c0, s0, R, R_lo = _hostile(kind, 70, n, 17 * n + KINDS.index(kind))
+    for B in range(1, 71):
+        sl = slice(70 - B, 70)  # tails of the batch: every draw counts in some block
+        args = (x0[sl], c0[sl], s0[sl], R[sl], R_lo[sl])
+        _same_all(kern.prepare(*args), old.prepare(*args))
+
+
+def _votes_inputs(kind, B, n, seed):
+    """The first pass's and the second pass's distances as the round makes them, and the
+    weights and midpoint counts, from :func:`prepare` on a hostile batch."""
+    x0, c0, s0, R, R_lo = _hostile(kind, B, n, seed)
+    x, s, w, order, inv, dist, comp, counts, *_ = old.prepare(x0, c0, s0, R, R_lo)
+    r = np.random.default_rng(seed).uniform(0.5, 2.0, (B, n))
+    with np.errstate(all="ignore"):
+        base, ex = kern.pow_args(dist, r)
+        dr = kern.unpack_pow(np.power(base, ex), r, B, n)
+    return x, s, w, inv, dist, dr, counts
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 10, 13])
+def test_votes_equals_the_earlier_kernel(kind, n):
+    """Both passes (merging, then reading the first pass's order), the paper mode (no sorted
+    rows), a wrong order handed in (the insertion sort finishes), rows that are not two
+    ascending runs (random distances, NaN) and odd weights and counts."""
+    seed = 31 * n + KINDS.index(kind)
+    x, s, w, inv, dist, dr, counts = _votes_inputs(kind, 70, n, seed)
+    rng = np.random.default_rng(seed)
+    noisy = dist * rng.uniform(0.9, 1.1, dist.shape)  # runs out of order
+    noisy[rng.random(dist.shape) < 0.01] = np.nan
+    skew = counts.copy()  # counts that are not symmetric
+    skew[rng.random(counts.shape) < 0.2] = rng.integers(0, n + 1)
+    empty = np.empty((0, 0, 0), np.intp)
+    wrong = np.argsort(rng.random((70, n, n)), axis=-1)
+    for B in (1, 2, 5, 31, 32, 33, 64, 70):
+        for d, m in ((dist, counts), (dr, counts), (noisy, counts), (dist, skew)):
+            args = (d[:B], w[:B], m[:B], 0.25)
+            first = kern.votes(*args, True, empty)
+            _same_all(first, old.votes(*args, True, empty))
+            for perm in (first[3], wrong[:B]):
+                _same_all(kern.votes(*args, True, perm), old.votes(*args, True, perm))
+            got, want = kern.votes(*args, False, empty), old.votes(*args, False, empty)
+            _same_all(got[:2] + got[3:], want[:2] + want[3:])  # (no sorted rows: an unwritten stand-in)
+
+
+def _security_inputs(kind, B, n, seed, paper):
+    """Numerators and all-pairs denominators as the round makes them (or some zero, negative
+    and NaN denominators), from a hostile batch."""
+    x, s, w, inv, dist, dr, counts = _votes_inputs(kind, B, n, seed)
+    N, eN, Gs, _ = old.votes(dist, w, counts, 2.0 * (n + 2) * eu.EPS, not paper, np.empty((0, 0, 0), np.intp))
+    if paper:
+        return N, eN, np.empty(0), np.empty(0), dist, s, inv
+    coef = 2.0 * np.arange(n) - n + 1.0
+    with np.errstate(all="ignore"):  # NaN positions
+        D = 2.0 * (Gs @ coef).sum(axis=-1)
+        eD = (2.0 * (n + 2) * eu.EPS) * 2.0 * (Gs @ np.abs(coef)).sum(axis=-1)
+    rng = np.random.default_rng(seed)
+    D[rng.random(B) < 0.05] = 0.0
+    D[rng.random(B) < 0.05] = -1.0
+    D[rng.random(B) < 0.05] = np.nan
+    return N, eN, D, eD, dist, s, inv
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 24, 40])
+@pytest.mark.parametrize("paper", [False, True])
+def test_security_equals_the_earlier_kernel(kind, n, paper):
+    """Every family of options (security adversary or own row, the resist weight's owner,
+    with or without the voters' exponents), all-pairs and paper probabilities, the column
+    sums' three shapes (under 8 terms, 8 to 15, 16 and more)."""
+    seed = 37 * n + KINDS.index(kind) + paper
+    N, eN, D, eD, dist, s, inv = _security_inputs(kind, 40, n, seed, paper)
+    for B in (1, 3, 17, 40):
+        for own in (False, True):
+            for adversary in (False, True):
+                for want_pow in (False, True):
+                    args = (N[:B], eN[:B], D[:B] if D.size else D, eD[:B] if eD.size else eD, paper, dist[:B], s[:B],
+                            own, adversary, inv[:B], n * eu.EPS, eu.KAPPA * eu.EPS, eu.EPS, want_pow)
+                    _same_all(kern.security(*args), old.security(*args))
+
+
+def test_security_equals_the_earlier_kernel_beyond_128_actors():
+    """More than 128 actors: NumPy's pairwise sum splits a row in halves (the per-row path)."""
+    for paper in (False, True):
+        N, eN, D, eD, dist, s, inv = _security_inputs("grid", 3, 131, 5, paper)
+        for adversary in (False, True):
+            args = (N, eN, D, eD, paper, dist, s, True, adversary, inv, 131 * eu.EPS, eu.KAPPA * eu.EPS, eu.EPS, True)
+            _same_all(kern.security(*args), old.security(*args))

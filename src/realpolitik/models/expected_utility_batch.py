@@ -270,6 +270,12 @@ def _geometry_row(xb, Rb, Rl, n, dist, comp):
     return close
 
 
+#: draws a compiled pass takes at once, as the innermost axis of its scratch (``[.., lanes]``)
+#: where the arithmetic is the same for every draw: the compiler vectorises across draws
+#: (32 amortises the loops' set-up over the 8 lanes of a vector; 8 or 64 were slower)
+LANES = 32
+
+
 @njit(cache=True, error_model="numpy")
 def prepare(x0, c0, s0, R, R_lo):
     """The round's set-up in one pass per draw: the actors in ascending order of position
@@ -278,7 +284,12 @@ def prepare(x0, c0, s0, R, R_lo):
     ``w = c s``, the distances with their complements (:func:`_geometry_row`),
     :func:`closer_counts` and the pairs closer than
     ``CLOSE_PAIR`` R as ``np.nonzero((dist > 0) & (dist <= CLOSE_PAIR))`` lists them.
-    Returns ``(x, s, w, order, inv, dist, comp, counts, pb, pu, pv)``."""
+    Returns ``(x, s, w, order, inv, dist, comp, counts, pb, pu, pv)``.
+
+    The geometry and the counts run :data:`LANES` draws at a time, draws innermost
+    (:func:`_geometry_lanes`); a draw with a NaN or infinite position takes
+    :func:`_geometry_row` and :func:`_counts_row` (the pointer walk's answer is the plain
+    count only for finite sorted positions)."""
     B, n = x0.shape
     order = np.empty((B, n), np.intp)
     inv = np.empty((B, n), np.intp)
@@ -288,33 +299,53 @@ def prepare(x0, c0, s0, R, R_lo):
     dist = np.empty((B, n, n))
     comp = np.empty((B, n, n))
     counts = np.empty((B, n, n), np.intp)
+    nclose = np.zeros(B, np.intp)
+    xl = np.empty((n, LANES))
+    RR, RL, D, H, C1, C2 = np.empty(LANES), np.empty(LANES), np.empty(LANES), np.empty(LANES), np.empty(LANES), np.empty(LANES)
+    K, CL = np.empty(LANES, np.intp), np.empty(LANES, np.intp)
+    finite = np.empty(LANES, np.bool_)
+    for b0 in range(0, B, LANES):
+        L = min(LANES, B - b0)
+        for l in range(L):
+            b = b0 + l
+            o = order[b]
+            for k in range(n):
+                v = x0[b, k]
+                q = k - 1
+                while q >= 0:
+                    a = x0[b, o[q]]
+                    if not (v < a or (a != a and v == v)):
+                        break
+                    o[q + 1] = o[q]
+                    q -= 1
+                o[q + 1] = k
+            ok = True
+            for k in range(n):
+                i = o[k]
+                inv[b, i] = k
+                xv = x0[b, i]
+                x[b, k] = xv
+                s[b, k] = s0[b, i]
+                w[b, k] = c0[b, i] * s0[b, i]
+                ok &= abs(xv) < np.inf
+            finite[l] = ok
+        _geometry_lanes(x, R, R_lo, b0, L, n, xl, RR, RL, D, H, C1, C2, K, CL, dist, comp, counts, nclose)
+        for l in range(L):
+            b = b0 + l
+            if not finite[l]:
+                nclose[b] = _geometry_row(x[b], R[b], R_lo[b], n, dist[b], comp[b])
+                _counts_row(x[b], n, counts[b])
     close = 0
     for b in range(B):
-        o = order[b]
-        for k in range(n):
-            v = x0[b, k]
-            q = k - 1
-            while q >= 0:
-                a = x0[b, o[q]]
-                if not (v < a or (a != a and v == v)):
-                    break
-                o[q + 1] = o[q]
-                q -= 1
-            o[q + 1] = k
-        for k in range(n):
-            i = o[k]
-            inv[b, i] = k
-            x[b, k] = x0[b, i]
-            s[b, k] = s0[b, i]
-            w[b, k] = c0[b, i] * s0[b, i]
-        close += _geometry_row(x[b], R[b], R_lo[b], n, dist[b], comp[b])
-        _counts_row(x[b], n, counts[b])
+        close += nclose[b]
     pb = np.empty(close, np.intp)
     pu = np.empty(close, np.intp)
     pv = np.empty(close, np.intp)
     if close:
         q = 0
         for b in range(B):
+            if nclose[b] == 0:
+                continue
             for u in range(n):
                 for v in range(n):
                     d = dist[b, u, v]
@@ -324,6 +355,63 @@ def prepare(x0, c0, s0, R, R_lo):
                         pv[q] = v
                         q += 1
     return x, s, w, order, inv, dist, comp, counts, pb, pu, pv
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _geometry_lanes(x, R, R_lo, b0, L, n, xl, RR, RL, D, H, C1, C2, K, CL, dist, comp, counts, nclose):
+    """:func:`_geometry_row` and :func:`_counts_row` of the draws ``b0 .. b0 + L - 1`` (sorted
+    finite positions ``x``), draws innermost: ``xl[k]`` the positions of actor ``k``, ``RR``,
+    ``RL`` the draws' ``R`` and ``R_lo``, ``D``, ``H``, ``C1``, ``C2``, ``K`` a pair's distance,
+    midpoint, complements and count, ``CL`` the draws' close pairs (written to ``nclose``).
+    For each pair ``u <= v`` the same IEEE operations as :func:`_geometry_row` (``d``
+    mirrored; each complement of a far pair by its own TwoSum, computed for every pair and
+    selected) and the count ``#{k : x_k <= (x_u + x_v) / 2}``, which is the pointer walk's
+    answer on sorted finite positions (the midpoints ascend in ``v``)."""
+    for l in range(L):
+        b = b0 + l
+        RR[l] = R[b]
+        RL[l] = R_lo[b]
+        CL[l] = 0
+        for k in range(n):
+            xl[k, l] = x[b, k]
+    for u in range(n):
+        for v in range(u, n):
+            for l in range(L):
+                xi = xl[u, l]
+                xj = xl[v, l]
+                Rb = RR[l]
+                Rl = RL[l]
+                d = abs(xi - xj) / Rb
+                D[l] = d
+                CL[l] += 2 if (d > 0.0 and d <= CLOSE_PAIR and v > u) else 0
+                H[l] = 0.5 * (xi + xj)
+                K[l] = 0
+                g = xj - xi  # (u, v)
+                bv = g - xj
+                lo = (xj - (g - bv)) + (-xi - bv)
+                lo = (-1.0 if g < 0 else 1.0) * lo
+                far = ((Rb - abs(g)) + (Rl - lo)) / Rb
+                C1[l] = far if d >= 0.5 else 1.0 - d
+                g = xi - xj  # (v, u)
+                bv = g - xi
+                lo = (xi - (g - bv)) + (-xj - bv)
+                lo = (-1.0 if g < 0 else 1.0) * lo
+                far = ((Rb - abs(g)) + (Rl - lo)) / Rb
+                C2[l] = far if d >= 0.5 else 1.0 - d
+            for k in range(n):
+                for l in range(L):
+                    K[l] += 1 if xl[k, l] <= H[l] else 0
+            for l in range(L):
+                b = b0 + l
+                d = D[l]
+                dist[b, u, v] = d
+                dist[b, v, u] = d
+                comp[b, u, v] = C1[l]
+                comp[b, v, u] = C2[l]
+                counts[b, u, v] = K[l]
+                counts[b, v, u] = K[l]
+    for l in range(L):
+        nclose[b0 + l] = CL[l]
 
 
 @njit(cache=True, error_model="numpy")
@@ -430,7 +518,10 @@ def votes(d, w, m, err_scale, want_sorted, perm):
     an earlier call on the same positions (``d`` a monotone function of the distances: the
     same merge), read instead of merging again (the insertion sort still finishes the job);
     an empty array: merge, and return the order.  Returns ``(N, eN, Gs, perm)``.
-    """
+
+    The merged (or reordered) row is written straight to ``Gs`` and the insertion sort runs
+    only on a row found out of order (``row[t - 1] <= row[t]`` fails somewhere, a NaN
+    included: where it holds everywhere the insertion sort moves nothing)."""
     B, n, _ = d.shape
     N = np.empty((B, n, n))
     eN = np.empty((B, n, n))
@@ -438,7 +529,6 @@ def votes(d, w, m, err_scale, want_sorted, perm):
     merge = want_sorted and perm.shape[0] != B
     order = np.empty((B, n, n), np.intp) if merge else perm
     C = np.empty((n + 1, n))
-    row = np.empty(n)
     for b in range(B):
         for a in range(n):
             C[0, a] = 0.0
@@ -451,28 +541,44 @@ def votes(d, w, m, err_scale, want_sorted, perm):
         if want_sorted:
             for k in range(n):
                 wk = w[b, k]
+                ok = True
+                prev = -np.inf
                 if merge:
                     lo = k - 1
                     hi = k
                     for t in range(n):
                         if lo >= 0 and (hi >= n or wk * d[b, k, lo] <= wk * d[b, k, hi]):
                             order[b, k, t] = lo
+                            v = wk * d[b, k, lo]
                             lo -= 1
                         else:
                             order[b, k, t] = hi
+                            v = wk * d[b, k, hi]
                             hi += 1
-                for t in range(n):
-                    row[t] = wk * d[b, k, order[b, k, t]]
-                for t in range(1, n):
-                    v = row[t]
-                    q = t - 1
-                    while q >= 0 and row[q] > v:
-                        row[q + 1] = row[q]
-                        q -= 1
-                    row[q + 1] = v
-                for t in range(n):
-                    Gs[b, k, t] = row[t]
+                        Gs[b, k, t] = v
+                        ok &= prev <= v
+                        prev = v
+                else:
+                    for t in range(n):
+                        v = wk * d[b, k, order[b, k, t]]
+                        Gs[b, k, t] = v
+                        ok &= prev <= v
+                        prev = v
+                if not ok:
+                    _insertion_sort(Gs[b, k], n)
     return N, eN, Gs, order
+
+
+@njit(cache=True, error_model="numpy")
+def _insertion_sort(row, n):
+    """``row[:n]`` sorted in place by insertion (NaN stays where ``>`` leaves it)."""
+    for t in range(1, n):
+        v = row[t]
+        q = t - 1
+        while q >= 0 and row[q] > v:
+            row[q + 1] = row[q]
+            q -= 1
+        row[q + 1] = v
 
 
 @njit(cache=True, error_model="numpy")
@@ -530,44 +636,90 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
     ``esrc.sum(-1) + neps * |src|.sum(-1)``, NumPy's pairwise sums, and from them the risk
     exponents with their bounds as :func:`~realpolitik.models.expected_utility._risk_exponents`
     computes them, and ``r`` in input order.  With ``want_pow`` also :func:`pow_args` of
-    ``dist`` and ``r`` (else two empty arrays).  Returns ``(r, err_r, r_input, base, ex)``."""
+    ``dist`` and ``r`` (else two empty arrays).  Returns ``(r, err_r, r_input, base, ex)``.
+
+    Per draw the terms are laid out transposed (``T[j, i]``: row ``j``, contiguous over the
+    evaluators ``i``), so each evaluator's pairwise sum over ``j`` runs for all evaluators at
+    once (:func:`_column_sums`, the same additions in the same order); with all-pairs
+    probabilities and ``adversary`` (``b`` reads ``P[j, i]``: contiguous) ``P`` is divided
+    out in the same pass (the operations of :func:`_probs`); ``pow_args`` is written per draw."""
     B, n, _ = dist.shape
-    sec = np.empty((B, n))
-    esec = np.empty((B, n))
     r = np.empty((B, n))
     er = np.empty((B, n))
+    rin = np.empty((B, n))
+    K = B * n * (n - 1) if want_pow else 0
+    base = np.empty(K)
+    ex = np.empty(K)
     P, eP, Pf, ePf, Nf, eNf = _prob_scratch(N, eN, B, n)
-    src = np.empty(n)
-    es = np.empty(n)
+    T = np.empty((n, n))
+    E = np.empty((n, n))
+    A = np.empty((n, n))
+    acc = np.empty((8, n))
+    sb = np.empty(n)
+    eb = np.empty(n)
+    ab = np.empty(n)
     row = np.empty(n)
-    sr = np.empty(n)
+    seq = np.arange(n)
+    own = adversary and own_salience
+    fused = adversary and not paper
+    q0 = 0
     for b in range(B):
-        _probs(N, eN, Nf, eNf, D, eD, paper, dist, b, n, P, eP, Pf, ePf)
-        if adversary:  # b reads P[j, i]
+        # T[j, i]: the expected utility of evaluator i against j (b or a), E its bound, A |T|
+        if fused:
+            dd = D[b] if D[b] > 0 else np.inf
+            ed = eD[b]
+            for j in range(n):
+                sj = s[b, j]
+                for i in range(n):
+                    dm = dist[b, i, j]
+                    if dm > 1.0:
+                        dm = 1.0
+                    pm = N[b, j, i] / dd
+                    epm = (eN[b, j, i] + pm * ed) / dd
+                    t, e = _eu_term(2.0 * dm, 4.0 * dm, pm, epm, s[b, i] if own else sj, keps)
+                    T[j, i] = t
+                    E[j, i] = e
+                    A[j, i] = abs(t)
+        else:
+            _probs(N, eN, Nf, eNf, D, eD, paper, dist, b, n, P, eP, Pf, ePf)
+            for j in range(n):
+                sj = s[b, j]
+                for i in range(n):
+                    dm = dist[b, i, j]
+                    if dm > 1.0:
+                        dm = 1.0
+                    if adversary:
+                        pm = P[j, i]
+                        epm = eP[j, i]
+                    else:
+                        pm = P[i, j]
+                        epm = eP[i, j]
+                    t, e = _eu_term(2.0 * dm, 4.0 * dm, pm, epm, s[b, i] if own else sj, keps)
+                    T[j, i] = t
+                    E[j, i] = e
+                    A[j, i] = abs(t)
+        for i in range(n):  # j != i
+            T[i, i] = 0.0
+            E[i, i] = 0.0
+            A[i, i] = 0.0
+        if n <= 128:
+            _column_sums(T, inv[b], n, sb, acc)
+            _column_sums(E, seq, n, eb, acc)
+            _column_sums(A, seq, n, ab, acc)
             for i in range(n):
-                for j in range(i + 1, n):
-                    P[i, j], P[j, i] = P[j, i], P[i, j]
-                    eP[i, j], eP[j, i] = eP[j, i], eP[i, j]
-        for i in range(n):
-            own = adversary and own_salience
-            for j in range(n):
-                sr[j] = s[b, i] if own else s[b, j]
-            for j in range(n):
-                dm = dist[b, i, j]
-                if dm > 1.0:
-                    dm = 1.0
-                src[j], es[j] = _eu_term(2.0 * dm, 4.0 * dm, P[i, j], eP[i, j], sr[j], keps)
-            src[i] = 0.0  # j != i
-            es[i] = 0.0
-            for j in range(n):
-                row[j] = src[inv[b, j]]
-            sec[b, i] = _np_sum(row, n)
-            for j in range(n):
-                row[j] = abs(src[j])
-            esec[b, i] = _np_sum(es, n) + neps * _np_sum(row, n)
+                eb[i] = eb[i] + neps * ab[i]
+        else:
+            for i in range(n):
+                for j in range(n):
+                    row[j] = T[inv[b, j], i]
+                sb[i] = _np_sum(row, n)
+                for j in range(n):
+                    row[j] = E[j, i]
+                se = _np_sum(row, n)
+                for j in range(n):
+                    row[j] = A[j, i]
+                eb[i] = se + neps * _np_sum(row, n)
         # eqs. (34), (33) with the rounding bounds (_risk_exponents, operation for operation)
-        sb = sec[b]
-        eb = esec[b]
         hi = _nanmax(sb, n)
         lo = _nanmin(sb, n)
         spread = hi - lo
@@ -585,15 +737,55 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
                 er[b, i] = 1.5 * (2.0 * eb[i] + 2.0 * e + 2.0 * e * abs(Rk)) / div + 8 * eps
             else:
                 er[b, i] = 0.0
-    rin = np.empty((B, n))
-    for b in range(B):
         for i in range(n):
             rin[b, i] = r[b, inv[b, i]]
-    if want_pow:
-        base, ex = pow_args(dist, r)
-    else:
-        base, ex = np.empty(0), np.empty(0)
+        if want_pow:  # pow_args of this draw
+            for k in range(n):
+                rk = r[b, k]
+                for a in range(k):
+                    base[q0 + a] = dist[b, k, a]
+                    ex[q0 + a] = rk
+                for a in range(k + 1, n):
+                    base[q0 + a - 1] = dist[b, k, a]
+                    ex[q0 + a - 1] = rk
+                q0 += n - 1
     return r, er, rin, base, ex
+
+
+@njit(cache=True, error_model="numpy")
+def _column_sums(T, rows, n, out, acc):
+    """``out[i] = T[rows[:n], i].sum()`` for every column ``i`` at once (``n <= 128``), each
+    NumPy's pairwise sum of the column read in the order ``rows`` (:func:`_np_sum`: under 8
+    terms one after another from 0.0, else eight running sums, combined as a tree, then the
+    rest in order); ``acc`` ``[8, n]`` scratch."""
+    if n < 8:
+        for i in range(n):
+            out[i] = 0.0
+        for k in range(n):
+            r = rows[k]
+            for i in range(n):
+                out[i] += T[r, i]
+        return
+    if n < 16:
+        r0, r1, r2, r3, r4, r5, r6, r7 = rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6], rows[7]
+        for i in range(n):
+            out[i] = ((T[r0, i] + T[r1, i]) + (T[r2, i] + T[r3, i])) + ((T[r4, i] + T[r5, i]) + (T[r6, i] + T[r7, i]))
+    else:
+        for k in range(8):
+            r = rows[k]
+            for i in range(n):
+                acc[k, i] = T[r, i]
+        for base in range(8, n - n % 8, 8):
+            for k in range(8):
+                r = rows[base + k]
+                for i in range(n):
+                    acc[k, i] += T[r, i]
+        for i in range(n):
+            out[i] = ((acc[0, i] + acc[1, i]) + (acc[2, i] + acc[3, i])) + ((acc[4, i] + acc[5, i]) + (acc[6, i] + acc[7, i]))
+    for k in range(n - n % 8, n):
+        r = rows[k]
+        for i in range(n):
+            out[i] += T[r, i]
 
 
 @njit(cache=True, error_model="numpy")
