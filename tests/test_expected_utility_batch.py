@@ -393,3 +393,138 @@ def test_security_equals_the_earlier_kernel_beyond_128_actors():
         for adversary in (False, True):
             args = (N, eN, D, eD, paper, dist, s, True, adversary, inv, 131 * eu.EPS, eu.KAPPA * eu.EPS, eu.EPS, True)
             _same_all(kern.security(*args), old.security(*args))
+
+# --- decide: the per-draw passes rewritten (session 5) against the former body, bit for bit
+
+
+def _bits_same(got, want):
+    """Every output of ``decide`` equal bit for bit (NaN where NaN: a NaN's payload may follow
+    the operands' order, which IEEE leaves open)."""
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        if g.dtype.kind == "f":
+            nan = np.isnan(w)
+            assert np.array_equal(np.isnan(g), nan)
+            assert np.array_equal(g[~nan].view(np.int64), w[~nan].view(np.int64))
+        else:
+            assert np.array_equal(g, w)
+
+
+def _decide_args(rng, B, n, *, paper, voter_r, own, same_h, opts, nan=False, wide=False):
+    """Inputs of ``decide`` drawn to reach its corners: positions on a coarse grid (exact ties,
+    equal positions: zero distances) or a few ulps apart, numerators on a grid (ties of P and of
+    the keys), error bounds from tiny to wide (boxes crossing boundaries: undetermined choices),
+    denominators that are not positive, and with ``nan`` NaNs sprinkled over the inputs."""
+    kind = rng.integers(0, 3)
+    if kind == 0:
+        x = rng.integers(0, 4, (B, n)) * 25.0
+    elif kind == 1:
+        x = rng.uniform(0, 100, (B, n))
+        x[:, n // 2:] = x[:, :1] + rng.integers(0, 3, (B, n - n // 2)) * np.spacing(x[:, :1])
+    else:
+        x = rng.uniform(0, 100, (B, n))
+    x = np.sort(x, axis=1)
+    R = x.max(axis=1) - x.min(axis=1)
+    R = np.where(R > 0, R, 1.0)
+    dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
+    N = rng.integers(0, 5, (B, n, n)) * 0.25
+    scale = 10.0 ** rng.integers(-16, -1 if wide else -12, (B, 1, 1))
+    eN = rng.uniform(0, 1, (B, n, n)) * scale
+    D = rng.choice([0.0, -1.0, 2.0, 4.0, 7.5], B)
+    eD = rng.uniform(0, 1e-15, B)
+    escale = (rng.uniform(0, 1e-10, B) * rng.choice([0.0, 1.0, 1e8], B)) if voter_r else None
+    grid = rng.random() < 0.5
+
+    def em_ep():
+        em = rng.integers(-4, 1, (B, n, n)) * 0.125 if grid else -rng.uniform(0, 1, (B, n, n))
+        return em, em + (rng.integers(0, 4, (B, n, n)) * 0.25 if grid else rng.uniform(0, 2, (B, n, n)))
+
+    emA, epA = em_ep()
+    emB, epB = em_ep() if own else (emA, epA)
+    hA = rng.choice([1.0, 2.0, 2.5], (B, n)) if grid else rng.uniform(1, 3, (B, n))
+    facA = rng.uniform(0, 1e-15, (B, n)) * (1e10 if wide else 1.0)
+    hB, facB = (hA, facA) if same_h else (hA.copy() * rng.choice([1.0, 0.5], (B, n)), facA * 2.0)
+    s = rng.choice([0.5, 1.0], (B, n)) if grid else rng.uniform(0.05, 1, (B, n))
+    order = np.argsort(rng.random((B, n)), axis=1)
+    if nan:
+        for arr in (x, dist, N, emA, epA, hA, s):
+            arr[rng.random(arr.shape) < 0.02] = np.nan
+    return (x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, facA, facB, own,
+            opts["own_salience"], R, order, opts["capitulation"], opts["conflict"], opts["weighted"],
+            opts["lowest"], eu.SNAP, eu.EPS)
+
+
+DECIDE_OPTS = st.fixed_dictionaries({
+    "own_salience": st.booleans(),
+    "capitulation": st.booleans(),
+    "conflict": st.booleans(),
+    "weighted": st.booleans(),
+    "lowest": st.booleans(),
+})  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), B=st.integers(1, 70), n=st.integers(1, 12), paper=st.booleans(),
+       voter_r=st.booleans(), own=st.booleans(), same_h=st.booleans(), wide=st.booleans(), nan=st.booleans(),
+       opts=DECIDE_OPTS)
+@example(seed=3, B=70, n=10, paper=False, voter_r=True, own=False, same_h=True, wide=True, nan=False,
+         opts={"own_salience": True, "capitulation": False, "conflict": True, "weighted": True, "lowest": False})
+def test_decide_equals_its_former_body(seed, B, n, paper, voter_r, own, same_h, wide, nan, opts):
+    """``decide`` (per-draw passes over the pairs, branch-free regions, offers in fewer passes)
+    gives its former body's numbers bit for bit on every output: every option family, exact
+    ties, zero distances, undetermined choices, non-positive denominators, NaN inputs, blocks
+    of 1 to 70 draws."""
+    from eu_decide_reference import decide_reference
+
+    args = _decide_args(np.random.default_rng(seed), B, n, paper=paper, voter_r=voter_r, own=own, same_h=same_h,
+                        opts=opts, nan=nan, wide=wide)
+    _bits_same(kern.decide(*args), decide_reference(*args))
+
+
+def test_decide_reaches_its_corners():
+    """The draws above do reach what ``decide`` must reproduce: every kind of move, undetermined
+    choices, compromises landing within rounding, boxes on either side of ``sameB``."""
+    kinds, und, short = set(), 0, 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        opts = {"own_salience": True, "capitulation": bool(seed % 2), "conflict": True, "weighted": bool(seed % 3),
+                "lowest": bool(seed % 5 == 0)}
+        args = _decide_args(rng, 64, 8, paper=bool(seed % 4 == 1), voter_r=True, own=bool(seed % 2), same_h=True,
+                            opts=opts, wide=bool(seed % 2))
+        X, TG, KD, SA, SB, UD, SH = kern.decide(*args)
+        kinds |= set(np.unique(KD).tolist())
+        und += int(UD.sum())
+        short += int(SH.sum())
+    assert kinds == {eu.KIND_NONE, eu.KIND_CONFRONTATION, eu.KIND_COMPROMISE, eu.KIND_CAPITULATION}
+    assert und > 0 and short > 0
+
+
+@pytest.mark.parametrize("kind", ["grid", "ulps", "twins", "cont"])
+def test_decide_on_a_rounds_inputs_in_blocks(kind):
+    """``decide`` on the inputs a compiled round gives it (every option family's presets), whole
+    and cut into blocks of 1 to 70 draws (as a round compiled around it may call it), against
+    its former body, bit for bit."""
+    from eu_decide_reference import decide_reference
+
+    calls = []
+    real = kern.decide
+
+    def record(*args):
+        calls.append(args)
+        return real(*args)
+
+    x, c, s = _family(kind, 150, 9, 5)
+    for opts in ({"preset": "paper"}, {"preset": "scholz2011"},
+                 {"perspective_r": "own", "resist_salience": "printed-25b", "tie_break": "lowest-position"}):
+        opt = eu.ExpectedUtilityOptions(**opts)
+        with mock.patch.object(eu, "KERNEL_ELEMENTS", 1), mock.patch.object(kern, "decide", record):
+            eu.eu_round(x, c, s, x.max(axis=1) - x.min(axis=1), opt)
+    assert len(calls) == 3
+    for args in calls:
+        _bits_same(kern.decide(*args), decide_reference(*args))
+        B = args[0].shape[0]
+        for size in (1, 7, 8, 9, 31, 64, 70):
+            for b0 in range(0, B, size):
+                part = tuple(a[b0:b0 + size] if isinstance(a, np.ndarray) and a.ndim and a.shape[0] == B else a
+                             for a in args)
+                _bits_same(kern.decide(*part), decide_reference(*part))

@@ -899,6 +899,123 @@ def _choose1(tied, offer, orig, n, lowest):
     return 0 if best < 0 else best
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _region(a, b, capitulation, conflict):
+    """:func:`_classify1` written with selects (the same sequence of tests, no branches), so
+    that a loop over pairs vectorises."""
+    k = 4
+    k = 3 if (capitulation & (b > 0) & (a < 0) & (-a >= b)) else k
+    k = 2 if ((b > 0) & (a < 0) & (b > -a)) else k
+    k = 1 if (conflict & (b > a) & (a > 0)) else k
+    return k
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _decide_probs(Nf, eNf, D, eD, escale, b, Pf, ePf):
+    """:func:`_probs` for all-pairs over one draw's ``n^2`` pairs (one flat loop, so the
+    divisions vectorise), with the pass-2 bound ``eP + escale P`` when ``escale`` is given:
+    the same operations."""
+    nn = Pf.shape[0]
+    d = D[b] if D[b] > 0 else np.inf
+    ed = eD[b]
+    if escale is None:
+        for q in range(nn):
+            p = Nf[b, q] / d
+            Pf[q] = p
+            ePf[q] = (eNf[b, q] + p * ed) / d
+    else:
+        es = escale[b]
+        for q in range(nn):
+            p = Nf[b, q] / d
+            Pf[q] = p
+            e = (eNf[b, q] + p * ed) / d
+            ePf[q] = e + es * p
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _decide_regions(af, bf, eaf, ebf, distf, b, capitulation, conflict, pri, lop, hip):
+    """The regions of Fig. 6 of one draw's pairs (flat; ``4`` where ``dist`` is not positive)
+    into ``pri`` and, as their lowest and highest, ``lop`` and ``hip``, branch-free (the loop
+    vectorises).  Returns how many pairs' error boxes cross a boundary (``|a| <= ea``,
+    ``|b| <= eb`` or ``||a| - |b|| <= ea + eb``): those need :func:`_decide_corners`."""
+    nbox = 0
+    for q in range(pri.shape[0]):
+        av = af[q]
+        bv = bf[q]
+        eav = eaf[q]
+        ebv = ebf[q]
+        pos = distf[b, q] > 0.0
+        p = _region(av, bv, capitulation, conflict)
+        p = p if pos else 4
+        aa = abs(av)
+        bb = abs(bv)
+        box = (aa <= eav) | (bb <= ebv) | (abs(aa - bb) <= eav + ebv)
+        pri[q] = p
+        lop[q] = p
+        hip[q] = p
+        nbox += box & pos
+    return nbox
+
+
+@njit(cache=True, error_model="numpy")
+def _decide_corners(af, bf, eaf, ebf, distf, nn, capitulation, conflict, pri, lop, hip):
+    """Where a pair's error box crosses a boundary, the lowest and highest region over its
+    corners and its point (every region where both ``|a| <= ea`` and ``|b| <= eb``), as the
+    NumPy path: the pairs :func:`_decide_regions` counted."""
+    for q in range(nn):
+        if not distf[q] > 0.0:
+            continue
+        av, bv, eav, ebv = af[q], bf[q], eaf[q], ebf[q]
+        aa = abs(av)
+        bb = abs(bv)
+        box = aa <= eav
+        box |= bb <= ebv
+        box |= abs(aa - bb) <= eav + ebv
+        if not box:
+            continue
+        lo = pri[q]
+        hi = lo
+        for sa in (-1.0, 1.0):
+            for sb in (-1.0, 1.0):
+                c = _classify1(av + sa * eav, bv + sb * ebv, capitulation, conflict)
+                lo = min(lo, c)
+                hi = max(hi, c)
+        if (abs(av) <= eav) and (abs(bv) <= ebv):
+            lo, hi = 1, 4
+        lop[q] = lo
+        hip[q] = hi
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _decide_min(v, n):
+    """:func:`_nanmin` inlined into :func:`decide` (no call per receiver)."""
+    m = v[0]
+    for j in range(1, n):
+        if v[j] != v[j]:
+            return v[j]
+        if m != m:
+            continue
+        if v[j] < m:
+            m = v[j]
+    return m
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _decide_choose(tied, offer, orig, n, lowest, o):
+    """:func:`_choose1` inlined into :func:`decide`, with its scratch ``o`` given."""
+    if lowest:
+        for j in range(n):
+            o[j] = offer[j] if tied[j] else np.inf
+        mo = _decide_min(o, n)
+        for j in range(n):
+            tied[j] = tied[j] and o[j] == mo
+    best = -1
+    for j in range(n):
+        if tied[j] and (best < 0 or orig[j] < orig[best]):
+            best = j
+    return 0 if best < 0 else best
+
+
 @njit(cache=True, error_model="numpy")
 def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, facA, facB, colB, own_salience, R,
            order,
@@ -921,6 +1038,7 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
     computes them, operation for operation.
     """
     B, n = x.shape
+    nn = n * n
     X = np.empty((B, n))
     TG = np.empty((B, n), np.int64)
     KD = np.empty((B, n), np.int64)
@@ -928,13 +1046,20 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
     SB = np.empty((B, n))
     UD = np.empty((B, n), np.bool_)
     SH = np.zeros(B, np.bool_)
-    a = np.empty((n, n))
-    bq = np.empty((n, n))
-    ea = np.empty((n, n))
-    eb = np.empty((n, n))
-    pri = np.empty((n, n), np.int64)
-    lop = np.empty((n, n), np.int64)
-    hip = np.empty((n, n), np.int64)
+    af = np.empty(nn)
+    eaf = np.empty(nn)
+    bf = np.empty(nn)
+    ebf = np.empty(nn)
+    prif = np.empty(nn, np.int64)
+    lopf = np.empty(nn, np.int64)
+    hipf = np.empty(nn, np.int64)
+    a = af.reshape((n, n))
+    ea = eaf.reshape((n, n))
+    bq = bf.reshape((n, n))
+    eb = ebf.reshape((n, n))
+    pri = prif.reshape((n, n))
+    lop = lopf.reshape((n, n))
+    hip = hipf.reshape((n, n))
     stage = np.empty(n, np.int64)
     und = np.empty(n, np.bool_)
     newx = np.empty(n)
@@ -952,86 +1077,56 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
     ghi = np.empty(n)
     glo = np.empty(n)
     kv = np.empty(n)
-    cor = np.empty(5, np.int64)
     P, eP, Pf, ePf, Nf, eNf = _prob_scratch(N, eN, B, n)
-    PT = np.empty((n, n))
-    ePT = np.empty((n, n))
+    distf = dist.reshape((B, nn))
     four_eps = 4 * eps
     for bi in range(B):
         xb = x[bi]
         orig = order[bi]
-        _probs(N, eN, Nf, eNf, D, eD, paper, dist, bi, n, P, eP, Pf, ePf)
-        if escale is not None:
-            for i in range(n):
-                for j in range(n):
-                    eP[i, j] = eP[i, j] + escale[bi] * P[i, j]
-        # expected utilities with their bounds (expected_utility_terms: a, then b):
+        # P and its bound (all-pairs: one flat pass, the divisions vectorised)
+        if paper:
+            _probs(N, eN, Nf, eNf, D, eD, paper, dist, bi, n, P, eP, Pf, ePf)
+            if escale is not None:
+                for q in range(nn):
+                    ePf[q] = ePf[q] + escale[bi] * Pf[q]
+        else:
+            _decide_probs(Nf, eNf, D, eD, escale, bi, Pf, ePf)
+        # expected utilities with their bounds (expected_utility_terms: a and b in one pass):
         # g = -h em, dU = h (ep - em); b reads P transposed, its h and fac the row's or,
         # with colB, the column's, its resist weight the row's (own_salience) or the column's
         for i in range(n):
-            for j in range(n):
-                PT[i, j] = P[j, i]
-                ePT[i, j] = eP[j, i]
-        for i in range(n):
             h = hA[bi, i]
             f = facA[bi, i]
-            for j in range(n):
-                em = emA[bi, i, j]
-                ai, eai = _eu_term(-h * em, h * (epA[bi, i, j] - em), P[i, j], eP[i, j], s[bi, j], f)
-                a[i, j] = ai
-                ea[i, j] = eai
-        for i in range(n):
             hr = hB[bi, i]
             fr = facB[bi, i]
             si = s[bi, i]
             for j in range(n):
+                em = emA[bi, i, j]
+                av, eav = _eu_term(-h * em, h * (epA[bi, i, j] - em), P[i, j], eP[i, j], s[bi, j], f)
                 hh = hB[bi, j] if colB else hr
                 ff = facB[bi, j] if colB else fr
                 sres = si if own_salience else s[bi, j]
                 em = emB[bi, i, j]
-                bv, ebv = _eu_term(-hh * em, hh * (epB[bi, i, j] - em), PT[i, j], ePT[i, j], sres, ff)
+                bv, ebv = _eu_term(-hh * em, hh * (epB[bi, i, j] - em), P[j, i], eP[j, i], sres, ff)
+                a[i, j] = av
+                ea[i, j] = eav
                 bq[i, j] = bv
                 eb[i, j] = ebv
-        # regions of Fig. 6 and, where the error box crosses a boundary, at its corners
+        # regions of Fig. 6 (one branch-free pass) and, where an error box crosses a boundary,
+        # at its corners; each receiver's stage, undetermined where a box reaches below it
+        boxed = _decide_regions(af, bf, eaf, ebf, distf, bi, capitulation, conflict, prif, lopf, hipf) > 0
+        if boxed:
+            _decide_corners(af, bf, eaf, ebf, distf[bi], nn, capitulation, conflict, prif, lopf, hipf)
         for i in range(n):
             st = 4
             for j in range(n):
-                p = _classify1(a[i, j], bq[i, j], capitulation, conflict) if dist[bi, i, j] > 0.0 else 4
-                pri[i, j] = p
-                lop[i, j] = p
-                hip[i, j] = p
-                if p < st:
-                    st = p
+                st = min(st, pri[i, j])
             stage[i] = st
-            und[i] = False
-            for j in range(n):
-                if not dist[bi, i, j] > 0.0:
-                    continue
-                av, bv, eav, ebv = a[i, j], bq[i, j], ea[i, j], eb[i, j]
-                aa = abs(av)
-                bb = abs(bv)
-                box = aa <= eav
-                box |= bb <= ebv
-                box |= abs(aa - bb) <= eav + ebv
-                if not box:
-                    continue
-                k = 0
-                for sa in (-1.0, 1.0):
-                    for sb in (-1.0, 1.0):
-                        cor[k] = _classify1(av + sa * eav, bv + sb * ebv, capitulation, conflict)
-                        k += 1
-                cor[4] = pri[i, j]
-                lo = cor[0]
-                hi = cor[0]
-                for k in range(1, 5):
-                    lo = min(lo, cor[k])
-                    hi = max(hi, cor[k])
-                if (abs(av) <= eav) and (abs(bv) <= ebv):
-                    lo, hi = 1, 4
-                lop[i, j] = lo
-                hip[i, j] = hi
-                if lo < st and hi != lo:
-                    und[i] = True
+            u = False
+            if boxed:
+                for j in range(n):
+                    u |= (lop[i, j] < st) & (hip[i, j] != lop[i, j])
+            und[i] = u
         # each receiver's offer
         Rb = R[bi]
         tol = snap * Rb
@@ -1046,41 +1141,61 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
             p = stage[i]
             if p == 4:
                 continue
-            for j in range(n):
-                m[j] = pri[i, j] == p
-                maybe[j] = (lop[i, j] <= p) and (hip[i, j] >= p) and not m[j]
+            # m: the pairs in the receiver's region; maybe: pairs whose error box reaches it
+            # (none unless some box crosses a boundary).  Each minimum below is _nanmin's (NaN
+            # if any is NaN), kept as it goes; the choice is _choose1's.
             if p == 2:
+                best = np.inf
+                nan = False
                 for j in range(n):
-                    kv[j] = np.inf
-                    if not (m[j] or maybe[j] or j == 0):
-                        continue  # never read (j = 0: the choice of a receiver without one)
-                    xj = xb[j]
-                    aa = abs(a[i, j])
-                    bb = abs(bq[i, j])
-                    frac = aa / (bb if bq[i, j] != 0 else 1.0)
-                    offer[j] = xi + (xj - xi) * frac
-                    gap = abs(xj - xi)
-                    if weighted:
-                        key[j] = (aa * xi + bb * xj) / (aa + bb)
-                        den = aa + bb
-                        ek[j] = gap * (ea[i, j] * bb + eb[i, j] * aa) / (den * den) + four_eps * (abs(xi) + abs(xj))
-                    else:
-                        key[j] = gap * frac
-                        ek[j] = key[j] * (ea[i, j] / aa + eb[i, j] / bb + four_eps)
-                    if m[j]:
-                        kv[j] = key[j]
-                best = _nanmin(kv, n)
+                    mj = pri[i, j] == p
+                    mb = boxed and (lop[i, j] <= p) and (hip[i, j] >= p) and not mj
+                    m[j] = mj
+                    maybe[j] = mb
+                    k = np.inf
+                    if mj or mb or j == 0:  # else never read (j = 0: the choice of a receiver without one)
+                        xj = xb[j]
+                        aa = abs(a[i, j])
+                        bb = abs(bq[i, j])
+                        frac = aa / (bb if bq[i, j] != 0 else 1.0)
+                        offer[j] = xi + (xj - xi) * frac
+                        gap = abs(xj - xi)
+                        if weighted:
+                            key[j] = (aa * xi + bb * xj) / (aa + bb)
+                            den = aa + bb
+                            ek[j] = gap * (ea[i, j] * bb + eb[i, j] * aa) / (den * den) + four_eps * (abs(xi) + abs(xj))
+                        else:
+                            key[j] = gap * frac
+                            ek[j] = key[j] * (ea[i, j] / aa + eb[i, j] / bb + four_eps)
+                        if mj:
+                            k = key[j]
+                    kv[j] = k
+                    if j == 0:
+                        best = k
+                    elif k != k:
+                        nan = True
+                    elif best == best and k < best:
+                        best = k
+                if nan:
+                    best = np.nan
+                jj = -1
                 for j in range(n):
-                    tied[j] = m[j] and kv[j] == best
-                jj = _choose1(tied, offer, orig, n, lowest)
+                    t = m[j] and kv[j] == best
+                    tied[j] = t
+                    if t and (jj < 0 or orig[j] < orig[jj]):
+                        jj = j
+                if lowest:
+                    jj = _decide_choose(tied, offer, orig, n, lowest, ghi)
+                elif jj < 0:
+                    jj = 0
                 kb = key[jj]
                 ekb = ek[jj]
                 xt = xb[jj]
                 any_near = False
                 for j in range(n):
-                    same = (xb[j] == xt) and (a[i, j] == a[i, jj]) and (bq[i, j] == bq[i, jj])
-                    if j != jj and (m[j] or maybe[j]) and not same and (key[j] - ek[j] <= kb + ekb):
-                        any_near = True
+                    if j != jj and (m[j] or maybe[j]) and (key[j] - ek[j] <= kb + ekb):
+                        same = (xb[j] == xt) and (a[i, j] == a[i, jj]) and (bq[i, j] == bq[i, jj])
+                        any_near |= not same
                 mv = offer[jj]
                 lands = abs(mv - xt) <= tol
                 stays = (abs(mv - xi) <= tol) and (xt != xi)
@@ -1088,25 +1203,55 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
                 if lands and mv == xt:
                     mv = np.nextafter(xt, xi)
             else:
+                bh = np.inf
+                nan = False
                 for j in range(n):
+                    mj = pri[i, j] == p
+                    m[j] = mj
+                    maybe[j] = boxed and (lop[i, j] <= p) and (hip[i, j] >= p) and not mj
                     xj = xb[j]
                     g = xj - xi
                     bv = g - xj
                     lo = (xj - (g - bv)) + (-xi - bv)
-                    ghi[j] = abs(g)
+                    gh = abs(g)
+                    ghi[j] = gh
                     glo[j] = (-1.0 if g < 0 else 1.0) * lo
-                    kv[j] = ghi[j] if m[j] else np.inf
-                bh = _nanmin(kv, n)
+                    k = gh if mj else np.inf
+                    kv[j] = k
+                    if j == 0:
+                        bh = k
+                    elif k != k:
+                        nan = True
+                    elif bh == bh and k < bh:
+                        bh = k
+                if nan:
+                    bh = np.nan
+                bl = np.inf
+                nan = False
                 for j in range(n):
-                    key[j] = glo[j] if (m[j] and kv[j] == bh) else np.inf
-                bl = _nanmin(key, n)
-                for j in range(n):
-                    tied[j] = m[j] and kv[j] == bh and key[j] == bl
-                jj = _choose1(tied, xb, orig, n, lowest)
+                    k = glo[j] if (m[j] and kv[j] == bh) else np.inf
+                    key[j] = k
+                    if j == 0:
+                        bl = k
+                    elif k != k:
+                        nan = True
+                    elif bl == bl and k < bl:
+                        bl = k
+                if nan:
+                    bl = np.nan
+                jj = -1
                 any_near = False
                 for j in range(n):
+                    t = m[j] and kv[j] == bh and key[j] == bl
+                    tied[j] = t
+                    if t and (jj < 0 or orig[j] < orig[jj]):
+                        jj = j
                     if maybe[j] and ((ghi[j] < bh) or ((ghi[j] == bh) and (glo[j] <= bl))):
                         any_near = True
+                if lowest:
+                    jj = _decide_choose(tied, xb, orig, n, lowest, offer)
+                elif jj < 0:
+                    jj = 0
                 mv = xb[jj]
             if any_near or hip[i, jj] != lop[i, jj]:
                 und[i] = True
