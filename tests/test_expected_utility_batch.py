@@ -296,6 +296,9 @@ def _hostile(kind, B, n, seed):
         c[rng.random((B, n)) < 0.1] = 0.0
         s[rng.random((B, n)) < 0.05] = -0.5
         x[rng.random(B) < 0.1] = 42.0  # every actor at one position
+        zero = rng.random(B) < 0.2  # -0.0 and 0.0: equal positions, tied in input order
+        x[zero, -1] = -0.0
+        x[zero, 0] = 0.0
     return x, c, s, R, R_lo
 
 
@@ -374,10 +377,11 @@ def _security_inputs(kind, B, n, seed, paper):
 def test_security_equals_the_earlier_kernel(kind, n, paper):
     """Every family of options (security adversary or own row, the resist weight's owner,
     with or without the voters' exponents), all-pairs and paper probabilities, the column
-    sums' three shapes (under 8 terms, 8 to 15, 16 and more)."""
+    sums' three shapes (under 8 terms, 8 to 15, 16 and more), blocks of draws and their
+    tails (32 draws at a time for up to 10 actors, fewer for more)."""
     seed = 37 * n + KINDS.index(kind) + paper
-    N, eN, D, eD, dist, s, inv = _security_inputs(kind, 40, n, seed, paper)
-    for B in (1, 3, 17, 40):
+    N, eN, D, eD, dist, s, inv = _security_inputs(kind, 70, n, seed, paper)
+    for B in (1, 3, 17, 31, 32, 33, 70):
         for own in (False, True):
             for adversary in (False, True):
                 for want_pow in (False, True):

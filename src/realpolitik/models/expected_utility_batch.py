@@ -286,10 +286,12 @@ def prepare(x0, c0, s0, R, R_lo):
     ``CLOSE_PAIR`` R as ``np.nonzero((dist > 0) & (dist <= CLOSE_PAIR))`` lists them.
     Returns ``(x, s, w, order, inv, dist, comp, counts, pb, pu, pv)``.
 
-    The geometry and the counts run :data:`LANES` draws at a time, draws innermost
-    (:func:`_geometry_lanes`); a draw with a NaN or infinite position takes
-    :func:`_geometry_row` and :func:`_counts_row` (the pointer walk's answer is the plain
-    count only for finite sorted positions)."""
+    :data:`LANES` draws at a time, draws innermost: a draw with finite positions counts each
+    actor's place (the actors before it at a position ``<=`` its own, after it ``<``: the
+    stable order, unique) and takes the geometry and the counts of :func:`_geometry_lanes`; a
+    draw with a NaN or infinite position keeps the insertion sort, :func:`_geometry_row` and
+    :func:`_counts_row` (NaN sorts last, and the pointer walk's answer is the plain count
+    only for finite sorted positions)."""
     B, n = x0.shape
     order = np.empty((B, n), np.intp)
     inv = np.empty((B, n), np.intp)
@@ -304,31 +306,51 @@ def prepare(x0, c0, s0, R, R_lo):
     RR, RL, D, H, C1, C2 = np.empty(LANES), np.empty(LANES), np.empty(LANES), np.empty(LANES), np.empty(LANES), np.empty(LANES)
     K, CL = np.empty(LANES, np.intp), np.empty(LANES, np.intp)
     finite = np.empty(LANES, np.bool_)
+    x0l = np.empty((n, LANES))
+    rank = np.empty((n, LANES), np.intp)
     for b0 in range(0, B, LANES):
         L = min(LANES, B - b0)
         for l in range(L):
             b = b0 + l
-            o = order[b]
+            ok = True
             for k in range(n):
                 v = x0[b, k]
-                q = k - 1
-                while q >= 0:
-                    a = x0[b, o[q]]
-                    if not (v < a or (a != a and v == v)):
-                        break
-                    o[q + 1] = o[q]
-                    q -= 1
-                o[q + 1] = k
-            ok = True
+                x0l[k, l] = v
+                ok &= abs(v) < np.inf
+            finite[l] = ok
+        # finite positions: each actor's place in the stable order, counted (ties by input order)
+        for k in range(n):
+            for l in range(L):
+                rank[k, l] = 0
+            for i in range(k):
+                for l in range(L):
+                    rank[k, l] += 1 if x0l[i, l] <= x0l[k, l] else 0
+            for i in range(k + 1, n):
+                for l in range(L):
+                    rank[k, l] += 1 if x0l[i, l] < x0l[k, l] else 0
+        for l in range(L):
+            b = b0 + l
+            o = order[b]
+            if finite[l]:
+                for k in range(n):
+                    o[rank[k, l]] = k
+            else:  # NaN last, as NumPy's sort: an insertion sort
+                for k in range(n):
+                    v = x0[b, k]
+                    q = k - 1
+                    while q >= 0:
+                        a = x0[b, o[q]]
+                        if not (v < a or (a != a and v == v)):
+                            break
+                        o[q + 1] = o[q]
+                        q -= 1
+                    o[q + 1] = k
             for k in range(n):
                 i = o[k]
                 inv[b, i] = k
-                xv = x0[b, i]
-                x[b, k] = xv
+                x[b, k] = x0[b, i]
                 s[b, k] = s0[b, i]
                 w[b, k] = c0[b, i] * s0[b, i]
-                ok &= abs(xv) < np.inf
-            finite[l] = ok
         _geometry_lanes(x, R, R_lo, b0, L, n, xl, RR, RL, D, H, C1, C2, K, CL, dist, comp, counts, nclose)
         for l in range(L):
             b = b0 + l
@@ -638,11 +660,13 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
     computes them, and ``r`` in input order.  With ``want_pow`` also :func:`pow_args` of
     ``dist`` and ``r`` (else two empty arrays).  Returns ``(r, err_r, r_input, base, ex)``.
 
-    Per draw the terms are laid out transposed (``T[j, i]``: row ``j``, contiguous over the
-    evaluators ``i``), so each evaluator's pairwise sum over ``j`` runs for all evaluators at
-    once (:func:`_column_sums`, the same additions in the same order); with all-pairs
-    probabilities and ``adversary`` (``b`` reads ``P[j, i]``: contiguous) ``P`` is divided
-    out in the same pass (the operations of :func:`_probs`); ``pow_args`` is written per draw."""
+    Several draws at a time (up to :data:`LANES`, fewer for many actors): the terms are laid
+    out ``T[j, l n + i]`` (row ``j``; draw ``l`` of the block, evaluator ``i``), the rows of
+    the sum in input order already in that order, so every evaluator's pairwise sum over ``j``
+    of every draw of the block runs at once (:func:`_column_sums`: the same additions in
+    the same order); with all-pairs probabilities and ``adversary`` (``b`` reads ``P[j, i]``:
+    contiguous) ``P`` is divided out in the same pass (the operations of :func:`_probs`);
+    ``pow_args`` is written per draw."""
     B, n, _ = dist.shape
     r = np.empty((B, n))
     er = np.empty((B, n))
@@ -651,141 +675,152 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
     base = np.empty(K)
     ex = np.empty(K)
     P, eP, Pf, ePf, Nf, eNf = _prob_scratch(N, eN, B, n)
-    T = np.empty((n, n))
-    E = np.empty((n, n))
-    A = np.empty((n, n))
-    acc = np.empty((8, n))
+    lanes = max(1, min(LANES, 320 // n))
+    m = lanes * n
+    T = np.empty((n, m))
+    E = np.empty((n, m))
+    A = np.empty((n, m))
+    acc = np.empty((8, m))
+    sbl = np.empty(m)
+    ebl = np.empty(m)
+    abl = np.empty(m)
     sb = np.empty(n)
     eb = np.empty(n)
-    ab = np.empty(n)
     row = np.empty(n)
-    seq = np.arange(n)
+    slot = np.empty(n, np.intp)
     own = adversary and own_salience
     fused = adversary and not paper
     q0 = 0
-    for b in range(B):
-        # T[j, i]: the expected utility of evaluator i against j (b or a), E its bound, A |T|
-        if fused:
-            dd = D[b] if D[b] > 0 else np.inf
-            ed = eD[b]
-            for j in range(n):
-                sj = s[b, j]
-                for i in range(n):
-                    dm = dist[b, i, j]
-                    if dm > 1.0:
-                        dm = 1.0
-                    pm = N[b, j, i] / dd
-                    epm = (eN[b, j, i] + pm * ed) / dd
-                    t, e = _eu_term(2.0 * dm, 4.0 * dm, pm, epm, s[b, i] if own else sj, keps)
-                    T[j, i] = t
-                    E[j, i] = e
-                    A[j, i] = abs(t)
-        else:
-            _probs(N, eN, Nf, eNf, D, eD, paper, dist, b, n, P, eP, Pf, ePf)
-            for j in range(n):
-                sj = s[b, j]
-                for i in range(n):
-                    dm = dist[b, i, j]
-                    if dm > 1.0:
-                        dm = 1.0
-                    if adversary:
-                        pm = P[j, i]
-                        epm = eP[j, i]
-                    else:
-                        pm = P[i, j]
-                        epm = eP[i, j]
-                    t, e = _eu_term(2.0 * dm, 4.0 * dm, pm, epm, s[b, i] if own else sj, keps)
-                    T[j, i] = t
-                    E[j, i] = e
-                    A[j, i] = abs(t)
-        for i in range(n):  # j != i
-            T[i, i] = 0.0
-            E[i, i] = 0.0
-            A[i, i] = 0.0
-        if n <= 128:
-            _column_sums(T, inv[b], n, sb, acc)
-            _column_sums(E, seq, n, eb, acc)
-            _column_sums(A, seq, n, ab, acc)
-            for i in range(n):
-                eb[i] = eb[i] + neps * ab[i]
-        else:
-            for i in range(n):
+    for b0 in range(0, B, lanes):
+        L = min(lanes, B - b0)
+        for l in range(L):
+            b = b0 + l
+            c0 = l * n
+            for p in range(n):
+                slot[inv[b, p]] = p
+            # T[slot j, l n + i]: the expected utility of evaluator i against j (b or a), its
+            # row in input order; E its bound, A |T| (rows j)
+            if fused:
+                dd = D[b] if D[b] > 0 else np.inf
+                ed = eD[b]
                 for j in range(n):
-                    row[j] = T[inv[b, j], i]
-                sb[i] = _np_sum(row, n)
-                for j in range(n):
-                    row[j] = E[j, i]
-                se = _np_sum(row, n)
-                for j in range(n):
-                    row[j] = A[j, i]
-                eb[i] = se + neps * _np_sum(row, n)
-        # eqs. (34), (33) with the rounding bounds (_risk_exponents, operation for operation)
-        hi = _nanmax(sb, n)
-        lo = _nanmin(sb, n)
-        spread = hi - lo
-        ah = abs(hi)
-        al = abs(lo)
-        big = ah if (ah >= al or ah != ah) else al
-        big = big if (big >= 1.0 or big != big) else 1.0
-        ok = spread > 1e-12 * big
-        div = spread if ok else 1.0
-        e = _nanmax(eb, n)
-        for i in range(n):
-            Rk = (2.0 * sb[i] - hi - lo) / div if ok else 0.0
-            r[b, i] = (1.0 - Rk / 3.0) / (1.0 + Rk / 3.0)
-            if ok:
-                er[b, i] = 1.5 * (2.0 * eb[i] + 2.0 * e + 2.0 * e * abs(Rk)) / div + 8 * eps
+                    sj = s[b, j]
+                    tj = slot[j]
+                    for i in range(n):
+                        dm = dist[b, i, j]
+                        if dm > 1.0:
+                            dm = 1.0
+                        pm = N[b, j, i] / dd
+                        epm = (eN[b, j, i] + pm * ed) / dd
+                        t, e = _eu_term(2.0 * dm, 4.0 * dm, pm, epm, s[b, i] if own else sj, keps)
+                        T[tj, c0 + i] = t
+                        E[j, c0 + i] = e
+                        A[j, c0 + i] = abs(t)
             else:
-                er[b, i] = 0.0
-        for i in range(n):
-            rin[b, i] = r[b, inv[b, i]]
-        if want_pow:  # pow_args of this draw
-            for k in range(n):
-                rk = r[b, k]
-                for a in range(k):
-                    base[q0 + a] = dist[b, k, a]
-                    ex[q0 + a] = rk
-                for a in range(k + 1, n):
-                    base[q0 + a - 1] = dist[b, k, a]
-                    ex[q0 + a - 1] = rk
-                q0 += n - 1
+                _probs(N, eN, Nf, eNf, D, eD, paper, dist, b, n, P, eP, Pf, ePf)
+                for j in range(n):
+                    sj = s[b, j]
+                    tj = slot[j]
+                    for i in range(n):
+                        dm = dist[b, i, j]
+                        if dm > 1.0:
+                            dm = 1.0
+                        if adversary:
+                            pm = P[j, i]
+                            epm = eP[j, i]
+                        else:
+                            pm = P[i, j]
+                            epm = eP[i, j]
+                        t, e = _eu_term(2.0 * dm, 4.0 * dm, pm, epm, s[b, i] if own else sj, keps)
+                        T[tj, c0 + i] = t
+                        E[j, c0 + i] = e
+                        A[j, c0 + i] = abs(t)
+            for i in range(n):  # j != i
+                T[slot[i], c0 + i] = 0.0
+                E[i, c0 + i] = 0.0
+                A[i, c0 + i] = 0.0
+        if n <= 128:
+            _column_sums(T, n, L * n, sbl, acc)
+            _column_sums(E, n, L * n, ebl, acc)
+            _column_sums(A, n, L * n, abl, acc)
+        else:  # NumPy halves rows of more than 128 terms
+            for c in range(L * n):
+                for j in range(n):
+                    row[j] = T[j, c]
+                sbl[c] = _np_sum(row, n)
+                for j in range(n):
+                    row[j] = E[j, c]
+                ebl[c] = _np_sum(row, n)
+                for j in range(n):
+                    row[j] = A[j, c]
+                abl[c] = _np_sum(row, n)
+        for l in range(L):
+            b = b0 + l
+            for i in range(n):
+                sb[i] = sbl[l * n + i]
+                eb[i] = ebl[l * n + i] + neps * abl[l * n + i]
+            # eqs. (34), (33) with the rounding bounds (_risk_exponents, operation for operation)
+            hi = _nanmax(sb, n)
+            lo = _nanmin(sb, n)
+            spread = hi - lo
+            ah = abs(hi)
+            al = abs(lo)
+            big = ah if (ah >= al or ah != ah) else al
+            big = big if (big >= 1.0 or big != big) else 1.0
+            ok = spread > 1e-12 * big
+            div = spread if ok else 1.0
+            e = _nanmax(eb, n)
+            for i in range(n):
+                Rk = (2.0 * sb[i] - hi - lo) / div if ok else 0.0
+                r[b, i] = (1.0 - Rk / 3.0) / (1.0 + Rk / 3.0)
+                if ok:
+                    er[b, i] = 1.5 * (2.0 * eb[i] + 2.0 * e + 2.0 * e * abs(Rk)) / div + 8 * eps
+                else:
+                    er[b, i] = 0.0
+            for i in range(n):
+                rin[b, i] = r[b, inv[b, i]]
+            if want_pow:  # pow_args of this draw
+                for k in range(n):
+                    rk = r[b, k]
+                    for a in range(k):
+                        base[q0 + a] = dist[b, k, a]
+                        ex[q0 + a] = rk
+                    for a in range(k + 1, n):
+                        base[q0 + a - 1] = dist[b, k, a]
+                        ex[q0 + a - 1] = rk
+                    q0 += n - 1
     return r, er, rin, base, ex
 
 
 @njit(cache=True, error_model="numpy")
-def _column_sums(T, rows, n, out, acc):
-    """``out[i] = T[rows[:n], i].sum()`` for every column ``i`` at once (``n <= 128``), each
-    NumPy's pairwise sum of the column read in the order ``rows`` (:func:`_np_sum`: under 8
-    terms one after another from 0.0, else eight running sums, combined as a tree, then the
-    rest in order); ``acc`` ``[8, n]`` scratch."""
+def _column_sums(T, n, m, out, acc):
+    """``out[c] = T[:n, c].sum()`` for the columns ``c < m`` at once (``n <= 128``), each
+    NumPy's pairwise sum of the column (:func:`_np_sum`: under 8 terms one after another from
+    0.0, else eight running sums, combined as a tree, then the rest in order); ``acc``
+    ``[8, m]`` scratch."""
     if n < 8:
-        for i in range(n):
-            out[i] = 0.0
+        for c in range(m):
+            out[c] = 0.0
         for k in range(n):
-            r = rows[k]
-            for i in range(n):
-                out[i] += T[r, i]
+            for c in range(m):
+                out[c] += T[k, c]
         return
     if n < 16:
-        r0, r1, r2, r3, r4, r5, r6, r7 = rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6], rows[7]
-        for i in range(n):
-            out[i] = ((T[r0, i] + T[r1, i]) + (T[r2, i] + T[r3, i])) + ((T[r4, i] + T[r5, i]) + (T[r6, i] + T[r7, i]))
+        for c in range(m):
+            out[c] = ((T[0, c] + T[1, c]) + (T[2, c] + T[3, c])) + ((T[4, c] + T[5, c]) + (T[6, c] + T[7, c]))
     else:
         for k in range(8):
-            r = rows[k]
-            for i in range(n):
-                acc[k, i] = T[r, i]
+            for c in range(m):
+                acc[k, c] = T[k, c]
         for base in range(8, n - n % 8, 8):
             for k in range(8):
-                r = rows[base + k]
-                for i in range(n):
-                    acc[k, i] += T[r, i]
-        for i in range(n):
-            out[i] = ((acc[0, i] + acc[1, i]) + (acc[2, i] + acc[3, i])) + ((acc[4, i] + acc[5, i]) + (acc[6, i] + acc[7, i]))
+                for c in range(m):
+                    acc[k, c] += T[base + k, c]
+        for c in range(m):
+            out[c] = ((acc[0, c] + acc[1, c]) + (acc[2, c] + acc[3, c])) + ((acc[4, c] + acc[5, c]) + (acc[6, c] + acc[7, c]))
     for k in range(n - n % 8, n):
-        r = rows[k]
-        for i in range(n):
-            out[i] += T[r, i]
+        for c in range(m):
+            out[c] += T[k, c]
 
 
 @njit(cache=True, error_model="numpy")
