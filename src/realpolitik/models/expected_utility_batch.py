@@ -289,7 +289,8 @@ def prepare(x0, c0, s0, R, R_lo):
     :data:`LANES` draws at a time, draws innermost: a draw with finite positions counts each
     actor's place (the actors before it at a position ``<=`` its own, after it ``<``: the
     stable order, unique) and takes the geometry and the counts of :func:`_geometry_lanes`; a
-    draw with a NaN or infinite position keeps the insertion sort, :func:`_geometry_row` and
+    draw with a NaN or infinite position, and every draw of a block of fewer than
+    ``LANES / 2`` draws, keeps the insertion sort, :func:`_geometry_row` and
     :func:`_counts_row` (NaN sorts last, and the pointer walk's answer is the plain count
     only for finite sorted positions)."""
     B, n = x0.shape
@@ -302,32 +303,35 @@ def prepare(x0, c0, s0, R, R_lo):
     comp = np.empty((B, n, n))
     counts = np.empty((B, n, n), np.intp)
     nclose = np.zeros(B, np.intp)
-    xl = np.empty((n, LANES))
-    RR, RL, D, H, C1, C2 = np.empty(LANES), np.empty(LANES), np.empty(LANES), np.empty(LANES), np.empty(LANES), np.empty(LANES)
-    K, CL = np.empty(LANES, np.intp), np.empty(LANES, np.intp)
-    finite = np.empty(LANES, np.bool_)
-    x0l = np.empty((n, LANES))
-    rank = np.empty((n, LANES), np.intp)
+    # scratch, draws innermost: positions in input order and sorted, R, R_lo, a pair's distance,
+    # midpoint and complements; the actors' places, a pair's count, the close pairs, whether a
+    # draw's positions are all finite (made once per call: small blocks pay for each array)
+    fl = np.empty((2 * n + 6, LANES))
+    il = np.empty((n + 3, LANES), np.intp)
+    x0l, xl = fl[:n], fl[n:2 * n]
+    RR, RL, D, H, C1, C2 = fl[2 * n], fl[2 * n + 1], fl[2 * n + 2], fl[2 * n + 3], fl[2 * n + 4], fl[2 * n + 5]
+    rank, K, CL, finite = il[:n], il[n], il[n + 1], il[n + 2]
     for b0 in range(0, B, LANES):
         L = min(LANES, B - b0)
+        lanes = 2 * L >= LANES  # (fewer draws: the vectorised loops would run their scalar tails)
         for l in range(L):
             b = b0 + l
-            ok = True
+            ok = lanes
             for k in range(n):
                 v = x0[b, k]
                 x0l[k, l] = v
                 ok &= abs(v) < np.inf
             finite[l] = ok
-        # finite positions: each actor's place in the stable order, counted (ties by input order)
-        for k in range(n):
-            for l in range(L):
-                rank[k, l] = 0
-            for i in range(k):
+        if lanes:  # finite positions: each actor's place in the stable order (ties by input order)
+            for k in range(n):
                 for l in range(L):
-                    rank[k, l] += 1 if x0l[i, l] <= x0l[k, l] else 0
-            for i in range(k + 1, n):
-                for l in range(L):
-                    rank[k, l] += 1 if x0l[i, l] < x0l[k, l] else 0
+                    rank[k, l] = 0
+                for i in range(k):
+                    for l in range(L):
+                        rank[k, l] += 1 if x0l[i, l] <= x0l[k, l] else 0
+                for i in range(k + 1, n):
+                    for l in range(L):
+                        rank[k, l] += 1 if x0l[i, l] < x0l[k, l] else 0
         for l in range(L):
             b = b0 + l
             o = order[b]
@@ -351,7 +355,8 @@ def prepare(x0, c0, s0, R, R_lo):
                 x[b, k] = x0[b, i]
                 s[b, k] = s0[b, i]
                 w[b, k] = c0[b, i] * s0[b, i]
-        _geometry_lanes(x, R, R_lo, b0, L, n, xl, RR, RL, D, H, C1, C2, K, CL, dist, comp, counts, nclose)
+        if lanes:
+            _geometry_lanes(x, R, R_lo, b0, L, n, xl, RR, RL, D, H, C1, C2, K, CL, dist, comp, counts, nclose)
         for l in range(L):
             b = b0 + l
             if not finite[l]:
