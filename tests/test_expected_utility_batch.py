@@ -306,7 +306,7 @@ KINDS = ["cont", "grid", "twins", "ulps", "nan", "odd"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 10, 13, 17])
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 10, 13, 17, 30, 31])
 def test_prepare_equals_the_earlier_kernel_for_every_batch_size(kind, n):
     x0, c0, s0, R, R_lo = _hostile(kind, 70, n, 17 * n + KINDS.index(kind))
     for B in range(1, 71):

@@ -274,6 +274,9 @@ def _geometry_row(xb, Rb, Rl, n, dist, comp):
 #: where the arithmetic is the same for every draw: the compiler vectorises across draws
 #: (32 amortises the loops' set-up over the 8 lanes of a vector; 8 or 64 were slower)
 LANES = 32
+#: the most actors for which :func:`prepare` works across draws (its full midpoint counts cost
+#: n^3 a draw: at 32 actors and more the pointer walk of :func:`_counts_row` is faster)
+LANES_ACTORS = 30
 
 
 @njit(cache=True, error_model="numpy")
@@ -289,10 +292,10 @@ def prepare(x0, c0, s0, R, R_lo):
     :data:`LANES` draws at a time, draws innermost: a draw with finite positions counts each
     actor's place (the actors before it at a position ``<=`` its own, after it ``<``: the
     stable order, unique) and takes the geometry and the counts of :func:`_geometry_lanes`; a
-    draw with a NaN or infinite position, and every draw of a block of fewer than
-    ``LANES / 2`` draws, keeps the insertion sort, :func:`_geometry_row` and
-    :func:`_counts_row` (NaN sorts last, and the pointer walk's answer is the plain count
-    only for finite sorted positions)."""
+    draw with a NaN or infinite position, every draw of a block of fewer than ``LANES / 2``
+    draws and of more than :data:`LANES_ACTORS` actors keeps the insertion sort,
+    :func:`_geometry_row` and :func:`_counts_row` (NaN sorts last, and the pointer walk's
+    answer is the plain count only for finite sorted positions)."""
     B, n = x0.shape
     order = np.empty((B, n), np.intp)
     inv = np.empty((B, n), np.intp)
@@ -313,7 +316,9 @@ def prepare(x0, c0, s0, R, R_lo):
     rank, K, CL, finite = il[:n], il[n], il[n + 1], il[n + 2]
     for b0 in range(0, B, LANES):
         L = min(LANES, B - b0)
-        lanes = 2 * L >= LANES  # (fewer draws: the vectorised loops would run their scalar tails)
+        # (fewer draws: the vectorised loops would run their scalar tails; more actors: the full
+        # counts, n^3 a draw, cost more than the pointer walk)
+        lanes = 2 * L >= LANES and n <= LANES_ACTORS
         for l in range(L):
             b = b0 + l
             ok = lanes
@@ -822,7 +827,8 @@ def _column_sums(T, n, m, out, acc):
                 for c in range(m):
                     acc[k, c] += T[base + k, c]
         for c in range(m):
-            out[c] = ((acc[0, c] + acc[1, c]) + (acc[2, c] + acc[3, c])) + ((acc[4, c] + acc[5, c]) + (acc[6, c] + acc[7, c]))
+            left = (acc[0, c] + acc[1, c]) + (acc[2, c] + acc[3, c])
+            out[c] = left + ((acc[4, c] + acc[5, c]) + (acc[6, c] + acc[7, c]))
     for k in range(n - n % 8, n):
         for c in range(m):
             out[c] += T[k, c]
