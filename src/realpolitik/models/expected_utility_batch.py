@@ -670,13 +670,21 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
     computes them, and ``r`` in input order.  With ``want_pow`` also :func:`pow_args` of
     ``dist`` and ``r`` (else two empty arrays).  Returns ``(r, err_r, r_input, base, ex)``.
 
-    Several draws at a time (up to :data:`LANES`, fewer for many actors): the terms are laid
-    out ``T[j, l n + i]`` (row ``j``; draw ``l`` of the block, evaluator ``i``), the rows of
-    the sum in input order already in that order, so every evaluator's pairwise sum over ``j``
-    of every draw of the block runs at once (:func:`_column_sums`: the same additions in
-    the same order); with all-pairs probabilities and ``adversary`` (``b`` reads ``P[j, i]``:
-    contiguous) ``P`` is divided out in the same pass (the operations of :func:`_probs`);
-    ``pow_args`` is written per draw."""
+    Up to :data:`LANES_ACTORS` actors several draws at a time (:func:`_security_lanes`),
+    more actors a draw at a time (:func:`_security_rows`, where the lanes were slower)."""
+    if dist.shape[1] > LANES_ACTORS:
+        return _security_rows(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, keps, eps, want_pow)
+    return _security_lanes(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, keps, eps, want_pow)
+
+
+@njit(cache=True, error_model="numpy")
+def _security_lanes(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, keps, eps, want_pow):
+    """:func:`security` for blocks of up to :data:`LANES` draws: the terms are laid out
+    ``T[j, l n + i]`` (row ``j``; draw ``l`` of the block, evaluator ``i``), the rows of the
+    sum in input order already in that order, so every evaluator's pairwise sum over ``j`` of
+    every draw of the block runs at once (:func:`_column_sums`: the same additions in the same
+    order); with all-pairs probabilities and ``adversary`` (``b`` reads ``P[j, i]``:
+    contiguous) ``P`` is divided out in the same pass (the operations of :func:`_probs`)."""
     B, n, _ = dist.shape
     r = np.empty((B, n))
     er = np.empty((B, n))
@@ -696,11 +704,9 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
     abl = np.empty(m)
     sb = np.empty(n)
     eb = np.empty(n)
-    row = np.empty(n)
     slot = np.empty(n, np.intp)
     own = adversary and own_salience
     fused = adversary and not paper
-    q0 = 0
     for b0 in range(0, B, lanes):
         L = min(lanes, B - b0)
         for l in range(L):
@@ -726,7 +732,7 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
                         T[tj, c0 + i] = t
                         E[j, c0 + i] = e
                         A[j, c0 + i] = abs(t)
-            else:
+            else:  # (one loop for both was slower)
                 _probs(N, eN, Nf, eNf, D, eD, paper, dist, b, n, P, eP, Pf, ePf)
                 for j in range(n):
                     sj = s[b, j]
@@ -749,57 +755,106 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
                 T[slot[i], c0 + i] = 0.0
                 E[i, c0 + i] = 0.0
                 A[i, c0 + i] = 0.0
-        if n <= 128:
-            _column_sums(T, n, L * n, sbl, acc)
-            _column_sums(E, n, L * n, ebl, acc)
-            _column_sums(A, n, L * n, abl, acc)
-        else:  # NumPy halves rows of more than 128 terms
-            for c in range(L * n):
-                for j in range(n):
-                    row[j] = T[j, c]
-                sbl[c] = _np_sum(row, n)
-                for j in range(n):
-                    row[j] = E[j, c]
-                ebl[c] = _np_sum(row, n)
-                for j in range(n):
-                    row[j] = A[j, c]
-                abl[c] = _np_sum(row, n)
+        _column_sums(T, n, L * n, sbl, acc)
+        _column_sums(E, n, L * n, ebl, acc)
+        _column_sums(A, n, L * n, abl, acc)
         for l in range(L):
             b = b0 + l
             for i in range(n):
                 sb[i] = sbl[l * n + i]
                 eb[i] = ebl[l * n + i] + neps * abl[l * n + i]
-            # eqs. (34), (33) with the rounding bounds (_risk_exponents, operation for operation)
-            hi = _nanmax(sb, n)
-            lo = _nanmin(sb, n)
-            spread = hi - lo
-            ah = abs(hi)
-            al = abs(lo)
-            big = ah if (ah >= al or ah != ah) else al
-            big = big if (big >= 1.0 or big != big) else 1.0
-            ok = spread > 1e-12 * big
-            div = spread if ok else 1.0
-            e = _nanmax(eb, n)
-            for i in range(n):
-                Rk = (2.0 * sb[i] - hi - lo) / div if ok else 0.0
-                r[b, i] = (1.0 - Rk / 3.0) / (1.0 + Rk / 3.0)
-                if ok:
-                    er[b, i] = 1.5 * (2.0 * eb[i] + 2.0 * e + 2.0 * e * abs(Rk)) / div + 8 * eps
-                else:
-                    er[b, i] = 0.0
-            for i in range(n):
-                rin[b, i] = r[b, inv[b, i]]
-            if want_pow:  # pow_args of this draw
-                for k in range(n):
-                    rk = r[b, k]
-                    for a in range(k):
-                        base[q0 + a] = dist[b, k, a]
-                        ex[q0 + a] = rk
-                    for a in range(k + 1, n):
-                        base[q0 + a - 1] = dist[b, k, a]
-                        ex[q0 + a - 1] = rk
-                    q0 += n - 1
+            _risk_row(sb, eb, n, eps, b, inv, r, er, rin)
+            if want_pow:
+                _pow_row(dist, r, b, n, base, ex)
     return r, er, rin, base, ex
+
+
+@njit(cache=True, error_model="numpy")
+def _security_rows(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, keps, eps, want_pow):
+    """:func:`security` a draw at a time, an evaluator's row at a time (the sums by
+    :func:`_np_sum`): the kernel as it was, kept for more than :data:`LANES_ACTORS` actors."""
+    B, n, _ = dist.shape
+    sec = np.empty((B, n))
+    esec = np.empty((B, n))
+    r = np.empty((B, n))
+    er = np.empty((B, n))
+    rin = np.empty((B, n))
+    P, eP, Pf, ePf, Nf, eNf = _prob_scratch(N, eN, B, n)
+    src = np.empty(n)
+    es = np.empty(n)
+    row = np.empty(n)
+    sr = np.empty(n)
+    for b in range(B):
+        _probs(N, eN, Nf, eNf, D, eD, paper, dist, b, n, P, eP, Pf, ePf)
+        if adversary:  # b reads P[j, i]
+            for i in range(n):
+                for j in range(i + 1, n):
+                    P[i, j], P[j, i] = P[j, i], P[i, j]
+                    eP[i, j], eP[j, i] = eP[j, i], eP[i, j]
+        for i in range(n):
+            own = adversary and own_salience
+            for j in range(n):
+                sr[j] = s[b, i] if own else s[b, j]
+            for j in range(n):
+                dm = dist[b, i, j]
+                if dm > 1.0:
+                    dm = 1.0
+                src[j], es[j] = _eu_term(2.0 * dm, 4.0 * dm, P[i, j], eP[i, j], sr[j], keps)
+            src[i] = 0.0  # j != i
+            es[i] = 0.0
+            for j in range(n):
+                row[j] = src[inv[b, j]]
+            sec[b, i] = _np_sum(row, n)
+            for j in range(n):
+                row[j] = abs(src[j])
+            esec[b, i] = _np_sum(es, n) + neps * _np_sum(row, n)
+        _risk_row(sec[b], esec[b], n, eps, b, inv, r, er, rin)
+    if want_pow:
+        base, ex = pow_args(dist, r)
+    else:
+        base, ex = np.empty(0), np.empty(0)
+    return r, er, rin, base, ex
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _risk_row(sb, eb, n, eps, b, inv, r, er, rin):
+    """Draw ``b``'s risk exponents and their bounds from its security levels ``sb`` and their
+    bounds ``eb`` (eqs. 34, 33; :func:`~realpolitik.models.expected_utility._risk_exponents`,
+    operation for operation), and ``r`` in input order."""
+    hi = _nanmax(sb, n)
+    lo = _nanmin(sb, n)
+    spread = hi - lo
+    ah = abs(hi)
+    al = abs(lo)
+    big = ah if (ah >= al or ah != ah) else al
+    big = big if (big >= 1.0 or big != big) else 1.0
+    ok = spread > 1e-12 * big
+    div = spread if ok else 1.0
+    e = _nanmax(eb, n)
+    for i in range(n):
+        Rk = (2.0 * sb[i] - hi - lo) / div if ok else 0.0
+        r[b, i] = (1.0 - Rk / 3.0) / (1.0 + Rk / 3.0)
+        if ok:
+            er[b, i] = 1.5 * (2.0 * eb[i] + 2.0 * e + 2.0 * e * abs(Rk)) / div + 8 * eps
+        else:
+            er[b, i] = 0.0
+    for i in range(n):
+        rin[b, i] = r[b, inv[b, i]]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _pow_row(dist, r, b, n, base, ex):
+    """Draw ``b``'s part of :func:`pow_args`."""
+    q0 = b * n * (n - 1)
+    for k in range(n):
+        rk = r[b, k]
+        for a in range(k):
+            base[q0 + a] = dist[b, k, a]
+            ex[q0 + a] = rk
+        for a in range(k + 1, n):
+            base[q0 + a - 1] = dist[b, k, a]
+            ex[q0 + a - 1] = rk
+        q0 += n - 1
 
 
 @njit(cache=True, error_model="numpy")
