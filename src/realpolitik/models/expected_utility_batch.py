@@ -1271,12 +1271,8 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
                         if mj:
                             k = key[j]
                     kv[j] = k
-                    if j == 0:
-                        best = k
-                    elif k != k:
-                        nan = True
-                    elif best == best and k < best:
-                        best = k
+                    nan |= (j > 0) & (k != k)
+                    best = k if (j == 0) | (k < best) else best
                 if nan:
                     best = np.nan
                 jj = -1
@@ -1319,12 +1315,8 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
                     glo[j] = (-1.0 if g < 0 else 1.0) * lo
                     k = gh if mj else np.inf
                     kv[j] = k
-                    if j == 0:
-                        bh = k
-                    elif k != k:
-                        nan = True
-                    elif bh == bh and k < bh:
-                        bh = k
+                    nan |= (j > 0) & (k != k)
+                    bh = k if (j == 0) | (k < bh) else bh
                 if nan:
                     bh = np.nan
                 bl = np.inf
@@ -1332,12 +1324,8 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
                 for j in range(n):
                     k = glo[j] if (m[j] and kv[j] == bh) else np.inf
                     key[j] = k
-                    if j == 0:
-                        bl = k
-                    elif k != k:
-                        nan = True
-                    elif bl == bl and k < bl:
-                        bl = k
+                    nan |= (j > 0) & (k != k)
+                    bl = k if (j == 0) | (k < bl) else bl
                 if nan:
                     bl = np.nan
                 jj = -1
