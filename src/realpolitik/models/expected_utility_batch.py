@@ -1181,6 +1181,7 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
     P, eP, Pf, ePf, Nf, eNf = _prob_scratch(N, eN, B, n)
     distf = dist.reshape((B, nn))
     four_eps = 4 * eps
+    fused = n <= 16
     for bi in range(B):
         xb = x[bi]
         orig = order[bi]
@@ -1243,18 +1244,59 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
             if p == 4:
                 continue
             # m: the pairs in the receiver's region; maybe: pairs whose error box reaches it
-            # (none unless some box crosses a boundary).  Each minimum below is _nanmin's (NaN
-            # if any is NaN), kept as it goes; the choice is _choose1's.
+            # (none unless some box crosses a boundary).  Each minimum is _nanmin's (NaN if any
+            # is NaN), the choice _choose1's.  Up to 16 actors the minima are kept as the keys
+            # are computed (fewer passes over a short row); beyond, pass after pass (the
+            # passes then vectorise and are faster).
             if p == 2:
-                best = np.inf
-                nan = False
-                for j in range(n):
-                    mj = pri[i, j] == p
-                    mb = boxed and (lop[i, j] <= p) and (hip[i, j] >= p) and not mj
-                    m[j] = mj
-                    maybe[j] = mb
-                    k = np.inf
-                    if mj or mb or j == 0:  # else never read (j = 0: the choice of a receiver without one)
+                if fused:
+                    best = np.inf
+                    nan = False
+                    for j in range(n):
+                        mj = pri[i, j] == p
+                        mb = boxed and (lop[i, j] <= p) and (hip[i, j] >= p) and not mj
+                        m[j] = mj
+                        maybe[j] = mb
+                        k = np.inf
+                        if mj or mb or j == 0:  # else never read (j = 0: the choice of a receiver without one)
+                            xj = xb[j]
+                            aa = abs(a[i, j])
+                            bb = abs(bq[i, j])
+                            frac = aa / (bb if bq[i, j] != 0 else 1.0)
+                            offer[j] = xi + (xj - xi) * frac
+                            gap = abs(xj - xi)
+                            if weighted:
+                                key[j] = (aa * xi + bb * xj) / (aa + bb)
+                                den = aa + bb
+                                ek[j] = gap * (ea[i, j] * bb + eb[i, j] * aa) / (den * den) + four_eps * (abs(xi) + abs(xj))
+                            else:
+                                key[j] = gap * frac
+                                ek[j] = key[j] * (ea[i, j] / aa + eb[i, j] / bb + four_eps)
+                            if mj:
+                                k = key[j]
+                        kv[j] = k
+                        nan |= (j > 0) & (k != k)
+                        best = k if (j == 0) | (k < best) else best
+                    if nan:
+                        best = np.nan
+                    jj = -1
+                    for j in range(n):
+                        t = m[j] and kv[j] == best
+                        tied[j] = t
+                        if t and (jj < 0 or orig[j] < orig[jj]):
+                            jj = j
+                    if lowest:
+                        jj = _decide_choose(tied, offer, orig, n, lowest, ghi)
+                    elif jj < 0:
+                        jj = 0
+                else:
+                    for j in range(n):
+                        m[j] = pri[i, j] == p
+                        maybe[j] = boxed and (lop[i, j] <= p) and (hip[i, j] >= p) and not m[j]
+                    for j in range(n):
+                        kv[j] = np.inf
+                        if not (m[j] or maybe[j] or j == 0):
+                            continue  # never read (j = 0: the choice of a receiver without one)
                         xj = xb[j]
                         aa = abs(a[i, j])
                         bb = abs(bq[i, j])
@@ -1268,23 +1310,12 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
                         else:
                             key[j] = gap * frac
                             ek[j] = key[j] * (ea[i, j] / aa + eb[i, j] / bb + four_eps)
-                        if mj:
-                            k = key[j]
-                    kv[j] = k
-                    nan |= (j > 0) & (k != k)
-                    best = k if (j == 0) | (k < best) else best
-                if nan:
-                    best = np.nan
-                jj = -1
-                for j in range(n):
-                    t = m[j] and kv[j] == best
-                    tied[j] = t
-                    if t and (jj < 0 or orig[j] < orig[jj]):
-                        jj = j
-                if lowest:
+                        if m[j]:
+                            kv[j] = key[j]
+                    best = _decide_min(kv, n)
+                    for j in range(n):
+                        tied[j] = m[j] and kv[j] == best
                     jj = _decide_choose(tied, offer, orig, n, lowest, ghi)
-                elif jj < 0:
-                    jj = 0
                 kb = key[jj]
                 ekb = ek[jj]
                 xt = xb[jj]
@@ -1300,47 +1331,71 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
                 if lands and mv == xt:
                     mv = np.nextafter(xt, xi)
             else:
-                bh = np.inf
-                nan = False
-                for j in range(n):
-                    mj = pri[i, j] == p
-                    m[j] = mj
-                    maybe[j] = boxed and (lop[i, j] <= p) and (hip[i, j] >= p) and not mj
-                    xj = xb[j]
-                    g = xj - xi
-                    bv = g - xj
-                    lo = (xj - (g - bv)) + (-xi - bv)
-                    gh = abs(g)
-                    ghi[j] = gh
-                    glo[j] = (-1.0 if g < 0 else 1.0) * lo
-                    k = gh if mj else np.inf
-                    kv[j] = k
-                    nan |= (j > 0) & (k != k)
-                    bh = k if (j == 0) | (k < bh) else bh
-                if nan:
-                    bh = np.nan
-                bl = np.inf
-                nan = False
-                for j in range(n):
-                    k = glo[j] if (m[j] and kv[j] == bh) else np.inf
-                    key[j] = k
-                    nan |= (j > 0) & (k != k)
-                    bl = k if (j == 0) | (k < bl) else bl
-                if nan:
-                    bl = np.nan
-                jj = -1
-                any_near = False
-                for j in range(n):
-                    t = m[j] and kv[j] == bh and key[j] == bl
-                    tied[j] = t
-                    if t and (jj < 0 or orig[j] < orig[jj]):
-                        jj = j
-                    if maybe[j] and ((ghi[j] < bh) or ((ghi[j] == bh) and (glo[j] <= bl))):
-                        any_near = True
-                if lowest:
+                if fused:
+                    bh = np.inf
+                    nan = False
+                    for j in range(n):
+                        mj = pri[i, j] == p
+                        m[j] = mj
+                        maybe[j] = boxed and (lop[i, j] <= p) and (hip[i, j] >= p) and not mj
+                        xj = xb[j]
+                        g = xj - xi
+                        bv = g - xj
+                        lo = (xj - (g - bv)) + (-xi - bv)
+                        gh = abs(g)
+                        ghi[j] = gh
+                        glo[j] = (-1.0 if g < 0 else 1.0) * lo
+                        k = gh if mj else np.inf
+                        kv[j] = k
+                        nan |= (j > 0) & (k != k)
+                        bh = k if (j == 0) | (k < bh) else bh
+                    if nan:
+                        bh = np.nan
+                    bl = np.inf
+                    nan = False
+                    for j in range(n):
+                        k = glo[j] if (m[j] and kv[j] == bh) else np.inf
+                        key[j] = k
+                        nan |= (j > 0) & (k != k)
+                        bl = k if (j == 0) | (k < bl) else bl
+                    if nan:
+                        bl = np.nan
+                    jj = -1
+                    any_near = False
+                    for j in range(n):
+                        t = m[j] and kv[j] == bh and key[j] == bl
+                        tied[j] = t
+                        if t and (jj < 0 or orig[j] < orig[jj]):
+                            jj = j
+                        if maybe[j] and ((ghi[j] < bh) or ((ghi[j] == bh) and (glo[j] <= bl))):
+                            any_near = True
+                    if lowest:
+                        jj = _decide_choose(tied, xb, orig, n, lowest, offer)
+                    elif jj < 0:
+                        jj = 0
+                else:
+                    for j in range(n):
+                        m[j] = pri[i, j] == p
+                        maybe[j] = boxed and (lop[i, j] <= p) and (hip[i, j] >= p) and not m[j]
+                    for j in range(n):
+                        xj = xb[j]
+                        g = xj - xi
+                        bv = g - xj
+                        lo = (xj - (g - bv)) + (-xi - bv)
+                        ghi[j] = abs(g)
+                        glo[j] = (-1.0 if g < 0 else 1.0) * lo
+                        kv[j] = ghi[j] if m[j] else np.inf
+                    bh = _decide_min(kv, n)
+                    for j in range(n):
+                        key[j] = glo[j] if (m[j] and kv[j] == bh) else np.inf
+                    bl = _decide_min(key, n)
+                    for j in range(n):
+                        tied[j] = m[j] and kv[j] == bh and key[j] == bl
                     jj = _decide_choose(tied, xb, orig, n, lowest, offer)
-                elif jj < 0:
-                    jj = 0
+                    any_near = False
+                    for j in range(n):
+                        if maybe[j] and ((ghi[j] < bh) or ((ghi[j] == bh) and (glo[j] <= bl))):
+                            any_near = True
                 mv = xb[jj]
             if any_near or hip[i, jj] != lop[i, jj]:
                 und[i] = True
