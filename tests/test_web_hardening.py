@@ -285,6 +285,7 @@ def test_compiled_cores_are_loaded_before_a_jobs_memory_budget():
     code = ("import sys; from realpolitik.web import tasks; tasks._preload();"
             "print(all(m in sys.modules for m in ('numba', 'realpolitik.models.exchange_batch',"
             " 'realpolitik.models.expected_utility_batch', 'realpolitik.models.smp.kernels',"
+            " 'realpolitik.models._numpy_loops', 'realpolitik.models.expected_utility_fused',"
             " 'realpolitik.models.war.record_kernel')))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "True", out.stderr

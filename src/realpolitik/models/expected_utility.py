@@ -180,6 +180,21 @@ BATCH_ELEMENTS = 25_600
 KERNEL_ELEMENTS = 3200
 
 
+#: run the compiled round in one call (:mod:`realpolitik.models.expected_utility_fused`) where
+#: NumPy's own loops could be loaded and checked; False: the staged path (kernels between NumPy calls)
+FUSED = True
+
+
+def _fused(B: int, n: int):
+    """The one-call compiled round for ``B`` draws of ``n`` actors, or None (NumPy's loops not
+    available, or a round whose close pairs ``_stable_numerators`` would chunk)."""
+    if not FUSED or B * n**3 > CHUNK_ELEMENTS:
+        return None
+    from realpolitik.models import expected_utility_fused
+
+    return expected_utility_fused if expected_utility_fused.AVAILABLE else None
+
+
 def _kernels(B: int, n: int):
     """The compiled kernels for a round of ``B`` draws and ``n`` actors, or None (small work,
     single runs of ordinary scenarios: numba's import would cost more than it saves)."""
@@ -908,10 +923,19 @@ def _eu_round_compiled(x, c, s, R, opt: ExpectedUtilityOptions, R_lo, kern) -> R
     ``expm1``), the kernels do the rest in NumPy's order of operations, so the
     numbers are the NumPy path's bit for bit (tests/test_expected_utility_batch.py)."""
     B, n = x.shape
+    paper = opt.probability_mode == "paper"
+    fused = _fused(B, n)
+    if fused is not None:  # the same steps in one compiled call
+        X, TG, KD, SA, SB, rr, UD, SH = fused.eu_round(
+            np.ascontiguousarray(x), np.ascontiguousarray(c), np.ascontiguousarray(s), np.ascontiguousarray(R),
+            np.zeros_like(R) if R_lo is None else np.ascontiguousarray(R_lo), paper, opt.vote_risk == "voter-r",
+            opt.resist_salience != "printed-25b", opt.security == "adversary", opt.perspective_r != "evaluator",
+            opt.capitulation, opt.conflict_moves, opt.offer_rule == "weighted-position",
+            opt.tie_break == "lowest-position", fused.ADDRESSES)
+        return RoundResult(X, TG, KD, SA, SB, rr, None, UD, SH)
     # sorted actors, distances, midpoint counts and the close pairs in one compiled pass
     x, s, w, order, inv, dist, comp, counts, *close = kern.prepare(
         x, c, s, R, np.zeros_like(R) if R_lo is None else R_lo)
-    paper = opt.probability_mode == "paper"
     merged = [np.empty((0, 0, 0), np.intp)]
 
     def numerators(d, r_vote):

@@ -92,7 +92,8 @@ def _preload() -> None:
     import importlib
 
     # the compiled cores (each imports numba, which maps libllvmlite.so) now, outside the budget
-    for name in ("exchange_batch", "expected_utility_batch", "smp.kernels", "war.record_kernel"):
+    for name in ("exchange_batch", "expected_utility_batch", "_numpy_loops", "expected_utility_fused", "smp.kernels",
+                 "war.record_kernel"):
         importlib.import_module(f"realpolitik.models.{name}")
     _PRELOADED = True
 

@@ -1,0 +1,196 @@
+"""The expected-utility round, and the rounds of a chunk of draws, in one compiled call.
+
+:func:`realpolitik.models.expected_utility._eu_round_compiled` runs the round (``Q = 1``) as
+a dozen compiled kernels (:mod:`realpolitik.models.expected_utility_batch`) with NumPy's
+transcendental functions and a BLAS product between them: Python and NumPy's per-call costs
+were about a sixth of the round.  Here the same kernels run in one compiled function
+(:func:`eu_round`), which calls NumPy's own inner loops and OpenBLAS's ``dgemv`` through
+:mod:`realpolitik.models._numpy_loops` with the pointers, counts and strides NumPy passes for
+each expression it replaces, so every number is the staged path's bit for bit
+(tests/test_expected_utility_fused.py).  Used only where :data:`_numpy_loops.AVAILABLE`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import numpy as np
+from numba import njit
+from numba.core import caching
+
+from realpolitik.models import _numpy_loops as nl
+from realpolitik.models import exchange_batch, expected_utility
+from realpolitik.models import expected_utility_batch as kb
+from realpolitik.models.exchange_batch import _np_sum
+from realpolitik.models.expected_utility import EPS, KAPPA, SNAP
+
+AVAILABLE = nl.AVAILABLE
+ADDRESSES = nl.ADDRESSES
+
+#: the sources compiled into this module's functions (numba's cache checks only the file a
+#: function is defined in: a kernel changed in expected_utility_batch.py would be served stale)
+_SOURCES = tuple(os.path.abspath(m.__file__) for m in (kb, exchange_batch, expected_utility, nl))
+_HERE = os.path.abspath(__file__)
+
+
+def _stamp() -> bytes:
+    h = hashlib.sha256()
+    for path in (_HERE, *_SOURCES):
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return h.digest()
+
+
+def _locator(base):
+    class Locator(base):
+        """numba's cache locator for this file, stamped with the sources it compiles in."""
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if os.path.abspath(py_file) != _HERE:
+                return None
+            return super().from_function(py_func, py_file)
+
+        def get_source_stamp(self):
+            return _stamp()
+
+    return Locator
+
+
+for _base in (caching.InTreeCacheLocator, caching.UserProvidedCacheLocator):  # user-provided first
+    caching.CacheImpl._locator_classes.insert(0, _locator(_base))
+
+
+@njit(cache=True, error_model="numpy")
+def _stable(addrs, x, dist, w, r_vote, voter, pb, pu, pv, N, eN, n):
+    """The close pairs' numerators as ``_stable_numerators``' compiled branch computes them
+    (``du**rk * expm1(rk * log1p(t / where(du > 0, du, 1)))`` where ``du > 0``, else
+    ``dv**rk``; NumPy's loops over the ``[pairs, n]`` arrays), written into ``N``, ``eN``."""
+    t, du, dv = kb.close_terms(x, dist, pb, pu, pv)
+    P = pb.size
+    if voter:
+        K = P * n
+        rk = np.empty((P, n))
+        for q in range(P):
+            for k in range(n):
+                rk[q, k] = r_vote[pb[q], k]
+        a1 = np.empty((P, n))
+        nl.binary(addrs, nl.POWER, du, rk, a1, K, 8, 8, 8)
+        a3 = np.empty((P, n))
+        for q in range(P):
+            for k in range(n):
+                d = du[q, k]
+                a3[q, k] = t[q, k] / (d if d > 0 else 1.0)
+        a4 = np.empty((P, n))
+        nl.unary(addrs, nl.LOG1P, a3, a4, K, 8, 8)
+        for q in range(P):
+            for k in range(n):
+                a3[q, k] = rk[q, k] * a4[q, k]
+        nl.unary(addrs, nl.EXPM1, a3, a4, K, 8, 8)
+        a7 = np.empty((P, n))
+        nl.binary(addrs, nl.POWER, dv, rk, a7, K, 8, 8, 8)
+        for q in range(P):
+            for k in range(n):
+                t[q, k] = a1[q, k] * a4[q, k] if du[q, k] > 0 else a7[q, k]
+    Ns = kb.close_sums(t, w, pb)
+    ke = KAPPA * (n + 2) * EPS
+    for q in range(P):
+        N[pb[q], pu[q], pv[q]] = Ns[q]
+        eN[pb[q], pu[q], pv[q]] = ke * Ns[q]
+
+
+@njit(cache=True, error_model="numpy")
+def _denominators(addrs, Gs, B, n):
+    """``D = 2 (Gs @ coef).sum(-1)`` and ``eD = (2 (n + 2) EPS) 2 (Gs @ |coef|).sum(-1)`` with
+    NumPy's ``dgemv`` per matrix and its pairwise row sums."""
+    coef = np.empty(n)
+    acoef = np.empty(n)
+    for k in range(n):
+        coef[k] = 2.0 * k - n + 1.0
+        acoef[k] = abs(coef[k])
+    g = np.empty((B, n))
+    ga = np.empty((B, n))
+    nl.matvec(addrs, Gs, coef, g)
+    nl.matvec(addrs, Gs, acoef, ga)
+    D = np.empty(B)
+    eD = np.empty(B)
+    ke = 2.0 * (n + 2) * EPS * 2.0
+    for b in range(B):
+        D[b] = 2.0 * _np_sum(g[b], n)
+        eD[b] = ke * _np_sum(ga[b], n)
+    return D, eD
+
+
+@njit(cache=True, error_model="numpy")
+def _numerators(addrs, x, dist, d, w, counts, r_vote, voter, paper, pb, pu, pv, perm, B, n):
+    """``numerators`` of ``_eu_round_compiled``: ``(N, eN, D, eD, perm)``."""
+    N, eN, Gs, perm = kb.votes(d, w, counts, 2.0 * (n + 2) * EPS, not paper, perm)
+    if pb.size:
+        _stable(addrs, x, dist, w, r_vote, voter, pb, pu, pv, N, eN, n)
+    if paper:
+        return N, eN, np.empty(0), np.empty(0), perm
+    D, eD = _denominators(addrs, Gs, B, n)
+    return N, eN, D, eD, perm
+
+
+@njit(cache=True, error_model="numpy")
+def _expm1_terms(addrs, arg, dp, pos, r, col, K):
+    t1, t2 = kb.log_expand(arg, dp, pos, r, col)
+    nl.unary(addrs, nl.EXPM1, t1, t1, K, 8, 8)
+    nl.unary(addrs, nl.EXPM1, t2, t2, K, 8, 8)
+    return t1, t2
+
+
+@njit(cache=True, error_model="numpy")
+def eu_round(x0, c0, s0, R, R_lo, paper, voter_r, own_salience, adversary, own_perspective, capitulation, conflict,
+             weighted, lowest, addrs):
+    """:func:`~realpolitik.models.expected_utility._eu_round_compiled` in one call: returns
+    ``(X, TG, KD, SA, SB, r, UD, SH)`` (input order; ``r`` the risk exponents)."""
+    B, n = x0.shape
+    x, s, w, order, inv, dist, comp, counts, pb, pu, pv = kb.prepare(x0, c0, s0, R, R_lo)
+    perm = np.empty((0, 0, 0), np.intp)
+    N1, eN1, D1, eD1, perm = _numerators(addrs, x, dist, dist, w, counts, s, False, paper, pb, pu, pv, perm, B, n)
+    r, er, rr, base, ex = kb.security(N1, eN1, D1, eD1, paper, dist, s, own_salience, adversary, inv, n * EPS,
+                                      KAPPA * EPS, EPS, voter_r)
+    escale = None
+    if voter_r:  # dist ** r[:, :, None] off the diagonal, in place as np.power(base, ex, out=base)
+        if base.size:
+            nl.binary(addrs, nl.POWER, base, ex, base, base.size, 8, 8, 8)
+        d2 = kb.unpack_pow(base, r, B, n)
+        N2, eN2, D2, eD2, perm = _numerators(addrs, x, dist, d2, w, counts, r, True, paper, pb, pu, pv, perm, B, n)
+        esc = np.empty(B)
+        for b in range(B):
+            esc[b] = 50.0 * kb._nanmax(er[b], n)
+        escale = esc
+    else:
+        N2, eN2, D2, eD2 = N1, eN1, D1, eD1
+    arg, ka, dp, pos = kb.log_args(dist, comp)
+    K = arg.size
+    if ka:
+        nl.unary(addrs, nl.LOG1P, arg, arg, ka, 8, 8)
+    if K - ka:
+        tail = arg[ka:]
+        nl.unary(addrs, nl.LOG, tail, tail, K - ka, 8, 8)
+    if dp.size:
+        nl.unary(addrs, nl.LOG1P, dp, dp, dp.size, 8, 8)
+    # h = 4 (1/2)^r (np.power with a broadcast scalar base: stride 0) and the bounds' factor
+    half = np.full(1, 0.5)
+    h = np.empty((B, n))
+    nl.binary(addrs, nl.POWER, half, r, h, B * n, 0, 8, 8)
+    fac = np.empty((B, n))
+    ke = KAPPA * EPS
+    for b in range(B):
+        for i in range(n):
+            h[b, i] = 4.0 * h[b, i]
+            fac[b, i] = ke + 4.0 * er[b, i]
+    M = B * n * n
+    emA, epA = _expm1_terms(addrs, arg, dp, pos, r, False, M)
+    if own_perspective:
+        emB, epB = _expm1_terms(addrs, arg, dp, pos, r, True, M)
+    else:
+        emB, epB = emA, epA
+    X, TG, KD, SA, SB, UD, SH = kb.decide(x, dist, N2, eN2, D2, eD2, paper, escale, emA, epA, h, emB, epB, h, s, fac,
+                                          fac, own_perspective, own_salience, R, order, capitulation, conflict,
+                                          weighted, lowest, SNAP, EPS)
+    return X, TG, KD, SA, SB, rr, UD, SH
