@@ -195,6 +195,32 @@ def _fused(B: int, n: int):
     return expected_utility_fused if expected_utility_fused.AVAILABLE else None
 
 
+#: run the rounds between events compiled too (:func:`realpolitik.models.expected_utility_fused.run_segment`;
+#: False: one compiled call per round)
+FUSED_ROUNDS = True
+#: draws per block inside the compiled rounds (a draw's rounds do not depend on the others')
+FUSED_BLOCK = 32
+
+
+def _segment(x, c, s, idx, B: int):
+    """The compiled rounds (:mod:`realpolitik.models.expected_utility_fused`) for the actors
+    ``idx`` of a chunk of ``B`` draws, or None (the Python loop): where the round itself would
+    run fused and each round's median and mean compiled (see :func:`run_rounds`' ``stats``)."""
+    n = idx.size
+    if not FUSED_ROUNDS or n < 2 or _kernels(B, n) is None:
+        return None
+    fused = _fused(B, n)
+    if fused is None:
+        return None
+    xs, ws = x[:, idx], c[:, idx] * s[:, idx]
+    return fused if xs.flags.c_contiguous == ws.flags.c_contiguous else None
+
+
+def _stats_seq(x, c, s, idx) -> bool:
+    """``seq`` of :func:`realpolitik.models.expected_utility_batch.median_mean` as ``stats`` gives it."""
+    return not x[:, idx].flags.c_contiguous
+
+
 def _kernels(B: int, n: int):
     """The compiled kernels for a round of ``B`` draws and ``n`` actors, or None (small work,
     single runs of ordinary scenarios: numba's import would cost more than it saves)."""
@@ -1089,9 +1115,31 @@ def run_rounds(
     stopped = np.full(B, -1)
     calm = np.zeros(B, dtype=int)
     traj = Trajectory(positions, med, mean, stopped, undetermined_from=np.full(B, -1))
-    for t in range(1, T + 1):
+    compiled = not (log or perceive) and opt.Q == 1.0  # rounds that may run in one compiled call
+    ends = sorted(r for r, chs in events.items() if chs)
+    t = 0
+    while t < T:
+        t += 1
         apply(t)
         idx = np.flatnonzero(active)
+        seg = _segment(x, c, s, idx, B) if compiled else None
+        if seg is not None:  # this round and the next ones up to the next event in one compiled call
+            t1 = min([r for r in ends if r > t] + [T + 1])
+            mode = {"per-round": 1, "fixed": 2}.get(opt.range, 0)  # "scale": R as set above
+            R, R_lo = np.array(R, dtype=float), np.array(R_lo, dtype=float)
+            seg.run_segment(x, c, s, idx, t, t1, T, mode, R, R_lo, positions, med, mean, stopped, calm,
+                            traj.undetermined_from, opt.tolerance is not None, float(opt.tolerance or 0.0), opt.k,
+                            _stats_seq(x, c, s, idx), opt.probability_mode == "paper", opt.vote_risk == "voter-r",
+                            opt.resist_salience != "printed-25b", opt.security == "adversary",
+                            opt.perspective_r != "evaluator", opt.capitulation, opt.conflict_moves,
+                            opt.offer_rule == "weighted-position", opt.tie_break == "lowest-position",
+                            seg.ADDRESSES, FUSED_BLOCK)
+            t = t1 - 1
+            if opt.tolerance is not None:
+                traj.stopped = stopped
+                if (stopped >= 0).all():  # every draw has stopped (their later rounds repeat it)
+                    break
+            continue
         cur, cur_lo = span(idx)
         if opt.range == "per-round":
             R, R_lo = cur, cur_lo

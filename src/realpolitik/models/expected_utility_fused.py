@@ -8,6 +8,13 @@ were about a sixth of the round.  Here the same kernels run in one compiled func
 :mod:`realpolitik.models._numpy_loops` with the pointers, counts and strides NumPy passes for
 each expression it replaces, so every number is the staged path's bit for bit
 (tests/test_expected_utility_fused.py).  Used only where :data:`_numpy_loops.AVAILABLE`.
+
+:func:`run_segment` runs the rounds of :func:`~realpolitik.models.expected_utility.run_rounds`
+between two scenario events (the default scenario's are all at round 1) in one call for the
+common case (``Q = 1``, no per-round log, no perceptions): the range modes, draws that met the
+stopping rule, the first undetermined round, positions, median and mean; events stay in
+Python between segments.  It works through the chunk in blocks of draws (a draw's rounds do
+not depend on the others'), each block through all the segment's rounds.
 """
 
 from __future__ import annotations
@@ -194,3 +201,105 @@ def eu_round(x0, c0, s0, R, R_lo, paper, voter_r, own_salience, adversary, own_p
                                           fac, own_perspective, own_salience, R, order, capitulation, conflict,
                                           weighted, lowest, SNAP, EPS)
     return X, TG, KD, SA, SB, rr, UD, SH
+
+
+@njit(cache=True, error_model="numpy")
+def _span(xb, b, n):
+    """``_exact_gap(max, min)`` of row ``b`` of ``xb`` (NaN-propagating max and min)."""
+    hi = kb._extreme(xb[b], n, True)
+    lo = kb._extreme(xb[b], n, False)
+    d = hi - lo
+    bv = d - hi
+    e = (hi - (d - bv)) + (-lo - bv)
+    return abs(d), (-1.0 if d < 0 else 1.0) * e
+
+
+@njit(cache=True, error_model="numpy")
+def run_segment(x, c, s, idx, t0, t1, T, range_mode, R, R_lo, positions, med, mean, stopped, calm, first, has_tol,
+                tol, k, seq, paper, voter_r, own_salience, adversary, own_perspective, capitulation, conflict, weighted,
+                lowest, addrs, block):
+    """Rounds ``t0 .. t1 - 1`` of :func:`~realpolitik.models.expected_utility.run_rounds` for the
+    actors ``idx`` (no event inside: the caller applies them between segments), ``block`` draws
+    at a time (a draw's rounds do not depend on the others'; the round's temporaries stay in
+    cache): the range (``range_mode`` 0: kept, 1: per round, 2: fixed unless wider), the round
+    (:func:`eu_round`), draws that met the stopping rule kept as they are, the first
+    undetermined round (and the round after an unrepresentable state), positions, the median
+    and mean (``median_mean`` with ``seq``), the stopping rule.  Updates ``x``, ``R``,
+    ``R_lo``, ``positions``, ``med``, ``mean``, ``stopped``, ``calm`` and ``first`` in place, as
+    the Python loop does; a block whose draws have all stopped repeats its last round to ``T``."""
+    B, N = x.shape
+    n = idx.size
+    for b0 in range(0, B, block):
+        b1 = min(B, b0 + block)
+        Bb = b1 - b0
+        xb = np.empty((Bb, n))
+        cb = np.empty((Bb, n))
+        sb = np.empty((Bb, n))
+        wb = np.empty((Bb, n))
+        Rs = np.empty(Bb)
+        Rl = np.empty(Bb)
+        for b in range(Bb):
+            for i in range(n):
+                xb[b, i] = x[b0 + b, idx[i]]
+                cb[b, i] = c[b0 + b, idx[i]]
+                sb[b, i] = s[b0 + b, idx[i]]
+                wb[b, i] = cb[b, i] * sb[b, i]
+        for t in range(t0, t1):
+            for b in range(Bb):
+                g = b0 + b
+                if range_mode != 0:
+                    cur, cur_lo = _span(xb, b, n)
+                    if range_mode == 1 or (cur > R[g]) or ((cur == R[g]) and (cur_lo > R_lo[g])):
+                        R[g] = cur
+                        R_lo[g] = cur_lo
+                pos = R[g] > 0
+                Rs[b] = R[g] if pos else 1.0
+                Rl[b] = R_lo[g] if pos else 0.0
+            X, TG, KD, SA, SB, rr, UD, SH = eu_round(xb, cb, sb, Rs, Rl, paper, voter_r, own_salience, adversary,
+                                                     own_perspective, capitulation, conflict, weighted, lowest, addrs)
+            for b in range(Bb):
+                g = b0 + b
+                if stopped[g] >= 0:  # frozen: keeps its positions, no marks
+                    continue
+                und = False
+                for i in range(n):
+                    xb[b, i] = X[b, i]
+                    und = und or UD[b, i]
+                if first[g] < 0 and und:
+                    first[g] = t
+                if t < T and first[g] < 0 and SH[b]:
+                    first[g] = t + 1
+            for b in range(Bb):
+                for i in range(n):
+                    positions[t, b0 + b, idx[i]] = xb[b, i]
+            mdb, mnb = kb.median_mean(xb, wb, seq)
+            for b in range(Bb):
+                g = b0 + b
+                if stopped[g] >= 0:
+                    for j in range(N):
+                        positions[t, g, j] = positions[t - 1, g, j]
+                    med[t, g] = med[t - 1, g]
+                    mean[t, g] = mean[t - 1, g]
+                else:
+                    med[t, g] = mdb[b]
+                    mean[t, g] = mnb[b]
+            if has_tol:
+                alls = True
+                for b in range(Bb):
+                    g = b0 + b
+                    calm[g] = calm[g] + 1 if abs(med[t, g] - med[t - 1, g]) < tol else 0
+                    if stopped[g] < 0 and calm[g] >= k:
+                        stopped[g] = t
+                    alls = alls and stopped[g] >= 0
+                if alls:  # later rounds repeat this one for these draws
+                    for u in range(t + 1, T + 1):
+                        for b in range(Bb):
+                            g = b0 + b
+                            for j in range(N):
+                                positions[u, g, j] = positions[t, g, j]
+                            med[u, g] = med[t, g]
+                            mean[u, g] = mean[t, g]
+                    break
+        for b in range(Bb):
+            for i in range(n):
+                x[b0 + b, idx[i]] = xb[b, i]
