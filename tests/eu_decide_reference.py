@@ -9,7 +9,26 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from realpolitik.models.expected_utility_batch import _choose1, _classify1, _eu_term, _nanmin, _prob_scratch, _probs
+from realpolitik.models.expected_utility_batch import _classify1, _eu_term, _nanmin, _prob_scratch, _probs
+
+
+@njit(cache=False, error_model="numpy")
+def _choose1(tied, offer, orig, n, lowest):
+    """The choice of one receiver as the former `decide` made it (the kernel now inlines
+    it as `_decide_choose`): :func:`~realpolitik.models.expected_utility._choose` of one receiver (-1 becomes 0 as
+    NumPy's argmin of an all-``big`` row)."""
+    if lowest:
+        o = np.empty(n)
+        for j in range(n):
+            o[j] = offer[j] if tied[j] else np.inf
+        mo = _nanmin(o, n)
+        for j in range(n):
+            tied[j] = tied[j] and o[j] == mo
+    best = -1
+    for j in range(n):
+        if tied[j] and (best < 0 or orig[j] < orig[best]):
+            best = j
+    return 0 if best < 0 else best
 
 
 @njit(cache=False, error_model="numpy")

@@ -982,24 +982,6 @@ def _extreme(v, n, largest):
     return m
 
 
-@njit(cache=True, error_model="numpy")
-def _choose1(tied, offer, orig, n, lowest):
-    """:func:`~realpolitik.models.expected_utility._choose` of one receiver (-1 becomes 0 as
-    NumPy's argmin of an all-``big`` row)."""
-    if lowest:
-        o = np.empty(n)
-        for j in range(n):
-            o[j] = offer[j] if tied[j] else np.inf
-        mo = _nanmin(o, n)
-        for j in range(n):
-            tied[j] = tied[j] and o[j] == mo
-    best = -1
-    for j in range(n):
-        if tied[j] and (best < 0 or orig[j] < orig[best]):
-            best = j
-    return 0 if best < 0 else best
-
-
 @njit(cache=True, error_model="numpy", inline="always")
 def _region(a, b, capitulation, conflict):
     """:func:`_classify1` written with selects (the same sequence of tests, no branches), so
@@ -1104,8 +1086,9 @@ def _decide_min(v, n):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _decide_choose(tied, offer, orig, n, lowest, o):
-    """:func:`_choose1` inlined into :func:`decide`, with its scratch ``o`` given (no array
-    made per receiver)."""
+    """:func:`~realpolitik.models.expected_utility._choose` of one receiver, inlined into
+    :func:`decide`, with its scratch ``o`` given (no array made per receiver); -1 becomes 0 as
+    NumPy's argmin of an all-``big`` row."""
     if lowest:
         for j in range(n):
             o[j] = offer[j] if tied[j] else np.inf
@@ -1277,7 +1260,7 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
                 continue
             # m: the pairs in the receiver's region; maybe: pairs whose error box reaches it
             # (none unless some box crosses a boundary).  Each minimum is _nanmin's (NaN if any
-            # is NaN), the choice _choose1's.  Up to 16 actors the minima are kept as the keys
+            # is NaN), the choice _decide_choose's.  Up to 16 actors the minima are kept as the keys
             # are computed (fewer passes over a short row); beyond, pass after pass (the
             # passes then vectorise and are faster).
             if p == 2:
