@@ -13,9 +13,12 @@ warms up (imports, compiled kernels) and then doubles its draws until a run take
 ``--seconds`` of CPU.  Sections 1-3 time the draws of a ``simulate`` call (chunks through
 the engine: sampling and the batch core) without its one ``model.run`` on the point
 scenario, a fixed cost per call that section 2 prints apart; sections 4 and 5 time whole
-``simulate`` calls.  Rates are draws per CPU second of the worker process (one core:
-what a dedicated core gives; on a shared machine steadier than wall time), with the wall
-rate of the current code beside them; the Dask section reports wall time.
+``simulate`` calls.  Sections 1 and 2 give two rates per model: "one core", draws per CPU
+second of the worker with the local engine on one thread (what a dedicated core gives; on
+a shared machine steadier than wall time), and "local engine", draws per second of wall
+time with the local engine as it runs by default (one thread per core; the baseline's
+local engine ran one chunk after another, so its two rates are one measurement).  Section
+3 is per core; sections 4 and 5 report wall time.
 
 Sections (all on the local engine, spread 0.1, seed 1, each model's own chunk size):
 
@@ -134,6 +137,10 @@ def worker(job: dict) -> dict:
         from realpolitik.engine import DaskEngine
 
         engine = DaskEngine(workers=int(engine.split(":")[1]), processes=True)
+    elif engine.startswith("local:"):  # the local engine on N threads (the baseline's runs on one whatever N)
+        from realpolitik.engine import get_engine
+
+        engine = get_engine("local", workers=int(engine.split(":")[1]))
     try:
         run = lambda d: simulate(scen, model, draws=d, seed=1, spread=0.1, engine=engine,  # noqa: E731
                                  chunk_size=job.get("chunk_size"))
@@ -234,14 +241,9 @@ def measure(job: dict, src: Path) -> dict:
     return out
 
 
-def paired(job: dict, base: Path, cur: Path, reps: int) -> tuple[dict, dict]:
-    """Baseline and current alternately, ``reps`` each; the best rate of each side."""
-    b_runs, c_runs = [], []
-    for _ in range(reps):
-        b_runs.append(measure(job, base))
-        c_runs.append(measure(job, cur))
-    best = lambda runs: max((r for r in runs if "rate" in r), key=lambda r: r["rate"], default=runs[-1])  # noqa: E731
-    return best(b_runs), best(c_runs)
+def _best(runs: list[dict], key: str) -> dict:
+    """The run with the highest ``key`` (a failed run only if every run failed)."""
+    return max((r for r in runs if "rate" in r), key=lambda r: r[key], default=runs[-1])
 
 
 def fmt_rate(r: dict) -> str:
@@ -249,22 +251,35 @@ def fmt_rate(r: dict) -> str:
 
 
 def section_models(title, scen_spec, models, base, cur, args, targets: bool) -> None:
+    cores = os.cpu_count() or 1
     print(f"\n{title}", flush=True)
-    head = f"{'model':<24} {'baseline draws/s':>17} {'now draws/s':>13} {'ratio':>8} {'now (wall)':>11}"
-    print(head + (f" {'target':>8}  met" if targets else ""), flush=True)
+    print(f"one core: draws per CPU second, the local engine on one thread; local engine: draws per second of wall "
+          f"time, the local engine as it runs by default (current code: {cores} threads; the baseline's runs one chunk "
+          f"after another)", flush=True)  # fmt: skip
+    head = (f"{'model':<24} {'baseline':>10} {'one core':>10} {'ratio':>7} {'local engine':>13} {'ratio':>7}"
+            + (f" {'target':>7}  met: one core, local engine" if targets else ""))
+    print(head, flush=True)
     points = []
     for name in models:
         opts = {"mode": "literature"} if name == "exchange" else {}
         job = {"model": name, "options": opts, "scenario": scen_spec, "seconds": args.seconds}
-        b, c = paired(job, base[name], cur, args.reps)
+        one = dict(job, engine="local:1")
+        b_runs, c_runs, w_runs = [], [], []
+        for _ in range(args.reps):  # alternating: the three see the same load
+            b_runs.append(measure(one, base[name]))
+            c_runs.append(measure(one, cur))
+            w_runs.append(measure(job, cur))
+        b, c = _best(b_runs, "rate"), _best(c_runs, "rate")
+        w, bw = _best(w_runs, "wall_rate"), _best(b_runs, "wall_rate")
         ratio = c["rate"] / b["rate"] if "rate" in b and "rate" in c else math.nan
-        wall = f"{c['wall_rate']:,.1f}" if "rate" in c else "-"
-        line = f"{LABELS[name]:<24} {fmt_rate(b):>17} {fmt_rate(c):>13} {ratio:>7.1f}x {wall:>11}"
+        wratio = w["wall_rate"] / bw["wall_rate"] if "rate" in bw and "rate" in w else math.nan
+        wall = f"{w['wall_rate']:,.1f}" if "rate" in w else "fails"
+        line = f"{LABELS[name]:<24} {fmt_rate(b):>10} {fmt_rate(c):>10} {ratio:>6.1f}x {wall:>13} {wratio:>6.1f}x"
         if targets:
             tgt = TARGETS[name]
-            met = "yes" if c.get("rate", 0) >= tgt else "NO"
-            line += f" {tgt:>8,}  {met}"
-        for side, r in (("baseline", b), ("now", c)):
+            met = lambda r, key: "yes" if r.get(key, 0) >= tgt else "NO"  # noqa: E731
+            line += f" {tgt:>7,}  {met(c, 'rate')}, {met(w, 'wall_rate')}"
+        for side, r in (("baseline", b), ("one core", c), ("local engine", w)):
             if "error" in r:
                 line += f"   {side} fails: {r['error']}"
         print(line, flush=True)
@@ -301,7 +316,7 @@ def fit_exponent(ns, ts) -> float:
 
 def section_scaling(models, cur, args) -> None:
     sizes = (10, 30, 100) if args.quick else (10, 30, 100, 300)
-    print(f"\n3. time per draw (ms) against actors, 4 issues, current code (exponent k: time ~ actors^k, "
+    print(f"\n3. time per draw (ms of CPU, one core) against actors, 4 issues, current code (exponent k: time ~ actors^k, "
           f"least squares over {', '.join(map(str, sizes))})", flush=True)  # fmt: skip
     print(f"{'model':<24}" + "".join(f"{n:>11}" for n in sizes) + f"{'k':>8}", flush=True)
     for name in models:
@@ -311,7 +326,8 @@ def section_scaling(models, cur, args) -> None:
         opts = {"mode": "literature"} if name == "exchange" else {}
         ts = []
         for n in sizes:
-            r = measure({"model": name, "options": opts, "scenario": [n, 4], "seconds": args.seconds / 2}, cur)
+            r = measure({"model": name, "options": opts, "scenario": [n, 4], "seconds": args.seconds / 2,
+                         "engine": "local:1"}, cur)  # fmt: skip
             ts.append(1e3 / r["rate"] if "rate" in r else math.nan)
         k = fit_exponent(sizes, ts)
         print(f"{LABELS[name]:<24}" + "".join(f"{t:>11.3f}" for t in ts) + f"{k:>8.2f}", flush=True)
@@ -319,8 +335,8 @@ def section_scaling(models, cur, args) -> None:
 
 def section_million(cur, args) -> None:
     draws = 10**5 if args.quick else 10**6
-    print(f"\n4. {draws:,} expected-utility draws, default scenario, local engine (target: under 120 s "
-          "for 10^6, peak memory under 2 GB)", flush=True)  # fmt: skip
+    print(f"\n4. {draws:,} expected-utility draws, default scenario, local engine ({os.cpu_count()} threads; target: "
+          "under 120 s for 10^6, peak memory under 2 GB)", flush=True)  # fmt: skip
     r = measure({"model": "expected-utility", "scenario": "default", "draws": draws, "warm": 1000}, cur)
     if "error" in r:
         print(f"fails: {r['error']}")
@@ -343,7 +359,7 @@ def section_dask(cur, args) -> None:
         print("fails: " + "; ".join(r["error"] for r in (*rows.values(), loc) if "error" in r))
         return
     print(f"{'engine':<16}{'draws/s':>12}{'vs 1 worker':>13}")
-    print(f"{'local':<16}{loc['wall_rate']:>12,.0f}{loc['wall_rate'] / rows[1]['wall_rate']:>12.2f}x")
+    print(f"{'local (' + str(os.cpu_count()) + ' thr.)':<16}{loc['wall_rate']:>12,.0f}{loc['wall_rate'] / rows[1]['wall_rate']:>12.2f}x")
     for w, r in rows.items():
         print(f"{f'dask, {w} worker' + ('s' if w > 1 else ''):<16}{r['wall_rate']:>12,.0f}{r['wall_rate'] / rows[1]['wall_rate']:>12.2f}x")
     # a chunk of 1000 draws takes c seconds of compute; each task adds o of scheduling

@@ -7,7 +7,15 @@ import pytest
 
 from realpolitik.analysis.montecarlo import simulate
 from realpolitik.analysis.sensitivity import analyze
-from realpolitik.engine import DaskEngine, LocalEngine, ProcessEngine, chunk_rng, get_engine, plan_chunks
+from realpolitik.engine import (
+    DaskEngine,
+    LocalEngine,
+    ProcessEngine,
+    chunk_rng,
+    default_workers,
+    get_engine,
+    plan_chunks,
+)
 from realpolitik.errors import OptionError
 from realpolitik.models import available_models, get_model
 from realpolitik.scenario import Scenario
@@ -74,6 +82,58 @@ def test_identical_results_on_every_engine():
     sens_local = analyze(s, get_model("weighted-mean"), method="morris", samples=6, seed=9, chunk_size=16)
     assert sens_local.indices == sens_dask.indices
     assert sens_local.tornado == sens_dask.tornado
+
+
+def test_local_engine_threads_change_no_number():
+    """The local engine runs chunks on threads (one per core): every model's draws are those
+    of one chunk after another, bit for bit, whatever the order the chunks finish in."""
+    from realpolitik.scenario import load_scenario
+
+    default = load_scenario(None)
+    cases = [("nash", {}, scenario(), 40), ("expected-utility", {}, default, 24), ("smp", {}, default, 24),
+             ("exchange", {"mode": "literature"}, default, 6), ("war", {}, default, 24)]  # fmt: skip
+    for name, options, scen, size in cases:
+        if name not in available_models():
+            continue
+        m = get_model(name, **options)
+        kw = dict(draws=4 * size + 3, seed=5, spread=0.1, chunk_size=size)
+        one = simulate(scen, m, engine=LocalEngine(workers=1), **kw)
+        many = simulate(scen, m, engine=LocalEngine(workers=3), **kw)
+        assert one.engine == {"engine": "local", "workers": 1} and many.engine == {"engine": "local", "workers": 3}
+        assert np.array_equal(one.draws, many.draws, equal_nan=True), name
+
+
+def test_local_engine_map_order_progress_and_errors():
+    import threading
+
+    eng = LocalEngine(workers=2)
+    seen, where = [], {}
+
+    def square(t):
+        where[t] = threading.current_thread()
+        return t * t
+
+    assert eng.map(square, list(range(9)), lambda k, r: seen.append((k, r, threading.current_thread()))) == [
+        t * t for t in range(9)
+    ]
+    main = threading.current_thread()
+    assert sorted(k for k, _, _ in seen) == list(range(9)) and all(r == k * k and th is main for k, r, th in seen)
+    assert where[0] is main and any(th is not main for th in where.values())  # the first chunk first, alone
+    ran = []
+
+    def fail_at_three(t):
+        ran.append(t)
+        if t == 3:
+            raise ValueError("chunk 3")
+        return t
+
+    with pytest.raises(ValueError, match="chunk 3"):
+        eng.map(fail_at_three, list(range(200)))
+    assert len(ran) < 200  # the chunks not yet started are dropped
+    eng.close()
+    assert LocalEngine().workers == default_workers() and get_engine("local", workers=2).workers == 2
+    with pytest.raises(OptionError, match="workers"):
+        get_engine("local", workers=0)
 
 
 def test_stochastic_model_is_reproducible_across_engines():

@@ -25,9 +25,9 @@ ModelOpt = Annotated[
     typer.Option("--model", "-m", help="Model to run (default: expected-utility when available, else weighted-median)."),
 ]
 OptionOpt = Annotated[Optional[list[str]], typer.Option("--option", "-o", help="Model option KEY=VALUE (repeatable).")]
-EngineOpt = Annotated[str, typer.Option("--engine", help="local (vectorised), process (process pool) or dask.")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="local (threads in this process), process (process pool) or dask.")]
 WorkersOpt = Annotated[
-    Optional[int], typer.Option("--workers", help="Workers of the process pool or Dask LocalCluster (default: every core).")
+    Optional[int], typer.Option("--workers", help="Threads of the local engine, workers of the process pool or Dask LocalCluster (default: every core).")
 ]
 SchedulerOpt = Annotated[
     Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: start a LocalCluster).")

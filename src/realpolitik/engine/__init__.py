@@ -6,7 +6,8 @@ same numbers on every engine (:func:`plan_chunks`).  An engine only maps a
 top-level function over a list of tasks and returns the results in task order;
 models never know which engine runs them.
 
-* ``local``   - in this process, one vectorised chunk after another;
+* ``local``   - in this process, vectorised chunks on a thread per core (``workers=1``: one
+  after another);
 * ``process`` - a :class:`concurrent.futures.ProcessPoolExecutor` (spawned workers);
 * ``dask``    - :mod:`distributed`: a scheduler address, or a LocalCluster.
 

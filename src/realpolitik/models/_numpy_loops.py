@@ -181,7 +181,7 @@ def call_dgemv(typingctx, fn, n, a, x, y):
     return sig, codegen
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def unary(addrs, k, src, dst, count, si, so):
     """Loop ``k`` (:data:`LOG1P`, :data:`LOG`, :data:`EXPM1`) over ``count`` elements of the
     1-d arrays ``src`` -> ``dst`` with byte strides ``si``, ``so`` (``dst`` may be ``src``:
@@ -189,14 +189,14 @@ def unary(addrs, k, src, dst, count, si, so):
     call_loop1(addrs[2 * k], addrs[2 * k + 1], src.ctypes.data, dst.ctypes.data, count, si, so)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def binary(addrs, k, a, b, dst, count, sa, sb, so):
     """Loop ``k`` (:data:`POWER`) over ``count`` elements: ``dst = a ** b`` with byte strides
     ``sa``, ``sb``, ``so`` (0: a broadcast scalar, as NumPy passes a Python float)."""
     call_loop2(addrs[2 * k], addrs[2 * k + 1], a.ctypes.data, b.ctypes.data, dst.ctypes.data, count, sa, sb, so)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def matvec(addrs, G, coef, out):
     """``out = G @ coef`` for ``G`` ``[B, n, n]`` C-ordered, ``coef`` ``[n]`` and ``out``
     ``[B, n]`` contiguous, one ``dgemv`` per matrix as NumPy's ``matmul`` (``n >= 2``)."""

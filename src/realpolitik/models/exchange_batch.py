@@ -39,7 +39,7 @@ GAIN_EPS = 1e-10
 NEGI, POSI, NEGJ, POSJ, HASI, HASJ, VALID, ALIVE, HASAQ, HASAP, NB = range(11)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _block(a, lo, n):
     """NumPy's pairwise summation of a block of at most 128 terms ``a[lo:lo + n]``."""
     if n < 8:
@@ -68,7 +68,7 @@ def _block(a, lo, n):
     return res
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _np_sum(a, n):
     """``np.sum(a[:n])`` bit for bit: NumPy's pairwise summation (blocks of 128, halves cut
     at multiples of 8), evaluated with an explicit stack (numba's cache and recursion do
@@ -105,7 +105,7 @@ def _np_sum(a, n):
     return vals[0]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _move_ok(mv, xs, pre, neg, pos):
     """Decide ``is_move_valid`` on a moves list (prefix summary + last element ``mv``)."""
     am = abs(mv)
@@ -114,7 +114,7 @@ def _move_ok(mv, xs, pre, neg, pos):
     return ok and ((neg and mv < 0.0) or (pos and mv > 0.0))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _csr(keys, nkeys):
     """Candidates grouped by key: ``(order, start)``, candidates of key k are
     ``order[start[k]:start[k + 1]]`` in creation order."""
@@ -127,7 +127,7 @@ def _csr(keys, nkeys):
     return order, start
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_push(hg, he, hv, size, g, e, v):
     """Push ``(gain g, candidate e, version v)`` on the max-heap ``hg/he/hv`` (grown when
     full); returns the arrays and the new size."""
@@ -146,7 +146,7 @@ def _heap_push(hg, he, hv, size, g, e, v):
     return hg, he, hv, size + 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_pop(hg, he, hv, size):
     """Remove the top of the max-heap; returns the new size."""
     size -= 1
@@ -167,7 +167,7 @@ def _heap_pop(hg, he, hv, size):
     return size
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _round(x0, s, c, active, inorder, tie_tol, tie_last, p, voting, moved):
     """One round of exchanges on preferences ``x0`` [n, m] (``_Round`` in float mode).
 
@@ -383,7 +383,7 @@ def _round(x0, s, c, active, inorder, tie_tol, tie_last, p, voting, moved):
     return D, ties, executed
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _slot(keys, key):
     """Open addressing (linear probing) in ``keys`` (a power-of-two table, -1 = free):
     the slot holding ``key``, or the free slot where it goes."""
@@ -394,7 +394,7 @@ def _slot(keys, key):
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _grow(keys, vals):
     """The table at twice the size, every entry re-inserted."""
     nk = np.full(keys.size * 2, -1, np.int64)
@@ -407,7 +407,7 @@ def _grow(keys, vals):
     return nk, nv
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _set_update(keys, vals, f, b, e, u, k, val, start, x0ku, cs, m, n, on_q, Ie, Je):
     """Record actor k's position ``val`` on issue u for candidate e (Decide ``update_updates``):
     a second entry keeps the smaller value when the actor started at or below the first one,
@@ -442,14 +442,14 @@ def _set_update(keys, vals, f, b, e, u, k, val, start, x0ku, cs, m, n, on_q, Ie,
     return 1 if fresh else 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _ratio(f):
     """REX: ``R = ((1 - lambda) s_Ip + lambda s_Jp) / ((1 - lambda) s_Iq + lambda s_Jq)`` (dq = R dp)."""
     lm = f[LAM]
     return ((1 - lm) * f[SIP] + lm * f[SJP]) / ((1 - lm) * f[SIQ] + lm * f[SJQ])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _calculate(f, b, push_I, push_J, Sp, Sq, base_p, base_q, csIq, csJp, rex):
     """Decide ``calculate`` for one candidate (section 4.4 steps 1-6 and the cap 4.5); ``Sp``,
     ``Sq`` the issues' ``sum s c``, ``base_*`` their ``sum x s c``, ``cs*`` the exchange actors'
@@ -501,7 +501,7 @@ def _calculate(f, b, push_I, push_J, Sp, Sq, base_p, base_q, csIq, csJp, rex):
     b[VALID] = ok
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _check_nbs(f, b, who_I, Du, Dw, base_u, csA_own, rex):
     """Decide ``check_nbs`` (section 4.5) for actor I (``who_I``: supply issue u = q, the
     partner's w = p) or J (u = p, w = q) of one candidate; ``csA_own`` = ``s c`` of the actor
@@ -548,7 +548,7 @@ def _check_nbs(f, b, who_I, Du, Dw, base_u, csA_own, rex):
     f[GAIN] = g
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def simulate_draws(X, S, C, ACT, lower, step, rounds, sw, fw, tie_tol, tie_last, p, seeds,
                    ev_round, ev_field, ev_actor, ev_issue, ev_value, ev_happens, f_cap, f_sal, f_pos, f_leave):
     """Voting outcomes ``[draw, round, issue]`` (internal 0-100 scale) and, per draw and issue,

@@ -76,7 +76,7 @@ def keep_heap() -> bool:
 keep_heap()
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def closer_counts(x):
     """``m[b, u, v] = #{k : x[b, k] <= (x[b, u] + x[b, v]) / 2}`` (``x`` ``[B, n]``, no NaN).
 
@@ -91,7 +91,7 @@ def closer_counts(x):
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _counts_row(xb, n, out):
     """One draw's :func:`closer_counts` into ``out`` ``[n, n]``."""
     ascending = True
@@ -117,7 +117,7 @@ def _counts_row(xb, n, out):
                 out[v, u] = k
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def numerator_sorted(G, m, err_scale):
     """:func:`~realpolitik.models.expected_utility._numerator_sorted` with ``presorted=True``,
     the column totals ``S = G.sum(axis=1)`` (the prefix sums' last row: NumPy sums that axis
@@ -144,7 +144,7 @@ def numerator_sorted(G, m, err_scale):
     return N, eN, S
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _from_prefix(C, m, b, n, err_scale, N, eN):
     """Draw ``b``'s numerators and their bounds from the prefix sums ``C`` (see
     :func:`numerator_sorted`)."""
@@ -159,7 +159,7 @@ def _from_prefix(C, m, b, n, err_scale, N, eN):
             eN[b, u, v] = err_scale * (C[n, u] + C[n, v])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def all_pairs_probability(N, eN, Dsafe, eD):
     """``P = N / D`` and its bound ``(eN + P eD) / D`` (all-pairs denominator ``D`` per draw)."""
     B, n, _ = N.shape
@@ -176,7 +176,7 @@ def all_pairs_probability(N, eN, Dsafe, eD):
     return P, err
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def input_order_sums(src, inv):
     """``np.take_along_axis(src, inv[:, None, :], axis=2).sum(axis=-1)`` (NumPy's pairwise sum)."""
     B, n, _ = src.shape
@@ -190,7 +190,7 @@ def input_order_sums(src, inv):
     return out
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _eu_term(g, dU, Pm, ePm, sres, fac):
     """One expected utility ``g - (1 - P) s dU`` and its bound ``((1 - P) s dU + g) fac + eP dU s``
     (:func:`~realpolitik.models.expected_utility.expected_utilities` for ``Q = 1``), in NumPy's
@@ -205,7 +205,7 @@ def _eu_term(g, dU, Pm, ePm, sres, fac):
     return g - lose, sz + e
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def expected_utility_terms(P, eP, g, dU, s, fac, transpose, own_salience):
     """One of ``a``/``b`` of :func:`~realpolitik.models.expected_utility.expected_utilities`
     with its error bound, for ``Q = 1`` (``g``, ``dU``: the success terms from NumPy).
@@ -232,7 +232,7 @@ def expected_utility_terms(P, eP, g, dU, s, fac, transpose, own_salience):
     return out, size
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _geometry_row(xb, Rb, Rl, n, dist, comp):
     """One draw's ``dist = |x_u - x_v| / R`` and ``comp``
     (:func:`~realpolitik.models.expected_utility._distance_complement`) of sorted positions
@@ -279,7 +279,7 @@ LANES = 32
 LANES_ACTORS = 30
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def prepare(x0, c0, s0, R, R_lo):
     """The round's set-up in one pass per draw: the actors in ascending order of position
     (``order``: ``np.argsort(x0, kind="stable")``, an insertion sort with NumPy's order, NaN
@@ -389,7 +389,7 @@ def prepare(x0, c0, s0, R, R_lo):
     return x, s, w, order, inv, dist, comp, counts, pb, pu, pv
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _geometry_lanes(x, R, R_lo, b0, L, n, xl, RR, RL, D, H, C1, C2, K, CL, dist, comp, counts, nclose):
     """:func:`_geometry_row` and :func:`_counts_row` of the draws ``b0 .. b0 + L - 1`` (sorted
     finite positions ``x``), draws innermost: ``xl[k]`` the positions of actor ``k``, ``RR``,
@@ -446,7 +446,7 @@ def _geometry_lanes(x, R, R_lo, b0, L, n, xl, RR, RL, D, H, C1, C2, K, CL, dist,
         nclose[b0 + l] = CL[l]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def close_terms(x, dist, pb, pu, pv):
     """The voters' distance differences of the close pairs ``(pb, pu, pv)`` as
     :func:`~realpolitik.models.expected_utility._stable_numerators` takes them, ``[pairs, n]``:
@@ -481,7 +481,7 @@ def close_terms(x, dist, pb, pu, pv):
     return t, du, dv
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def close_sums(term, w, pb):
     """``(w[pb] * max(term, 0)).sum(axis=1)`` (NumPy's pairwise sum over each row)."""
     P, n = term.shape
@@ -496,7 +496,7 @@ def close_sums(term, w, pb):
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def pow_args(dist, r):
     """The off-diagonal ``dist[b, k, a]`` and ``r[b, k]`` of the votes' ``dist ** r[:, :, None]``
     as two flat arrays, for NumPy's ``power`` (its SIMD ``pow`` takes a slow path on the
@@ -516,7 +516,7 @@ def pow_args(dist, r):
     return base, ex
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def unpack_pow(packed, r, B, n):
     """``[B, n, n]`` from :func:`pow_args`' order, the diagonal ``0 ** r`` as IEEE ``pow``."""
     out = np.empty((B, n, n))
@@ -539,7 +539,7 @@ def unpack_pow(packed, r, B, n):
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def votes(d, w, m, err_scale, want_sorted, perm):
     """:func:`numerator_sorted` of ``G = w[:, :, None] * d`` (the product taken here), and with
     ``want_sorted`` every row of ``G`` in ascending order (``np.sort(G, axis=-1)``, for the
@@ -601,7 +601,7 @@ def votes(d, w, m, err_scale, want_sorted, perm):
     return N, eN, Gs, order
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _insertion_sort(row, n):
     """``row[:n]`` sorted in place by insertion (NaN stays where ``>`` leaves it)."""
     for t in range(1, n):
@@ -613,7 +613,7 @@ def _insertion_sort(row, n):
         row[q + 1] = v
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _prob_scratch(N, eN, B, n):
     """Scratch for :func:`_probs`: one draw's ``P``, ``eP`` ``[n, n]`` with their flat views,
     and ``N``, ``eN`` viewed as ``[B, n^2]`` (made once per call, not per draw)."""
@@ -622,7 +622,7 @@ def _prob_scratch(N, eN, B, n):
     return Pf.reshape((n, n)), ePf.reshape((n, n)), Pf, ePf, N.reshape((B, n * n)), eN.reshape((B, n * n))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _probs(N, eN, Nf, eNf, D, eD, paper, dist, b, n, P, eP, Pf, ePf):
     """One draw's ``P`` and its bound as :func:`~realpolitik.models.expected_utility.win_probability`
     gives them from the numerators: all-pairs (``D``, ``eD`` per draw) or ``paper``.
@@ -653,13 +653,13 @@ def _probs(N, eN, Nf, eNf, D, eD, paper, dist, b, n, P, eP, Pf, ePf):
             eP[u, v] = 0.0 if dist[b, u, v] == 0.0 else e
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _nanmax(v, n):
     """``v[:n].max()`` as NumPy's: a NaN anywhere gives NaN."""
     return _extreme(v, n, True)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, keps, eps, want_pow):
     """Pass 1 (``r = 1``, ``Q = 1``) from the numerators to the security levels and their
     bounds: ``P`` (:func:`_probs`), the expected utilities ``b`` (``adversary``) or ``a`` with
@@ -677,7 +677,7 @@ def security(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, k
     return _security_lanes(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, keps, eps, want_pow)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _security_lanes(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, keps, eps, want_pow):
     """:func:`security` for blocks of up to :data:`LANES` draws: the terms are laid out
     ``T[j, l n + i]`` (row ``j``; draw ``l`` of the block, evaluator ``i``), the rows of the
@@ -769,7 +769,7 @@ def _security_lanes(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, 
     return r, er, rin, base, ex
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _security_rows(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, neps, keps, eps, want_pow):
     """:func:`security` a draw at a time, an evaluator's row at a time (the sums by
     :func:`_np_sum`): the kernel as it was, kept for more than :data:`LANES_ACTORS` actors."""
@@ -816,7 +816,7 @@ def _security_rows(N, eN, D, eD, paper, dist, s, own_salience, adversary, inv, n
     return r, er, rin, base, ex
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _risk_row(sb, eb, n, eps, b, inv, r, er, rin):
     """Draw ``b``'s risk exponents and their bounds from its security levels ``sb`` and their
     bounds ``eb`` (eqs. 34, 33; :func:`~realpolitik.models.expected_utility._risk_exponents`,
@@ -842,7 +842,7 @@ def _risk_row(sb, eb, n, eps, b, inv, r, er, rin):
         rin[b, i] = r[b, inv[b, i]]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _pow_row(dist, r, b, n, base, ex):
     """Draw ``b``'s part of :func:`pow_args`."""
     q0 = b * n * (n - 1)
@@ -857,7 +857,7 @@ def _pow_row(dist, r, b, n, base, ex):
         q0 += n - 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _column_sums(T, n, m, out, acc):
     """``out[c] = T[:n, c].sum()`` for the columns ``c < m`` at once (``n <= 128``), each
     NumPy's pairwise sum of the column (:func:`_np_sum`: under 8 terms one after another from
@@ -889,7 +889,7 @@ def _column_sums(T, n, m, out, acc):
             out[c] += T[k, c]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def log_args(dist, comp):
     """The arguments of the success terms' logarithms (:func:`~realpolitik.models.expected_utility._success_terms`)
     over the pairs ``u <= v`` of each draw (both logarithms are symmetric in the pair):
@@ -925,7 +925,7 @@ def log_args(dist, comp):
     return arg, front, dp, pos
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def log_expand(lm, lp, pos, r, col):
     """``r * lm`` and ``r * log1p(d)`` over ``[B, n, n]`` from the logarithms of :func:`log_args`
     (``lm``: ``log1p(-d)`` or ``log(comp)`` at ``pos``, ``lp``: ``log1p(d)``), with ``r`` the
@@ -949,7 +949,7 @@ def log_expand(lm, lp, pos, r, col):
     return t1, t2
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _classify1(a, b, capitulation, conflict):
     """:func:`~realpolitik.models.expected_utility._classify` of one pair."""
     k = 4
@@ -962,13 +962,13 @@ def _classify1(a, b, capitulation, conflict):
     return k
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _nanmin(v, n):
     """``v[:n].min()`` as NumPy's: a NaN anywhere gives NaN."""
     return _extreme(v, n, False)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _extreme(v, n, largest):
     """The largest (or smallest) of ``v[:n]``, NaN if any is NaN (NumPy's ``max``/``min``)."""
     m = v[0]
@@ -982,7 +982,7 @@ def _extreme(v, n, largest):
     return m
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _region(a, b, capitulation, conflict):
     """:func:`_classify1` written with selects (the same sequence of tests, no branches), so
     that a loop over pairs vectorises."""
@@ -993,7 +993,7 @@ def _region(a, b, capitulation, conflict):
     return k
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _decide_probs(Nf, eNf, D, eD, escale, b, Pf, ePf):
     """:func:`_probs` for all-pairs over one draw's ``n^2`` pairs (one flat loop, so the
     divisions vectorise), with the pass-2 bound ``eP + escale P`` when ``escale`` is given:
@@ -1015,7 +1015,7 @@ def _decide_probs(Nf, eNf, D, eD, escale, b, Pf, ePf):
             ePf[q] = e + es * p
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _decide_regions(af, bf, eaf, ebf, distf, b, capitulation, conflict, pri, lop, hip):
     """The regions of Fig. 6 of one draw's pairs (flat; ``4`` where ``dist`` is not positive)
     into ``pri`` and, as their lowest and highest, ``lop`` and ``hip``, branch-free (the loop
@@ -1040,7 +1040,7 @@ def _decide_regions(af, bf, eaf, ebf, distf, b, capitulation, conflict, pri, lop
     return nbox
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _decide_corners(af, bf, eaf, ebf, distf, nn, capitulation, conflict, pri, lop, hip):
     """Where a pair's error box crosses a boundary, the lowest and highest region over its
     corners and its point (every region where both ``|a| <= ea`` and ``|b| <= eb``), as the
@@ -1069,7 +1069,7 @@ def _decide_corners(af, bf, eaf, ebf, distf, nn, capitulation, conflict, pri, lo
         hip[q] = hi
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _decide_min(v, n):
     """:func:`_nanmin` inlined into :func:`decide` (a call per receiver, and one in its loop
     at all, made :func:`decide` slower: 30 actors 8.4 -> 9.9 us a draw)."""
@@ -1084,7 +1084,7 @@ def _decide_min(v, n):
     return m
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _decide_choose(tied, offer, orig, n, lowest, o):
     """:func:`~realpolitik.models.expected_utility._choose` of one receiver, inlined into
     :func:`decide`, with its scratch ``o`` given (no array made per receiver); -1 becomes 0 as
@@ -1102,7 +1102,7 @@ def _decide_choose(tied, offer, orig, n, lowest, o):
     return 0 if best < 0 else best
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _decide_offer(xi, xj, av, bv, eav, ebv, weighted, four_eps):
     """A compromise's offer to receiver ``i`` from ``j``, its key and the key's bound (as
     :func:`~realpolitik.models.expected_utility.eu_round`: the weighted position or the
@@ -1122,7 +1122,7 @@ def _decide_offer(xi, xj, av, bv, eav, ebv, weighted, four_eps):
     return offer, key, ek
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _decide_gap(xi, xj):
     """``|x_j - x_i|`` rounded and the signed rounding error (TwoSum), the keys of a move to
     ``x_j``."""
@@ -1132,7 +1132,7 @@ def _decide_gap(xi, xj):
     return abs(g), (-1.0 if g < 0 else 1.0) * lo
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, facA, facB, colB, own_salience, R,
            order,
            capitulation, conflict, weighted, lowest, snap, eps):
@@ -1429,7 +1429,7 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
     return X, TG, KD, SA, SB, UD, SH
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _row_sum(a, n, seq):
     """``a[:n].sum()`` as NumPy reduces a row of a ``[B, n]`` array: pairwise where the row is
     contiguous (C order), one term after another from the first where it is not (F order:
@@ -1442,7 +1442,7 @@ def _row_sum(a, n, seq):
     return res
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def median_mean(x, w, seq):
     """:func:`~realpolitik.models.expected_utility.condorcet_position` and
     :func:`~realpolitik.models.expected_utility.weighted_mean` of ``[B, n]`` (``n >= 1``):

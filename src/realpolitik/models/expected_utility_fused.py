@@ -69,7 +69,7 @@ for _base in (caching.InTreeCacheLocator, caching.UserProvidedCacheLocator):  # 
     caching.CacheImpl._locator_classes.insert(0, _locator(_base))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _stable(addrs, x, dist, w, r_vote, voter, pb, pu, pv, N, eN, n):
     """The close pairs' numerators as ``_stable_numerators``' compiled branch computes them
     (``du**rk * expm1(rk * log1p(t / where(du > 0, du, 1)))`` where ``du > 0``, else
@@ -107,7 +107,7 @@ def _stable(addrs, x, dist, w, r_vote, voter, pb, pu, pv, N, eN, n):
         eN[pb[q], pu[q], pv[q]] = ke * Ns[q]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _denominators(addrs, Gs, B, n):
     """``D = 2 (Gs @ coef).sum(-1)`` and ``eD = (2 (n + 2) EPS) 2 (Gs @ |coef|).sum(-1)`` with
     NumPy's ``dgemv`` per matrix and its pairwise row sums."""
@@ -129,7 +129,7 @@ def _denominators(addrs, Gs, B, n):
     return D, eD
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _numerators(addrs, x, dist, d, w, counts, r_vote, voter, paper, pb, pu, pv, perm, B, n):
     """``numerators`` of ``_eu_round_compiled``: ``(N, eN, D, eD, perm)``."""
     N, eN, Gs, perm = kb.votes(d, w, counts, 2.0 * (n + 2) * EPS, not paper, perm)
@@ -141,7 +141,7 @@ def _numerators(addrs, x, dist, d, w, counts, r_vote, voter, paper, pb, pu, pv, 
     return N, eN, D, eD, perm
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _expm1_terms(addrs, arg, dp, pos, r, col, K):
     t1, t2 = kb.log_expand(arg, dp, pos, r, col)
     nl.unary(addrs, nl.EXPM1, t1, t1, K, 8, 8)
@@ -149,7 +149,7 @@ def _expm1_terms(addrs, arg, dp, pos, r, col, K):
     return t1, t2
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def eu_round(x0, c0, s0, R, R_lo, paper, voter_r, own_salience, adversary, own_perspective, capitulation, conflict,
              weighted, lowest, addrs):
     """:func:`~realpolitik.models.expected_utility._eu_round_compiled` in one call: returns
@@ -203,7 +203,7 @@ def eu_round(x0, c0, s0, R, R_lo, paper, voter_r, own_salience, adversary, own_p
     return X, TG, KD, SA, SB, rr, UD, SH
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _span(xb, b, n):
     """``_exact_gap(max, min)`` of row ``b`` of ``xb`` (NaN-propagating max and min)."""
     hi = kb._extreme(xb[b], n, True)
@@ -214,7 +214,7 @@ def _span(xb, b, n):
     return abs(d), (-1.0 if d < 0 else 1.0) * e
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def run_segment(x, c, s, idx, t0, t1, T, range_mode, R, R_lo, positions, med, mean, stopped, calm, first, has_tol,
                 tol, k, seq, paper, voter_r, own_salience, adversary, own_perspective, capitulation, conflict, weighted,
                 lowest, addrs, block):

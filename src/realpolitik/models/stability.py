@@ -16,7 +16,6 @@ run, and gives the same number in ``run`` and in ``forecast_batch``.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -42,8 +41,10 @@ def settle(trajectory: np.ndarray, span: np.ndarray | float) -> tuple[np.ndarray
     tail = traj[..., -SETTLE_ROUNDS:]
     empty = np.isnan(tail).all(axis=-1)
     filled = np.where(empty[..., None], 0.0, tail)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    # rows all NaN are filled above (nanmax/nanmedian do not warn); inf - inf is NaN, unsettled.
+    # np.errstate is per thread (a context variable); warnings.catch_warnings is process-wide
+    # and not safe while the local engine runs chunks on several threads
+    with np.errstate(invalid="ignore"):
         moved = np.nanmax(filled, axis=-1) - np.nanmin(filled, axis=-1)
         middle = np.nanmedian(filled, axis=-1)
     settled = empty | (moved <= SETTLE_TOLERANCE * np.asarray(span, dtype=float) + 1e-12)

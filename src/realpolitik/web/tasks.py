@@ -24,11 +24,16 @@ _PROGRESS = None  # multiprocessing RawArray('d', 2 * slots), set by init_worker
 
 
 def init_worker(progress_array) -> None:
-    """Pool initializer: keep the shared progress array; one BLAS thread per job."""
+    """Pool initializer: keep the shared progress array; one BLAS thread per job, and one thread
+    per job for the local engine (the pool runs several jobs at once; a job's memory budget
+    then counts one chunk's arrays, not one per core)."""
     global _PROGRESS
     _PROGRESS = progress_array
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    from realpolitik.engine import base
+
+    base.LOCAL_WORKERS = 1
 
 
 def ping() -> bool:

@@ -32,13 +32,13 @@ from numba import njit
 from realpolitik.models.exchange_batch import _np_sum
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, inline="always", error_model="numpy", nogil=True)
 def _pos(v):
     """``np.maximum(v, 0.0)`` (NaN and -0.0 kept as NumPy keeps them)."""
     return v if (v >= 0.0 or v != v) else 0.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def coalitions_prop(u, w, start):
     """``M[s, x, y] = start + sum_k max(0, (u[s,k,x] - u[s,k,y]) w[s,k])``, voters in order.
 
@@ -58,13 +58,13 @@ def coalitions_prop(u, w, start):
     return m
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, inline="always", error_model="numpy", nogil=True)
 def _bs_util(d, r):
     """:func:`realpolitik.models.smp.primitives.bs_util`."""
     return (1.0 - d) * (1.0 + d * r) if d <= 1.0 else (1.0 - d) * (1.0 + r)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def challenges_prop(D, r, W, sal_tot, semi, min_coalition):
     """:func:`realpolitik.models.smp.state.challenges` for ``voting_rule == "Prop"``:
     ``(phi, gain)`` ``[B, i, j]``; ``semi``: SemiCommit third parties (as
@@ -146,7 +146,7 @@ def challenges_prop(D, r, W, sal_tot, semi, min_coalition):
 VPM_POWER = {"Linear": 1, "Square": 2, "Quartic": 4, "Octic": 8}
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, inline="always", error_model="numpy", nogil=True)
 def _strength(s, power):
     """``victory_prob``'s ``x1``: ``s``, ``s s``, ``(s s)(s s)`` or ``q q`` with ``q = (s s)(s s)``."""
     if power == 1:
@@ -160,7 +160,7 @@ def _strength(s, power):
     return q * q
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def queue_pce(M, idx, valid, power):
     """Every actor's queue: ``pce(orient(M[idx, idx]), vpm, "Conditional", valid)`` for a
     symmetric-rule coalition matrix (``NT is M``).
@@ -200,7 +200,7 @@ def queue_pce(M, idx, valid, power):
     return pq, ok
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, inline="always", error_model="numpy", nogil=True)
 def _bv_diff(ideal, pos, sal, b, a, p, num, dsum):
     """``bv_diff`` of ideal ``a`` against position ``p`` in draw ``b`` (``dsum``: the sum of
     ``a``'s squared saliences; ``num``: scratch of length m)."""
@@ -212,7 +212,7 @@ def _bv_diff(ideal, pos, sal, b, a, p, num, dsum):
     return np.sqrt(_np_sum(num, m) / dsum)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def bv_diff(ideal, pos, sal):
     """:func:`realpolitik.models.smp.primitives.bv_diff` for ``[B, n, m]`` ideals and
     saliences against ``[B, p, m]`` positions -> ``[B, n, p]``."""
@@ -231,7 +231,7 @@ def bv_diff(ideal, pos, sal):
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def option_utilities(Vt, ideal, sal, R, oi, oj, cols, target):
     """The utility to every actor ``a`` of the state each initiator's bargain produces (the
     loop over ``options`` in :func:`realpolitik.models.smp.state.turn`).
@@ -274,7 +274,7 @@ BIG_R_RANGE = {"Min": 0, "Mid": 1, "Max": 2}
 BIG_R_ADJUST = {"Full": 0, "TwoThirds": 1, "Half": 2, "OneThird": 3, "None": 4}
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def setup_prop(ideal, pos, sal, cap, power, rrange, radjust, min_coalition):
     """:func:`realpolitik.models.smp.state.setup_state` for proportional voting and the
     conditional PCE (victory probability ``x -> x^power``): ``(D, R, r, ok)``, one pass per
@@ -341,7 +341,7 @@ def setup_prop(ideal, pos, sal, cap, power, rrange, radjust, min_coalition):
     return D, R, r, ok
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, inline="always", error_model="numpy", nogil=True)
 def _vprob(mxy, myx, power):
     """``victory_prob``'s ``x1 / (x1 + x2)`` for coalitions ``M[x, y]``, ``M[y, x]``."""
     x1 = _strength(mxy, power)
@@ -349,7 +349,7 @@ def _vprob(mxy, myx, power):
     return x1 / (x1 + x2)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _coalitions(u, w, K, O, start, out):
     """:func:`coalitions_prop` of one draw: ``out[x, y]`` for ``u`` ``[K, >= O]``, ``w`` ``[K]``
     (voters outermost: every entry's sum still runs in voter order, rows vectorise)."""
@@ -370,13 +370,13 @@ def _coalitions(u, w, K, O, start, out):
 INTER_VEC_BRGN = {"S2P2": 0, "S1P1": 1, "S2PMax": 2}
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, inline="always", error_model="numpy", nogil=True)
 def _round4(x):
     """:func:`realpolitik.models.smp.primitives.round4`."""
     return np.floor(0.5 + x * 10000.0) / 10000.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _interpolate(pi, si, pj, sj, prb_i, prb_j, ivb, min_w, bi, bj):
     """:func:`realpolitik.models.smp.primitives.interpolate` of one pair, into ``bi``, ``bj``."""
     for k in range(pi.size):
@@ -401,7 +401,7 @@ def _interpolate(pi, si, pj, sj, prb_i, prb_j, ivb, min_w, bi, bj):
             bj[k] = _round4((wik * pi[k] + (min_w + wjk) * pj[k]) / den)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, inline="always", error_model="numpy", nogil=True)
 def _dist(idl, p, s, num, dsum):
     """``bv_diff`` of one ideal ``idl`` (saliences ``s``, ``dsum`` the sum of their squares)
     against one position ``p`` (``num``: scratch of length m), as :func:`_bv_diff`."""
@@ -413,7 +413,7 @@ def _dist(idl, p, s, num, dsum):
     return np.sqrt(_np_sum(num, m) / dsum)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _argmax(g):
     """``np.argmax`` of a row (the first maximum; the first NaN if there is one)."""
     t = 0
@@ -430,7 +430,7 @@ def _argmax(g):
     return t
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def bargains_prop(pos, ideal, sal, cap, D, R, r, phi, gain, power, ivb, uniforms, stochastic,
                   min_sig_edu, min_w, min_coalition):
     """The rest of :func:`realpolitik.models.smp.state.turn` for proportional voting, the

@@ -39,7 +39,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _splitmix64(x):
     z = x + _GOLDEN
     z = (z ^ (z >> np.uint64(30))) * _M1
@@ -47,7 +47,7 @@ def _splitmix64(x):
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _luck(base, row, t):
     """:class:`~realpolitik.models.war.simulator.CounterLuck` of one draw and step."""
     ctr = np.uint64(row) * np.uint64(4096) + np.uint64(t)
@@ -55,7 +55,7 @@ def _luck(base, row, t):
     return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def luck_matrix(base, rows, steps):
     """:meth:`~realpolitik.models.war.simulator.CounterLuck.matrix`: ``[len(rows), steps]``."""
     out = np.empty((rows.size, steps))
@@ -65,7 +65,7 @@ def luck_matrix(base, rows, steps):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _hash(X, i):  # one multiply a column, SplitMix64's finaliser once (the codes do not depend on it)
     h = np.uint64(0)
     for c in range(len(X)):
@@ -74,7 +74,7 @@ def _hash(X, i):  # one multiply a column, SplitMix64's finaliser once (the code
     return h ^ (h >> np.uint64(32))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def factorize_bits(X):
     """Codes ``0..P-1`` of the draws by their columns ``X`` (a tuple of uint64 arrays: the bits
     of each draw's numbers), equal if and only if all bits are equal, in order of first
@@ -118,31 +118,31 @@ def factorize_bits(X):
     return codes, first[:m]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _max(a, b):  # np.maximum: NaN propagates
     if a != a or b != b:
         return np.nan
     return a if a >= b else b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _min(a, b):  # np.minimum
     if a != a or b != b:
         return np.nan
     return a if a <= b else b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _hi(a, b):  # max of two numbers that are not NaN, without a branch
     return a if a >= b else b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _lo(a, b):
     return a if a <= b else b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _deal_exists(EA, EB, CA, CB, pA, pB, lo, hi):
     """Whether a deal exists (``simulator._record_chunk``'s test without the talks), without
     branches: any NaN makes NumPy's comparisons false (``np.maximum`` propagates it), so the
@@ -157,7 +157,7 @@ def _deal_exists(EA, EB, CA, CB, pA, pB, lo, hi):
     return (war_lo <= war_hi) & (_hi(wl, lower) <= _lo(wh, upper)) & (nan == False)  # noqa: E712
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _test(t, EA, EB, CA, CB, pA, pB, lo, hi, talk_step, talk_side, talk_offer):
     """The settlement test of ``simulator._record_chunk`` (``test``) for one draw at step ``t``
     (``CA``/``CB``: the ceasefire line's bounds as A and B judge it, or -inf/+inf):
@@ -183,7 +183,7 @@ def _test(t, EA, EB, CA, CB, pA, pB, lo, hi, talk_step, talk_side, talk_offer):
     return code
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def start_deals(codeA, codeB, TAV, TAC, TBV, TBC, pA_max, pB_max, lo, hi, rows, failed):
     """The draws in which a deal exists at the war's start even with each side's largest
     possible credibility premium (``p*_max``): ``failed = 1`` for them, as the record's first
@@ -198,7 +198,7 @@ def start_deals(codeA, codeB, TAV, TAC, TBV, TBC, pA_max, pB_max, lo, hi, rows, 
     return count
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def record_kernel(ids, p, codeA, codeB, pA, pB, lo, hi, rows, forced, k0, N, talk_step, talk_side, talk_offer,
                   TAV, TAC, TBV, TBC, luck_base, offset, failed, wins, k_end):  # fmt: skip
     """The draws ``ids`` through the record, in the NumPy path's order of checks: the war's
@@ -369,7 +369,7 @@ def compiled_record(params, integ, lo_t, hi_t, rows, forced, events, talks, p, a
 SETTLED, A_VICTORY, B_VICTORY = 1, 2, 3  # as simulator
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def future_need(alive, cA, cB, wins, slotA, slotB, repA, repB):
     """The belief states the wars still on need at this step, by (start state, battles A won):
     ``slot*[code, w]`` gets a slot for each new one (``rep*[slot]`` a war in that state).
@@ -391,7 +391,7 @@ def future_need(alive, cA, cB, wins, slotA, slotB, repA, repB):
     return nA, nB
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def future_step(t, T, N, alive, cA, cB, wins, slotA, slotB, VA, CA, VB, CB, pA, pB, lo, hi, rows, U, p, aA, bA, aB, bB,
                 k, outcome, end, terms, first, clipped):  # fmt: skip
     """One step of ``simulator._run_chunk`` for every war still on: the settlement test and
