@@ -313,10 +313,11 @@ def test_runs_list_show_and_diff_say_which_kind_each_run_is(capsys):
 
 # ------------------------------------------------------------------ 7: --workers
 def test_workers_default_is_what_the_help_says_for_both_engines(capsys):
-    from realpolitik.engine import DaskEngine, ProcessEngine
+    from realpolitik.engine import DaskEngine, LocalEngine, ProcessEngine
 
     cores = max(1, os.cpu_count() or 1)
     assert ProcessEngine().workers == cores and DaskEngine(processes=False).workers == cores
+    assert LocalEngine().workers == cores  # threads
     code, out, _ = run(capsys, "simulate", "--help")
     assert "default: every core" in " ".join(out.split())
 

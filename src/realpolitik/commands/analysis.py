@@ -27,7 +27,7 @@ ModelOpt = Annotated[
 OptionOpt = Annotated[Optional[list[str]], typer.Option("--option", "-o", help="Model option KEY=VALUE (repeatable).")]
 EngineOpt = Annotated[str, typer.Option("--engine", help="local (threads in this process), process (process pool) or dask.")]
 WorkersOpt = Annotated[
-    Optional[int], typer.Option("--workers", help="Threads of the local engine, workers of the process pool or Dask LocalCluster (default: every core).")
+    Optional[int], typer.Option("--workers", help="Workers (default: every core): threads of the local engine, processes of the pool or Dask LocalCluster.")
 ]
 SchedulerOpt = Annotated[
     Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: start a LocalCluster).")

@@ -114,7 +114,7 @@ class Engine(ABC):
         """``[fn(t) for t in tasks]``; ``progress(index, result)`` as each one finishes."""
 
     def close(self) -> None:
-        """Release workers (a no-op for the local engine)."""
+        """Release workers (threads, processes, a cluster client)."""
 
     @property
     def workers(self) -> int:
