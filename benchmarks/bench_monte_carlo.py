@@ -10,7 +10,7 @@ with ``--worker``): the baseline's with that copy first on ``PYTHONPATH``, the c
 one with this worktree's ``src``.  Baseline and current runs alternate (``--reps`` each,
 best kept), so both see the same load; the ratio is the figure to read.  Each worker
 warms up (imports, compiled kernels) and then doubles its draws until a run takes
-``--seconds`` of CPU.  Sections 1-3 time the draws of a ``simulate`` call (chunks through
+``--seconds`` of wall time.  Sections 1-3 time the draws of a ``simulate`` call (chunks through
 the engine: sampling and the batch core) without its one ``model.run`` on the point
 scenario, a fixed cost per call that section 2 prints apart; sections 4 and 5 time whole
 ``simulate`` calls.  Sections 1 and 2 give two rates per model: "one core", draws per CPU
@@ -160,14 +160,14 @@ def worker(job: dict) -> dict:
             # warm-up on the default scenario (imports, compiled kernels, quadrature tables; 256
             # draws: the batch cores run compiled from a batch size on, 32 draws of 10 actors for
             # expected utility) and one draw of the job's own scenario, then from one draw up,
-            # until a run takes ``seconds`` of CPU
+            # until a run takes ``seconds`` of wall time
             simulate(_scenario("default"), model, draws=256, seed=1, spread=0.1, engine=engine)
             if job["scenario"] != "default":
                 draws_only(scen, model, 1, engine, job.get("chunk_size"))
             draws = 0
-            cpu = 0.0
-            while cpu < job["seconds"] and draws < job.get("max_draws", 10**6):
-                draws = 1 if draws == 0 else draws * (2 if cpu > job["seconds"] / 4 else 4)
+            dt = cpu = 0.0
+            while dt < job["seconds"] and draws < job.get("max_draws", 10**6):  # wall: threads get as many chunks
+                draws = 1 if draws == 0 else draws * (2 if dt > job["seconds"] / 4 else 4)
                 t, c = time.perf_counter(), time.process_time()
                 draws_only(scen, model, draws, engine, job.get("chunk_size"))
                 dt, cpu = time.perf_counter() - t, time.process_time() - c

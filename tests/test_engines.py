@@ -119,6 +119,9 @@ def test_local_engine_map_order_progress_and_errors():
     main = threading.current_thread()
     assert sorted(k for k, _, _ in seen) == list(range(9)) and all(r == k * k and th is main for k, r, th in seen)
     assert where[0] is main and any(th is not main for th in where.values())  # the first chunk first, alone
+    where.clear()
+    assert eng.map(square, list(range(9))) == [t * t for t in range(9)]
+    assert all(th is not main for th in where.values())  # once per kind of task and process
     ran = []
 
     def fail_at_three(t):

@@ -87,6 +87,10 @@ def chunk_rng(seed: np.random.SeedSequence, stream: int) -> np.random.Generator:
 LOCAL_WORKERS: int | None = None
 
 
+#: kinds of task (function, model class) whose first chunk has run in this process
+_WARM: set = set()
+
+
 def default_workers() -> int:
     """Workers of a process pool or a Dask LocalCluster when none are asked for: every core."""
     return max(1, os.cpu_count() or 1)
@@ -167,12 +171,17 @@ class LocalEngine(Engine):
             if progress is not None:
                 progress(k, r)
 
-        # the first chunk in the calling thread: the models' lazy imports and compiled kernels
-        # are loaded once, before two threads could reach them at the same time
-        if tasks:
+        # the first chunk of a kind of task (function, model) in this process runs alone in the
+        # calling thread: the model's lazy imports and compiled kernels load once, before two
+        # threads could reach them at the same time
+        first = 0
+        kind = (fn, type(getattr(tasks[0], "model", None))) if tasks else None
+        if tasks and (self._workers == 1 or kind not in _WARM):
             finish(0, fn(tasks[0]))
-        if self._workers == 1 or len(tasks) <= 2:
-            for k in range(1, len(tasks)):
+            _WARM.add(kind)
+            first = 1
+        if self._workers == 1 or len(tasks) - first <= 1:
+            for k in range(first, len(tasks)):
                 finish(k, fn(tasks[k]))
             return out
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -180,7 +189,7 @@ class LocalEngine(Engine):
         if self._pool is None:  # kept until close(): the threads' caches serve the next map
             self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="realpolitik-local")
         # two chunks per thread in flight: an error or Ctrl-C waits only for the running ones
-        todo = iter(range(1, len(tasks)))
+        todo = iter(range(first, len(tasks)))
         running: dict[Any, int] = {}
         try:
             for k in todo:
