@@ -1197,6 +1197,9 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
     distf = dist.reshape((B, nn))
     four_eps = 4 * eps
     fused = n <= 16
+    # b with the evaluator's exponent on the same arrays as a (the default): one g and dU a pair
+    shared = (not colB) and emB.ctypes.data == emA.ctypes.data and epB.ctypes.data == epA.ctypes.data and \
+        hB.ctypes.data == hA.ctypes.data and facB.ctypes.data == facA.ctypes.data
     for bi in range(B):
         xb = x[bi]
         orig = order[bi]
@@ -1211,24 +1214,41 @@ def decide(x, dist, N, eN, D, eD, paper, escale, emA, epA, hA, emB, epB, hB, s, 
         # expected utilities with their bounds (expected_utility_terms: a and b in one pass):
         # g = -h em, dU = h (ep - em); b reads P transposed, its h and fac the row's or,
         # with colB, the column's, its resist weight the row's (own_salience) or the column's
-        for i in range(n):
-            h = hA[bi, i]
-            f = facA[bi, i]
-            hr = hB[bi, i]
-            fr = facB[bi, i]
-            si = s[bi, i]
-            for j in range(n):
-                em = emA[bi, i, j]
-                av, eav = _eu_term(-h * em, h * (epA[bi, i, j] - em), P[i, j], eP[i, j], s[bi, j], f)
-                hh = hB[bi, j] if colB else hr
-                ff = facB[bi, j] if colB else fr
-                sres = si if own_salience else s[bi, j]
-                em = emB[bi, i, j]
-                bv, ebv = _eu_term(-hh * em, hh * (epB[bi, i, j] - em), P[j, i], eP[j, i], sres, ff)
-                a[i, j] = av
-                ea[i, j] = eav
-                bq[i, j] = bv
-                eb[i, j] = ebv
+        if shared:  # b's g and dU are a's (the same operations on the same numbers)
+            for i in range(n):
+                h = hA[bi, i]
+                f = facA[bi, i]
+                si = s[bi, i]
+                for j in range(n):
+                    em = emA[bi, i, j]
+                    g = -h * em
+                    dU = h * (epA[bi, i, j] - em)
+                    av, eav = _eu_term(g, dU, P[i, j], eP[i, j], s[bi, j], f)
+                    sres = si if own_salience else s[bi, j]
+                    bv, ebv = _eu_term(g, dU, P[j, i], eP[j, i], sres, f)
+                    a[i, j] = av
+                    ea[i, j] = eav
+                    bq[i, j] = bv
+                    eb[i, j] = ebv
+        else:
+            for i in range(n):
+                h = hA[bi, i]
+                f = facA[bi, i]
+                hr = hB[bi, i]
+                fr = facB[bi, i]
+                si = s[bi, i]
+                for j in range(n):
+                    em = emA[bi, i, j]
+                    av, eav = _eu_term(-h * em, h * (epA[bi, i, j] - em), P[i, j], eP[i, j], s[bi, j], f)
+                    hh = hB[bi, j] if colB else hr
+                    ff = facB[bi, j] if colB else fr
+                    sres = si if own_salience else s[bi, j]
+                    em = emB[bi, i, j]
+                    bv, ebv = _eu_term(-hh * em, hh * (epB[bi, i, j] - em), P[j, i], eP[j, i], sres, ff)
+                    a[i, j] = av
+                    ea[i, j] = eav
+                    bq[i, j] = bv
+                    eb[i, j] = ebv
         # regions of Fig. 6 (one branch-free pass) and, where an error box crosses a boundary,
         # at its corners; each receiver's stage, undetermined where a box reaches below it
         boxed = _decide_regions(af, bf, eaf, ebf, distf, bi, capitulation, conflict, prif, lopf, hipf) > 0
