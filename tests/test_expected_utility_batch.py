@@ -488,6 +488,30 @@ def test_decide_equals_its_former_body(seed, B, n, paper, voter_r, own, same_h, 
     _bits_same(kern.decide(*args), decide_reference(*args))
 
 
+def test_decide_shares_a_terms_only_on_a_arrays():
+    """``b``'s success terms are ``a``'s where ``b`` is handed ``a``'s own arrays (the default,
+    the evaluator's exponent): computed once there, the numbers are those of equal copies
+    (each term computed twice) and of the former body; another ``h`` (or the challenger's
+    exponent) is not mistaken for ``a``'s."""
+    from eu_decide_reference import decide_reference
+
+    for seed in range(6):
+        opts = {"own_salience": bool(seed % 2), "capitulation": bool(seed % 3), "conflict": True,
+                "weighted": seed < 3, "lowest": seed == 4}
+        args = list(_decide_args(np.random.default_rng(seed), 37, 9, paper=False, voter_r=True, own=False,
+                                 same_h=True, opts=opts, nan=seed == 5))
+        emA, epA, hA, facA = args[8], args[9], args[10], args[15]
+        assert args[11] is emA and args[12] is epA and args[13] is hA and args[16] is facA
+        shared = kern.decide(*args)
+        _bits_same(shared, decide_reference(*args))
+        copies = list(args)
+        copies[11], copies[12], copies[13], copies[16] = emA.copy(), epA.copy(), hA.copy(), facA.copy()
+        _bits_same(kern.decide(*copies), shared)
+        other = list(args)
+        other[13] = hA * 0.5  # another h for b: not a's terms
+        _bits_same(kern.decide(*other), decide_reference(*other))
+
+
 def test_decide_reaches_its_corners():
     """The draws above do reach what ``decide`` must reproduce: every kind of move, undetermined
     choices, compromises landing within rounding, boxes on either side of ``sameB``."""

@@ -167,7 +167,7 @@ def test_compiled_rounds_are_reached_and_stop(monkeypatch):
     _same_traj(got, _rounds("numpy", x, c, s, np.ones(6, bool), opt, ev, scale=100.0))
 
 
-@pytest.mark.parametrize("block", [1, 5, 32, 256])
+@pytest.mark.parametrize("block", [1, 5, 32, 100, 128, 256])
 def test_blocks_of_draws_give_the_same_numbers(monkeypatch, block):
     x, c, s = _family("ulps", 100, 10, 9)
     opt = eu.ExpectedUtilityOptions(rounds=5, vote_risk="voter-r", tolerance=1e-3)
