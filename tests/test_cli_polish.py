@@ -320,6 +320,11 @@ def test_workers_default_is_what_the_help_says_for_both_engines(capsys):
     assert LocalEngine().workers == cores  # threads
     code, out, _ = run(capsys, "simulate", "--help")
     assert "default: every core" in " ".join(out.split())
+    # the run says how many threads the local engine had (and nothing when it had one)
+    code, _, err = run(capsys, "simulate", "-m", "weighted-mean", "--draws", "40", "-q", "--workers", "3")
+    assert code == 0 and "draws/s, 3 threads)" in err
+    code, _, err = run(capsys, "simulate", "-m", "weighted-mean", "--draws", "40", "-q", "--workers", "1")
+    assert code == 0 and "draws/s)" in err and "threads" not in err
 
 
 # ------------------------------------------------------------------ 9: convert writes distributions

@@ -175,7 +175,9 @@ def simulate(
     for t in tables[1:]:
         render_table(t, out)
     rate = res.n_draws / res.elapsed if res.elapsed else math.nan
-    err.print(f"[dim]{res.n_draws} draws in {res.elapsed:.2f} s ({rate:,.0f} draws/s)[/dim]")
+    w = res.engine.get("workers")
+    on = f", {w} {'threads' if res.engine.get('engine') == 'local' else 'workers'}" if isinstance(w, int) and w > 1 else ""
+    err.print(f"[dim]{res.n_draws} draws in {res.elapsed:.2f} s ({rate:,.0f} draws/s{on})[/dim]")
 
 
 # ------------------------------------------------------------------ whatif
